@@ -1,0 +1,3 @@
+import type { EnvSpec } from '../core/types.js';
+
+export const specs: EnvSpec[] = [];

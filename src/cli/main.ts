@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { RlGgmlError } from '../errors.js';
+import { envCommand } from './commands/env.js';
+import { expertsCommand } from './commands/experts.js';
+import { playCommand } from './commands/play.js';
+
+/** Command modules in the order `--help` lists them. */
+const commands = [envCommand, playCommand, expertsCommand];
+
+/** Parses `args` and runs the chosen command. */
+async function main(args: string[]): Promise<void> {
+  let cli = yargs(args).scriptName('rl-ggml').strict().demandCommand(1).recommendCommands().help().alias('h', 'help');
+  for (const command of commands) cli = cli.command(command as never);
+  await cli
+    .fail((msg, err) => {
+      if (err) throw err;
+      console.error(`${msg}\n\nRun with --help for usage.`);
+      process.exit(2);
+    })
+    .parseAsync();
+}
+
+main(hideBin(process.argv)).catch((err: unknown) => {
+  if (err instanceof RlGgmlError) {
+    console.error(`rl-ggml: ${err.message}`);
+    process.exit(1);
+  }
+  throw err;
+});
