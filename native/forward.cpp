@@ -1,0 +1,129 @@
+#include "forward.h"
+
+#include <cmath>
+#include <memory>
+#include <string>
+
+#include "errors.h"
+#include "ggml-alloc.h"
+#include "ggml-backend.h"
+
+namespace rl {
+
+void PackedBatch::validate(const HParams & hp) const {
+    const size_t T = tokens.size();
+    if (T == 0) fail(E_ARGUMENT, "empty batch");
+    if (positions.size() != T || group.size() != T || branch.size() != T) fail(E_ARGUMENT, "packed batch arrays differ in length");
+    if (out_rows.size() != out_targets.size()) fail(E_ARGUMENT, "out_rows and out_targets differ in length");
+    for (size_t i = 0; i < T; i++) {
+        if (tokens[i] < 0 || tokens[i] >= hp.n_vocab) fail(E_ARGUMENT, "token id " + std::to_string(tokens[i]) + " is outside the vocabulary");
+        if (positions[i] < 0 || positions[i] >= hp.n_ctx_train) {
+            fail(E_ARGUMENT, "position " + std::to_string(positions[i]) + " exceeds the model's context size " + std::to_string(hp.n_ctx_train));
+        }
+    }
+    for (size_t r = 0; r < out_rows.size(); r++) {
+        if (out_rows[r] < 0 || (size_t) out_rows[r] >= T) fail(E_ARGUMENT, "output row out of range");
+        if (out_targets[r] < 0 || out_targets[r] >= hp.n_vocab) fail(E_ARGUMENT, "target token out of range");
+    }
+}
+
+ForwardGraph build_forward(ggml_context * ctx, const Model & model, int64_t T, int64_t R) {
+    const HParams & hp = model.hparams();
+    const int64_t hd = hp.head_dim;
+    ForwardGraph g;
+    g.tokens = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, T);
+    g.positions = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, T);
+    g.mask = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, T, T);
+    g.rows = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, R);
+    g.picks = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, R);
+    for (ggml_tensor * t : {g.tokens, g.positions, g.mask, g.rows, g.picks}) ggml_set_input(t);
+
+    const float kq_scale = 1.0f / std::sqrt((float) hd);
+    ggml_tensor * x = ggml_get_rows(ctx, model.token_embd(), g.tokens);  // [E, T]
+    for (const Layer & L : model.layers()) {
+        ggml_tensor * cur = ggml_mul(ctx, ggml_rms_norm(ctx, x, hp.rms_eps), L.attn_norm);
+
+        ggml_tensor * q = ggml_reshape_3d(ctx, ggml_mul_mat(ctx, L.wq, cur), hd, hp.n_head, T);
+        ggml_tensor * k = ggml_reshape_3d(ctx, ggml_mul_mat(ctx, L.wk, cur), hd, hp.n_head_kv, T);
+        ggml_tensor * v = ggml_reshape_3d(ctx, ggml_mul_mat(ctx, L.wv, cur), hd, hp.n_head_kv, T);
+        q = ggml_rope_ext(ctx, q, g.positions, model.rope_freqs(), (int) hp.n_rot, GGML_ROPE_TYPE_NORMAL, (int) hp.n_ctx_train,
+                          hp.rope_freq_base, hp.rope_freq_scale, 0.0f, 1.0f, 32.0f, 1.0f);
+        k = ggml_rope_ext(ctx, k, g.positions, model.rope_freqs(), (int) hp.n_rot, GGML_ROPE_TYPE_NORMAL, (int) hp.n_ctx_train,
+                          hp.rope_freq_base, hp.rope_freq_scale, 0.0f, 1.0f, 32.0f, 1.0f);
+
+        // Mask + soft_max_ext attention (differentiable; flash attention has no backward). GQA by broadcasting.
+        q = ggml_permute(ctx, q, 0, 2, 1, 3);                                 // [hd, T, H]
+        k = ggml_cont(ctx, ggml_permute(ctx, k, 0, 2, 1, 3));                 // [hd, T, Hkv]
+        ggml_tensor * vt = ggml_cont(ctx, ggml_permute(ctx, v, 1, 2, 0, 3));  // [T, hd, Hkv]
+        ggml_tensor * kq = ggml_mul_mat(ctx, k, q);                           // [T_k, T_q, H]
+        kq = ggml_soft_max_ext(ctx, kq, g.mask, kq_scale, 0.0f);
+        ggml_tensor * kqv = ggml_mul_mat(ctx, vt, kq);                        // [hd, T_q, H]
+        cur = ggml_cont_2d(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3), hd * hp.n_head, T);
+        x = ggml_add(ctx, ggml_mul_mat(ctx, L.wo, cur), x);
+
+        cur = ggml_mul(ctx, ggml_rms_norm(ctx, x, hp.rms_eps), L.ffn_norm);
+        cur = ggml_swiglu_split(ctx, ggml_mul_mat(ctx, L.ffn_gate, cur), ggml_mul_mat(ctx, L.ffn_up, cur));
+        x = ggml_add(ctx, ggml_mul_mat(ctx, L.ffn_down, cur), x);
+    }
+
+    // Only rows that predict a scored token go through the LM head.
+    ggml_tensor * h = ggml_get_rows(ctx, x, g.rows);  // [E, R]
+    h = ggml_mul(ctx, ggml_rms_norm(ctx, h, hp.rms_eps), model.output_norm());
+    ggml_tensor * probs = ggml_soft_max(ctx, ggml_mul_mat(ctx, model.output(), h));  // [V, R]
+    ggml_tensor * picked = ggml_get_rows(ctx, ggml_reshape_2d(ctx, probs, 1, hp.n_vocab * R), g.picks);  // [1, R]
+    // log(softmax) is exact to float32 rounding for p above ~1e-38 (log-probs above about -87).
+    g.logp = ggml_log(ctx, ggml_reshape_1d(ctx, picked, R));
+    ggml_set_output(g.logp);
+    return g;
+}
+
+void set_forward_inputs(const ForwardGraph & g, const PackedBatch & b, int64_t n_vocab) {
+    const int64_t T = (int64_t) b.tokens.size(), R = (int64_t) b.out_rows.size();
+    ggml_backend_tensor_set(g.tokens, b.tokens.data(), 0, T * sizeof(int32_t));
+    ggml_backend_tensor_set(g.positions, b.positions.data(), 0, T * sizeof(int32_t));
+    std::vector<float> mask((size_t) (T * T), -INFINITY);
+    for (int64_t i = 0; i < T; i++) {
+        for (int64_t j = 0; j <= i; j++) {
+            if (b.group[j] == b.group[i] && (b.branch[j] == -1 || b.branch[j] == b.branch[i])) mask[i * T + j] = 0.0f;
+        }
+    }
+    ggml_backend_tensor_set(g.mask, mask.data(), 0, mask.size() * sizeof(float));
+    std::vector<int32_t> picks(R);
+    for (int64_t r = 0; r < R; r++) picks[r] = (int32_t) (r * n_vocab + b.out_targets[r]);
+    ggml_backend_tensor_set(g.rows, b.out_rows.data(), 0, R * sizeof(int32_t));
+    ggml_backend_tensor_set(g.picks, picks.data(), 0, R * sizeof(int32_t));
+}
+
+namespace {
+struct CtxFree {
+    void operator()(ggml_context * c) const { ggml_free(c); }
+};
+struct AllocFree {
+    void operator()(ggml_gallocr * a) const { ggml_gallocr_free(a); }
+};
+}  // namespace
+
+std::vector<float> forward_logprobs(const Model & model, const PackedBatch & batch) {
+    const HParams & hp = model.hparams();
+    batch.validate(hp);
+    if (batch.out_rows.empty()) return {};
+    const size_t max_nodes = 64 + 40 * (size_t) hp.n_layer;
+    ggml_init_params params{ggml_tensor_overhead() * max_nodes + ggml_graph_overhead_custom(max_nodes, false), nullptr, true};
+    std::unique_ptr<ggml_context, CtxFree> ctx(ggml_init(params));
+    if (!ctx) fail(E_NATIVE, "cannot create a ggml context");
+
+    const ForwardGraph g = build_forward(ctx.get(), model, (int64_t) batch.tokens.size(), (int64_t) batch.out_rows.size());
+    ggml_cgraph * gf = ggml_new_graph_custom(ctx.get(), max_nodes, false);
+    ggml_build_forward_expand(gf, g.logp);
+
+    std::unique_ptr<ggml_gallocr, AllocFree> alloc(ggml_gallocr_new(ggml_backend_get_default_buffer_type(model.backend())));
+    if (!ggml_gallocr_alloc_graph(alloc.get(), gf)) fail(E_NATIVE, "out of memory allocating the forward graph");
+    set_forward_inputs(g, batch, hp.n_vocab);
+    if (ggml_backend_graph_compute(model.backend(), gf) != GGML_STATUS_SUCCESS) fail(E_NATIVE, "graph computation failed");
+
+    std::vector<float> out(batch.out_rows.size());
+    ggml_backend_tensor_get(g.logp, out.data(), 0, out.size() * sizeof(float));
+    return out;
+}
+
+}  // namespace rl

@@ -1,0 +1,46 @@
+// The llama forward pass as one ggml graph over a *packed* batch: any set of token sequences that share prefixes,
+// described by per-token positions and an attention mask. Plain text is the special case of one causal sequence;
+// TWOSOME's [prompt | a1 | ... | aK] packing and multi-turn conversations use the same graph.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "ggml.h"
+#include "model.h"
+
+namespace rl {
+
+// One packed batch. Token i may attend to token j iff group[i] == group[j], j <= i, and branch[j] is -1 (shared
+// prefix) or equals branch[i]. Positions restart per branch, so the caller controls them.
+struct PackedBatch {
+    std::vector<int32_t> tokens;
+    std::vector<int32_t> positions;
+    std::vector<int32_t> group;
+    std::vector<int32_t> branch;
+    // Log-probs are read only for these (row, target) pairs: hidden state at `row` predicts token `target`.
+    std::vector<int32_t> out_rows;
+    std::vector<int32_t> out_targets;
+
+    void validate(const HParams & hp) const;
+};
+
+// Graph inputs created by build_forward; the caller fills them after allocation.
+struct ForwardGraph {
+    ggml_tensor * tokens = nullptr;     // I32 [T]
+    ggml_tensor * positions = nullptr;  // I32 [T]
+    ggml_tensor * mask = nullptr;       // F32 [T, T]
+    ggml_tensor * rows = nullptr;       // I32 [R]
+    ggml_tensor * picks = nullptr;      // I32 [R]: row*n_vocab + target into the flattened probabilities
+    ggml_tensor * logp = nullptr;       // F32 [R] output: log p(target | row)
+};
+
+// Builds the forward graph of `batch` into ctx (a no_alloc context) and returns its inputs/outputs.
+ForwardGraph build_forward(ggml_context * ctx, const Model & model, int64_t n_tokens, int64_t n_rows);
+
+// Writes the batch into the graph's input tensors (after allocation).
+void set_forward_inputs(const ForwardGraph & g, const PackedBatch & batch, int64_t n_vocab);
+
+// Runs the whole forward pass on the model's backend and returns one log-prob per (row, target) pair.
+std::vector<float> forward_logprobs(const Model & model, const PackedBatch & batch);
+
+}  // namespace rl

@@ -1,0 +1,158 @@
+#include "make_model.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "errors.h"
+#include "ggml.h"
+#include "gguf.h"
+
+namespace rl {
+namespace {
+
+// splitmix64 + Box-Muller: the same weights on every platform and compiler for a given seed.
+struct Rng {
+    uint64_t s;
+    uint64_t next() {
+        uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        return z ^ (z >> 31);
+    }
+    double uniform() { return ((next() >> 11) + 0.5) * (1.0 / 9007199254740992.0); }
+    float normal() { return (float) (std::sqrt(-2.0 * std::log(uniform())) * std::cos(6.283185307179586 * uniform())); }
+};
+
+ggml_type parse_type(const std::string & name) {
+    static const std::pair<const char *, ggml_type> types[] = {
+        {"f32", GGML_TYPE_F32},   {"f16", GGML_TYPE_F16},   {"bf16", GGML_TYPE_BF16}, {"q8_0", GGML_TYPE_Q8_0},
+        {"q4_0", GGML_TYPE_Q4_0}, {"q4_1", GGML_TYPE_Q4_1}, {"q5_0", GGML_TYPE_Q5_0}, {"q5_1", GGML_TYPE_Q5_1},
+        {"q4_k", GGML_TYPE_Q4_K}, {"q5_k", GGML_TYPE_Q5_K}, {"q6_k", GGML_TYPE_Q6_K},
+    };
+    for (const auto & [n, t] : types) {
+        if (name == n) return t;
+    }
+    fail(E_ARGUMENT, "unknown tensor type \"" + name + "\" (f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k)");
+}
+
+struct Spec {
+    std::string name;
+    int64_t ne0, ne1;
+    float scale;  // std of the random init; 0 means "norm weights": 1 + small noise
+};
+
+struct GgufFree {
+    void operator()(gguf_context * g) const { gguf_free(g); }
+};
+struct CtxFree {
+    void operator()(ggml_context * c) const { ggml_free(c); }
+};
+
+}  // namespace
+
+void make_model(const MakeModelOptions & o) {
+    const ggml_type wtype = parse_type(o.type);
+    if (o.n_layer <= 0 || o.n_embd <= 0 || o.n_head <= 0 || o.n_head_kv <= 0 || o.n_ff <= 0 || o.n_ctx <= 0) {
+        fail(E_ARGUMENT, "layers, embd, heads, kv-heads, ff and ctx must be positive");
+    }
+    if (o.n_embd % o.n_head != 0) fail(E_ARGUMENT, "embd must be a multiple of heads");
+    if (o.n_head % o.n_head_kv != 0) fail(E_ARGUMENT, "heads must be a multiple of kv-heads");
+    const int64_t hd = o.n_embd / o.n_head;
+    if (hd % 2 != 0) fail(E_ARGUMENT, "the head size (embd / heads) must be even for RoPE");
+    const int64_t blck = ggml_blck_size(wtype);
+    if (o.n_embd % blck != 0 || o.n_ff % blck != 0) {
+        fail(E_ARGUMENT, "type " + o.type + " packs rows in blocks of " + std::to_string(blck) + ": embd and ff must be multiples of it");
+    }
+
+    gguf_init_params vp{true, nullptr};
+    std::unique_ptr<gguf_context, GgufFree> vocab(gguf_init_from_file(o.vocab_file.c_str(), vp));
+    if (!vocab) fail(E_ARGUMENT, "cannot read the vocabulary file " + o.vocab_file);
+    const int64_t tok_id = gguf_find_key(vocab.get(), "tokenizer.ggml.tokens");
+    if (tok_id < 0) fail(E_ARGUMENT, o.vocab_file + " has no tokenizer.ggml.tokens");
+    const int64_t n_vocab = (int64_t) gguf_get_arr_n(vocab.get(), tok_id);
+
+    std::unique_ptr<gguf_context, GgufFree> g(gguf_init_empty());
+    gguf_set_kv(g.get(), vocab.get());
+    for (int64_t i = gguf_get_n_kv(g.get()) - 1; i >= 0; i--) {
+        const std::string key = gguf_get_key(g.get(), i);
+        if (key.rfind("tokenizer.", 0) != 0) gguf_remove_key(g.get(), key.c_str());
+    }
+    gguf_set_val_str(g.get(), "general.architecture", "llama");
+    gguf_set_val_str(g.get(), "general.name", "rl-ggml random test model");
+    gguf_set_val_u32(g.get(), "general.file_type", 0);
+    gguf_set_val_u32(g.get(), "llama.context_length", (uint32_t) o.n_ctx);
+    gguf_set_val_u32(g.get(), "llama.embedding_length", (uint32_t) o.n_embd);
+    gguf_set_val_u32(g.get(), "llama.block_count", (uint32_t) o.n_layer);
+    gguf_set_val_u32(g.get(), "llama.feed_forward_length", (uint32_t) o.n_ff);
+    gguf_set_val_u32(g.get(), "llama.attention.head_count", (uint32_t) o.n_head);
+    gguf_set_val_u32(g.get(), "llama.attention.head_count_kv", (uint32_t) o.n_head_kv);
+    gguf_set_val_u32(g.get(), "llama.rope.dimension_count", (uint32_t) hd);
+    gguf_set_val_f32(g.get(), "llama.rope.freq_base", o.rope_freq_base);
+    gguf_set_val_f32(g.get(), "llama.attention.layer_norm_rms_epsilon", 1e-5f);
+    gguf_set_val_u32(g.get(), "llama.vocab_size", (uint32_t) n_vocab);
+
+    // Init scales keep activations O(1) through the residual stream so log-probs are neither flat nor degenerate.
+    const float s_in = 1.0f / std::sqrt((float) o.n_embd), s_ff = 1.0f / std::sqrt((float) o.n_ff);
+    std::vector<Spec> specs = {{"token_embd.weight", o.n_embd, n_vocab, 1.0f}};
+    for (int64_t il = 0; il < o.n_layer; il++) {
+        const std::string p = "blk." + std::to_string(il) + ".";
+        specs.push_back({p + "attn_norm.weight", o.n_embd, 1, 0});
+        specs.push_back({p + "attn_q.weight", o.n_embd, o.n_embd, 2 * s_in});
+        specs.push_back({p + "attn_k.weight", o.n_embd, hd * o.n_head_kv, 2 * s_in});
+        specs.push_back({p + "attn_v.weight", o.n_embd, hd * o.n_head_kv, s_in});
+        specs.push_back({p + "attn_output.weight", o.n_embd, o.n_embd, s_in});
+        specs.push_back({p + "ffn_norm.weight", o.n_embd, 1, 0});
+        specs.push_back({p + "ffn_gate.weight", o.n_embd, o.n_ff, s_in});
+        specs.push_back({p + "ffn_up.weight", o.n_embd, o.n_ff, s_in});
+        specs.push_back({p + "ffn_down.weight", o.n_ff, o.n_embd, s_ff});
+    }
+    specs.push_back({"output_norm.weight", o.n_embd, 1, 0});
+    if (!o.tied) specs.push_back({"output.weight", o.n_embd, n_vocab, 2 * s_in});
+    if (o.rope_freqs) specs.push_back({"rope_freqs.weight", hd / 2, 1, -1});
+
+    ggml_init_params cp{ggml_tensor_overhead() * 2 * specs.size(), nullptr, true};  // a tensor and a 1-d view per spec
+    std::unique_ptr<ggml_context, CtxFree> ctx(ggml_init(cp));
+    for (const Spec & s : specs) {
+        const ggml_type t = s.ne1 == 1 ? GGML_TYPE_F32 : wtype;
+        ggml_tensor * tensor = ggml_new_tensor_2d(ctx.get(), t, s.ne0, s.ne1);
+        if (s.ne1 == 1) tensor = ggml_reshape_1d(ctx.get(), tensor, s.ne0);
+        ggml_set_name(tensor, s.name.c_str());
+        gguf_add_tensor(g.get(), tensor);
+    }
+
+    // Metadata first, then each tensor's data generated and written in turn (a 7B file never sits in memory whole).
+    const std::string tmp = o.out + ".tmp";
+    FILE * f = std::fopen(tmp.c_str(), "wb");
+    if (!f) fail(E_ARGUMENT, "cannot write " + tmp + ": " + std::strerror(errno));
+    bool ok = gguf_write_to_file_ptr(g.get(), f, true);
+    const size_t align = gguf_get_alignment(g.get());
+    Rng rng{o.seed * 0x2545F4914F6CDD1DULL + 1};
+    std::vector<float> w;
+    std::vector<uint8_t> q;
+    for (size_t i = 0; ok && i < specs.size(); i++) {
+        const Spec & s = specs[i];
+        w.resize((size_t) (s.ne0 * s.ne1));
+        for (float & x : w) {
+            if (s.scale > 0) x = s.scale * rng.normal();
+            else if (s.scale == 0) x = 1.0f + 0.1f * rng.normal();
+            else x = 1.0f + 0.5f * (float) rng.uniform();  // rope frequency factors
+        }
+        const ggml_type t = s.ne1 == 1 ? GGML_TYPE_F32 : wtype;
+        const size_t n = ggml_row_size(t, s.ne0) * (size_t) s.ne1;
+        q.resize(n + align);
+        ggml_quantize_chunk(t, w.data(), q.data(), 0, s.ne1, s.ne0, nullptr);
+        const size_t padded = GGML_PAD(n, align);
+        std::memset(q.data() + n, 0, padded - n);
+        ok = std::fwrite(q.data(), 1, padded, f) == padded;
+    }
+    ok = (std::fclose(f) == 0) && ok;
+    if (!ok || std::rename(tmp.c_str(), o.out.c_str()) != 0) {
+        std::remove(tmp.c_str());
+        fail(E_ARGUMENT, "failed writing " + o.out + ": " + std::strerror(errno));
+    }
+}
+
+}  // namespace rl

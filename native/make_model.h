@@ -1,0 +1,22 @@
+// Writes llama-architecture GGUF files with deterministic random weights and a real LLaMA tokenizer, for tests and
+// benchmarks (speed does not depend on weight values).
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace rl {
+
+struct MakeModelOptions {
+    std::string out;
+    std::string vocab_file;  // a vendored ggml-vocab-*.gguf whose tokenizer.* keys are copied
+    std::string type = "f32";
+    int64_t n_layer = 2, n_embd = 64, n_head = 4, n_head_kv = 4, n_ff = 160, n_ctx = 2048;
+    bool tied = false;
+    bool rope_freqs = false;  // write a Llama-3 style rope_freqs.weight
+    float rope_freq_base = 10000.0f;
+    uint64_t seed = 1;
+};
+
+void make_model(const MakeModelOptions & opt);
+
+}  // namespace rl

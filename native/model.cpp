@@ -1,0 +1,307 @@
+#include "model.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "errors.h"
+#include "ggml-cpu.h"
+#include "llama.h"
+#include "log.h"
+
+namespace rl {
+namespace {
+
+// Types the ggml CPU backend multiplies and rl-ggml is tested on; anything else is refused by name.
+const ggml_type kWeightTypes[] = {
+    GGML_TYPE_F32,  GGML_TYPE_F16,  GGML_TYPE_BF16, GGML_TYPE_Q8_0, GGML_TYPE_Q4_0, GGML_TYPE_Q4_1, GGML_TYPE_Q5_0,
+    GGML_TYPE_Q5_1, GGML_TYPE_Q2_K, GGML_TYPE_Q3_K, GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K,
+};
+
+bool supported_type(ggml_type t) { return std::find(std::begin(kWeightTypes), std::end(kWeightTypes), t) != std::end(kWeightTypes); }
+
+struct FileCloser {
+    void operator()(FILE * f) const { std::fclose(f); }
+};
+using File = std::unique_ptr<FILE, FileCloser>;
+
+File open_file(const std::string & path) {
+    struct stat st {};
+    if (stat(path.c_str(), &st) != 0) {
+        if (errno == ENOENT) fail(E_NOT_FOUND, "model file not found: " + path);
+        fail(E_BAD_FILE, "cannot access model file " + path + ": " + std::strerror(errno));
+    }
+    if (S_ISDIR(st.st_mode)) fail(E_BAD_FILE, path + " is a directory, not a GGUF model file");
+    File f(std::fopen(path.c_str(), "rb"));
+    if (!f) fail(E_BAD_FILE, "cannot open model file " + path + ": " + std::strerror(errno));
+    char magic[4] = {0, 0, 0, 0};
+    if (std::fread(magic, 1, 4, f.get()) != 4 || std::memcmp(magic, "GGUF", 4) != 0) {
+        fail(E_BAD_FILE, path + " is not a GGUF file (bad magic)");
+    }
+    return f;
+}
+
+int64_t file_size(const std::string & path) {
+    struct stat st {};
+    stat(path.c_str(), &st);
+    return st.st_size;
+}
+
+// Integer keys are written as u32 by llama.cpp's converter but any integer type is accepted.
+int64_t get_int(const gguf_context * g, const std::string & key, int64_t fallback, bool required) {
+    const int64_t id = gguf_find_key(g, key.c_str());
+    if (id < 0) {
+        if (required) fail(E_BAD_MODEL, "missing hyperparameter " + key);
+        return fallback;
+    }
+    switch (gguf_get_kv_type(g, id)) {
+        case GGUF_TYPE_UINT8: return gguf_get_val_u8(g, id);
+        case GGUF_TYPE_INT8: return gguf_get_val_i8(g, id);
+        case GGUF_TYPE_UINT16: return gguf_get_val_u16(g, id);
+        case GGUF_TYPE_INT16: return gguf_get_val_i16(g, id);
+        case GGUF_TYPE_UINT32: return gguf_get_val_u32(g, id);
+        case GGUF_TYPE_INT32: return gguf_get_val_i32(g, id);
+        case GGUF_TYPE_UINT64: return (int64_t) gguf_get_val_u64(g, id);
+        case GGUF_TYPE_INT64: return gguf_get_val_i64(g, id);
+        default: fail(E_BAD_MODEL, "hyperparameter " + key + " is not an integer");
+    }
+}
+
+float get_float(const gguf_context * g, const std::string & key, float fallback) {
+    const int64_t id = gguf_find_key(g, key.c_str());
+    if (id < 0) return fallback;
+    switch (gguf_get_kv_type(g, id)) {
+        case GGUF_TYPE_FLOAT32: return gguf_get_val_f32(g, id);
+        case GGUF_TYPE_FLOAT64: return (float) gguf_get_val_f64(g, id);
+        default: fail(E_BAD_MODEL, "hyperparameter " + key + " is not a float");
+    }
+}
+
+std::string shape_str(const std::vector<int64_t> & s) {
+    std::string out = "[";
+    for (size_t i = 0; i < s.size(); i++) out += (i ? ", " : "") + std::to_string(s[i]);
+    return out + "]";
+}
+
+}  // namespace
+
+Model::Model(const std::string & path, int n_threads) : n_threads_(std::max(1, n_threads)) {
+    log_capture_begin();
+    try {
+        read_hparams(path);
+        backend_ = ggml_backend_cpu_init();
+        if (!backend_) fail(E_NATIVE, "cannot initialize the ggml CPU backend");
+        ggml_backend_cpu_set_n_threads(backend_, n_threads_);
+        bind_tensors();
+        load_weights(path);
+
+        llama_model_params mp = llama_model_default_params();
+        mp.vocab_only = true;
+        vocab_model_ = llama_model_load_from_file(path.c_str(), mp);
+        if (!vocab_model_) fail(E_BAD_MODEL, "the tokenizer in " + path + " could not be loaded: " + log_capture_last());
+        vocab_ = llama_model_get_vocab(vocab_model_);
+        if (llama_vocab_n_tokens(vocab_) != hp_.n_vocab) {
+            fail(E_BAD_MODEL, "tokenizer has " + std::to_string(llama_vocab_n_tokens(vocab_)) + " tokens but token_embd.weight has " +
+                                  std::to_string(hp_.n_vocab) + " rows");
+        }
+    } catch (...) {
+        release();  // members are destroyed by unwinding; the C handles are not
+        throw;
+    }
+}
+
+Model::~Model() { release(); }
+
+void Model::release() {
+    if (vocab_model_) llama_model_free(vocab_model_);
+    if (weights_) ggml_backend_buffer_free(weights_);
+    if (backend_) ggml_backend_free(backend_);
+    if (meta_) ggml_free(meta_);
+    if (gguf_) gguf_free(gguf_);
+    vocab_model_ = nullptr;
+    weights_ = nullptr;
+    backend_ = nullptr;
+    meta_ = nullptr;
+    gguf_ = nullptr;
+}
+
+void Model::read_hparams(const std::string & path) {
+    open_file(path);  // existence, directory and magic checks with precise messages
+    gguf_init_params params{/*no_alloc =*/true, /*ctx =*/&meta_};
+    gguf_ = gguf_init_from_file(path.c_str(), params);
+    if (!gguf_) fail(E_BAD_FILE, path + " is a corrupt or truncated GGUF file: " + log_capture_last());
+
+    // The header parsed; make sure every tensor's data is actually in the file.
+    const int64_t size = file_size(path);
+    const int64_t n_tensors = gguf_get_n_tensors(gguf_);
+    for (int64_t i = 0; i < n_tensors; i++) {
+        const int64_t end = (int64_t) (gguf_get_data_offset(gguf_) + gguf_get_tensor_offset(gguf_, i) + gguf_get_tensor_size(gguf_, i));
+        if (end > size) {
+            fail(E_BAD_FILE, path + " is truncated: tensor " + gguf_get_tensor_name(gguf_, i) + " ends at byte " + std::to_string(end) +
+                                 " but the file has " + std::to_string(size) + " bytes");
+        }
+    }
+
+    const int64_t arch_id = gguf_find_key(gguf_, "general.architecture");
+    if (arch_id < 0 || gguf_get_kv_type(gguf_, arch_id) != GGUF_TYPE_STRING) fail(E_BAD_MODEL, "missing general.architecture");
+    const std::string arch = gguf_get_val_str(gguf_, arch_id);
+    const int64_t type_id = gguf_find_key(gguf_, "general.type");
+    if (type_id >= 0 && gguf_get_kv_type(gguf_, type_id) == GGUF_TYPE_STRING && std::string(gguf_get_val_str(gguf_, type_id)) == "adapter") {
+        fail(E_UNSUPPORTED, path + " is a LoRA adapter, not a base model");
+    }
+    if (arch != "llama") fail(E_UNSUPPORTED, "unsupported architecture \"" + arch + "\" (rl-ggml supports \"llama\")");
+
+    hp_.n_ctx_train = get_int(gguf_, "llama.context_length", 0, true);
+    hp_.n_embd = get_int(gguf_, "llama.embedding_length", 0, true);
+    hp_.n_layer = get_int(gguf_, "llama.block_count", 0, true);
+    hp_.n_ff = get_int(gguf_, "llama.feed_forward_length", 0, true);
+    hp_.n_head = get_int(gguf_, "llama.attention.head_count", 0, true);
+    hp_.n_head_kv = get_int(gguf_, "llama.attention.head_count_kv", hp_.n_head, false);
+    hp_.rms_eps = get_float(gguf_, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
+    hp_.rope_freq_base = get_float(gguf_, "llama.rope.freq_base", 10000.0f);
+    const int64_t scaling_id = gguf_find_key(gguf_, "llama.rope.scaling.type");
+    if (scaling_id >= 0) {
+        const std::string kind = gguf_get_val_str(gguf_, scaling_id);
+        if (kind == "linear") hp_.rope_freq_scale = 1.0f / get_float(gguf_, "llama.rope.scaling.factor", 1.0f);
+        else if (kind != "none") fail(E_UNSUPPORTED, "unsupported rope scaling type \"" + kind + "\"");
+    }
+
+    if (hp_.n_embd <= 0 || hp_.n_layer <= 0 || hp_.n_head <= 0 || hp_.n_head_kv <= 0 || hp_.n_ff <= 0 || hp_.n_ctx_train <= 0) {
+        fail(E_BAD_MODEL, "hyperparameters must be positive (embedding_length, block_count, head_count, head_count_kv, feed_forward_length, context_length)");
+    }
+    if (hp_.n_embd % hp_.n_head != 0) fail(E_BAD_MODEL, "embedding_length " + std::to_string(hp_.n_embd) + " is not a multiple of head_count " + std::to_string(hp_.n_head));
+    if (hp_.n_head % hp_.n_head_kv != 0) fail(E_BAD_MODEL, "head_count " + std::to_string(hp_.n_head) + " is not a multiple of head_count_kv " + std::to_string(hp_.n_head_kv));
+    hp_.head_dim = hp_.n_embd / hp_.n_head;
+    hp_.n_rot = get_int(gguf_, "llama.rope.dimension_count", hp_.head_dim, false);
+    if (hp_.n_rot <= 0 || hp_.n_rot > hp_.head_dim || hp_.n_rot % 2 != 0) fail(E_BAD_MODEL, "rope.dimension_count " + std::to_string(hp_.n_rot) + " does not fit head size " + std::to_string(hp_.head_dim));
+}
+
+void Model::bind_tensors() {
+    for (ggml_tensor * t = ggml_get_first_tensor(meta_); t; t = ggml_get_next_tensor(meta_, t)) {
+        if (!supported_type(t->type)) {
+            fail(E_UNSUPPORTED, std::string("tensor ") + t->name + " has unsupported type " + ggml_type_name(t->type));
+        }
+        std::vector<int64_t> shape;
+        for (int d = 0; d < ggml_n_dims(t); d++) shape.push_back(t->ne[d]);
+        tensor_info_.push_back({t->name, ggml_type_name(t->type), shape});
+    }
+
+    const int64_t E = hp_.n_embd, F = hp_.n_ff, kv = hp_.n_head_kv * hp_.head_dim, q = hp_.n_head * hp_.head_dim;
+    auto get = [&](const std::string & name, std::vector<int64_t> shape, bool required = true) -> ggml_tensor * {
+        ggml_tensor * t = ggml_get_tensor(meta_, name.c_str());
+        if (!t) {
+            if (required) fail(E_BAD_MODEL, "missing tensor " + name);
+            return nullptr;
+        }
+        std::vector<int64_t> actual;
+        for (int d = 0; d < GGML_MAX_DIMS; d++) actual.push_back(t->ne[d]);
+        shape.resize(GGML_MAX_DIMS, 1);
+        if (actual != shape) fail(E_BAD_MODEL, "tensor " + name + " has shape " + shape_str(actual) + ", expected " + shape_str(shape));
+        if (shape[1] == 1 && t->type != GGML_TYPE_F32) fail(E_UNSUPPORTED, "norm tensor " + name + " must be F32, found " + ggml_type_name(t->type));
+        return t;
+    };
+
+    ggml_tensor * embd = ggml_get_tensor(meta_, "token_embd.weight");
+    if (!embd) fail(E_BAD_MODEL, "missing tensor token_embd.weight");
+    hp_.n_vocab = embd->ne[1];
+    token_embd_ = get("token_embd.weight", {E, hp_.n_vocab});
+    output_norm_ = get("output_norm.weight", {E});
+    output_ = get("output.weight", {E, hp_.n_vocab}, false);
+    hp_.tied_output = output_ == nullptr;
+    if (!output_) output_ = token_embd_;
+    rope_freqs_ = get("rope_freqs.weight", {hp_.n_rot / 2}, false);
+
+    for (int64_t il = 0; il < hp_.n_layer; il++) {
+        const std::string p = "blk." + std::to_string(il) + ".";
+        Layer L;
+        L.attn_norm = get(p + "attn_norm.weight", {E});
+        L.wq = get(p + "attn_q.weight", {E, q});
+        L.wk = get(p + "attn_k.weight", {E, kv});
+        L.wv = get(p + "attn_v.weight", {E, kv});
+        L.wo = get(p + "attn_output.weight", {q, E});
+        L.ffn_norm = get(p + "ffn_norm.weight", {E});
+        L.ffn_gate = get(p + "ffn_gate.weight", {E, F});
+        L.ffn_up = get(p + "ffn_up.weight", {E, F});
+        L.ffn_down = get(p + "ffn_down.weight", {F, E});
+        layers_.push_back(L);
+    }
+    if (ggml_get_tensor(meta_, ("blk." + std::to_string(hp_.n_layer) + ".attn_norm.weight").c_str())) {
+        fail(E_BAD_MODEL, "the file has more blocks than block_count = " + std::to_string(hp_.n_layer));
+    }
+}
+
+void Model::load_weights(const std::string & path) {
+    // The plain CPU buffer (not the repack one): the backward pass needs weights in their file layout.
+    weights_ = ggml_backend_alloc_ctx_tensors_from_buft(meta_, ggml_backend_get_default_buffer_type(backend_));
+    if (!weights_) fail(E_NATIVE, "out of memory allocating the model weights");
+    ggml_backend_buffer_set_usage(weights_, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
+    File f = open_file(path);
+    const bool host = ggml_backend_buffer_is_host(weights_);
+    std::vector<uint8_t> staging;
+    const int64_t n_tensors = gguf_get_n_tensors(gguf_);
+    for (int64_t i = 0; i < n_tensors; i++) {
+        ggml_tensor * t = ggml_get_tensor(meta_, gguf_get_tensor_name(gguf_, i));
+        const size_t n = ggml_nbytes(t);
+        const long offset = (long) (gguf_get_data_offset(gguf_) + gguf_get_tensor_offset(gguf_, i));
+        if (std::fseek(f.get(), offset, SEEK_SET) != 0) fail(E_BAD_FILE, "cannot seek to tensor " + std::string(t->name));
+        void * dst = t->data;
+        if (!host) {
+            staging.resize(n);
+            dst = staging.data();
+        }
+        if (std::fread(dst, 1, n, f.get()) != n) fail(E_BAD_FILE, path + " is truncated inside tensor " + t->name);
+        if (!host) ggml_backend_tensor_set(t, dst, 0, n);
+    }
+}
+
+std::string Model::vocab_kind() const {
+    switch (llama_vocab_type(vocab_)) {
+        case LLAMA_VOCAB_TYPE_SPM: return "spm";
+        case LLAMA_VOCAB_TYPE_BPE: return "bpe";
+        case LLAMA_VOCAB_TYPE_WPM: return "wpm";
+        case LLAMA_VOCAB_TYPE_UGM: return "ugm";
+        case LLAMA_VOCAB_TYPE_RWKV: return "rwkv";
+        default: return "none";
+    }
+}
+
+std::vector<int32_t> Model::tokenize(const std::string & text, bool add_bos) const {
+    std::vector<int32_t> out(text.size() + 2);
+    int32_t n = llama_tokenize(vocab_, text.data(), (int32_t) text.size(), out.data(), (int32_t) out.size(), add_bos, false);
+    if (n < 0) {
+        out.resize(-n);
+        n = llama_tokenize(vocab_, text.data(), (int32_t) text.size(), out.data(), (int32_t) out.size(), add_bos, false);
+    }
+    if (n < 0) fail(E_NATIVE, "tokenization failed");
+    out.resize(n);
+    return out;
+}
+
+std::string Model::detokenize(const std::vector<int32_t> & ids) const {
+    for (int32_t id : ids) {
+        if (id < 0 || id >= hp_.n_vocab) fail(E_ARGUMENT, "token id " + std::to_string(id) + " is outside the vocabulary (0.." + std::to_string(hp_.n_vocab - 1) + ")");
+    }
+    std::string out(ids.size() * 8 + 16, '\0');
+    int32_t n = llama_detokenize(vocab_, ids.data(), (int32_t) ids.size(), out.data(), (int32_t) out.size(), false, false);
+    if (n < 0) {
+        out.resize(-n);
+        n = llama_detokenize(vocab_, ids.data(), (int32_t) ids.size(), out.data(), (int32_t) out.size(), false, false);
+    }
+    out.resize(std::max(0, n));
+    return out;
+}
+
+std::string Model::token_piece(int32_t id) const {
+    if (id < 0 || id >= hp_.n_vocab) fail(E_ARGUMENT, "token id " + std::to_string(id) + " is outside the vocabulary");
+    char buf[256];
+    int32_t n = llama_token_to_piece(vocab_, id, buf, sizeof(buf), 0, true);
+    return std::string(buf, std::max(0, n));
+}
+
+int32_t Model::bos() const { return llama_vocab_bos(vocab_); }
+
+}  // namespace rl

@@ -1,0 +1,98 @@
+// A llama-architecture model loaded from GGUF: hyperparameters, frozen weights in a ggml backend buffer, and the
+// tokenizer (libllama's vocabulary, loaded with vocab_only so tokenization is byte-identical to llama.cpp's).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ggml.h"
+#include "ggml-backend.h"
+#include "gguf.h"
+
+struct llama_model;
+struct llama_vocab;
+
+namespace rl {
+
+struct HParams {
+    int64_t n_vocab = 0;
+    int64_t n_ctx_train = 0;
+    int64_t n_embd = 0;
+    int64_t n_layer = 0;
+    int64_t n_head = 0;
+    int64_t n_head_kv = 0;
+    int64_t n_ff = 0;
+    int64_t n_rot = 0;
+    int64_t head_dim = 0;
+    float rms_eps = 1e-5f;
+    float rope_freq_base = 10000.0f;
+    float rope_freq_scale = 1.0f;
+    bool tied_output = false;
+};
+
+struct Layer {
+    ggml_tensor * attn_norm = nullptr;
+    ggml_tensor * wq = nullptr;
+    ggml_tensor * wk = nullptr;
+    ggml_tensor * wv = nullptr;
+    ggml_tensor * wo = nullptr;
+    ggml_tensor * ffn_norm = nullptr;
+    ggml_tensor * ffn_gate = nullptr;
+    ggml_tensor * ffn_up = nullptr;
+    ggml_tensor * ffn_down = nullptr;
+};
+
+struct TensorInfo {
+    std::string name;
+    std::string type;
+    std::vector<int64_t> shape;
+};
+
+class Model {
+public:
+    // Throws rl::Error with a code from errors.h for anything that is not a usable llama model.
+    Model(const std::string & path, int n_threads);
+    ~Model();
+    Model(const Model &) = delete;
+    Model & operator=(const Model &) = delete;
+
+    const HParams & hparams() const { return hp_; }
+    const std::vector<Layer> & layers() const { return layers_; }
+    ggml_tensor * token_embd() const { return token_embd_; }
+    ggml_tensor * output_norm() const { return output_norm_; }
+    ggml_tensor * output() const { return output_; }
+    ggml_tensor * rope_freqs() const { return rope_freqs_; }
+    ggml_backend_t backend() const { return backend_; }
+    int n_threads() const { return n_threads_; }
+
+    const std::vector<TensorInfo> & tensors() const { return tensor_info_; }
+    std::string vocab_kind() const;  // "spm" | "bpe" | other libllama vocab type names
+    std::vector<int32_t> tokenize(const std::string & text, bool add_bos) const;
+    std::string detokenize(const std::vector<int32_t> & ids) const;
+    std::string token_piece(int32_t id) const;
+    int32_t bos() const;
+
+private:
+    void read_hparams(const std::string & path);
+    void bind_tensors();
+    void load_weights(const std::string & path);
+    void release();
+
+    HParams hp_;
+    gguf_context * gguf_ = nullptr;
+    ggml_context * meta_ = nullptr;
+    ggml_backend_t backend_ = nullptr;
+    ggml_backend_buffer_t weights_ = nullptr;
+    llama_model * vocab_model_ = nullptr;
+    const llama_vocab * vocab_ = nullptr;
+    int n_threads_ = 1;
+
+    ggml_tensor * token_embd_ = nullptr;
+    ggml_tensor * output_norm_ = nullptr;
+    ggml_tensor * output_ = nullptr;
+    ggml_tensor * rope_freqs_ = nullptr;
+    std::vector<Layer> layers_;
+    std::vector<TensorInfo> tensor_info_;
+};
+
+}  // namespace rl

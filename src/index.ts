@@ -1,0 +1,8 @@
+/** rl-ggml's library API. */
+export * from './errors.js';
+export { loadModel, Model } from './model.js';
+export type { LoadModelOptions, ModelHParams, TensorInfo, TokenizeOptions, TokenLogprobs } from './model.js';
+export { makeModel, presets, weightTypes } from './make-model.js';
+export type { MakeModelOptions, ModelShape, WeightType } from './make-model.js';
+export { envSpecs, getEnvSpec, makeEnv } from '../envs/registry.js';
+export type { Env, EnvSpec, Observation, StepInfo, StepResult, ResetOptions } from '../envs/core/types.js';

@@ -1,0 +1,161 @@
+/**
+ * The public model API: load a llama-architecture GGUF, tokenize, and compute exact per-token log-probabilities.
+ * Native work runs off the JS thread; calls on one model are serialized, and `dispose()` waits for them.
+ */
+import { availableParallelism } from 'node:os';
+import { DisposedError, InvalidArgumentError } from './errors.js';
+import { callNative, callNativeSync, native, type NativeBatch, type NativeModel } from './native.js';
+
+export interface LoadModelOptions {
+  /** CPU threads for graph computation (default: all available cores). */
+  threads?: number;
+}
+
+export interface ModelHParams {
+  nVocab: number;
+  /** Context size the model was trained with: the longest sequence rl-ggml evaluates. */
+  nCtxTrain: number;
+  nEmbd: number;
+  nLayer: number;
+  nHead: number;
+  nHeadKv: number;
+  nFf: number;
+  nRot: number;
+  headDim: number;
+  rmsEps: number;
+  ropeFreqBase: number;
+  ropeFreqScale: number;
+  tiedOutput: boolean;
+  /** Whether the model carries Llama-3 style RoPE frequency factors. */
+  ropeFreqs: boolean;
+}
+
+export interface TensorInfo {
+  name: string;
+  type: string;
+  shape: number[];
+}
+
+export interface TokenizeOptions {
+  /** Prepend the beginning-of-sequence token (default false). */
+  bos?: boolean;
+}
+
+export interface TokenLogprobs {
+  /** Token ids of the text, starting with BOS. */
+  tokens: number[];
+  /** The text of each token. */
+  pieces: string[];
+  /** log P(token_i | tokens_<i); null for the first token, which nothing predicts. */
+  logprobs: (number | null)[];
+}
+
+export class Model {
+  readonly path: string;
+  readonly hparams: ModelHParams;
+  readonly tensors: readonly TensorInfo[];
+  /** Tokenizer kind: "spm" (LLaMA-1/2) or "bpe" (LLaMA-3). */
+  readonly vocab: string;
+  readonly bosToken: number;
+  #native: NativeModel | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  /** @internal use loadModel() */
+  constructor(path: string, nativeModel: NativeModel) {
+    this.path = path;
+    this.#native = nativeModel;
+    const { tensors, vocab, bos, ...hparams } = nativeModel.info();
+    this.hparams = hparams;
+    this.tensors = tensors;
+    this.vocab = vocab;
+    this.bosToken = bos;
+  }
+
+  get disposed(): boolean {
+    return this.#native === undefined;
+  }
+
+  tokenize(text: string, options: TokenizeOptions = {}): number[] {
+    if (typeof text !== 'string') throw new InvalidArgumentError('INVALID_ARGUMENT', 'tokenize: text must be a string');
+    const m = this.#live();
+    return Array.from(callNativeSync(() => m.tokenize(text, options.bos ?? false)));
+  }
+
+  detokenize(ids: readonly number[]): string {
+    const m = this.#live();
+    return callNativeSync(() => m.detokenize(Int32Array.from(ids)));
+  }
+
+  /** The text of one token (byte tokens may be partial UTF-8 and are decoded leniently). */
+  tokenPiece(id: number): string {
+    const m = this.#live();
+    return callNativeSync(() => m.tokenPiece(id)).toString('utf8');
+  }
+
+  /** Per-token log-probabilities of `text` (tokenized with BOS) under the model. */
+  async logprobs(text: string): Promise<TokenLogprobs> {
+    const tokens = this.tokenize(text, { bos: true });
+    this.checkLength(tokens.length);
+    const n = tokens.length;
+    const batch: NativeBatch = {
+      tokens: Int32Array.from(tokens),
+      positions: Int32Array.from(tokens, (_, i) => i),
+      group: new Int32Array(n),
+      branch: new Int32Array(n).fill(-1),
+      outRows: Int32Array.from({ length: n - 1 }, (_, i) => i),
+      outTargets: Int32Array.from(tokens.slice(1)),
+    };
+    const lp = await this.evaluate(batch);
+    return {
+      tokens,
+      pieces: tokens.map((t) => this.tokenPiece(t)),
+      logprobs: [null, ...Array.from(lp)],
+    };
+  }
+
+  /** Throws InvalidArgumentError when a sequence of `n` tokens does not fit the model's context. */
+  checkLength(n: number): void {
+    if (n > this.hparams.nCtxTrain) {
+      throw new InvalidArgumentError('CONTEXT_OVERFLOW', `the text is ${n} tokens long, longer than the model's context of ${this.hparams.nCtxTrain} tokens`);
+    }
+  }
+
+  /** Runs one packed batch (serialized with other calls on this model). */
+  evaluate(batch: NativeBatch): Promise<Float32Array> {
+    const m = this.#live();
+    return this.#enqueue(() => callNative(() => m.logprobs(batch)));
+  }
+
+  /** Frees the native memory once pending calls finish; later calls throw DisposedError. */
+  async dispose(): Promise<void> {
+    const m = this.#native;
+    if (!m) return;
+    this.#native = undefined;
+    await this.#queue.catch(() => undefined);
+    m.dispose();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+
+  #live(): NativeModel {
+    if (!this.#native) throw new DisposedError('DISPOSED', `the model ${this.path} has been disposed`);
+    return this.#native;
+  }
+
+  #enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** Loads a llama-architecture GGUF model. Bad files reject with ModelLoadError / UnsupportedModelError. */
+export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Model> {
+  if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('INVALID_ARGUMENT', 'loadModel: path must be a non-empty string');
+  const threads = options.threads ?? availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1) throw new InvalidArgumentError('INVALID_ARGUMENT', 'loadModel: threads must be a positive integer');
+  const nativeModel = await callNative(() => native().loadModel(path, threads));
+  return new Model(path, nativeModel);
+}

@@ -1,0 +1,129 @@
+/**
+ * The compiled addon (build/Release/rl_ggml.node) and the mapping of its error codes onto rl-ggml's typed errors.
+ * Everything else talks to the engine through this module.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import {
+  DisposedError,
+  InvalidArgumentError,
+  ModelLoadError,
+  NativeError,
+  RlGgmlError,
+  UnsupportedModelError,
+} from './errors.js';
+
+export interface NativeHParams {
+  nVocab: number;
+  nCtxTrain: number;
+  nEmbd: number;
+  nLayer: number;
+  nHead: number;
+  nHeadKv: number;
+  nFf: number;
+  nRot: number;
+  headDim: number;
+  rmsEps: number;
+  ropeFreqBase: number;
+  ropeFreqScale: number;
+  tiedOutput: boolean;
+  ropeFreqs: boolean;
+  vocab: string;
+  bos: number;
+  tensors: { name: string; type: string; shape: number[] }[];
+}
+
+/** A packed batch: see native/forward.h for the attention rule. */
+export interface NativeBatch {
+  tokens: Int32Array;
+  positions: Int32Array;
+  group: Int32Array;
+  branch: Int32Array;
+  outRows: Int32Array;
+  outTargets: Int32Array;
+}
+
+export interface NativeModel {
+  info(): NativeHParams;
+  tokenize(text: string, addBos: boolean): Int32Array;
+  detokenize(ids: Int32Array): string;
+  tokenPiece(id: number): Buffer;
+  logprobs(batch: NativeBatch): Promise<Float32Array>;
+  dispose(): void;
+}
+
+export interface NativeMakeModelOptions {
+  out: string;
+  vocabFile: string;
+  type: string;
+  layers: number;
+  embd: number;
+  heads: number;
+  kvHeads: number;
+  ff: number;
+  ctx: number;
+  tied: boolean;
+  ropeFreqs: boolean;
+  ropeFreqBase: number;
+  seed: number;
+}
+
+interface Addon {
+  loadModel(path: string, threads: number): Promise<NativeModel>;
+  makeModel(options: NativeMakeModelOptions): Promise<void>;
+}
+
+/** Root of the installed package (dist/src/native.js is two levels below it). */
+export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+let addon: Addon | undefined;
+
+export function native(): Addon {
+  if (!addon) {
+    const path = join(packageRoot, 'build', 'Release', 'rl_ggml.node');
+    try {
+      addon = createRequire(import.meta.url)(path) as Addon;
+    } catch (err) {
+      throw new NativeError('ADDON_MISSING', `the native addon ${path} could not be loaded (run \`npm install\` to build it): ${(err as Error).message}`, { cause: err });
+    }
+  }
+  return addon;
+}
+
+const errorClasses: Record<string, new (code: string, message: string) => RlGgmlError> = {
+  MODEL_NOT_FOUND: ModelLoadError,
+  MODEL_BAD_FILE: ModelLoadError,
+  MODEL_INVALID: ModelLoadError,
+  MODEL_UNSUPPORTED: UnsupportedModelError,
+  INVALID_ARGUMENT: InvalidArgumentError,
+  DISPOSED: DisposedError,
+  NATIVE_FAILURE: NativeError,
+};
+
+/** Converts an error thrown by the addon (an Error with a `code`) into the matching typed error. */
+export function fromNative(err: unknown): unknown {
+  if (err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && !(err instanceof RlGgmlError)) {
+    const code = (err as Error & { code: string }).code;
+    const Cls = errorClasses[code];
+    if (Cls) return new Cls(code, err.message);
+  }
+  return err;
+}
+
+/** Calls into the addon, rethrowing its errors as typed errors. */
+export async function callNative<T>(fn: () => Promise<T> | T): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw fromNative(err);
+  }
+}
+
+export function callNativeSync<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw fromNative(err);
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The outside reference: node-llama-cpp (llama.cpp's own engine, prebuilt binaries) run on the same GGUF file.
+ * Its KV cache is set to F32 and flash attention off so that its numbers differ from ours only by summation order.
+ */
+import { getLlama, type Llama, type LlamaModel } from 'node-llama-cpp';
+
+let llama: Promise<Llama> | undefined;
+
+export function referenceLlama(): Promise<Llama> {
+  llama ??= getLlama({ gpu: false, build: 'never', logLevel: 'error' as never, progressLogs: false });
+  return llama;
+}
+
+export async function referenceModel(path: string): Promise<LlamaModel> {
+  return (await referenceLlama()).loadModel({ modelPath: path, gpuLayers: 0 });
+}
+
+/** node-llama-cpp's tokenization of `text` (no BOS, special tokens not parsed — as our tokenize()). */
+export async function referenceTokenize(model: LlamaModel, text: string): Promise<number[]> {
+  return Array.from(model.tokenize(text, false), Number);
+}
+
+/** log P(tokens[i] | tokens[<i]) for i >= 1: the log-softmax of node-llama-cpp's raw logits, in double precision. */
+export async function referenceLogprobs(model: LlamaModel, tokens: number[], extra: { lora?: string } = {}): Promise<number[]> {
+  const context = await model.createContext({
+    contextSize: Math.max(256, tokens.length + 8),
+    batchSize: Math.max(256, tokens.length + 8),
+    flashAttention: false,
+    experimentalKvCacheKeyType: 'F32',
+    experimentalKvCacheValueType: 'F32',
+    threads: 2,
+    ...(extra.lora ? { lora: { adapters: [{ filePath: extra.lora, scale: 1 }] } } : {}),
+  } as never);
+  try {
+    const sequence = context.getSequence();
+    const input = tokens.slice(0, -1).map((t) => [t, { generateNext: { logits: true } }] as const);
+    const out = await sequence.controlledEvaluate(input as never);
+    return out.map((o, i) => {
+      const logits = (o as { next: { logits: Map<number, number> } }).next.logits;
+      let max = -Infinity;
+      for (const v of logits.values()) max = Math.max(max, v);
+      let sum = 0;
+      for (const v of logits.values()) sum += Math.exp(v - max);
+      return logits.get(tokens[i + 1])! - max - Math.log(sum);
+    });
+  } finally {
+    await context.dispose();
+  }
+}
