@@ -1,4 +1,6 @@
-/** Exhaustive exploration of a task model's state space, for the tests. */
+/** Test helpers: exhaustive exploration of a task model's state space, and env construction. */
+import type { Env } from '../../../envs/core/types.js';
+import { specs } from '../../../envs/virtualhome/index.js';
 import type { TaskModel } from '../../../envs/virtualhome/model.js';
 
 export interface Transition {
@@ -110,4 +112,11 @@ export function run<S>(model: TaskModel<S>, actions: number[]): S {
   const s = model.initial();
   for (const a of actions) model.execute(s, a);
   return s;
+}
+
+/** A VirtualHome environment by id, straight from this family's specs (independent of other families). */
+export function makeEnv(id: string): Env {
+  const spec = specs.find((s) => s.id === id);
+  if (spec === undefined) throw new Error(`no VirtualHome spec ${id}`);
+  return spec.create();
 }
