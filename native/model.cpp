@@ -16,13 +16,13 @@
 namespace rl {
 namespace {
 
-// Types the ggml CPU backend multiplies and rl-ggml is tested on; anything else is refused by name.
-const ggml_type kWeightTypes[] = {
-    GGML_TYPE_F32,  GGML_TYPE_F16,  GGML_TYPE_BF16, GGML_TYPE_Q8_0, GGML_TYPE_Q4_0, GGML_TYPE_Q4_1, GGML_TYPE_Q5_0,
-    GGML_TYPE_Q5_1, GGML_TYPE_Q2_K, GGML_TYPE_Q3_K, GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K,
-};
-
-bool supported_type(ggml_type t) { return std::find(std::begin(kWeightTypes), std::end(kWeightTypes), t) != std::end(kWeightTypes); }
+// A weight type is usable when the ggml CPU backend can multiply it (it has a dot-product kernel) and dequantize it
+// (the backward pass needs W^T dy). Integer tensors and any type without kernels are refused by name.
+bool supported_type(ggml_type t) {
+    if (t == GGML_TYPE_F32) return true;
+    const ggml_type_traits_cpu * cpu = ggml_get_type_traits_cpu(t);
+    return !ggml_is_quantized(t) && t != GGML_TYPE_F16 && t != GGML_TYPE_BF16 ? false : cpu->vec_dot != nullptr && ggml_get_type_traits(t)->to_float != nullptr;
+}
 
 struct FileCloser {
     void operator()(FILE * f) const { std::fclose(f); }

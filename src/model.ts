@@ -105,12 +105,9 @@ export class Model {
       outRows: Int32Array.from({ length: n - 1 }, (_, i) => i),
       outTargets: Int32Array.from(tokens.slice(1)),
     };
+    const pieces = tokens.map((t) => this.tokenPiece(t));
     const lp = await this.evaluate(batch);
-    return {
-      tokens,
-      pieces: tokens.map((t) => this.tokenPiece(t)),
-      logprobs: [null, ...Array.from(lp)],
-    };
+    return { tokens, pieces, logprobs: [null, ...Array.from(lp)] };
   }
 
   /** Throws InvalidArgumentError when a sequence of `n` tokens does not fit the model's context. */

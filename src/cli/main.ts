@@ -4,10 +4,13 @@ import { hideBin } from 'yargs/helpers';
 import { RlGgmlError } from '../errors.js';
 import { envCommand } from './commands/env.js';
 import { expertsCommand } from './commands/experts.js';
+import { infoCommand } from './commands/info.js';
+import { logprobsCommand } from './commands/logprobs.js';
+import { makeModelCommand } from './commands/make-model.js';
 import { playCommand } from './commands/play.js';
 
 /** Command modules in the order `--help` lists them. */
-const commands = [envCommand, playCommand, expertsCommand];
+const commands = [makeModelCommand, infoCommand, logprobsCommand, envCommand, playCommand, expertsCommand];
 
 /** Parses `args` and runs the chosen command. */
 async function main(args: string[]): Promise<void> {

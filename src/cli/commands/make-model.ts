@@ -1,0 +1,61 @@
+import type { Argv, CommandModule } from 'yargs';
+import { makeModel, presets, weightTypes, type MakeModelOptions } from '../../make-model.js';
+
+interface Args {
+  out: string;
+  type: string;
+  vocab: string;
+  preset: string;
+  layers?: number;
+  embd?: number;
+  heads?: number;
+  kvHeads?: number;
+  ff?: number;
+  ctx?: number;
+  tied: boolean;
+  ropeFreqs: boolean;
+  seed: number;
+  json: boolean;
+}
+
+/** `rl-ggml make-model`: a llama GGUF with random weights and the real LLaMA tokenizer, for tests and benchmarks. */
+export const makeModelCommand: CommandModule<object, Args> = {
+  command: 'make-model',
+  describe: 'Write a llama-architecture GGUF with deterministic random weights (for tests and benchmarks)',
+  builder: (y: Argv) =>
+    y
+      .option('out', { type: 'string', demandOption: true, describe: 'output GGUF path' })
+      .option('type', { choices: weightTypes as string[], default: 'f32', describe: 'weight tensor type' })
+      .option('vocab', { choices: ['spm', 'bpe'], default: 'spm', describe: 'LLaMA-1/2 SentencePiece (32000) or LLaMA-3 BPE (128256)' })
+      .option('preset', { choices: Object.keys(presets), default: 'tiny', describe: 'base shape; flags below override it' })
+      .option('layers', { type: 'number', describe: 'transformer blocks' })
+      .option('embd', { type: 'number', describe: 'embedding size' })
+      .option('heads', { type: 'number', describe: 'attention heads' })
+      .option('kv-heads', { type: 'number', describe: 'key/value heads (grouped-query attention when fewer than heads)' })
+      .option('ff', { type: 'number', describe: 'feed-forward size' })
+      .option('ctx', { type: 'number', describe: 'context length' })
+      .option('tied', { type: 'boolean', default: false, describe: 'tie the output projection to the token embedding' })
+      .option('rope-freqs', { type: 'boolean', default: false, describe: 'write Llama-3 style RoPE frequency factors' })
+      .option('seed', { type: 'number', default: 1, describe: 'weight seed' })
+      .option('json', { type: 'boolean', default: false, describe: 'print a JSON summary' }) as unknown as Argv<Args>,
+  handler: async (argv) => {
+    const options = {
+      out: argv.out,
+      type: argv.type,
+      vocab: argv.vocab,
+      preset: argv.preset,
+      layers: argv.layers,
+      embd: argv.embd,
+      heads: argv.heads,
+      kvHeads: argv.kvHeads,
+      ff: argv.ff,
+      ctx: argv.ctx,
+      tied: argv.tied,
+      ropeFreqs: argv.ropeFreqs,
+      seed: argv.seed,
+    } as MakeModelOptions;
+    await makeModel(options);
+    if (argv.json) console.log(JSON.stringify({ out: argv.out, type: argv.type, vocab: argv.vocab, preset: argv.preset }));
+    else console.log(`wrote ${argv.out} (random weights, ${argv.type}, ${argv.vocab} vocabulary)`);
+  },
+};

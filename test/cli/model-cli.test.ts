@@ -1,0 +1,43 @@
+import t from 'tap';
+import { runCli } from '../helpers/cli.js';
+import { tempPath } from '../helpers/models.js';
+
+t.test('make-model, info and logprobs', async (t) => {
+  const out = tempPath('cli.gguf');
+  const made = runCli(['make-model', '--out', out, '--layers', '1', '--embd', '32', '--heads', '2', '--ff', '64', '--tied', '--json']);
+  t.equal(made.status, 0, made.stderr);
+  t.same(JSON.parse(made.stdout).out, out);
+
+  const info = runCli(['info', '--model', out, '--json']);
+  t.equal(info.status, 0, info.stderr);
+  const summary = JSON.parse(info.stdout);
+  t.match(summary, { architecture: 'llama', vocab: 'spm', nLayer: 1, nEmbd: 32, nHead: 2, nHeadKv: 2, nFf: 64, tiedOutput: true, tensorTypes: { f32: 11 } });
+  t.notOk(summary.tensors.some((x: { name: string }) => x.name === 'output.weight'));
+  t.match(runCli(['info', '--model', out]).stdout, /vocabulary\s+spm \(32000 tokens\)/);
+
+  const lp = runCli(['logprobs', '--model', out, '--text', 'Hello world', '--json']);
+  t.equal(lp.status, 0, lp.stderr);
+  const r = JSON.parse(lp.stdout);
+  t.same(r.tokens, [1, 15043, 3186]);
+  t.same(r.pieces, ['<s>', ' Hello', ' world']);
+  t.equal(r.logprobs[0], null);
+  t.ok(Math.abs(r.total - (r.logprobs[1] + r.logprobs[2])) < 1e-9);
+  t.match(runCli(['logprobs', '--model', out, '--text', 'Hello world']).stdout, /total log-prob -\d+\.\d+ over 2 predicted tokens/);
+});
+
+t.test('errors are one clear line and exit code 1', async (t) => {
+  const r = runCli(['info', '--model', tempPath('nope.gguf')]);
+  t.equal(r.status, 1);
+  t.match(r.stderr, /^rl-ggml: model file not found: /);
+  const bad = runCli(['make-model', '--out', tempPath('x.gguf'), '--type', 'q9_9']);
+  t.equal(bad.status, 2);
+  t.match(bad.stderr, /Invalid values/);
+});
+
+t.test('--help everywhere', async (t) => {
+  for (const cmd of [[], ['make-model'], ['info'], ['logprobs'], ['env', 'list'], ['play'], ['experts']]) {
+    const r = runCli([...cmd, '--help']);
+    t.equal(r.status, 0, `${cmd.join(' ')} --help`);
+    t.match(r.stdout, /rl-ggml/);
+  }
+});

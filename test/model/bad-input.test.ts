@@ -1,0 +1,76 @@
+// Every kind of bad model file or input gives a typed error that names the problem, never a crash.
+import t, { type Test } from 'tap';
+import { copyFileSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { DisposedError, InvalidArgumentError, ModelLoadError, UnsupportedModelError } from '../../src/errors.js';
+import { loadModel } from '../../src/model.js';
+import { makeModel } from '../../src/make-model.js';
+import { tempPath, testModel } from '../helpers/models.js';
+import { renameTensor, setString, setTensorType, setU32 } from '../helpers/gguf-surgery.js';
+
+async function broken(name: string, edit: (path: string) => void, base?: Promise<string>): Promise<string> {
+  const path = tempPath(name);
+  copyFileSync(await (base ?? testModel()), path);
+  edit(path);
+  return path;
+}
+
+const expectLoadError = (t: Test, path: string, Cls: typeof ModelLoadError, pattern: RegExp) =>
+  t.rejects(loadModel(path), { constructor: Cls, message: pattern } as never, pattern.source);
+
+t.test('file problems', async (t) => {
+  await expectLoadError(t, tempPath('missing.gguf'), ModelLoadError, /not found/);
+  mkdirSync(tempPath('a-dir'), { recursive: true });
+  await expectLoadError(t, tempPath('a-dir'), ModelLoadError, /is a directory/);
+  writeFileSync(tempPath('text.gguf'), 'this is not a model\n');
+  await expectLoadError(t, tempPath('text.gguf'), ModelLoadError, /not a GGUF file/);
+  writeFileSync(tempPath('empty.gguf'), '');
+  await expectLoadError(t, tempPath('empty.gguf'), ModelLoadError, /not a GGUF file/);
+  const size = readFileSync(await testModel()).length;
+  await expectLoadError(t, await broken('trunc-data.gguf', (p) => truncateSync(p, size - 1000)), ModelLoadError, /truncated/);
+  await expectLoadError(t, await broken('trunc-header.gguf', (p) => truncateSync(p, 4000)), ModelLoadError, /corrupt or truncated/);
+});
+
+t.test('model problems', async (t) => {
+  await expectLoadError(t, await broken('arch.gguf', (p) => setString(p, 'general.architecture', 'mamba')), UnsupportedModelError, /unsupported architecture "mamba"/);
+  await expectLoadError(t, await broken('missing-tensor.gguf', (p) => renameTensor(p, 'output_norm.weight', 'output_norX.weight')), ModelLoadError, /missing tensor output_norm.weight/);
+  await expectLoadError(t, await broken('embd.gguf', (p) => setU32(p, 'llama.embedding_length', 128)), ModelLoadError, /token_embd.weight has shape \[64, 32000, 1, 1\], expected \[128, 32000, 1, 1\]/);
+  await expectLoadError(t, await broken('ff.gguf', (p) => setU32(p, 'llama.feed_forward_length', 100)), ModelLoadError, /ffn_gate.weight has shape/);
+  await expectLoadError(t, await broken('heads.gguf', (p) => setU32(p, 'llama.attention.head_count', 3)), ModelLoadError, /not a multiple of head_count/);
+  await expectLoadError(t, await broken('layers.gguf', (p) => setU32(p, 'llama.block_count', 1)), ModelLoadError, /more blocks than block_count/);
+  await expectLoadError(t, await broken('layers3.gguf', (p) => setU32(p, 'llama.block_count', 3)), ModelLoadError, /missing tensor blk.2/);
+  // I32 (ggml type 26) has F32's size, so the file stays consistent and only the type is wrong.
+  await expectLoadError(t, await broken('norm-type.gguf', (p) => setTensorType(p, 'blk.0.attn_norm.weight', 26)), UnsupportedModelError, /blk.0.attn_norm.weight has unsupported type i32/);
+  await expectLoadError(t, await broken('q-type.gguf', (p) => setTensorType(p, 'blk.1.attn_q.weight', 26)), UnsupportedModelError, /blk.1.attn_q.weight has unsupported type i32/);
+});
+
+t.test('any type the ggml CPU backend multiplies is accepted', async (t) => {
+  // IQ4_NL (ggml type 20) has Q4_0's block size, so swapping it in keeps the file consistent.
+  const path = await broken('iq4nl.gguf', (p) => setTensorType(p, 'blk.0.ffn_up.weight', 20), testModel({ type: 'q4_0' }));
+  const model = await loadModel(path);
+  t.teardown(() => model.dispose());
+  t.equal(model.tensors.find((x) => x.name === 'blk.0.ffn_up.weight')?.type, 'iq4_nl');
+  const r = await model.logprobs('a quick check');
+  t.ok(r.logprobs.slice(1).every((x) => Number.isFinite(x)));
+});
+
+t.test('input problems', async (t) => {
+  const small = tempPath('ctx32.gguf');
+  await makeModel({ out: small, ctx: 32 });
+  const model = await loadModel(small);
+  await t.rejects(model.logprobs('word '.repeat(40)), { constructor: InvalidArgumentError, message: /longer than the model's context of 32/ } as never);
+  t.ok((await model.logprobs('word '.repeat(20))).tokens.length <= 32);
+  t.throws(() => model.detokenize([1, 99999]), { constructor: InvalidArgumentError, message: /outside the vocabulary/ } as never);
+  t.throws(() => model.tokenize(42 as never), InvalidArgumentError);
+  // calls in flight finish before dispose frees the model; later calls are DisposedError
+  const pending = model.logprobs('still running');
+  const disposing = model.dispose();
+  t.equal((await pending).tokens[0], model.bosToken);
+  await disposing;
+  t.ok(model.disposed);
+  t.throws(() => model.tokenize('x'), DisposedError);
+  await t.rejects(model.logprobs('x'), DisposedError);
+  await model.dispose(); // idempotent
+  await t.rejects(makeModel({ out: tempPath('bad.gguf'), type: 'q4_k' }), { constructor: InvalidArgumentError, message: /multiples/ } as never);
+  await t.rejects(makeModel({ out: tempPath('bad.gguf'), heads: 5 }), { constructor: InvalidArgumentError, message: /multiple of heads/ } as never);
+  await t.rejects(loadModel(''), InvalidArgumentError);
+});
