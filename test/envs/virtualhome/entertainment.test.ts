@@ -89,6 +89,8 @@ t.test('exhaustive with arbitrary actions: invariants and the only success trigg
   t.equal(all.states.size, 580, 'abstract states (the spec counts 1 938 graph states, with irrelevant facts)');
   let tabled = 0;
   for (const s of all.states.values()) {
+    const furniture = s.near & (Near.CoffeeTable | Near.Tv | Near.Sofa);
+    if ((furniture & (furniture - 1)) !== 0) t.fail('at most one of the coffee table, the TV and the sofa is near');
     for (const item of [Item.Chips, Item.Milk]) {
       if (s.at[item] === ItemAt.Table) {
         tabled++;
