@@ -18,9 +18,9 @@ function isSpace(c: number): boolean {
 
 /**
  * Calls `onMember(text)` with the raw text of each top-level member, in file order: an element of an array,
- * or `"key": value` of an object. Returns whether the top level was an array.
+ * or `"key": value` of an object. The top level must be of kind `expect`.
  */
-export function scanJsonMembers(path: string, onMember: (text: string) => void): 'array' | 'object' {
+export function scanJsonMembers(path: string, expect: 'array' | 'object', onMember: (text: string) => void): void {
   const fd = openSync(path, 'r');
   try {
     let top: 'array' | 'object' | null = null;
@@ -54,7 +54,7 @@ export function scanJsonMembers(path: string, onMember: (text: string) => void):
           if (isSpace(c) || (c === 0xef || c === 0xbb || c === 0xbf)) continue; // whitespace or a UTF-8 BOM
           if (c === 0x5b) top = 'array';
           else if (c === 0x7b) top = 'object';
-          else throw new InvalidArgumentError('BAD_JSON', `${path}: expected a JSON array or object at the top level`);
+          if (top !== expect) throw new InvalidArgumentError('BAD_JSON', `${path}: expected a JSON ${expect} at the top level`);
           depth = 1;
           continue;
         }
@@ -82,7 +82,6 @@ export function scanJsonMembers(path: string, onMember: (text: string) => void):
       }
     }
     if (top === null || !closed || inString) throw new InvalidArgumentError('BAD_JSON', `${path}: truncated JSON`);
-    return top;
   } finally {
     closeSync(fd);
   }
@@ -90,13 +89,12 @@ export function scanJsonMembers(path: string, onMember: (text: string) => void):
 
 /** Each element of a top-level JSON array, parsed, in file order. */
 export function forEachArrayElement(path: string, onElement: (value: unknown) => void): void {
-  const top = scanJsonMembers(path, (text) => onElement(JSON.parse(text)));
-  if (top !== 'array') throw new InvalidArgumentError('BAD_JSON', `${path}: expected a JSON array`);
+  scanJsonMembers(path, 'array', (text) => onElement(JSON.parse(text)));
 }
 
 /** Each `key: value` of a top-level JSON object, in file order; `value` stays raw JSON text (parse on demand). */
 export function forEachObjectEntry(path: string, onEntry: (key: string, rawValue: string) => void): void {
-  const top = scanJsonMembers(path, (text) => {
+  scanJsonMembers(path, 'object', (text) => {
     // The key is a JSON string; find its closing quote, then the colon.
     let i = 1;
     while (text.charCodeAt(i) !== QUOTE) i += text.charCodeAt(i) === BACKSLASH ? 2 : 1;
@@ -104,5 +102,4 @@ export function forEachObjectEntry(path: string, onEntry: (key: string, rawValue
     const colon = text.indexOf(String.fromCharCode(COLON), i + 1);
     onEntry(key, text.slice(colon + 1).trim());
   });
-  if (top !== 'object') throw new InvalidArgumentError('BAD_JSON', `${path}: expected a JSON object`);
 }
