@@ -3,8 +3,7 @@
  * sit on the sofa. Spec virtualhome.md §3.2, §3.3, §4, §6.
  */
 import { Room, ROOM_COUNT, WALK_ROOM, bit, roomOf, roomSentence, type TaskModel } from './model.js';
-import { asRecord, readBool, readIndex } from './state-json.js';
-import { EnvError } from '../../src/errors.js';
+import { asRecord, readBool, readIndex, readIndexArray } from './state-json.js';
 
 /** The two grabbable items, as indices into the item arrays. */
 export const enum Item {
@@ -394,18 +393,11 @@ function prompt(f: number): string {
 
 function decode(json: unknown): FunState {
   const r = asRecord(json, 'entertainment state');
-  const items = (key: string, limit: number): number[] => {
-    const value = r[key];
-    if (!Array.isArray(value) || value.length !== 2) {
-      throw new EnvError('BAD_STATE', `saved state: "${key}" must be an array of 2, got ${JSON.stringify(value)}`);
-    }
-    return value.map((_, i) => readIndex(value as unknown as Record<string, unknown>, String(i), limit));
-  };
   return {
     room: readIndex(r, 'room', ROOM_COUNT),
     near: readIndex(r, 'near', NEAR_ALL + 1),
-    at: items('at', 3),
-    tag: items('tag', ROOM_COUNT),
+    at: readIndexArray(r, 'at', 2, 3),
+    tag: readIndexArray(r, 'tag', 2, ROOM_COUNT),
     tvOn: readBool(r, 'tvOn'),
     sitting: readBool(r, 'sitting'),
     onSofa: readBool(r, 'onSofa'),

@@ -32,3 +32,13 @@ export function readNumber(record: Record<string, unknown>, key: string): number
   }
   return value;
 }
+
+/** An array of `length` integers, each in [0, limit). */
+export function readIndexArray(record: Record<string, unknown>, key: string, length: number, limit: number): number[] {
+  const value = record[key];
+  const ok = Array.isArray(value) && value.length === length && value.every((v) => Number.isInteger(v) && v >= 0 && v < limit);
+  if (!ok) {
+    throw new EnvError('BAD_STATE', `saved state: "${key}" must be ${length} integers in [0, ${limit}), got ${JSON.stringify(value)}`);
+  }
+  return [...(value as number[])];
+}
