@@ -63,9 +63,9 @@ export class OvercookedEnv implements Env {
     // The macro runs until its own rules end it; the horizon never cuts it short (quirk Q6).
     for (let ends = false; !ends; ) {
       n++;
-      const action = this.controller.decide(macro);
-      ends = this.controller.endsAfter;
-      const event = this.kitchen.move(action);
+      this.controller.decide(macro);
+      ends = this.controller.ends;
+      const event = this.kitchen.move(this.controller.action);
       let r: number = REWARD.stepPenalty;
       if (event !== StepEvent.None) r += EVENT_BONUS[event];
       this.logged += this.discount * r;

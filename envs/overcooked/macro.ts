@@ -24,8 +24,9 @@ export function planMove(ax: number, ay: number, tx: number, ty: number): number
 export class MacroController {
   /** Chops issued by the running chop macro; persists across macro-actions, cleared on reset or on reaching 3. */
   chopCounter = 0;
-  private action = STAY;
-  private ends = false;
+  /** The last DECIDE's answer: the primitive action, and whether the macro ends after it. */
+  action = STAY;
+  ends = false;
 
   constructor(private readonly kitchen: Kitchen) {}
 
@@ -48,20 +49,12 @@ export class MacroController {
     }
   }
 
-  /**
-   * DECIDE (spec 7.1), on the state before the step: the primitive action to take and whether the macro ends after
-   * it. Returns the action; `endsAfter` tells whether the macro ends.
-   */
-  decide(m: Macro): number {
+  /** DECIDE (spec 7.1), on the state before the step: sets `action` and `ends`. */
+  decide(m: Macro): void {
     this.ends = false;
     this.action = STAY;
     if (m.kind === 'chop') this.decideChop();
     else this.decideMove(m);
-    return this.action;
-  }
-
-  get endsAfter(): boolean {
-    return this.ends;
   }
 
   private decideChop(): void {
