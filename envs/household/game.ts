@@ -53,6 +53,9 @@ export class TwPddlGame implements GrammarWorld {
   private readonly actions: Map<string, Twl2Action>;
   private readonly entities = new Map<string, EntityRecord>();
   private valid: { command: string; op: GroundOp }[] = [];
+  /** Commands of operators whose template reads no changing fact, by operator name. */
+  private readonly commandCache = new Map<string, string>();
+  private readonly staticTemplates = new Map<string, boolean>();
   private outcome: GameOutcome = { feedback: '', won: false, admissible: [] };
 
   constructor(data: GameFile) {
@@ -138,6 +141,21 @@ export class TwPddlGame implements GrammarWorld {
     return action;
   }
 
+  private command(op: GroundOp): string {
+    const cached = this.commandCache.get(op.name);
+    if (cached !== undefined) return cached;
+    const template = this.action(op).template;
+    const command = this.grammar.derive(template, this.context(op));
+    let cacheable = this.staticTemplates.get(op.schema);
+    if (cacheable === undefined) {
+      // A fact that no action changes (and its never-written not_ form) reads the same in every state.
+      const isStatic = (pred: string): boolean => !this.task.isFluent(pred.startsWith('not_') ? pred.slice(4) : pred);
+      this.staticTemplates.set(op.schema, (cacheable = this.grammar.readsOnly(template, isStatic)));
+    }
+    if (cacheable) this.commandCache.set(op.name, command);
+    return command;
+  }
+
   private context(op: GroundOp): Context {
     const ctx: Context = { mapping: new Map(), vars: new Map() };
     for (const p of op.params) {
@@ -149,7 +167,7 @@ export class TwPddlGame implements GrammarWorld {
   }
 
   private finish(feedback: string): GameOutcome {
-    this.valid = this.task.applicable(this.state).map((op) => ({ command: this.grammar.derive(this.action(op).template, this.context(op)), op }));
+    this.valid = this.task.applicable(this.state).map((op) => ({ command: this.command(op), op }));
     const admissible = [...new Set(this.valid.map((v) => v.command))].sort();
     this.outcome = { feedback, won: this.task.isGoal(this.state), admissible };
     return this.outcome;

@@ -118,33 +118,36 @@ function ground(lit: CompiledLit, b: (string | undefined)[]): string[] {
 }
 
 /**
- * Every binding of the disjunct's variables that satisfies it in `state`, by a join that always expands the positive
- * literal with the fewest candidate atoms next. The yielded array is reused: copy it to keep it.
+ * Calls `visit` with every binding of the disjunct's variables that satisfies it in `state` (stopping early when it
+ * returns true), found by a join that always expands the positive literal with the fewest candidate atoms next. The
+ * array passed to `visit` is reused: copy it to keep it.
  */
-export function* solve(d: Disjunct, state: AtomSet, u: Universe): Generator<(string | undefined)[]> {
+export function solve(d: Disjunct, state: AtomSet, u: Universe, visit: (b: (string | undefined)[]) => boolean | void): boolean {
   const b: (string | undefined)[] = new Array(d.vars.length).fill(undefined);
-  yield* join(d, state, u, b, d.pos.map((_, i) => i));
+  return join(d, state, u, b, d.pos.map((_, i) => i), visit);
 }
 
-function* join(d: Disjunct, state: AtomSet, u: Universe, b: (string | undefined)[], remaining: number[]): Generator<(string | undefined)[]> {
-  if (remaining.length === 0) {
-    yield* fillFree(d, state, u, b, 0);
-    return;
-  }
+type Visit = (b: (string | undefined)[]) => boolean | void;
+
+function join(d: Disjunct, state: AtomSet, u: Universe, b: (string | undefined)[], remaining: number[], visit: Visit): boolean {
+  if (remaining.length === 0) return fillFree(d, state, u, b, 0, visit);
   let best = -1;
   let bestEstimate = Infinity;
+  let pattern: (string | undefined)[] = [];
   for (const i of remaining) {
     const lit = d.pos[i]!;
-    const estimate = state.estimate(lit.pred, lit.refs.map((r) => resolve(r, b)));
+    const p = lit.refs.map((r) => resolve(r, b));
+    const estimate = state.estimate(lit.pred, p);
     if (estimate < bestEstimate) {
       best = i;
       bestEstimate = estimate;
+      pattern = p;
+      if (estimate <= 1) break;
     }
   }
-  if (bestEstimate === 0) return;
+  if (bestEstimate === 0) return false;
   const lit = d.pos[best]!;
-  const rest = remaining.filter((i) => i !== best);
-  const pattern = lit.refs.map((r) => resolve(r, b));
+  const rest = remaining.length === 1 ? [] : remaining.filter((i) => i !== best);
   for (const args of state.match(lit.pred, pattern)) {
     const bound: number[] = [];
     let ok = true;
@@ -164,23 +167,26 @@ function* join(d: Disjunct, state: AtomSet, u: Universe, b: (string | undefined)
         break;
       }
     }
-    if (ok) yield* join(d, state, u, b, rest);
+    const stop = ok && join(d, state, u, b, rest, visit);
     for (const v of bound) b[v] = undefined;
+    if (stop) return true;
   }
+  return false;
 }
 
-function* fillFree(d: Disjunct, state: AtomSet, u: Universe, b: (string | undefined)[], from: number): Generator<(string | undefined)[]> {
+function fillFree(d: Disjunct, state: AtomSet, u: Universe, b: (string | undefined)[], from: number, visit: Visit): boolean {
   let v = from;
   while (v < b.length && b[v] !== undefined) v++;
-  if (v === b.length) {
-    if (checks(d, state, u, b)) yield b;
-    return;
-  }
+  if (v === b.length) return checks(d, state, u, b) && visit(b) === true;
   for (const obj of u.objectsOfType(d.vars[v]!.type)) {
     b[v] = obj;
-    yield* fillFree(d, state, u, b, v + 1);
+    if (fillFree(d, state, u, b, v + 1, visit)) {
+      b[v] = undefined;
+      return true;
+    }
   }
   b[v] = undefined;
+  return false;
 }
 
 function checks(d: Disjunct, state: AtomSet, u: Universe, b: (string | undefined)[]): boolean {
@@ -222,6 +228,5 @@ export function holds(cond: Cond, env: Map<string, string>, state: AtomSet, u: U
 
 /** Whether any branch of `disjuncts` has a satisfying binding. */
 export function satisfiable(disjuncts: Disjunct[], state: AtomSet, u: Universe): boolean {
-  for (const d of disjuncts) for (const _ of solve(d, state, u)) return true;
-  return false;
+  return disjuncts.some((d) => solve(d, state, u, () => true));
 }

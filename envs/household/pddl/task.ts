@@ -14,6 +14,8 @@ export interface GroundEffect {
 /** An applicable ground operator, as TextWorld sees it: FD's name (schema + external arguments) and its effects. */
 export interface GroundOp {
   schema: string;
+  /** FD's operator name (schema and external arguments), unique among applicable operators. */
+  name: string;
   /** External parameters, in order, with their bound objects. */
   params: { name: string; type: string; value: string }[];
   effects: GroundEffect[];
@@ -40,7 +42,8 @@ export class PddlTask implements Universe {
   private readonly goal: Disjunct[];
   private readonly fluent = new Set<string>();
   private readonly staticInit: AtomSet;
-  private readonly effectCache = new Map<string, GroundEffect[] | null>();
+  private readonly opCache = new Map<string, GroundOp | null>();
+  private readonly typeSets = new Map<string, Set<string>>();
 
   constructor(domainText: string, problemText: string) {
     const domain = parseDomain(domainText);
@@ -75,14 +78,15 @@ export class PddlTask implements Universe {
   }
 
   isOfType(obj: string, type: string): boolean {
-    const t = this.typeOf.get(obj);
-    return t !== undefined && this.isSubtype(t, type);
+    let set = this.typeSets.get(type);
+    if (!set) this.typeSets.set(type, (set = new Set(this.objectsOfType(type))));
+    return set.has(obj);
   }
 
   objectsOfType(type: string): readonly string[] {
     let list = this.ofType.get(type);
     if (!list) {
-      list = [...this.typeOf.keys()].filter((o) => this.isOfType(o, type));
+      list = [...this.typeOf.keys()].filter((o) => this.isSubtype(this.typeOf.get(o)!, type));
       this.ofType.set(type, list);
     }
     return list;
@@ -102,22 +106,23 @@ export class PddlTask implements Universe {
     for (const action of this.actions) {
       const nParams = action.schema.params.length;
       action.disjuncts.forEach((d, di) => {
-        for (const b of solve(d, state, this)) {
-          const external = b.slice(0, nParams) as string[];
-          const name = atomKey(action.schema.name, external);
-          if (seen.has(name)) continue;
-          const effects = this.effectsOf(action, di, d, b as string[]);
-          if (!effects) continue;
+        solve(d, state, this, (b) => {
+          const name = atomKey(action.schema.name, b.slice(0, nParams) as string[]);
+          if (seen.has(name)) return;
+          const hidden = d.vars.length > nParams ? '\u0001' + b.slice(nParams).join('\u0001') : '';
+          const op = this.groundOp(action, di, d, b as string[], `${name}\u0001${di}${hidden}`);
+          if (!op) return;
           seen.add(name);
-          out.push({
-            schema: action.schema.name,
-            params: action.schema.params.map((p, i) => ({ name: p.name, type: p.type, value: external[i]! })),
-            effects,
-          });
-        }
+          out.push(op);
+        });
       });
     }
     return out;
+  }
+
+  /** Whether some action's effect can change `pred` (FD's fluent predicates). */
+  isFluent(pred: string): boolean {
+    return this.fluent.has(pred);
   }
 
   /** Applies `op` to the true state: effect conditions are read in the old state, and an add beats a delete. */
@@ -131,10 +136,22 @@ export class PddlTask implements Universe {
     return satisfiable(this.goal, state, this);
   }
 
-  private effectsOf(action: CompiledAction, di: number, d: Disjunct, b: string[]): GroundEffect[] | null {
-    const cacheKey = action.schema.name + '\u0001' + di + '\u0001' + b.join('\u0001');
-    const cached = this.effectCache.get(cacheKey);
+  /** The ground operator of a binding (cached: FD's simplification depends only on the binding), null if a no-op. */
+  private groundOp(action: CompiledAction, di: number, d: Disjunct, b: string[], cacheKey: string): GroundOp | null {
+    const cached = this.opCache.get(cacheKey);
     if (cached !== undefined) return cached;
+    const effects = this.effectsOf(action, d, b);
+    const op = effects && {
+      schema: action.schema.name,
+      name: atomKey(action.schema.name, b.slice(0, action.schema.params.length)),
+      params: action.schema.params.map((p, i) => ({ name: p.name, type: p.type, value: b[i]! })),
+      effects,
+    };
+    this.opCache.set(cacheKey, op);
+    return op;
+  }
+
+  private effectsOf(action: CompiledAction, d: Disjunct, b: string[]): GroundEffect[] | null {
     const env = new Map(d.vars.map((v, i) => [v.name, b[i]!] as const));
     const pre = new Set(d.literals.map((l) => (l.negated ? '-' : '+') + atomKey(l.pred, l.args.map((a) => env.get(a) ?? a))));
     const raw: GroundEffect[] = [];
@@ -152,9 +169,7 @@ export class PddlTask implements Universe {
       if (result.some((r) => r.add === e.add && atomKey(r.pred, r.args) === key && r.cond.length === 0 && e.cond.length === 0)) continue;
       result.push(e);
     }
-    const value = result.length ? result : null;
-    this.effectCache.set(cacheKey, value);
-    return value;
+    return result.length ? result : null;
   }
 
   private groundEffect(eff: Effect, env: Map<string, string>, cond: Literal[], out: GroundEffect[]): void {

@@ -164,6 +164,20 @@ export class Grammar {
     }
   }
 
+  /**
+   * Whether deriving `start` can only read facts of predicates for which `isStatic` holds (no nonterminals, whose
+   * rule conditions could read anything): such a derivation depends on the bindings alone and may be cached.
+   */
+  readsOnly(start: string, isStatic: (pred: string) => boolean): boolean {
+    const ok = (s: Sym): boolean => {
+      if (s.t === 'nt') return false;
+      if (s.t === 'list') return ok(s.inner);
+      if (s.t === 'cond') return ok(s.expr) && (!s.given || this.query(s.given).every((a) => isStatic(a.pred)));
+      return true;
+    };
+    return parseRhs(start).every(ok);
+  }
+
   /** Derives a start string (a template or `#symbol#`) in `ctx`. */
   derive(start: string, ctx: Context): string {
     let syms = this.parsed.get(start);
@@ -251,7 +265,10 @@ export class Grammar {
       }
       const atom = q[depth]!;
       const keys = atom.phs.map((p) => p.name + ':' + p.type);
-      for (const args of world.facts.sorted(atom.pred)) {
+      const pattern = keys.map((k) => mapping.get(k)?.id);
+      // Facts agreeing with the bound placeholders, in sorted order (an index lookup when something is bound).
+      const facts = pattern.some((v) => v !== undefined) ? sortArgs([...world.facts.match(atom.pred, pattern)]) : world.facts.sorted(atom.pred);
+      for (const args of facts) {
         if (args.length !== keys.length) continue;
         const added: string[] = [];
         let ok = true;
@@ -340,6 +357,13 @@ function attribute(v: Value, attr: string | undefined, expr: string): Value {
     default:
       fail(`unsupported attribute "${attr}" in "${expr}"`);
   }
+}
+
+function sortArgs(list: string[][]): string[][] {
+  return list.sort((a, b) => {
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+    return 0;
+  });
 }
 
 function display(v: Value): string {
