@@ -5,7 +5,8 @@
 import type { EnvSpec } from '../core/types.js';
 import { entertainment } from './entertainment.js';
 import { HORIZON, VirtualHomeEnv, successReturn } from './env.js';
-import { PANCAKE, foodPreparation, type FoodNaming } from './food-preparation.js';
+import { foodPreparation } from './food-preparation.js';
+import { PANCAKE, type FoodNaming } from './food-text.js';
 import type { TaskModel } from './model.js';
 
 /** Shortest successes (§5): 6 steps for Food Preparation, 11 for Entertainment. */

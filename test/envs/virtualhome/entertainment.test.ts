@@ -1,5 +1,6 @@
 import t from 'tap';
-import { FunAction, FunFeature, Item, ItemAt, Near, entertainment as model, type FunState } from '../../../envs/virtualhome/entertainment.js';
+import { entertainment as model } from '../../../envs/virtualhome/entertainment.js';
+import { FunAction, FunFeature, Item, ItemAt, Near, type FunState } from '../../../envs/virtualhome/entertainment-rules.js';
 import { Room, bit } from '../../../envs/virtualhome/model.js';
 import { bits, canSucceed, explore, keyOf, randomSuccessProbability, run, shortestPlans } from './explore.js';
 import { FUN_OFFERED } from './spec-tables.js';

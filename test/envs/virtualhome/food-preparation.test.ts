@@ -1,5 +1,6 @@
 import t from 'tap';
-import { FoodAction, PancakeAt, foodPreparation, type FoodState } from '../../../envs/virtualhome/food-preparation.js';
+import { foodPreparation } from '../../../envs/virtualhome/food-preparation.js';
+import { FoodAction, PancakeAt, type FoodState } from '../../../envs/virtualhome/food-rules.js';
 import { Room } from '../../../envs/virtualhome/model.js';
 import { bits, canSucceed, explore, keyOf, randomSuccessProbability, run, shortestPlans } from './explore.js';
 import { FOOD_OFFERED } from './spec-tables.js';
