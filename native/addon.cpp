@@ -172,15 +172,15 @@ private:
         });
     }
 
-    // logprobs({tokens, positions, group, branch, outRows, outTargets}) -> Promise<Float32Array>
+    // logprobs({tokens, positions, branch, nGroups, outRows, outTargets}) -> Promise<Float32Array>
     Napi::Value Logprobs(const Napi::CallbackInfo & info) {
         return guarded(info.Env(), [&]() -> Napi::Value {
             Napi::Object o = info[0].As<Napi::Object>();
             auto batch = std::make_shared<rl::PackedBatch>();
             batch->tokens = int_array(o.Get("tokens"), "tokens");
             batch->positions = int_array(o.Get("positions"), "positions");
-            batch->group = int_array(o.Get("group"), "group");
             batch->branch = int_array(o.Get("branch"), "branch");
+            batch->n_groups = o.Get("nGroups").As<Napi::Number>().Int32Value();
             batch->out_rows = int_array(o.Get("outRows"), "outRows");
             batch->out_targets = int_array(o.Get("outTargets"), "outTargets");
             rl::Model * m = &model(info.Env());

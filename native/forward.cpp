@@ -13,10 +13,12 @@ namespace rl {
 void PackedBatch::validate(const HParams & hp) const {
     const size_t T = tokens.size();
     if (T == 0) fail(E_ARGUMENT, "empty batch");
-    if (positions.size() != T || group.size() != T || branch.size() != T) fail(E_ARGUMENT, "packed batch arrays differ in length");
+    if (positions.size() != T || branch.size() != T) fail(E_ARGUMENT, "packed batch arrays differ in length");
+    if (n_groups <= 0 || T % (size_t) n_groups != 0) fail(E_ARGUMENT, "the batch length is not a multiple of its group count");
     if (out_rows.size() != out_targets.size()) fail(E_ARGUMENT, "out_rows and out_targets differ in length");
     for (size_t i = 0; i < T; i++) {
         if (tokens[i] < 0 || tokens[i] >= hp.n_vocab) fail(E_ARGUMENT, "token id " + std::to_string(tokens[i]) + " is outside the vocabulary");
+        if (branch[i] < -2) fail(E_ARGUMENT, "invalid branch id");
         if (positions[i] < 0 || positions[i] >= hp.n_ctx_train) {
             fail(E_ARGUMENT, "position " + std::to_string(positions[i]) + " exceeds the model's context size " + std::to_string(hp.n_ctx_train));
         }
@@ -27,13 +29,13 @@ void PackedBatch::validate(const HParams & hp) const {
     }
 }
 
-ForwardGraph build_forward(ggml_context * ctx, const Model & model, int64_t T, int64_t R) {
+ForwardGraph build_forward(ggml_context * ctx, const Model & model, int64_t T, int64_t G, int64_t R) {
     const HParams & hp = model.hparams();
-    const int64_t hd = hp.head_dim;
+    const int64_t hd = hp.head_dim, S = T / G;
     ForwardGraph g;
     g.tokens = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, T);
     g.positions = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, T);
-    g.mask = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, T, T);
+    g.mask = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, S, S, 1, G);
     g.rows = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, R);
     g.picks = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, R);
     for (ggml_tensor * t : {g.tokens, g.positions, g.mask, g.rows, g.picks}) ggml_set_input(t);
@@ -51,13 +53,14 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, int64_t T, i
         k = ggml_rope_ext(ctx, k, g.positions, model.rope_freqs(), (int) hp.n_rot, GGML_ROPE_TYPE_NORMAL, (int) hp.n_ctx_train,
                           hp.rope_freq_base, hp.rope_freq_scale, 0.0f, 1.0f, 32.0f, 1.0f);
 
-        // Mask + soft_max_ext attention (differentiable; flash attention has no backward). GQA by broadcasting.
-        q = ggml_permute(ctx, q, 0, 2, 1, 3);                                 // [hd, T, H]
-        k = ggml_cont(ctx, ggml_permute(ctx, k, 0, 2, 1, 3));                 // [hd, T, Hkv]
-        ggml_tensor * vt = ggml_cont(ctx, ggml_permute(ctx, v, 1, 2, 0, 3));  // [T, hd, Hkv]
-        ggml_tensor * kq = ggml_mul_mat(ctx, k, q);                           // [T_k, T_q, H]
+        // Mask + soft_max_ext attention per group (differentiable; flash attention has no backward).
+        // GQA and groups by broadcasting over dims 2 and 3.
+        q = ggml_permute(ctx, ggml_reshape_4d(ctx, q, hd, hp.n_head, S, G), 0, 2, 1, 3);                   // [hd, S, H, G]
+        k = ggml_cont(ctx, ggml_permute(ctx, ggml_reshape_4d(ctx, k, hd, hp.n_head_kv, S, G), 0, 2, 1, 3));  // [hd, S, Hkv, G]
+        ggml_tensor * vt = ggml_cont(ctx, ggml_permute(ctx, ggml_reshape_4d(ctx, v, hd, hp.n_head_kv, S, G), 1, 2, 0, 3));  // [S, hd, Hkv, G]
+        ggml_tensor * kq = ggml_mul_mat(ctx, k, q);  // [S_k, S_q, H, G]
         kq = ggml_soft_max_ext(ctx, kq, g.mask, kq_scale, 0.0f);
-        ggml_tensor * kqv = ggml_mul_mat(ctx, vt, kq);                        // [hd, T_q, H]
+        ggml_tensor * kqv = ggml_mul_mat(ctx, vt, kq);  // [hd, S_q, H, G]
         cur = ggml_cont_2d(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3), hd * hp.n_head, T);
         x = ggml_add(ctx, ggml_mul_mat(ctx, L.wo, cur), x);
 
@@ -81,10 +84,19 @@ void set_forward_inputs(const ForwardGraph & g, const PackedBatch & b, int64_t n
     const int64_t T = (int64_t) b.tokens.size(), R = (int64_t) b.out_rows.size();
     ggml_backend_tensor_set(g.tokens, b.tokens.data(), 0, T * sizeof(int32_t));
     ggml_backend_tensor_set(g.positions, b.positions.data(), 0, T * sizeof(int32_t));
-    std::vector<float> mask((size_t) (T * T), -INFINITY);
-    for (int64_t i = 0; i < T; i++) {
-        for (int64_t j = 0; j <= i; j++) {
-            if (b.group[j] == b.group[i] && (b.branch[j] == -1 || b.branch[j] == b.branch[i])) mask[i * T + j] = 0.0f;
+    const int64_t G = b.n_groups, S = T / G;
+    std::vector<float> mask((size_t) (S * S * G), -INFINITY);
+    for (int64_t gi = 0; gi < G; gi++) {
+        const int32_t * br = b.branch.data() + gi * S;
+        float * m = mask.data() + gi * S * S;
+        for (int64_t i = 0; i < S; i++) {
+            if (br[i] == -2) {
+                m[i * S + i] = 0.0f;  // padding: itself only, so its softmax row stays finite
+                continue;
+            }
+            for (int64_t j = 0; j <= i; j++) {
+                if (br[j] == -1 || br[j] == br[i]) m[i * S + j] = 0.0f;
+            }
         }
     }
     ggml_backend_tensor_set(g.mask, mask.data(), 0, mask.size() * sizeof(float));
@@ -107,12 +119,12 @@ std::vector<float> forward_logprobs(const Model & model, const PackedBatch & bat
     const HParams & hp = model.hparams();
     batch.validate(hp);
     if (batch.out_rows.empty()) return {};
-    const size_t max_nodes = 64 + 40 * (size_t) hp.n_layer;
+    const size_t max_nodes = 64 + 64 * (size_t) hp.n_layer;
     ggml_init_params params{ggml_tensor_overhead() * max_nodes + ggml_graph_overhead_custom(max_nodes, false), nullptr, true};
     std::unique_ptr<ggml_context, CtxFree> ctx(ggml_init(params));
     if (!ctx) fail(E_NATIVE, "cannot create a ggml context");
 
-    const ForwardGraph g = build_forward(ctx.get(), model, (int64_t) batch.tokens.size(), (int64_t) batch.out_rows.size());
+    const ForwardGraph g = build_forward(ctx.get(), model, (int64_t) batch.tokens.size(), batch.n_groups, (int64_t) batch.out_rows.size());
     ggml_cgraph * gf = ggml_new_graph_custom(ctx.get(), max_nodes, false);
     ggml_build_forward_expand(gf, g.logp);
 

@@ -10,13 +10,15 @@
 
 namespace rl {
 
-// One packed batch. Token i may attend to token j iff group[i] == group[j], j <= i, and branch[j] is -1 (shared
-// prefix) or equals branch[i]. Positions restart per branch, so the caller controls them.
+// One packed batch of n_groups groups, each a padded slot of T / n_groups tokens (a prompt and its branches).
+// Within a group, token i attends to token j iff j <= i and branch[j] is -1 (the shared prefix) or equals branch[i];
+// padding tokens (branch -2) attend only to themselves and nothing attends to them. Positions restart per branch, so
+// the caller sets them. Groups never see each other, and attention costs sum(group²), not (sum group)².
 struct PackedBatch {
     std::vector<int32_t> tokens;
     std::vector<int32_t> positions;
-    std::vector<int32_t> group;
     std::vector<int32_t> branch;
+    int32_t n_groups = 1;
     // Log-probs are read only for these (row, target) pairs: hidden state at `row` predicts token `target`.
     std::vector<int32_t> out_rows;
     std::vector<int32_t> out_targets;
@@ -28,14 +30,14 @@ struct PackedBatch {
 struct ForwardGraph {
     ggml_tensor * tokens = nullptr;     // I32 [T]
     ggml_tensor * positions = nullptr;  // I32 [T]
-    ggml_tensor * mask = nullptr;       // F32 [T, T]
+    ggml_tensor * mask = nullptr;       // F32 [S, S, 1, G], S = T / G
     ggml_tensor * rows = nullptr;       // I32 [R]
     ggml_tensor * picks = nullptr;      // I32 [R]: row*n_vocab + target into the flattened probabilities
     ggml_tensor * logp = nullptr;       // F32 [R] output: log p(target | row)
 };
 
 // Builds the forward graph of `batch` into ctx (a no_alloc context) and returns its inputs/outputs.
-ForwardGraph build_forward(ggml_context * ctx, const Model & model, int64_t n_tokens, int64_t n_rows);
+ForwardGraph build_forward(ggml_context * ctx, const Model & model, int64_t n_tokens, int64_t n_groups, int64_t n_rows);
 
 // Writes the batch into the graph's input tensors (after allocation).
 void set_forward_inputs(const ForwardGraph & g, const PackedBatch & batch, int64_t n_vocab);

@@ -2,6 +2,8 @@
 export * from './errors.js';
 export { loadModel, Model } from './model.js';
 export type { LoadModelOptions, ModelHParams, TensorInfo, TokenizeOptions, TokenLogprobs } from './model.js';
+export { normalizations } from './scoring.js';
+export type { ActionScore, Normalization, PromptScores, ScoreItem, ScoreOptions } from './scoring.js';
 export { makeModel, presets, weightTypes } from './make-model.js';
 export type { MakeModelOptions, ModelShape, WeightType } from './make-model.js';
 export { envSpecs, getEnvSpec, makeEnv } from '../envs/registry.js';

@@ -5,6 +5,8 @@
 import { availableParallelism } from 'node:os';
 import { DisposedError, InvalidArgumentError } from './errors.js';
 import { callNative, callNativeSync, native, type NativeBatch, type NativeModel } from './native.js';
+import { packBatch } from './packing.js';
+import { scoreActions, type PromptScores, type ScoreItem, type ScoreOptions } from './scoring.js';
 
 export interface LoadModelOptions {
   /** CPU threads for graph computation (default: all available cores). */
@@ -96,18 +98,19 @@ export class Model {
   async logprobs(text: string): Promise<TokenLogprobs> {
     const tokens = this.tokenize(text, { bos: true });
     this.checkLength(tokens.length);
-    const n = tokens.length;
-    const batch: NativeBatch = {
-      tokens: Int32Array.from(tokens),
-      positions: Int32Array.from(tokens, (_, i) => i),
-      group: new Int32Array(n),
-      branch: new Int32Array(n).fill(-1),
-      outRows: Int32Array.from({ length: n - 1 }, (_, i) => i),
-      outTargets: Int32Array.from(tokens.slice(1)),
-    };
+    const batch = packBatch([{ prefix: tokens, branches: [], scored: tokens.slice(1).map((_, i) => [-1, i + 1]) }]);
     const pieces = tokens.map((t) => this.tokenPiece(t));
     const lp = await this.evaluate(batch);
     return { tokens, pieces, logprobs: [null, ...Array.from(lp)] };
+  }
+
+  /**
+   * TWOSOME's action scoring: log P(action | prompt) for every prompt's actions, normalized, with the softmax over
+   * each prompt's actions, in packed batches. See src/scoring.ts for the token boundary rule.
+   */
+  scoreActions(items: readonly ScoreItem[], options?: ScoreOptions): Promise<PromptScores[]> {
+    this.#live();
+    return scoreActions(this, items, options);
   }
 
   /** Throws InvalidArgumentError when a sequence of `n` tokens does not fit the model's context. */

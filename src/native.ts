@@ -34,12 +34,12 @@ export interface NativeHParams {
   tensors: { name: string; type: string; shape: number[] }[];
 }
 
-/** A packed batch: see native/forward.h for the attention rule. */
+/** A packed batch (built by src/packing.ts): see native/forward.h for the attention rule. */
 export interface NativeBatch {
   tokens: Int32Array;
   positions: Int32Array;
-  group: Int32Array;
   branch: Int32Array;
+  nGroups: number;
   outRows: Int32Array;
   outTargets: Int32Array;
 }

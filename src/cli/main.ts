@@ -8,9 +8,10 @@ import { infoCommand } from './commands/info.js';
 import { logprobsCommand } from './commands/logprobs.js';
 import { makeModelCommand } from './commands/make-model.js';
 import { playCommand } from './commands/play.js';
+import { scoreCommand } from './commands/score.js';
 
 /** Command modules in the order `--help` lists them. */
-const commands = [makeModelCommand, infoCommand, logprobsCommand, envCommand, playCommand, expertsCommand];
+const commands = [makeModelCommand, infoCommand, logprobsCommand, scoreCommand, envCommand, playCommand, expertsCommand];
 
 /** Parses `args` and runs the chosen command. */
 async function main(args: string[]): Promise<void> {

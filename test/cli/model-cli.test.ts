@@ -25,6 +25,18 @@ t.test('make-model, info and logprobs', async (t) => {
   t.match(runCli(['logprobs', '--model', out, '--text', 'Hello world']).stdout, /total log-prob -\d+\.\d+ over 2 predicted tokens/);
 });
 
+t.test('score', async (t) => {
+  const out = tempPath('cli.gguf');
+  const r = runCli(['score', '--model', out, '--prompt', 'Your next step is to', '--action', 'pick up the tomato', '--action', 'serve the dish', '--norm', 'token', '--json']);
+  t.equal(r.status, 0, r.stderr);
+  const s = JSON.parse(r.stdout);
+  t.equal(s.normalization, 'token');
+  t.same(s.actions.map((a: { action: string }) => a.action), ['pick up the tomato', 'serve the dish']);
+  t.ok(Math.abs(s.actions[0].probability + s.actions[1].probability - 1) < 1e-9);
+  t.equal(s.actions[0].score, s.actions[0].logprob / s.actions[0].tokens);
+  t.match(runCli(['score', '--model', out, '--prompt', 'Go', '--action', 'north']).stdout, /north\s+-\d+\.\d+\s+\d+\s+1\s+-\d+\.\d+\s+1\.000000/);
+});
+
 t.test('errors are one clear line and exit code 1', async (t) => {
   const r = runCli(['info', '--model', tempPath('nope.gguf')]);
   t.equal(r.status, 1);
@@ -35,7 +47,7 @@ t.test('errors are one clear line and exit code 1', async (t) => {
 });
 
 t.test('--help everywhere', async (t) => {
-  for (const cmd of [[], ['make-model'], ['info'], ['logprobs'], ['env', 'list'], ['play'], ['experts']]) {
+  for (const cmd of [[], ['make-model'], ['info'], ['logprobs'], ['score'], ['env', 'list'], ['play'], ['experts']]) {
     const r = runCli([...cmd, '--help']);
     t.equal(r.status, 0, `${cmd.join(' ')} --help`);
     t.match(r.stdout, /rl-ggml/);

@@ -1,0 +1,72 @@
+/**
+ * Packed batches: many token sequences that share prefixes, laid out for one forward graph.
+ *
+ * A *unit* is one shared prefix plus branches (a prompt and its actions, or a whole conversation as a prefix with no
+ * branches). Each unit occupies one group slot of the graph: `[prefix | branch 1 | branch 2 | ...]`, padded to the
+ * longest unit of the batch. Branch positions restart right after the prefix; a branch sees the prefix and its own
+ * earlier tokens only. Scored tokens name the hidden state that predicts them.
+ */
+import type { NativeBatch } from './native.js';
+
+export interface PackUnit {
+  /** Tokens every branch sees (starts with BOS). */
+  prefix: number[];
+  branches: number[][];
+  /**
+   * Tokens whose log-probs are read, as [branch index or -1 for the prefix, index within it]. A scored token at
+   * index 0 of a branch is predicted by the last prefix token.
+   */
+  scored: [number, number][];
+}
+
+/** Token count of a unit in the packed layout. */
+export function unitLength(u: PackUnit): number {
+  return u.prefix.length + u.branches.reduce((n, b) => n + b.length, 0);
+}
+
+/** Longest position a unit uses + 1: what must fit the model's context. */
+export function unitSpan(u: PackUnit): number {
+  return u.prefix.length + Math.max(0, ...u.branches.map((b) => b.length));
+}
+
+/** Lays out units as one native batch; results come back in the order of the units' `scored` lists. */
+export function packBatch(units: readonly PackUnit[]): NativeBatch {
+  const slot = Math.max(...units.map(unitLength));
+  const n = slot * units.length;
+  const tokens = new Int32Array(n);
+  const positions = new Int32Array(n);
+  const branch = new Int32Array(n).fill(-2);
+  const outRows: number[] = [];
+  const outTargets: number[] = [];
+  units.forEach((u, g) => {
+    const base = g * slot;
+    const P = u.prefix.length;
+    u.prefix.forEach((t, i) => {
+      tokens[base + i] = t;
+      positions[base + i] = i;
+      branch[base + i] = -1;
+    });
+    const starts: number[] = [];
+    let at = base + P;
+    u.branches.forEach((b, k) => {
+      starts.push(at);
+      b.forEach((t, i) => {
+        tokens[at + i] = t;
+        positions[at + i] = P + i;
+        branch[at + i] = k;
+      });
+      at += b.length;
+    });
+    for (; at < base + slot; at++) positions[at] = 0; // padding (token 0 is a valid id; it attends to itself only)
+    for (const [k, i] of u.scored) {
+      if (k < 0) {
+        outRows.push(base + i - 1);
+        outTargets.push(u.prefix[i]);
+      } else {
+        outRows.push(i === 0 ? base + P - 1 : starts[k] + i - 1);
+        outTargets.push(u.branches[k][i]);
+      }
+    }
+  });
+  return { tokens, positions, branch, nGroups: units.length, outRows: Int32Array.from(outRows), outTargets: Int32Array.from(outTargets) };
+}

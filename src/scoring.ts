@@ -1,0 +1,196 @@
+/**
+ * TWOSOME's policy: for every prompt and each of its actions, log P(action | prompt), normalized, and the softmax over
+ * the prompt's actions — computed in packed batches ([prompt | a1 | ... | aK], one group per prompt).
+ *
+ * Token boundary rule (exact whatever the tokenizer merges): the prompt and the action are joined by one space; the
+ * action's tokens are the tokens of `tokenize(prompt + " " + action)` past its longest common prefix with
+ * `tokenize(prompt)`. So when the tokenizer merges the boundary (a prompt ending in a space, an action starting with
+ * punctuation) the merged token counts as the action's and is predicted from the tokens before it — the same
+ * quantity as summing `logprobs(prompt + " " + action)` over those tokens. Duplicate actions are scored
+ * independently; each appears in the softmax (so duplicates share their probability mass).
+ */
+import { InvalidArgumentError } from './errors.js';
+import type { ModelHParams } from './model.js';
+import { packBatch, unitLength, unitSpan, type PackUnit } from './packing.js';
+
+export type Normalization = 'sum' | 'token' | 'word';
+export const normalizations: readonly Normalization[] = ['sum', 'token', 'word'];
+
+export interface ScoreItem {
+  prompt: string;
+  actions: string[];
+}
+
+export interface ScoreOptions {
+  /** 'sum' (none), 'token' (divide by token count) or 'word' (divide by word count, TWOSOME's default). */
+  normalization?: Normalization;
+  /** Approximate bytes of compute memory one graph may use; larger work is split (default 1 GiB). */
+  memoryBudget?: number;
+  /** Most packed tokens per graph (default 8192). */
+  maxBatchTokens?: number;
+}
+
+export interface ActionScore {
+  action: string;
+  /** Sum of the action tokens' log-probs. */
+  logprob: number;
+  /** The action's token ids (see the boundary rule above). */
+  tokenIds: number[];
+  tokens: number;
+  words: number;
+  /** logprob normalized as requested: the logit of the action. */
+  score: number;
+  /** Softmax of the scores over the prompt's actions. */
+  probability: number;
+}
+
+export interface PromptScores {
+  prompt: string;
+  actions: ActionScore[];
+}
+
+/** What scoring needs from a model (Model implements it). */
+export interface ScoringModel {
+  readonly hparams: ModelHParams;
+  tokenize(text: string, options?: { bos?: boolean }): number[];
+  evaluate(batch: ReturnType<typeof packBatch>): Promise<Float32Array>;
+}
+
+interface PreparedAction {
+  item: number;
+  action: number;
+  tokenIds: number[];
+}
+
+/** Validates and tokenizes the items into packing units, one per prompt, and records each action's tokens. */
+function prepare(model: ScoringModel, items: readonly ScoreItem[]): { units: PackUnit[]; owners: PreparedAction[][] } {
+  if (!Array.isArray(items) || items.length === 0) throw new InvalidArgumentError('INVALID_ARGUMENT', 'scoreActions: items must be a non-empty array of {prompt, actions}');
+  const units: PackUnit[] = [];
+  const owners: PreparedAction[][] = [];
+  items.forEach((item, n) => {
+    if (typeof item?.prompt !== 'string') throw new InvalidArgumentError('INVALID_ARGUMENT', `scoreActions: item ${n} has no prompt string`);
+    if (!Array.isArray(item.actions) || item.actions.length === 0) throw new InvalidArgumentError('INVALID_ARGUMENT', `scoreActions: item ${n} has no actions`);
+    const prompt = model.tokenize(item.prompt, { bos: true });
+    const actions: readonly unknown[] = item.actions;
+    const joined = actions.map((a, k) => {
+      if (typeof a !== 'string') throw new InvalidArgumentError('INVALID_ARGUMENT', `scoreActions: action ${k} of item ${n} is not a string`);
+      if (a.trim() === '') throw new InvalidArgumentError('INVALID_ARGUMENT', `scoreActions: action ${k} of item ${n} is empty`);
+      const toks = model.tokenize(`${item.prompt} ${a}`, { bos: true });
+      let c = 0;
+      while (c < prompt.length && c < toks.length && prompt[c] === toks[c]) c++;
+      if (c === toks.length) throw new InvalidArgumentError('INVALID_ARGUMENT', `scoreActions: action ${JSON.stringify(a)} of item ${n} adds no tokens`);
+      return { toks, c };
+    });
+    const m = Math.min(...joined.map((j) => j.c));
+    const unit: PackUnit = { prefix: prompt.slice(0, m), branches: joined.map((j) => j.toks.slice(m)), scored: [] };
+    joined.forEach((j, k) => {
+      for (let i = j.c - m; i < j.toks.length - m; i++) unit.scored.push([k, i]);
+    });
+    if (unitSpan(unit) > model.hparams.nCtxTrain) {
+      throw new InvalidArgumentError('CONTEXT_OVERFLOW', `scoreActions: item ${n} needs ${unitSpan(unit)} positions, more than the model's context of ${model.hparams.nCtxTrain}`);
+    }
+    units.push(unit);
+    owners.push(joined.map((j, k) => ({ item: n, action: k, tokenIds: j.toks.slice(j.c) })));
+  });
+  return { units, owners };
+}
+
+/** Estimated compute-buffer bytes of one graph over `units` (attention per group, activations, LM-head rows). */
+export function estimateBytes(hp: ModelHParams, units: readonly PackUnit[]): number {
+  const S = Math.max(...units.map(unitLength));
+  const G = units.length;
+  const R = units.reduce((n, u) => n + u.scored.length, 0);
+  const T = S * G;
+  const attention = 3 * S * S * hp.nHead * G;
+  const activations = T * (8 * hp.nEmbd + 3 * hp.nFf + 2 * (hp.nHead + 2 * hp.nHeadKv) * hp.headDim);
+  return 4 * (attention + activations + 2 * R * hp.nVocab);
+}
+
+/** Splits a unit's branches so each part fits the budget on its own (the prefix is repeated in each part). */
+function splitUnit(hp: ModelHParams, unit: PackUnit, budget: number, maxTokens: number): PackUnit[] {
+  const fits = (u: PackUnit) => estimateBytes(hp, [u]) <= budget && unitLength(u) <= maxTokens;
+  if (fits(unit) || unit.branches.length <= 1) return [unit];
+  const parts: PackUnit[] = [];
+  let part: PackUnit = { prefix: unit.prefix, branches: [], scored: [] };
+  unit.branches.forEach((b, k) => {
+    const next: PackUnit = {
+      prefix: unit.prefix,
+      branches: [...part.branches, b],
+      scored: [...part.scored, ...unit.scored.filter(([kk]) => kk === k).map(([, i]) => [part.branches.length, i] as [number, number])],
+    };
+    if (part.branches.length > 0 && !fits(next)) {
+      parts.push(part);
+      part = { prefix: unit.prefix, branches: [b], scored: unit.scored.filter(([kk]) => kk === k).map(([, i]) => [0, i] as [number, number]) };
+    } else part = next;
+  });
+  parts.push(part);
+  return parts;
+}
+
+/** Groups units into graphs within the budget, in order. */
+export function planBatches(hp: ModelHParams, units: readonly PackUnit[], budget: number, maxTokens: number): PackUnit[][] {
+  const batches: PackUnit[][] = [];
+  let cur: PackUnit[] = [];
+  for (const unit of units) {
+    const trial = [...cur, unit];
+    const S = Math.max(...trial.map(unitLength));
+    if (cur.length > 0 && (estimateBytes(hp, trial) > budget || S * trial.length > maxTokens)) {
+      batches.push(cur);
+      cur = [unit];
+    } else cur = trial;
+  }
+  if (cur.length) batches.push(cur);
+  return batches;
+}
+
+function normalize(logprob: number, tokens: number, words: number, mode: Normalization): number {
+  if (mode === 'token') return logprob / tokens;
+  if (mode === 'word') return logprob / words;
+  return logprob;
+}
+
+export async function scoreActions(model: ScoringModel, items: readonly ScoreItem[], options: ScoreOptions = {}): Promise<PromptScores[]> {
+  const mode = options.normalization ?? 'word';
+  if (!normalizations.includes(mode)) throw new InvalidArgumentError('INVALID_ARGUMENT', `unknown normalization "${mode}" (sum, token, word)`);
+  const budget = options.memoryBudget ?? 2 ** 30;
+  const maxTokens = options.maxBatchTokens ?? 8192;
+  if (!(budget > 0) || !(maxTokens > 0)) throw new InvalidArgumentError('INVALID_ARGUMENT', 'memoryBudget and maxBatchTokens must be positive');
+  const hp = model.hparams;
+  const { units, owners } = prepare(model, items);
+
+  // Split oversized prompts by action, remembering which action each part's branches are.
+  const parts: PackUnit[] = [];
+  const partActions: PreparedAction[][] = [];
+  units.forEach((u, n) => {
+    let k = 0;
+    for (const part of splitUnit(hp, u, budget, maxTokens)) {
+      parts.push(part);
+      partActions.push(owners[n].slice(k, k + part.branches.length));
+      k += part.branches.length;
+    }
+  });
+
+  const sums = owners.map((o) => new Float64Array(o.length));
+  let p = 0;
+  for (const batch of planBatches(hp, parts, budget, maxTokens)) {
+    const out = await model.evaluate(packBatch(batch));
+    let r = 0;
+    for (const unit of batch) {
+      const acts = partActions[p++];
+      for (const [k] of unit.scored) sums[acts[k].item][acts[k].action] += out[r++];
+    }
+  }
+
+  return items.map((item, n) => {
+    const scored = item.actions.map((action, k) => {
+      const tokenIds = owners[n][k].tokenIds;
+      const words = action.trim().split(/\s+/).length;
+      const logprob = sums[n][k];
+      return { action, logprob, tokenIds, tokens: tokenIds.length, words, score: normalize(logprob, tokenIds.length, words, mode), probability: 0 };
+    });
+    const max = Math.max(...scored.map((s) => s.score));
+    const z = scored.reduce((a, s) => a + Math.exp(s.score - max), 0);
+    for (const s of scored) s.probability = Math.exp(s.score - max) / z;
+    return { prompt: item.prompt, actions: scored };
+  });
+}
