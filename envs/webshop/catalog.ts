@@ -10,7 +10,7 @@ import { forEachArrayElement, forEachObjectEntry } from './json-stream.js';
 import { type InsRecord, type Product, normalizeProduct, searchText, validAsin } from './product.js';
 import { IndexBuilder, SearchIndex, asinRanks } from './search-index.js';
 
-const INDEX_VERSION = 1;
+const INDEX_VERSION = 2;
 
 /** The WebShop files of a data folder (the full catalog when present, else the 1000-product subset). */
 export interface ShopFiles {

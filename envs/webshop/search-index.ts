@@ -71,8 +71,9 @@ export class IndexBuilder {
         this.lastDoc.push(-1);
         this.df.push(0);
       }
-      this.pool.writeVarint(id, doc - this.lastDoc[id]);
-      this.pool.writeVarint(id, tf);
+      // (delta << 1) | (tf == 1); tf follows only when it is not 1 (most postings).
+      this.pool.writeVarint(id, (doc - this.lastDoc[id]) * 2 + (tf === 1 ? 1 : 0));
+      if (tf !== 1) this.pool.writeVarint(id, tf);
       this.lastDoc[id] = doc;
       this.df[id]++;
     }
@@ -95,20 +96,38 @@ export class IndexBuilder {
     offsets[terms.length] = total;
     const postings = new Uint8Array(total);
     for (let t = 0; t < terms.length; t++) this.pool.copyOut(t, postings, offsets[t]);
+    const norms = this.norms.slice(0, this.docs);
+    const normInverse = normInverseTable(this.sumTotalTermFreq, this.docCount);
+    const skip = buildSkips(offsets, postings, norms, normInverse);
     return new SearchIndex({
       terms,
       df: Uint32Array.from(this.df),
       offsets,
       postings,
-      norms: this.norms.slice(0, this.docs),
+      norms,
       tieRank,
       docCount: this.docCount,
       sumTotalTermFreq: this.sumTotalTermFreq,
+      ...skip,
     });
   }
 }
 
-interface IndexParts {
+/** Postings per skip block: long lists can be entered at a block boundary. */
+const BLOCK = 128;
+
+interface SkipParts {
+  /** Per term, the index of its first block in skipDoc/skipByte (terms + 1 entries). */
+  skipStart: Uint32Array;
+  /** Last document of each block. */
+  skipDoc: Uint32Array;
+  /** Byte offset where each block starts. */
+  skipByte: Float64Array;
+  /** Per term, the largest tf × normInverse of its postings: bounds the term's score contribution. */
+  maxTfNorm: Float32Array;
+}
+
+interface IndexParts extends SkipParts {
   terms: string[];
   df: Uint32Array;
   offsets: Float64Array;
@@ -119,19 +138,84 @@ interface IndexParts {
   sumTotalTermFreq: number;
 }
 
+/** 1 / (k1 (1 - b + b dl / avgdl)) per norm byte, in Lucene's float arithmetic. */
+function normInverseTable(sumTotalTermFreq: number, docCount: number): Float64Array {
+  const avgdl = f32(sumTotalTermFreq / Math.max(docCount, 1));
+  const table = new Float64Array(256);
+  for (let i = 0; i < 256; i++) table[i] = f32(1 / f32(K1 * f32(f32(1 - B) + f32(f32(B * normToLength(i)) / avgdl))));
+  return table;
+}
+
+/** Reads the posting at `p`: sets cur.doc (from prevDoc), cur.tf, cur.p. */
+interface Cursor {
+  p: number;
+  doc: number;
+  tf: number;
+}
+
+function readPosting(postings: Uint8Array, cur: Cursor): void {
+  let p = cur.p;
+  let v = 0;
+  let mul = 1;
+  let b: number;
+  do {
+    b = postings[p++];
+    v += (b & 0x7f) * mul;
+    mul *= 128;
+  } while (b & 0x80);
+  cur.doc += Math.floor(v / 2);
+  if (v & 1) cur.tf = 1;
+  else {
+    let tf = 0;
+    mul = 1;
+    do {
+      b = postings[p++];
+      tf += (b & 0x7f) * mul;
+      mul *= 128;
+    } while (b & 0x80);
+    cur.tf = tf;
+  }
+  cur.p = p;
+}
+
+/** Skip blocks and per-term score bounds, from one pass over the postings. */
+function buildSkips(offsets: Float64Array, postings: Uint8Array, norms: Uint8Array, normInverse: Float64Array): SkipParts {
+  const terms = offsets.length - 1;
+  const skipStart = new Uint32Array(terms + 1);
+  const skipDoc: number[] = [];
+  const skipByte: number[] = [];
+  const maxTfNorm = new Float32Array(terms);
+  const cur: Cursor = { p: 0, doc: -1, tf: 0 };
+  for (let t = 0; t < terms; t++) {
+    skipStart[t] = skipDoc.length;
+    cur.p = offsets[t];
+    cur.doc = -1;
+    let n = 0;
+    let best = 0;
+    while (cur.p < offsets[t + 1]) {
+      if (n % BLOCK === 0) skipByte.push(cur.p);
+      readPosting(postings, cur);
+      n++;
+      if (n % BLOCK === 0 || cur.p === offsets[t + 1]) skipDoc.push(cur.doc);
+      const x = f32(cur.tf * normInverse[norms[cur.doc]]);
+      if (x > best) best = x;
+    }
+    maxTfNorm[t] = best;
+  }
+  skipStart[terms] = skipDoc.length;
+  return { skipStart, skipDoc: Uint32Array.from(skipDoc), skipByte: Float64Array.from(skipByte), maxTfNorm };
+}
+
 /** A searchable index; documents are numbered in catalog order. */
 export class SearchIndex {
   private readonly vocab: Map<string, number>;
-  private readonly normInverse = new Float64Array(256);
+  private readonly normInverse: Float64Array;
   private scores: Float64Array;
   private readonly touched: Uint32Array;
 
   constructor(private readonly parts: IndexParts) {
     this.vocab = new Map(parts.terms.map((t, i) => [t, i]));
-    const avgdl = f32(parts.sumTotalTermFreq / Math.max(parts.docCount, 1));
-    for (let i = 0; i < 256; i++) {
-      this.normInverse[i] = f32(1 / f32(K1 * f32(f32(1 - B) + f32(f32(B * normToLength(i)) / avgdl))));
-    }
+    this.normInverse = normInverseTable(parts.sumTotalTermFreq, parts.docCount);
     this.scores = new Float64Array(parts.norms.length);
     this.touched = new Uint32Array(parts.norms.length);
   }
@@ -150,50 +234,123 @@ export class SearchIndex {
     return f32(Math.log(1 + (n - df + 0.5) / (df + 0.5)));
   }
 
-  /** The top `k` documents for a bag-of-words query, best first (Lucene's order). */
+  /**
+   * The top `k` documents for a bag-of-words query, best first (Lucene's order). Terms are scored in order of
+   * their score bound; once the bounds of the remaining terms cannot lift an unseen document past the k-th
+   * partial score, the remaining terms are only looked up (through skip blocks) for documents that still can
+   * reach the top k. Every reported score is the complete one, so results equal exhaustive scoring.
+   */
   search(query: string, k = 50): Hit[] {
     const counts = new Map<string, number>();
     for (const t of analyze(query)) counts.set(t, (counts.get(t) ?? 0) + 1);
-    const { offsets, postings, norms, df } = this.parts;
-    const scores = this.scores;
-    const touched = this.touched;
-    let nTouched = 0;
-    const byNorm = new Float64Array(256);
+    const { df, maxTfNorm } = this.parts;
+    const terms: { id: number; weight: number; bound: number }[] = [];
     for (const [term, boost] of counts) {
       const id = this.vocab.get(term);
       if (id === undefined) continue;
       const weight = f32(boost * this.idf(df[id]));
-      // Scores of tf = 1 by norm, the common case.
-      for (let i = 0; i < 256; i++) byNorm[i] = f32(weight - f32(weight / f32(1 + this.normInverse[i])));
-      let p = offsets[id];
-      const end = offsets[id + 1];
-      let doc = -1;
-      while (p < end) {
-        let delta = 0;
-        let mul = 1;
-        let b: number;
-        do {
-          b = postings[p++];
-          delta += (b & 0x7f) * mul;
-          mul *= 128;
-        } while (b & 0x80);
-        let tf = 0;
-        mul = 1;
-        do {
-          b = postings[p++];
-          tf += (b & 0x7f) * mul;
-          mul *= 128;
-        } while (b & 0x80);
-        doc += delta;
-        const norm = norms[doc];
-        const s = tf === 1 ? byNorm[norm] : f32(weight - f32(weight / f32(1 + f32(tf * this.normInverse[norm]))));
-        if (scores[doc] === 0) touched[nTouched++] = doc;
-        scores[doc] += s;
+      terms.push({ id, weight, bound: f32(weight - f32(weight / f32(1 + maxTfNorm[id]))) });
+    }
+    terms.sort((a, b) => b.bound - a.bound);
+    // Bound of what the terms after i can add (summed afresh, never by subtraction, to stay an upper bound).
+    const restAfter = (i: number) => terms.slice(i + 1).reduce((s, t) => s + t.bound, 0);
+    let rest = 0;
+    let nTouched = 0;
+    let i = 0;
+    for (; i < terms.length; i++) {
+      nTouched = this.accumulate(terms[i].id, terms[i].weight, nTouched);
+      rest = restAfter(i);
+      if (i + 1 < terms.length && nTouched >= k && f32(rest) < this.kthScore(nTouched, k)) break;
+    }
+    if (i + 1 < terms.length) {
+      // Only documents whose partial score plus the remaining bounds can still reach the k-th score.
+      const theta = this.kthScore(nTouched, k);
+      const candidates: number[] = [];
+      for (let j = 0; j < nTouched; j++) {
+        const doc = this.touched[j];
+        if (f32(this.scores[doc] + rest) >= theta) candidates.push(doc);
+      }
+      candidates.sort((a, b) => a - b);
+      for (let j = i + 1; j < terms.length; j++) this.lookup(terms[j].id, terms[j].weight, candidates);
+      for (let j = 0; j < nTouched; j++) {
+        const doc = this.touched[j];
+        if (f32(this.scores[doc] + rest) < theta) this.scores[doc] = 0;
       }
     }
     const hits = this.topK(nTouched, k);
-    for (let i = 0; i < nTouched; i++) scores[touched[i]] = 0;
+    for (let j = 0; j < nTouched; j++) this.scores[this.touched[j]] = 0;
     return hits;
+  }
+
+  /** Lucene's per-posting score. */
+  private termScore(weight: number, tf: number, norm: number): number {
+    return f32(weight - f32(weight / f32(1 + f32(tf * this.normInverse[norm]))));
+  }
+
+  /** Adds a term's contribution to every document of its posting list; returns the new touched count. */
+  private accumulate(id: number, weight: number, nTouched: number): number {
+    const { offsets, postings, norms } = this.parts;
+    const scores = this.scores;
+    const touched = this.touched;
+    // Scores of tf = 1 by norm, the common case.
+    const byNorm = new Float64Array(256);
+    for (let n = 0; n < 256; n++) byNorm[n] = this.termScore(weight, 1, n);
+    const cur: Cursor = { p: offsets[id], doc: -1, tf: 0 };
+    const end = offsets[id + 1];
+    while (cur.p < end) {
+      readPosting(postings, cur);
+      const doc = cur.doc;
+      const s = cur.tf === 1 ? byNorm[norms[doc]] : this.termScore(weight, cur.tf, norms[doc]);
+      if (scores[doc] === 0) touched[nTouched++] = doc;
+      scores[doc] += s;
+    }
+    return nTouched;
+  }
+
+  /** Adds a term's contribution to the given documents (ascending) only, entering its list at skip blocks. */
+  private lookup(id: number, weight: number, docs: number[]): void {
+    const { offsets, postings, norms, skipStart, skipDoc, skipByte } = this.parts;
+    const end = offsets[id + 1];
+    const lastBlock = skipStart[id + 1];
+    let block = skipStart[id];
+    const cur: Cursor = { p: offsets[id], doc: -1, tf: 0 };
+    for (const target of docs) {
+      if (block < lastBlock && skipDoc[block] < target) {
+        while (block < lastBlock && skipDoc[block] < target) block++;
+        if (block === lastBlock) return;
+        cur.p = skipByte[block];
+        cur.doc = block > skipStart[id] ? skipDoc[block - 1] : -1;
+      }
+      while (cur.doc < target && cur.p < end) readPosting(postings, cur);
+      if (cur.doc === target) this.scores[target] += this.termScore(weight, cur.tf, norms[target]);
+      else if (cur.doc < target) return;
+    }
+  }
+
+  /** The k-th largest accumulated score (as a float) of the touched documents; -Infinity with fewer than k. */
+  private kthScore(nTouched: number, k: number): number {
+    if (nTouched < k || k === 0) return -Infinity;
+    const heap: number[] = [];
+    for (let j = 0; j < nTouched; j++) {
+      const s = f32(this.scores[this.touched[j]]);
+      if (heap.length < k) {
+        heap.push(s);
+        for (let c = heap.length - 1; c > 0 && heap[(c - 1) >> 1] > heap[c]; c = (c - 1) >> 1) [heap[c], heap[(c - 1) >> 1]] = [heap[(c - 1) >> 1], heap[c]];
+      } else if (s > heap[0]) {
+        heap[0] = s;
+        for (let c = 0; ; ) {
+          const l = 2 * c + 1;
+          const r = l + 1;
+          let m = c;
+          if (l < k && heap[l] < heap[m]) m = l;
+          if (r < k && heap[r] < heap[m]) m = r;
+          if (m === c) break;
+          [heap[c], heap[m]] = [heap[m], heap[c]];
+          c = m;
+        }
+      }
+    }
+    return heap[0];
   }
 
   /** Selects the best `k` touched documents with a bounded heap (worst hit at the root). */
@@ -223,6 +380,7 @@ export class SearchIndex {
     };
     for (let i = 0; i < nTouched; i++) {
       const doc = touched[i];
+      if (scores[doc] === 0) continue; // pruned
       const s = f32(scores[doc]);
       if (heapDoc.length < k) {
         heapDoc.push(doc);
@@ -252,6 +410,10 @@ export class SearchIndex {
     writeFileSync(join(dir, 'search.postings'), p.postings);
     writeFileSync(join(dir, 'search.norms'), p.norms);
     writeFileSync(join(dir, 'search.tierank'), p.tieRank);
+    writeFileSync(join(dir, 'search.skipstart'), p.skipStart);
+    writeFileSync(join(dir, 'search.skipdoc'), p.skipDoc);
+    writeFileSync(join(dir, 'search.skipbyte'), p.skipByte);
+    writeFileSync(join(dir, 'search.maxtfnorm'), p.maxTfNorm);
     writeFileSync(join(dir, 'search.json'), JSON.stringify({ docCount: p.docCount, sumTotalTermFreq: p.sumTotalTermFreq }));
   }
 
@@ -269,6 +431,10 @@ export class SearchIndex {
       postings: new Uint8Array(bytes('search.postings')),
       norms: new Uint8Array(bytes('search.norms')),
       tieRank: new Uint32Array(bytes('search.tierank')),
+      skipStart: new Uint32Array(bytes('search.skipstart')),
+      skipDoc: new Uint32Array(bytes('search.skipdoc')),
+      skipByte: new Float64Array(bytes('search.skipbyte')),
+      maxTfNorm: new Float32Array(bytes('search.maxtfnorm')),
       ...stats,
     });
   }

@@ -7,6 +7,9 @@ import { IndexBuilder, SearchIndex, asinRanks, lengthToNorm, normToLength } from
 import { PROBES } from './lucene/make-inputs.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { goalQuery } from '../../../envs/webshop/session.js';
+import { Shop } from '../../../envs/webshop/shop.js';
+import { syntheticCatalog } from './fixture.js';
 
 // Fixtures were produced by real Lucene 8.7 (test/envs/webshop/lucene/gen-fixtures.sh); they live in the source tree.
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../../../../test/envs/webshop/lucene/fixtures');
@@ -56,4 +59,22 @@ t.test('BM25 rankings and scores equal Lucene top-50 on the fixture corpus', asy
     else t.same({ q, got, scores: hits.map((h) => h.score) }, { q, got: want, scores: wantScores });
   });
   t.equal(identical, queries.length, 'every query: same documents, same order, bit-identical float scores');
+});
+
+t.test('pruned search equals exhaustive scoring on a large synthetic catalog', async (t) => {
+  const { dir } = syntheticCatalog(3000, 21);
+  const shop = Shop.open({ dataDir: dir });
+  const index = shop.catalog.index;
+  const queries = shop.goals.map(goalQuery);
+  for (let i = 0; i < 40; i++) queries.push(shop.catalog.product(i * 7).Title, `size color ${shop.catalog.product(i).Title.split(' ')[0]}`);
+  let compared = 0;
+  for (const q of queries) {
+    for (const k of [1, 10, 50]) {
+      const all = index.search(q, index.size);
+      const top = index.search(q, k);
+      t.same(top, all.slice(0, k), `${q} (k=${k})`);
+      compared++;
+    }
+  }
+  t.ok(compared > 100);
 });
