@@ -206,18 +206,110 @@ function buildSkips(offsets: Float64Array, postings: Uint8Array, norms: Uint8Arr
   return { skipStart, skipDoc: Uint32Array.from(skipDoc), skipByte: Float64Array.from(skipByte), maxTfNorm };
 }
 
+/**
+ * The k best partial scores seen so far, as a min-heap of distinct documents. A document's entry is raised when
+ * its partial score grows past the heap's minimum; entries may lag behind (scores only grow), so the minimum is
+ * always a lower bound of the k-th best current partial score — a safe pruning threshold.
+ */
+class PartialTopK {
+  private readonly docs: Int32Array;
+  private readonly vals: Float64Array;
+  private size = 0;
+
+  constructor(
+    private readonly k: number,
+    private readonly pos: Int32Array,
+  ) {
+    this.docs = new Int32Array(k);
+    this.vals = new Float64Array(k);
+  }
+
+  /** Below this, an offer cannot change the heap. */
+  min(): number {
+    return this.size < this.k ? -Infinity : this.vals[0];
+  }
+
+  /** The pruning threshold (a float): the k-th best partial score, or -Infinity before k documents. */
+  threshold(): number {
+    return this.size < this.k || this.k === 0 ? -Infinity : f32(this.vals[0]);
+  }
+
+  /** Records `doc`'s partial score `v`; returns the new minimum. */
+  offer(doc: number, v: number): number {
+    if (this.k === 0) return Infinity;
+    let at = this.pos[doc];
+    if (at < 0) {
+      if (this.size < this.k) {
+        at = this.size++;
+        this.place(at, doc, v);
+        this.up(at);
+        return this.min();
+      }
+      this.pos[this.docs[0]] = -1;
+      at = 0;
+    }
+    this.place(at, doc, v);
+    this.down(at);
+    return this.min();
+  }
+
+  private place(at: number, doc: number, v: number): void {
+    this.docs[at] = doc;
+    this.vals[at] = v;
+    this.pos[doc] = at;
+  }
+
+  private swap(a: number, b: number): void {
+    const da = this.docs[a];
+    const va = this.vals[a];
+    this.place(a, this.docs[b], this.vals[b]);
+    this.place(b, da, va);
+  }
+
+  private up(at: number): void {
+    while (at > 0) {
+      const parent = (at - 1) >> 1;
+      if (this.vals[parent] <= this.vals[at]) return;
+      this.swap(at, parent);
+      at = parent;
+    }
+  }
+
+  private down(at: number): void {
+    for (;;) {
+      const l = 2 * at + 1;
+      const r = l + 1;
+      let m = at;
+      if (l < this.size && this.vals[l] < this.vals[m]) m = l;
+      if (r < this.size && this.vals[r] < this.vals[m]) m = r;
+      if (m === at) return;
+      this.swap(at, m);
+      at = m;
+    }
+  }
+
+  /** Forgets every entry (restores the shared position map). */
+  clear(): void {
+    for (let i = 0; i < this.size; i++) this.pos[this.docs[i]] = -1;
+    this.size = 0;
+  }
+}
+
 /** A searchable index; documents are numbered in catalog order. */
 export class SearchIndex {
   private readonly vocab: Map<string, number>;
   private readonly normInverse: Float64Array;
   private scores: Float64Array;
   private readonly touched: Uint32Array;
+  /** Position of each document in PartialTopK's heap, or -1 (kept all -1 between searches). */
+  private readonly heapPos: Int32Array;
 
   constructor(private readonly parts: IndexParts) {
     this.vocab = new Map(parts.terms.map((t, i) => [t, i]));
     this.normInverse = normInverseTable(parts.sumTotalTermFreq, parts.docCount);
     this.scores = new Float64Array(parts.norms.length);
     this.touched = new Uint32Array(parts.norms.length);
+    this.heapPos = new Int32Array(parts.norms.length).fill(-1);
   }
 
   get size(): number {
@@ -257,27 +349,32 @@ export class SearchIndex {
     let rest = 0;
     let nTouched = 0;
     let i = 0;
+    const floor = new PartialTopK(k, this.heapPos);
     for (; i < terms.length; i++) {
-      nTouched = this.accumulate(terms[i].id, terms[i].weight, nTouched);
+      nTouched = this.accumulate(terms[i].id, terms[i].weight, nTouched, floor);
       rest = restAfter(i);
-      if (i + 1 < terms.length && nTouched >= k && f32(rest) < this.kthScore(nTouched, k)) break;
+      if (i + 1 < terms.length && f32(rest) < floor.threshold()) break;
     }
+    const theta = floor.threshold();
+    floor.clear();
+    let hits: Hit[];
     if (i + 1 < terms.length) {
-      // Only documents whose partial score plus the remaining bounds can still reach the k-th score.
-      const theta = this.kthScore(nTouched, k);
-      const candidates: number[] = [];
+      // Only documents whose partial score plus the remaining bounds can still reach the k-th score; the set
+      // shrinks as the remaining bounds do.
+      let candidates: number[] = [];
       for (let j = 0; j < nTouched; j++) {
         const doc = this.touched[j];
         if (f32(this.scores[doc] + rest) >= theta) candidates.push(doc);
       }
       candidates.sort((a, b) => a - b);
-      for (let j = i + 1; j < terms.length; j++) this.lookup(terms[j].id, terms[j].weight, candidates);
-      for (let j = 0; j < nTouched; j++) {
-        const doc = this.touched[j];
-        if (f32(this.scores[doc] + rest) < theta) this.scores[doc] = 0;
+      for (let j = i + 1; j < terms.length; j++) {
+        if (j > i + 1) candidates = this.reachable(candidates, restAfter(j - 1), k);
+        this.lookup(terms[j].id, terms[j].weight, candidates);
       }
+      hits = this.topK(candidates, candidates.length, k);
+    } else {
+      hits = this.topK(this.touched, nTouched, k);
     }
-    const hits = this.topK(nTouched, k);
     for (let j = 0; j < nTouched; j++) this.scores[this.touched[j]] = 0;
     return hits;
   }
@@ -287,22 +384,45 @@ export class SearchIndex {
     return f32(weight - f32(weight / f32(1 + f32(tf * this.normInverse[norm]))));
   }
 
-  /** Adds a term's contribution to every document of its posting list; returns the new touched count. */
-  private accumulate(id: number, weight: number, nTouched: number): number {
+  /**
+   * Adds a term's contribution to every document of its posting list (decoding inlined: this is the hot loop);
+   * returns the new touched count. `floor` follows the best partial scores.
+   */
+  private accumulate(id: number, weight: number, nTouched: number, floor: PartialTopK): number {
     const { offsets, postings, norms } = this.parts;
     const scores = this.scores;
     const touched = this.touched;
     // Scores of tf = 1 by norm, the common case.
     const byNorm = new Float64Array(256);
     for (let n = 0; n < 256; n++) byNorm[n] = this.termScore(weight, 1, n);
-    const cur: Cursor = { p: offsets[id], doc: -1, tf: 0 };
+    let p = offsets[id];
     const end = offsets[id + 1];
-    while (cur.p < end) {
-      readPosting(postings, cur);
-      const doc = cur.doc;
-      const s = cur.tf === 1 ? byNorm[norms[doc]] : this.termScore(weight, cur.tf, norms[doc]);
-      if (scores[doc] === 0) touched[nTouched++] = doc;
-      scores[doc] += s;
+    let doc = -1;
+    let min = floor.min();
+    while (p < end) {
+      let b = postings[p++];
+      let v = b & 0x7f;
+      for (let mul = 128; b & 0x80; mul *= 128) {
+        b = postings[p++];
+        v += (b & 0x7f) * mul;
+      }
+      doc += v >>> 1;
+      let s: number;
+      if (v & 1) s = byNorm[norms[doc]];
+      else {
+        b = postings[p++];
+        let tf = b & 0x7f;
+        for (let mul = 128; b & 0x80; mul *= 128) {
+          b = postings[p++];
+          tf += (b & 0x7f) * mul;
+        }
+        s = this.termScore(weight, tf, norms[doc]);
+      }
+      const old = scores[doc];
+      if (old === 0) touched[nTouched++] = doc;
+      const now = old + s;
+      scores[doc] = now;
+      if (now > min) min = floor.offer(doc, now);
     }
     return nTouched;
   }
@@ -327,12 +447,18 @@ export class SearchIndex {
     }
   }
 
-  /** The k-th largest accumulated score (as a float) of the touched documents; -Infinity with fewer than k. */
-  private kthScore(nTouched: number, k: number): number {
-    if (nTouched < k || k === 0) return -Infinity;
+  /** The documents of `docs` whose partial score plus `rest` can still reach the k-th best partial score. */
+  private reachable(docs: number[], rest: number, k: number): number[] {
+    const theta = this.kthScore(docs, k);
+    return docs.filter((doc) => f32(this.scores[doc] + rest) >= theta);
+  }
+
+  /** The k-th largest accumulated score (as a float) of `docs`; -Infinity with fewer than k. */
+  private kthScore(docs: number[], k: number): number {
+    if (docs.length < k || k === 0) return -Infinity;
     const heap: number[] = [];
-    for (let j = 0; j < nTouched; j++) {
-      const s = f32(this.scores[this.touched[j]]);
+    for (const doc of docs) {
+      const s = f32(this.scores[doc]);
       if (heap.length < k) {
         heap.push(s);
         for (let c = heap.length - 1; c > 0 && heap[(c - 1) >> 1] > heap[c]; c = (c - 1) >> 1) [heap[c], heap[(c - 1) >> 1]] = [heap[(c - 1) >> 1], heap[c]];
@@ -353,9 +479,9 @@ export class SearchIndex {
     return heap[0];
   }
 
-  /** Selects the best `k` touched documents with a bounded heap (worst hit at the root). */
-  private topK(nTouched: number, k: number): Hit[] {
-    const { scores, touched } = this;
+  /** Selects the best `k` of the first `n` of `docs` with a bounded heap (worst hit at the root). */
+  private topK(docs: ArrayLike<number>, n: number, k: number): Hit[] {
+    const { scores } = this;
     const rank = this.parts.tieRank;
     const heapDoc: number[] = [];
     const heapScore: number[] = [];
@@ -378,9 +504,8 @@ export class SearchIndex {
         i = m;
       }
     };
-    for (let i = 0; i < nTouched; i++) {
-      const doc = touched[i];
-      if (scores[doc] === 0) continue; // pruned
+    for (let i = 0; i < n; i++) {
+      const doc = docs[i];
       const s = f32(scores[doc]);
       if (heapDoc.length < k) {
         heapDoc.push(doc);
