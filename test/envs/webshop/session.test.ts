@@ -111,5 +111,19 @@ t.test('special searches: <r> gives random results, filters are no-ops', async (
   const before = s.observation();
   t.equal(s.step('search[<c> grocery]').observation, before);
   t.equal(s.step('search[<a> organic]').observation, before);
-  t.match(s.step('search[<r>]').observation, 'Page 1 (Total results: 33)');
+  t.match(s.step('search[<r>]').observation, 'Page 1 (Total results: 34)');
+});
+
+t.test("the item page of ETO's in-context example, as its text shows it", async (t) => {
+  const s = new WebShopSession(shop);
+  s.reset(teaGoal);
+  s.step("search[l'eau d'issey]");
+  const item = s.step('click[b000icl001]').observation;
+  t.ok(
+    item.endsWith(
+      "[SEP] < Prev [SEP] size [SEP] 2.5 fl oz [SEP] 6.76 fl oz (pack of 1) [SEP] L'eau D'issey Eau De Toilette Spray for Women [SEP] Price: $64.98 [SEP] Rating: N.A. [SEP] Description [SEP] Features [SEP] Reviews [SEP] Buy Now",
+    ),
+    item,
+  );
+  t.ok(s.clickables().has('6.76 fl oz (pack of 1)'));
 });
