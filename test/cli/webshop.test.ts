@@ -57,6 +57,10 @@ t.test('play webshop --commands --json, through the CLI', async (t) => {
   t.equal(out.steps[1].observation, out.steps[0].observation, 'an unknown click changes nothing');
   t.match(out.steps[2].observation, 'Page 2');
   t.same([out.steps[3].reward, out.steps[3].done], [0, false], 'no Buy Now on a results page');
+  const live = spawnSync(process.execPath, [main, 'play', 'webshop', '--data-dir', data, '--goal', '1'], { encoding: 'utf8', input: 'search[water bottle]\nquit\n' });
+  t.equal(live.status, 0, live.stderr);
+  t.match(live.stdout, /^WebShop \[SEP\] Instruction:/);
+  t.match(live.stdout, 'actions: search[...], click[back to search], click[next >]');
   const plain = await captured(() => playWebshop({ json: false, dataDir: data, goal: 0, commands: cmds }));
   t.match(plain, '> click[next >]');
   await t.rejects(playWebshop({ json: false }), { code: 'NO_DATA_DIR' });
