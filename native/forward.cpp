@@ -110,9 +110,6 @@ namespace {
 struct CtxFree {
     void operator()(ggml_context * c) const { ggml_free(c); }
 };
-struct AllocFree {
-    void operator()(ggml_gallocr * a) const { ggml_gallocr_free(a); }
-};
 }  // namespace
 
 std::vector<float> forward_logprobs(const Model & model, const PackedBatch & batch) {
@@ -128,8 +125,7 @@ std::vector<float> forward_logprobs(const Model & model, const PackedBatch & bat
     ggml_cgraph * gf = ggml_new_graph_custom(ctx.get(), max_nodes, false);
     ggml_build_forward_expand(gf, g.logp);
 
-    std::unique_ptr<ggml_gallocr, AllocFree> alloc(ggml_gallocr_new(ggml_backend_get_default_buffer_type(model.backend())));
-    if (!ggml_gallocr_alloc_graph(alloc.get(), gf)) fail(E_NATIVE, "out of memory allocating the forward graph");
+    if (!ggml_gallocr_alloc_graph(model.allocator(), gf)) fail(E_NATIVE, "out of memory allocating the forward graph");
     set_forward_inputs(g, batch, hp.n_vocab);
     if (ggml_backend_graph_compute(model.backend(), gf) != GGML_STATUS_SUCCESS) fail(E_NATIVE, "graph computation failed");
 

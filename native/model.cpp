@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 
 #include "errors.h"
+#include "ggml-alloc.h"
 #include "ggml-cpu.h"
 #include "llama.h"
 #include "log.h"
@@ -98,6 +100,7 @@ Model::Model(const std::string & path, int n_threads) : n_threads_(std::max(1, n
         ggml_backend_cpu_set_n_threads(backend_, n_threads_);
         bind_tensors();
         load_weights(path);
+        alloc_ = ggml_gallocr_new(ggml_backend_get_default_buffer_type(backend_));
 
         llama_model_params mp = llama_model_default_params();
         mp.vocab_only = true;
@@ -118,7 +121,11 @@ Model::~Model() { release(); }
 
 void Model::release() {
     if (vocab_model_) llama_model_free(vocab_model_);
+    if (alloc_) ggml_gallocr_free(alloc_);
+    alloc_ = nullptr;
     if (weights_) ggml_backend_buffer_free(weights_);
+    if (weights_repack_) ggml_backend_buffer_free(weights_repack_);
+    weights_repack_ = nullptr;
     if (backend_) ggml_backend_free(backend_);
     if (meta_) ggml_free(meta_);
     if (gguf_) gguf_free(gguf_);
@@ -234,13 +241,65 @@ void Model::bind_tensors() {
     }
 }
 
+namespace {
+
+// ggml's CPU "repack" buffer type (interleaved weight layouts with faster matmul kernels), or null where the CPU has none.
+ggml_backend_buffer_type_t repack_buffer_type() {
+    const char * env = std::getenv("RL_GGML_REPACK");
+    if (env && std::string(env) == "0") return nullptr;
+    ggml_backend_dev_t dev = ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_CPU);
+    if (!dev) return nullptr;
+    auto get_extra = (ggml_backend_dev_get_extra_bufts_t) ggml_backend_reg_get_proc_address(ggml_backend_dev_backend_reg(dev), "ggml_backend_dev_get_extra_bufts");
+    if (!get_extra) return nullptr;
+    for (ggml_backend_buffer_type_t * b = get_extra(dev); b && *b; b++) {
+        if (std::string(ggml_backend_buft_name(*b)) == "CPU_REPACK") return *b;
+    }
+    return nullptr;
+}
+
+}  // namespace
+
 void Model::load_weights(const std::string & path) {
-    // The plain CPU buffer (not the repack one): the backward pass needs weights in their file layout.
-    weights_ = ggml_backend_alloc_ctx_tensors_from_buft(meta_, ggml_backend_get_default_buffer_type(backend_));
-    if (!weights_) fail(E_NATIVE, "out of memory allocating the model weights");
-    ggml_backend_buffer_set_usage(weights_, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
+    // Projection weights that ggml can repack for this CPU go to the repack buffer (only ever multiplied, so any
+    // layout works for the forward pass); everything else, including token_embd (read by get_rows), stays plain.
+    ggml_backend_buffer_type_t plain = ggml_backend_get_default_buffer_type(backend_);
+    ggml_backend_buffer_type_t repack = repack_buffer_type();
+    std::vector<ggml_tensor *> matmul_only;
+    for (const Layer & L : layers_) matmul_only.insert(matmul_only.end(), {L.wq, L.wk, L.wv, L.wo, L.ffn_gate, L.ffn_up, L.ffn_down});
+    if (!hp_.tied_output) matmul_only.push_back(output_);
+
+    std::vector<ggml_tensor *> to_plain, to_repack;
+    ggml_backend_buffer_t probe_buf = repack ? ggml_backend_buft_alloc_buffer(repack, 64) : nullptr;
+    for (ggml_tensor * t = ggml_get_first_tensor(meta_); t; t = ggml_get_next_tensor(meta_, t)) {
+        bool use_repack = false;
+        if (probe_buf && std::find(matmul_only.begin(), matmul_only.end(), t) != matmul_only.end()) {
+            ggml_tensor probe = *t;
+            probe.extra = nullptr;
+            ggml_backend_buffer_init_tensor(probe_buf, &probe);  // sets extra to the repack kernel, if any
+            use_repack = probe.extra != nullptr;
+        }
+        (use_repack ? to_repack : to_plain).push_back(t);
+    }
+    if (probe_buf) ggml_backend_buffer_free(probe_buf);
+
+    auto allocate = [](ggml_backend_buffer_type_t buft, const std::vector<ggml_tensor *> & ts) -> ggml_backend_buffer_t {
+        if (ts.empty()) return nullptr;
+        const size_t align = ggml_backend_buft_get_alignment(buft);
+        size_t size = align;
+        for (ggml_tensor * t : ts) size += GGML_PAD(ggml_backend_buft_get_alloc_size(buft, t), align);
+        ggml_backend_buffer_t buf = ggml_backend_buft_alloc_buffer(buft, size);
+        if (!buf) fail(E_NATIVE, "out of memory allocating the model weights");
+        ggml_backend_buffer_set_usage(buf, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
+        ggml_tallocr talloc = ggml_tallocr_new(buf);
+        for (ggml_tensor * t : ts) {
+            if (ggml_tallocr_alloc(&talloc, t) != GGML_STATUS_SUCCESS) fail(E_NATIVE, "cannot place weight tensor " + std::string(t->name));
+        }
+        return buf;
+    };
+    weights_ = allocate(plain, to_plain);
+    weights_repack_ = allocate(repack, to_repack);
+
     File f = open_file(path);
-    const bool host = ggml_backend_buffer_is_host(weights_);
     std::vector<uint8_t> staging;
     const int64_t n_tensors = gguf_get_n_tensors(gguf_);
     for (int64_t i = 0; i < n_tensors; i++) {
@@ -248,6 +307,7 @@ void Model::load_weights(const std::string & path) {
         const size_t n = ggml_nbytes(t);
         const long offset = (long) (gguf_get_data_offset(gguf_) + gguf_get_tensor_offset(gguf_, i));
         if (std::fseek(f.get(), offset, SEEK_SET) != 0) fail(E_BAD_FILE, "cannot seek to tensor " + std::string(t->name));
+        const bool host = ggml_backend_buffer_is_host(t->buffer) && !t->extra;
         void * dst = t->data;
         if (!host) {
             staging.resize(n);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "ggml.h"
+#include "ggml-alloc.h"
 #include "ggml-backend.h"
 #include "gguf.h"
 
@@ -64,6 +65,9 @@ public:
     ggml_tensor * rope_freqs() const { return rope_freqs_; }
     ggml_backend_t backend() const { return backend_; }
     int n_threads() const { return n_threads_; }
+    // Compute-buffer allocator reused across graphs (calls on one model are serialized by the caller): reusing its
+    // buffer avoids fresh page faults on every call.
+    ggml_gallocr_t allocator() const { return alloc_; }
 
     const std::vector<TensorInfo> & tensors() const { return tensor_info_; }
     std::string vocab_kind() const;  // "spm" | "bpe" | other libllama vocab type names
@@ -83,6 +87,8 @@ private:
     ggml_context * meta_ = nullptr;
     ggml_backend_t backend_ = nullptr;
     ggml_backend_buffer_t weights_ = nullptr;
+    ggml_backend_buffer_t weights_repack_ = nullptr;  // projections in ggml's interleaved CPU layout, when available
+    ggml_gallocr_t alloc_ = nullptr;
     llama_model * vocab_model_ = nullptr;
     const llama_vocab * vocab_ = nullptr;
     int n_threads_ = 1;

@@ -7,11 +7,13 @@ import { expertsCommand } from './commands/experts.js';
 import { infoCommand } from './commands/info.js';
 import { logprobsCommand } from './commands/logprobs.js';
 import { makeModelCommand } from './commands/make-model.js';
+import { makeShopCommand } from './commands/make-shop.js';
 import { playCommand } from './commands/play.js';
 import { scoreCommand } from './commands/score.js';
+import { shopCommand } from './commands/shop.js';
 
 /** Command modules in the order `--help` lists them. */
-const commands = [makeModelCommand, infoCommand, logprobsCommand, scoreCommand, envCommand, playCommand, expertsCommand];
+const commands = [makeModelCommand, infoCommand, logprobsCommand, scoreCommand, envCommand, playCommand, expertsCommand, makeShopCommand, shopCommand];
 
 /** Parses `args` and runs the chosen command. */
 async function main(args: string[]): Promise<void> {
