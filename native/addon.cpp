@@ -8,10 +8,13 @@
 #include <thread>
 
 #include "errors.h"
+#include "gguf.h"
 #include "forward.h"
 #include "log.h"
 #include "make_model.h"
 #include "model.h"
+#include "trainer.h"
+#include "weight_grad.h"
 
 namespace {
 
@@ -82,6 +85,49 @@ std::vector<int32_t> int_array(const Napi::Value & v, const char * what) {
     return std::vector<int32_t>(a.Data(), a.Data() + a.ElementLength());
 }
 
+std::vector<float> float_array(const Napi::Value & v, const char * what) {
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+        throw rl::Error(rl::E_ARGUMENT, std::string(what) + " must be a Float32Array");
+    }
+    Napi::Float32Array a = v.As<Napi::Float32Array>();
+    return std::vector<float>(a.Data(), a.Data() + a.ElementLength());
+}
+
+Napi::Float32Array to_float32(Napi::Env env, const std::vector<float> & v) {
+    Napi::Float32Array a = Napi::Float32Array::New(env, v.size());
+    std::copy(v.begin(), v.end(), a.Data());
+    return a;
+}
+
+rl::PackedBatch packed_batch(const Napi::Value & v) {
+    if (!v.IsObject()) throw rl::Error(rl::E_ARGUMENT, "batch must be an object");
+    Napi::Object o = v.As<Napi::Object>();
+    rl::PackedBatch b;
+    b.tokens = int_array(o.Get("tokens"), "tokens");
+    b.positions = int_array(o.Get("positions"), "positions");
+    b.branch = int_array(o.Get("branch"), "branch");
+    b.n_groups = o.Get("nGroups").As<Napi::Number>().Int32Value();
+    b.out_rows = int_array(o.Get("outRows"), "outRows");
+    b.out_targets = int_array(o.Get("outTargets"), "outTargets");
+    return b;
+}
+
+rl::AdamW adamw(const Napi::Value & v) {
+    rl::AdamW a;
+    if (!v.IsObject()) return a;  // lr 0: the group does not step
+    Napi::Object o = v.As<Napi::Object>();
+    auto num = [&](const char * k, float & dst) {
+        if (o.Has(k) && o.Get(k).IsNumber()) dst = o.Get(k).As<Napi::Number>().FloatValue();
+    };
+    num("lr", a.lr);
+    num("beta1", a.beta1);
+    num("beta2", a.beta2);
+    num("eps", a.eps);
+    num("weightDecay", a.weight_decay);
+    num("maxGradNorm", a.max_grad_norm);
+    return a;
+}
+
 Napi::Int32Array to_int32(Napi::Env env, const std::vector<int32_t> & v) {
     Napi::Int32Array a = Napi::Int32Array::New(env, v.size());
     std::copy(v.begin(), v.end(), a.Data());
@@ -107,13 +153,14 @@ public:
         model_.reset(info[0].As<Napi::External<rl::Model>>().Data());
     }
 
-private:
+public:
     rl::Model & model(Napi::Env env) {
         if (!model_) throw rl::Error("DISPOSED", "the model has been disposed");
         (void) env;
         return *model_;
     }
 
+private:
     Napi::Value Info(const Napi::CallbackInfo & info) {
         return guarded(info.Env(), [&]() -> Napi::Value {
             Napi::Env env = info.Env();
@@ -175,23 +222,12 @@ private:
     // logprobs({tokens, positions, branch, nGroups, outRows, outTargets}) -> Promise<Float32Array>
     Napi::Value Logprobs(const Napi::CallbackInfo & info) {
         return guarded(info.Env(), [&]() -> Napi::Value {
-            Napi::Object o = info[0].As<Napi::Object>();
-            auto batch = std::make_shared<rl::PackedBatch>();
-            batch->tokens = int_array(o.Get("tokens"), "tokens");
-            batch->positions = int_array(o.Get("positions"), "positions");
-            batch->branch = int_array(o.Get("branch"), "branch");
-            batch->n_groups = o.Get("nGroups").As<Napi::Number>().Int32Value();
-            batch->out_rows = int_array(o.Get("outRows"), "outRows");
-            batch->out_targets = int_array(o.Get("outTargets"), "outTargets");
+            auto batch = std::make_shared<rl::PackedBatch>(packed_batch(info[0]));
             rl::Model * m = &model(info.Env());
             batch->validate(m->hparams());
             return run_async<std::vector<float>>(
                 info.Env(), [m, batch]() { return rl::forward_logprobs(*m, *batch); },
-                [](Napi::Env env, std::vector<float> & r) -> Napi::Value {
-                    Napi::Float32Array a = Napi::Float32Array::New(env, r.size());
-                    std::copy(r.begin(), r.end(), a.Data());
-                    return a;
-                });
+                [](Napi::Env env, std::vector<float> & r) -> Napi::Value { return to_float32(env, r); });
         });
     }
 
@@ -203,7 +239,224 @@ private:
     std::unique_ptr<rl::Model> model_;
 };
 
+
+Napi::FunctionReference * trainer_ctor = nullptr;
+
+// A Trainer bound to its model; the JS object keeps the model alive. Long calls run off the JS thread.
+class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
+public:
+    static Napi::Function Define(Napi::Env env) {
+        return DefineClass(env, "NativeTrainer",
+                           {
+                               InstanceMethod("forward", &TrainerWrap::Forward),
+                               InstanceMethod("backward", &TrainerWrap::Backward),
+                               InstanceMethod("headForward", &TrainerWrap::HeadForward),
+                               InstanceMethod("headBackward", &TrainerWrap::HeadBackward),
+                               InstanceMethod("zeroGrad", &TrainerWrap::ZeroGrad),
+                               InstanceMethod("step", &TrainerWrap::Step),
+                               InstanceMethod("params", &TrainerWrap::Params),
+                               InstanceMethod("getParam", &TrainerWrap::GetParam),
+                               InstanceMethod("setParam", &TrainerWrap::SetParam),
+                               InstanceMethod("getGrad", &TrainerWrap::GetGrad),
+                               InstanceMethod("saveAdapter", &TrainerWrap::SaveAdapter),
+                               InstanceMethod("loadAdapter", &TrainerWrap::LoadAdapter),
+                               InstanceMethod("saveState", &TrainerWrap::SaveState),
+                               InstanceMethod("loadState", &TrainerWrap::LoadState),
+                               InstanceMethod("dispose", &TrainerWrap::Dispose),
+                           });
+    }
+
+    TrainerWrap(const Napi::CallbackInfo & info) : Napi::ObjectWrap<TrainerWrap>(info) {
+        trainer_.reset(info[0].As<Napi::External<rl::Trainer>>().Data());
+        model_ref_ = Napi::Persistent(info[1].As<Napi::Object>());
+    }
+
+private:
+    rl::Trainer & trainer() {
+        if (!trainer_) throw rl::Error("DISPOSED", "the trainer has been disposed");
+        return *trainer_;
+    }
+
+    template <typename R>
+    Napi::Value async(const Napi::CallbackInfo & info, std::function<R(rl::Trainer &)> work, std::function<Napi::Value(Napi::Env, R &)> convert) {
+        return guarded(info.Env(), [&]() -> Napi::Value {
+            rl::Trainer * t = &trainer();
+            return run_async<R>(info.Env(), [t, work]() { return work(*t); }, convert);
+        });
+    }
+
+    static Napi::Value undef(Napi::Env env, bool &) { return env.Undefined(); }
+
+    // forward(batch, featureRows: Int32Array, lora: bool, keep: bool) -> Promise<{logp, features}>
+    Napi::Value Forward(const Napi::CallbackInfo & info) {
+        rl::PackedBatch batch;
+        std::vector<int32_t> rows;
+        try {
+            batch = packed_batch(info[0]);
+            rows = int_array(info[1], "featureRows");
+        } catch (const rl::Error & e) {
+            to_js_error(info.Env(), e.code, e.what()).ThrowAsJavaScriptException();
+            return info.Env().Undefined();
+        }
+        const bool lora = info[2].ToBoolean(), keep = info[3].ToBoolean();
+        return async<rl::ForwardResult>(
+            info, [batch, rows, lora, keep](rl::Trainer & t) { return t.forward(batch, rows, lora, keep); },
+            [](Napi::Env env, rl::ForwardResult & r) -> Napi::Value {
+                Napi::Object o = Napi::Object::New(env);
+                o.Set("logp", to_float32(env, r.logp));
+                o.Set("features", to_float32(env, r.features));
+                return o;
+            });
+    }
+
+    Napi::Value Backward(const Napi::CallbackInfo & info) {
+        return guarded(info.Env(), [&]() -> Napi::Value {
+            auto coef = float_array(info[0], "coefficients");
+            return async<bool>(info, [coef](rl::Trainer & t) { t.backward(coef); return true; }, undef);
+        });
+    }
+
+    Napi::Value HeadForward(const Napi::CallbackInfo & info) {
+        return guarded(info.Env(), [&]() -> Napi::Value {
+            auto features = float_array(info[0], "features");
+            const int64_t n = info[1].As<Napi::Number>().Int64Value();
+            const bool keep = info[2].ToBoolean();
+            return async<std::vector<float>>(
+                info, [features, n, keep](rl::Trainer & t) { return t.head_forward(features, n, keep); },
+                [](Napi::Env env, std::vector<float> & v) -> Napi::Value { return to_float32(env, v); });
+        });
+    }
+
+    Napi::Value HeadBackward(const Napi::CallbackInfo & info) {
+        return guarded(info.Env(), [&]() -> Napi::Value {
+            auto d = float_array(info[0], "value gradients");
+            return async<bool>(info, [d](rl::Trainer & t) { t.head_backward(d); return true; }, undef);
+        });
+    }
+
+    Napi::Value ZeroGrad(const Napi::CallbackInfo & info) {
+        return guarded(info.Env(), [&]() -> Napi::Value {
+            trainer().zero_grad();
+            return info.Env().Undefined();
+        });
+    }
+
+    // step(actor, critic) -> Promise<{actorNorm, criticNorm, skipped}>
+    Napi::Value Step(const Napi::CallbackInfo & info) {
+        const rl::AdamW actor = adamw(info[0]), critic = adamw(info[1]);
+        return async<rl::StepReport>(
+            info, [actor, critic](rl::Trainer & t) { return t.step(actor, critic); },
+            [](Napi::Env env, rl::StepReport & r) -> Napi::Value {
+                Napi::Object o = Napi::Object::New(env);
+                o.Set("actorNorm", r.actor_norm);
+                o.Set("criticNorm", r.critic_norm);
+                o.Set("skipped", r.skipped);
+                return o;
+            });
+    }
+
+    Napi::Value Params(const Napi::CallbackInfo & info) {
+        return guarded(info.Env(), [&]() -> Napi::Value {
+            Napi::Env env = info.Env();
+            const auto & ps = trainer().params();
+            Napi::Array out = Napi::Array::New(env, ps.size());
+            for (size_t i = 0; i < ps.size(); i++) {
+                Napi::Object o = Napi::Object::New(env);
+                o.Set("name", ps[i].name);
+                o.Set("group", ps[i].group == rl::G_ACTOR ? "actor" : "critic");
+                Napi::Array shape = Napi::Array::New(env, 2);
+                shape.Set(0u, Napi::Number::New(env, (double) ps[i].value->ne[0]));
+                shape.Set(1u, Napi::Number::New(env, (double) ps[i].value->ne[1]));
+                o.Set("shape", shape);
+                out.Set(i, o);
+            }
+            return out;
+        });
+    }
+
+    Napi::Value GetParam(const Napi::CallbackInfo & info) {
+        return guarded(info.Env(), [&]() -> Napi::Value {
+            rl::Trainer & t = trainer();
+            return to_float32(info.Env(), t.read(t.param(info[0].As<Napi::String>().Utf8Value()).value));
+        });
+    }
+
+    Napi::Value GetGrad(const Napi::CallbackInfo & info) {
+        return guarded(info.Env(), [&]() -> Napi::Value {
+            rl::Trainer & t = trainer();
+            return to_float32(info.Env(), t.read(t.param(info[0].As<Napi::String>().Utf8Value()).grad));
+        });
+    }
+
+    Napi::Value SetParam(const Napi::CallbackInfo & info) {
+        return guarded(info.Env(), [&]() -> Napi::Value {
+            rl::Trainer & t = trainer();
+            t.write(t.param(info[0].As<Napi::String>().Utf8Value()).value, float_array(info[1], "values"));
+            return info.Env().Undefined();
+        });
+    }
+
+    Napi::Value SaveAdapter(const Napi::CallbackInfo & info) {
+        const std::string path = info[0].As<Napi::String>().Utf8Value();
+        return async<bool>(info, [path](rl::Trainer & t) { t.save_adapter(path); return true; }, undef);
+    }
+
+    Napi::Value LoadAdapter(const Napi::CallbackInfo & info) {
+        const std::string path = info[0].As<Napi::String>().Utf8Value();
+        return async<bool>(info, [path](rl::Trainer & t) { t.load_adapter(path); return true; }, undef);
+    }
+
+    Napi::Value SaveState(const Napi::CallbackInfo & info) {
+        const std::string path = info[0].As<Napi::String>().Utf8Value(), meta = info[1].As<Napi::String>().Utf8Value();
+        return async<bool>(info, [path, meta](rl::Trainer & t) { t.save_state(path, meta); return true; }, undef);
+    }
+
+    Napi::Value LoadState(const Napi::CallbackInfo & info) {
+        const std::string path = info[0].As<Napi::String>().Utf8Value();
+        return async<std::string>(
+            info, [path](rl::Trainer & t) { return t.load_state(path); },
+            [](Napi::Env env, std::string & meta) -> Napi::Value { return Napi::String::New(env, meta); });
+    }
+
+    Napi::Value Dispose(const Napi::CallbackInfo & info) {
+        trainer_.reset();
+        model_ref_.Reset();
+        return info.Env().Undefined();
+    }
+
+    std::unique_ptr<rl::Trainer> trainer_;
+    Napi::ObjectReference model_ref_;
+};
+
+
+
+// createTrainer(model, {rank, alpha, targets: string[], head: number[], seed}) -> Promise<NativeTrainer>
+Napi::Value CreateTrainer(const Napi::CallbackInfo & info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+        Napi::Object model_obj = info[0].As<Napi::Object>();
+        rl::Model * m = &Napi::ObjectWrap<ModelWrap>::Unwrap(model_obj)->model(info.Env());
+        Napi::Object o = info[1].As<Napi::Object>();
+        rl::TrainerConfig cfg;
+        cfg.rank = o.Get("rank").As<Napi::Number>().Int32Value();
+        cfg.alpha = o.Get("alpha").As<Napi::Number>().FloatValue();
+        cfg.targets.clear();
+        Napi::Array targets = o.Get("targets").As<Napi::Array>();
+        for (uint32_t i = 0; i < targets.Length(); i++) cfg.targets.push_back(rl::parse_target(targets.Get(i).As<Napi::String>().Utf8Value()));
+        cfg.head_hidden.clear();
+        Napi::Array head = o.Get("head").As<Napi::Array>();
+        for (uint32_t i = 0; i < head.Length(); i++) cfg.head_hidden.push_back(head.Get(i).As<Napi::Number>().Int64Value());
+        cfg.seed = (uint64_t) o.Get("seed").As<Napi::Number>().Int64Value();
+        auto model_ref = std::make_shared<Napi::ObjectReference>(Napi::Persistent(model_obj));
+        return run_async<rl::Trainer *>(
+            info.Env(), [m, cfg]() { return new rl::Trainer(*m, cfg); },
+            [model_ref](Napi::Env env, rl::Trainer *& t) -> Napi::Value {
+                return trainer_ctor->New({Napi::External<rl::Trainer>::New(env, t), model_ref->Value()});
+            });
+    });
+}
+
 Napi::FunctionReference * model_ctor = nullptr;
+
 
 // loadModel(path, nThreads) -> Promise<NativeModel>
 Napi::Value LoadModel(const Napi::CallbackInfo & info) {
@@ -238,9 +491,64 @@ Napi::Value MakeModel(const Napi::CallbackInfo & info) {
         [](Napi::Env env, bool &) -> Napi::Value { return env.Undefined(); });
 }
 
+struct AdapterInfo {
+    float alpha = 0;
+    std::string architecture;
+    std::vector<rl::TensorInfo> tensors;
+};
+
+// adapterInfo(path) -> Promise<{alpha, architecture, tensors: [{name, shape}]}>: a LoRA GGUF's header.
+Napi::Value AdapterInfoFn(const Napi::CallbackInfo & info) {
+    const std::string path = info[0].As<Napi::String>().Utf8Value();
+    return run_async<AdapterInfo>(
+        info.Env(),
+        [path]() {
+            AdapterInfo a;
+            ggml_context * meta = nullptr;
+            gguf_context * g = gguf_init_from_file(path.c_str(), {true, &meta});
+            if (!g) rl::fail(rl::E_ARGUMENT, path + " is not a readable GGUF file");
+            auto str = [&](const char * key) {
+                const int64_t id = gguf_find_key(g, key);
+                return id >= 0 && gguf_get_kv_type(g, id) == GGUF_TYPE_STRING ? std::string(gguf_get_val_str(g, id)) : std::string();
+            };
+            const int64_t alpha = gguf_find_key(g, "adapter.lora.alpha");
+            const bool ok = str("general.type") == "adapter" && str("adapter.type") == "lora" && alpha >= 0 && gguf_get_kv_type(g, alpha) == GGUF_TYPE_FLOAT32;
+            if (ok) {
+                a.alpha = gguf_get_val_f32(g, alpha);
+                a.architecture = str("general.architecture");
+                for (ggml_tensor * t = ggml_get_first_tensor(meta); t; t = ggml_get_next_tensor(meta, t)) a.tensors.push_back({t->name, ggml_type_name(t->type), {t->ne[0], t->ne[1]}});
+            }
+            ggml_free(meta);
+            gguf_free(g);
+            if (!ok) rl::fail(rl::E_ARGUMENT, path + " is not a LoRA adapter (general.type, adapter.type and a float32 adapter.lora.alpha are required)");
+            return a;
+        },
+        [](Napi::Env env, AdapterInfo & a) -> Napi::Value {
+            Napi::Object o = Napi::Object::New(env);
+            o.Set("alpha", a.alpha);
+            o.Set("architecture", a.architecture);
+            Napi::Array ts = Napi::Array::New(env, a.tensors.size());
+            for (size_t i = 0; i < a.tensors.size(); i++) {
+                Napi::Object t = Napi::Object::New(env);
+                t.Set("name", a.tensors[i].name);
+                Napi::Array shape = Napi::Array::New(env, 2);
+                shape.Set(0u, Napi::Number::New(env, (double) a.tensors[i].shape[0]));
+                shape.Set(1u, Napi::Number::New(env, (double) a.tensors[i].shape[1]));
+                t.Set("shape", shape);
+                ts.Set(i, t);
+            }
+            o.Set("tensors", ts);
+            return o;
+        });
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
     rl::log_install();
+    rl::install_weight_grad_hook();
     model_ctor = new Napi::FunctionReference(Napi::Persistent(ModelWrap::Define(env)));
+    trainer_ctor = new Napi::FunctionReference(Napi::Persistent(TrainerWrap::Define(env)));
+    exports.Set("createTrainer", Napi::Function::New(env, CreateTrainer));
+    exports.Set("adapterInfo", Napi::Function::New(env, AdapterInfoFn));
     exports.Set("loadModel", Napi::Function::New(env, LoadModel));
     exports.Set("makeModel", Napi::Function::New(env, MakeModel));
     return exports;

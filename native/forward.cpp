@@ -29,25 +29,35 @@ void PackedBatch::validate(const HParams & hp) const {
     }
 }
 
-ForwardGraph build_forward(ggml_context * ctx, const Model & model, int64_t T, int64_t G, int64_t R) {
+size_t forward_graph_size(const Model & model) { return 128 + 96 * (size_t) model.hparams().n_layer; }
+
+ForwardGraph build_forward(ggml_context * ctx, const Model & model, int64_t T, int64_t G, int64_t R, int64_t F, const LoraWeights * lora) {
     const HParams & hp = model.hparams();
     const int64_t hd = hp.head_dim, S = T / G;
     ForwardGraph g;
     g.tokens = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, T);
     g.positions = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, T);
     g.mask = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, S, S, 1, G);
-    g.rows = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, R);
-    g.picks = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, R);
-    for (ggml_tensor * t : {g.tokens, g.positions, g.mask, g.rows, g.picks}) ggml_set_input(t);
+    for (ggml_tensor * t : {g.tokens, g.positions, g.mask}) ggml_set_input(t);
+
+    // W·x, plus the adapter's (alpha/r)·B·(A·x) where it has one.
+    size_t il = 0;
+    auto proj = [&](ggml_tensor * w, Target t, ggml_tensor * x) {
+        ggml_tensor * y = ggml_mul_mat(ctx, w, x);
+        const LoraPair * p = lora ? lora->find(il, t) : nullptr;
+        if (p) y = ggml_add(ctx, y, ggml_scale(ctx, ggml_mul_mat(ctx, p->b, ggml_mul_mat(ctx, p->a, x)), lora->scale));
+        return y;
+    };
 
     const float kq_scale = 1.0f / std::sqrt((float) hd);
     ggml_tensor * x = ggml_get_rows(ctx, model.token_embd(), g.tokens);  // [E, T]
-    for (const Layer & L : model.layers()) {
+    for (il = 0; il < model.layers().size(); il++) {
+        const Layer & L = model.layers()[il];
         ggml_tensor * cur = ggml_mul(ctx, ggml_rms_norm(ctx, x, hp.rms_eps), L.attn_norm);
 
-        ggml_tensor * q = ggml_reshape_3d(ctx, ggml_mul_mat(ctx, L.wq, cur), hd, hp.n_head, T);
-        ggml_tensor * k = ggml_reshape_3d(ctx, ggml_mul_mat(ctx, L.wk, cur), hd, hp.n_head_kv, T);
-        ggml_tensor * v = ggml_reshape_3d(ctx, ggml_mul_mat(ctx, L.wv, cur), hd, hp.n_head_kv, T);
+        ggml_tensor * q = ggml_reshape_3d(ctx, proj(L.wq, T_Q, cur), hd, hp.n_head, T);
+        ggml_tensor * k = ggml_reshape_3d(ctx, proj(L.wk, T_K, cur), hd, hp.n_head_kv, T);
+        ggml_tensor * v = ggml_reshape_3d(ctx, proj(L.wv, T_V, cur), hd, hp.n_head_kv, T);
         q = ggml_rope_ext(ctx, q, g.positions, model.rope_freqs(), (int) hp.n_rot, GGML_ROPE_TYPE_NORMAL, (int) hp.n_ctx_train,
                           hp.rope_freq_base, hp.rope_freq_scale, 0.0f, 1.0f, 32.0f, 1.0f);
         k = ggml_rope_ext(ctx, k, g.positions, model.rope_freqs(), (int) hp.n_rot, GGML_ROPE_TYPE_NORMAL, (int) hp.n_ctx_train,
@@ -62,25 +72,41 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, int64_t T, i
         kq = ggml_soft_max_ext(ctx, kq, g.mask, kq_scale, 0.0f);
         ggml_tensor * kqv = ggml_mul_mat(ctx, vt, kq);  // [hd, S_q, H, G]
         cur = ggml_cont_2d(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3), hd * hp.n_head, T);
-        x = ggml_add(ctx, ggml_mul_mat(ctx, L.wo, cur), x);
+        x = ggml_add(ctx, proj(L.wo, T_O, cur), x);
 
         cur = ggml_mul(ctx, ggml_rms_norm(ctx, x, hp.rms_eps), L.ffn_norm);
-        cur = ggml_swiglu_split(ctx, ggml_mul_mat(ctx, L.ffn_gate, cur), ggml_mul_mat(ctx, L.ffn_up, cur));
-        x = ggml_add(ctx, ggml_mul_mat(ctx, L.ffn_down, cur), x);
+        cur = ggml_swiglu_split(ctx, proj(L.ffn_gate, T_GATE, cur), proj(L.ffn_up, T_UP, cur));
+        x = ggml_add(ctx, proj(L.ffn_down, T_DOWN, cur), x);
     }
 
     // Only rows that predict a scored token go through the LM head.
-    ggml_tensor * h = ggml_get_rows(ctx, x, g.rows);  // [E, R]
-    h = ggml_mul(ctx, ggml_rms_norm(ctx, h, hp.rms_eps), model.output_norm());
-    ggml_tensor * probs = ggml_soft_max(ctx, ggml_mul_mat(ctx, model.output(), h));  // [V, R]
-    ggml_tensor * picked = ggml_get_rows(ctx, ggml_reshape_2d(ctx, probs, 1, hp.n_vocab * R), g.picks);  // [1, R]
-    // log(softmax) is exact to float32 rounding for p above ~1e-38 (log-probs above about -87).
-    g.logp = ggml_log(ctx, ggml_reshape_1d(ctx, picked, R));
-    ggml_set_output(g.logp);
+    if (R > 0) {
+        g.rows = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, R);
+        g.picks = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, R);
+        ggml_set_input(g.rows);
+        ggml_set_input(g.picks);
+        ggml_tensor * h = ggml_get_rows(ctx, x, g.rows);  // [E, R]
+        h = ggml_mul(ctx, ggml_rms_norm(ctx, h, hp.rms_eps), model.output_norm());
+        ggml_tensor * probs = ggml_soft_max(ctx, ggml_mul_mat(ctx, model.output(), h));  // [V, R]
+        // The softmax's backward reads `probs`, but ggml's allocator loses track of it behind the reshape view below
+        // and reuses its memory during the backward pass; marking it an output keeps it alive.
+        ggml_set_output(probs);
+        ggml_tensor * picked = ggml_get_rows(ctx, ggml_reshape_2d(ctx, probs, 1, hp.n_vocab * R), g.picks);  // [1, R]
+        // log(softmax) is exact to float32 rounding for p above ~1e-38 (log-probs above about -87).
+        g.logp = ggml_log(ctx, ggml_reshape_1d(ctx, picked, R));
+        ggml_set_output(g.logp);
+    }
+    // Value-head features: the final-norm hidden state (what HF calls the last hidden state) at chosen rows.
+    if (F > 0) {
+        g.feature_rows = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, F);
+        ggml_set_input(g.feature_rows);
+        g.features = ggml_mul(ctx, ggml_rms_norm(ctx, ggml_get_rows(ctx, x, g.feature_rows), hp.rms_eps), model.output_norm());
+        ggml_set_output(g.features);
+    }
     return g;
 }
 
-void set_forward_inputs(const ForwardGraph & g, const PackedBatch & b, int64_t n_vocab) {
+void set_forward_inputs(const ForwardGraph & g, const PackedBatch & b, int64_t n_vocab, const std::vector<int32_t> & feature_rows) {
     const int64_t T = (int64_t) b.tokens.size(), R = (int64_t) b.out_rows.size();
     ggml_backend_tensor_set(g.tokens, b.tokens.data(), 0, T * sizeof(int32_t));
     ggml_backend_tensor_set(g.positions, b.positions.data(), 0, T * sizeof(int32_t));
@@ -102,8 +128,11 @@ void set_forward_inputs(const ForwardGraph & g, const PackedBatch & b, int64_t n
     ggml_backend_tensor_set(g.mask, mask.data(), 0, mask.size() * sizeof(float));
     std::vector<int32_t> picks(R);
     for (int64_t r = 0; r < R; r++) picks[r] = (int32_t) (r * n_vocab + b.out_targets[r]);
-    ggml_backend_tensor_set(g.rows, b.out_rows.data(), 0, R * sizeof(int32_t));
-    ggml_backend_tensor_set(g.picks, picks.data(), 0, R * sizeof(int32_t));
+    if (R > 0) {
+        ggml_backend_tensor_set(g.rows, b.out_rows.data(), 0, R * sizeof(int32_t));
+        ggml_backend_tensor_set(g.picks, picks.data(), 0, R * sizeof(int32_t));
+    }
+    if (g.feature_rows) ggml_backend_tensor_set(g.feature_rows, feature_rows.data(), 0, feature_rows.size() * sizeof(int32_t));
 }
 
 namespace {
@@ -116,7 +145,7 @@ std::vector<float> forward_logprobs(const Model & model, const PackedBatch & bat
     const HParams & hp = model.hparams();
     batch.validate(hp);
     if (batch.out_rows.empty()) return {};
-    const size_t max_nodes = 64 + 64 * (size_t) hp.n_layer;
+    const size_t max_nodes = forward_graph_size(model);
     ggml_init_params params{ggml_tensor_overhead() * max_nodes + ggml_graph_overhead_custom(max_nodes, false), nullptr, true};
     std::unique_ptr<ggml_context, CtxFree> ctx(ggml_init(params));
     if (!ctx) fail(E_NATIVE, "cannot create a ggml context");

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "ggml.h"
+#include "lora.h"
 #include "model.h"
 
 namespace rl {
@@ -33,14 +34,22 @@ struct ForwardGraph {
     ggml_tensor * mask = nullptr;       // F32 [S, S, 1, G], S = T / G
     ggml_tensor * rows = nullptr;       // I32 [R]
     ggml_tensor * picks = nullptr;      // I32 [R]: row*n_vocab + target into the flattened probabilities
-    ggml_tensor * logp = nullptr;       // F32 [R] output: log p(target | row)
+    ggml_tensor * logp = nullptr;       // F32 [R] output: log p(target | row); null when R == 0
+    ggml_tensor * feature_rows = nullptr;  // I32 [F]
+    ggml_tensor * features = nullptr;   // F32 [E, F] output: final-norm hidden states at feature_rows; null when F == 0
 };
 
-// Builds the forward graph of `batch` into ctx (a no_alloc context) and returns its inputs/outputs.
-ForwardGraph build_forward(ggml_context * ctx, const Model & model, int64_t n_tokens, int64_t n_groups, int64_t n_rows);
+// Builds the forward graph of a batch of n_tokens in n_groups into ctx (a no_alloc context): log-probs for n_rows
+// (row, target) pairs and hidden-state features at n_features rows. `lora` (may be null) adds the adapter.
+ForwardGraph build_forward(ggml_context * ctx, const Model & model, int64_t n_tokens, int64_t n_groups, int64_t n_rows,
+                           int64_t n_features = 0, const LoraWeights * lora = nullptr);
 
-// Writes the batch into the graph's input tensors (after allocation).
-void set_forward_inputs(const ForwardGraph & g, const PackedBatch & batch, int64_t n_vocab);
+// Writes the batch (and feature rows) into the graph's input tensors (after allocation).
+void set_forward_inputs(const ForwardGraph & g, const PackedBatch & batch, int64_t n_vocab,
+                        const std::vector<int32_t> & feature_rows = {});
+
+// Node budget of a forward graph (its backward roughly triples it).
+size_t forward_graph_size(const Model & model);
 
 // Runs the whole forward pass on the model's backend and returns one log-prob per (row, target) pair.
 std::vector<float> forward_logprobs(const Model & model, const PackedBatch & batch);

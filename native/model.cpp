@@ -91,7 +91,7 @@ std::string shape_str(const std::vector<int64_t> & s) {
 
 }  // namespace
 
-Model::Model(const std::string & path, int n_threads) : n_threads_(std::max(1, n_threads)) {
+Model::Model(const std::string & path, int n_threads) : path_(path), n_threads_(std::max(1, n_threads)) {
     log_capture_begin();
     try {
         read_hparams(path);
@@ -125,7 +125,9 @@ void Model::release() {
     alloc_ = nullptr;
     if (weights_) ggml_backend_buffer_free(weights_);
     if (weights_repack_) ggml_backend_buffer_free(weights_repack_);
+    if (weights_moved_) ggml_backend_buffer_free(weights_moved_);
     weights_repack_ = nullptr;
+    weights_moved_ = nullptr;
     if (backend_) ggml_backend_free(backend_);
     if (meta_) ggml_free(meta_);
     if (gguf_) gguf_free(gguf_);
@@ -259,10 +261,29 @@ ggml_backend_buffer_type_t repack_buffer_type() {
 
 }  // namespace
 
+namespace {
+
+// Places `ts` in one new buffer of type buft.
+ggml_backend_buffer_t allocate_in(ggml_backend_buffer_type_t buft, const std::vector<ggml_tensor *> & ts) {
+    if (ts.empty()) return nullptr;
+    const size_t align = ggml_backend_buft_get_alignment(buft);
+    size_t size = align;
+    for (ggml_tensor * t : ts) size += GGML_PAD(ggml_backend_buft_get_alloc_size(buft, t), align);
+    ggml_backend_buffer_t buf = ggml_backend_buft_alloc_buffer(buft, size);
+    if (!buf) fail(E_NATIVE, "out of memory allocating the model weights");
+    ggml_backend_buffer_set_usage(buf, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
+    ggml_tallocr talloc = ggml_tallocr_new(buf);
+    for (ggml_tensor * t : ts) {
+        if (ggml_tallocr_alloc(&talloc, t) != GGML_STATUS_SUCCESS) fail(E_NATIVE, "cannot place weight tensor " + std::string(t->name));
+    }
+    return buf;
+}
+
+}  // namespace
+
 void Model::load_weights(const std::string & path) {
     // Projection weights that ggml can repack for this CPU go to the repack buffer (only ever multiplied, so any
     // layout works for the forward pass); everything else, including token_embd (read by get_rows), stays plain.
-    ggml_backend_buffer_type_t plain = ggml_backend_get_default_buffer_type(backend_);
     ggml_backend_buffer_type_t repack = repack_buffer_type();
     std::vector<ggml_tensor *> matmul_only;
     for (const Layer & L : layers_) matmul_only.insert(matmul_only.end(), {L.wq, L.wk, L.wv, L.wo, L.ffn_gate, L.ffn_up, L.ffn_down});
@@ -282,28 +303,17 @@ void Model::load_weights(const std::string & path) {
     }
     if (probe_buf) ggml_backend_buffer_free(probe_buf);
 
-    auto allocate = [](ggml_backend_buffer_type_t buft, const std::vector<ggml_tensor *> & ts) -> ggml_backend_buffer_t {
-        if (ts.empty()) return nullptr;
-        const size_t align = ggml_backend_buft_get_alignment(buft);
-        size_t size = align;
-        for (ggml_tensor * t : ts) size += GGML_PAD(ggml_backend_buft_get_alloc_size(buft, t), align);
-        ggml_backend_buffer_t buf = ggml_backend_buft_alloc_buffer(buft, size);
-        if (!buf) fail(E_NATIVE, "out of memory allocating the model weights");
-        ggml_backend_buffer_set_usage(buf, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
-        ggml_tallocr talloc = ggml_tallocr_new(buf);
-        for (ggml_tensor * t : ts) {
-            if (ggml_tallocr_alloc(&talloc, t) != GGML_STATUS_SUCCESS) fail(E_NATIVE, "cannot place weight tensor " + std::string(t->name));
-        }
-        return buf;
-    };
-    weights_ = allocate(plain, to_plain);
-    weights_repack_ = allocate(repack, to_repack);
+    weights_ = allocate_in(ggml_backend_get_default_buffer_type(backend_), to_plain);
+    weights_repack_ = allocate_in(repack, to_repack);
+    read_tensors(path, to_plain);
+    read_tensors(path, to_repack);
+}
 
+void Model::read_tensors(const std::string & path, const std::vector<ggml_tensor *> & ts) {
     File f = open_file(path);
     std::vector<uint8_t> staging;
-    const int64_t n_tensors = gguf_get_n_tensors(gguf_);
-    for (int64_t i = 0; i < n_tensors; i++) {
-        ggml_tensor * t = ggml_get_tensor(meta_, gguf_get_tensor_name(gguf_, i));
+    for (ggml_tensor * t : ts) {
+        const int64_t i = gguf_find_tensor(gguf_, t->name);
         const size_t n = ggml_nbytes(t);
         const long offset = (long) (gguf_get_data_offset(gguf_) + gguf_get_tensor_offset(gguf_, i));
         if (std::fseek(f.get(), offset, SEEK_SET) != 0) fail(E_BAD_FILE, "cannot seek to tensor " + std::string(t->name));
@@ -316,6 +326,23 @@ void Model::load_weights(const std::string & path) {
         if (std::fread(dst, 1, n, f.get()) != n) fail(E_BAD_FILE, path + " is truncated inside tensor " + t->name);
         if (!host) ggml_backend_tensor_set(t, dst, 0, n);
     }
+}
+
+void Model::use_plain_layout() {
+    if (!weights_repack_) return;
+    std::vector<ggml_tensor *> moved;
+    for (ggml_tensor * t = ggml_get_first_tensor(meta_); t; t = ggml_get_next_tensor(meta_, t)) {
+        if (t->buffer == weights_repack_) {
+            t->buffer = nullptr;
+            t->data = nullptr;
+            t->extra = nullptr;
+            moved.push_back(t);
+        }
+    }
+    ggml_backend_buffer_free(weights_repack_);
+    weights_repack_ = nullptr;
+    weights_moved_ = allocate_in(ggml_backend_get_default_buffer_type(backend_), moved);
+    read_tensors(path_, moved);
 }
 
 std::string Model::vocab_kind() const {

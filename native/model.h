@@ -70,6 +70,11 @@ public:
     ggml_gallocr_t allocator() const { return alloc_; }
 
     const std::vector<TensorInfo> & tensors() const { return tensor_info_; }
+    // Moves repacked projections back to ggml's plain layout (re-read from the file): training differentiates
+    // through the weights, which needs their file layout. Scoring then runs on the same weights, so log-probs of
+    // rollouts and of training agree exactly.
+    void use_plain_layout();
+    bool repacked() const { return weights_repack_ != nullptr; }
     std::string vocab_kind() const;  // "spm" | "bpe" | other libllama vocab type names
     std::vector<int32_t> tokenize(const std::string & text, bool add_bos) const;
     std::string detokenize(const std::vector<int32_t> & ids) const;
@@ -80,14 +85,17 @@ private:
     void read_hparams(const std::string & path);
     void bind_tensors();
     void load_weights(const std::string & path);
+    void read_tensors(const std::string & path, const std::vector<ggml_tensor *> & ts);
     void release();
 
+    std::string path_;
     HParams hp_;
     gguf_context * gguf_ = nullptr;
     ggml_context * meta_ = nullptr;
     ggml_backend_t backend_ = nullptr;
     ggml_backend_buffer_t weights_ = nullptr;
     ggml_backend_buffer_t weights_repack_ = nullptr;  // projections in ggml's interleaved CPU layout, when available
+    ggml_backend_buffer_t weights_moved_ = nullptr;   // the same projections after use_plain_layout()
     ggml_gallocr_t alloc_ = nullptr;
     llama_model * vocab_model_ = nullptr;
     const llama_vocab * vocab_ = nullptr;

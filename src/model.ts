@@ -126,6 +126,15 @@ export class Model {
     return this.#enqueue(() => callNative(() => m.logprobs(batch)));
   }
 
+  /**
+   * @internal Runs `fn` on the native model in this model's call queue (used by the training engine, whose native
+   * calls share the model's compute resources).
+   */
+  schedule<T>(fn: (nativeModel: NativeModel) => Promise<T>): Promise<T> {
+    const m = this.#live();
+    return this.#enqueue(() => callNative(() => fn(m)));
+  }
+
   /** Frees the native memory once pending calls finish; later calls throw DisposedError. */
   async dispose(): Promise<void> {
     const m = this.#native;

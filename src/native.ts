@@ -69,8 +69,46 @@ export interface NativeMakeModelOptions {
   seed: number;
 }
 
+export interface NativeAdamW {
+  lr: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  weightDecay?: number;
+  maxGradNorm?: number;
+}
+
+/** native/trainer.h: LoRA + value head on a model, differentiable. */
+export interface NativeTrainer {
+  forward(batch: NativeBatch, featureRows: Int32Array, lora: boolean, keep: boolean): Promise<{ logp: Float32Array; features: Float32Array }>;
+  backward(coefficients: Float32Array): Promise<void>;
+  headForward(features: Float32Array, n: number, keep: boolean): Promise<Float32Array>;
+  headBackward(dValues: Float32Array): Promise<void>;
+  zeroGrad(): void;
+  step(actor: NativeAdamW | null, critic: NativeAdamW | null): Promise<{ actorNorm: number; criticNorm: number; skipped: boolean }>;
+  params(): { name: string; group: 'actor' | 'critic'; shape: [number, number] }[];
+  getParam(name: string): Float32Array;
+  setParam(name: string, values: Float32Array): void;
+  getGrad(name: string): Float32Array;
+  saveAdapter(path: string): Promise<void>;
+  loadAdapter(path: string): Promise<void>;
+  saveState(path: string, meta: string): Promise<void>;
+  loadState(path: string): Promise<string>;
+  dispose(): void;
+}
+
+export interface NativeTrainerOptions {
+  rank: number;
+  alpha: number;
+  targets: string[];
+  head: number[];
+  seed: number;
+}
+
 interface Addon {
   loadModel(path: string, threads: number): Promise<NativeModel>;
+  createTrainer(model: NativeModel, options: NativeTrainerOptions): Promise<NativeTrainer>;
+  adapterInfo(path: string): Promise<{ alpha: number; architecture: string; tensors: { name: string; shape: number[] }[] }>;
   makeModel(options: NativeMakeModelOptions): Promise<void>;
 }
 

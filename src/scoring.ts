@@ -56,14 +56,21 @@ export interface ScoringModel {
   evaluate(batch: ReturnType<typeof packBatch>): Promise<Float32Array>;
 }
 
-interface PreparedAction {
+export interface PreparedAction {
   item: number;
   action: number;
   tokenIds: number[];
 }
 
+export interface PreparedItems {
+  /** One packing unit per prompt: its tokens, each action as a branch. */
+  units: PackUnit[];
+  /** Per prompt, per action: where its scores go and its tokens. */
+  owners: PreparedAction[][];
+}
+
 /** Validates and tokenizes the items into packing units, one per prompt, and records each action's tokens. */
-function prepare(model: ScoringModel, items: readonly ScoreItem[]): { units: PackUnit[]; owners: PreparedAction[][] } {
+export function prepareItems(model: Pick<ScoringModel, 'hparams' | 'tokenize'>, items: readonly ScoreItem[]): PreparedItems {
   if (!Array.isArray(items) || items.length === 0) throw new InvalidArgumentError('INVALID_ARGUMENT', 'scoreActions: items must be a non-empty array of {prompt, actions}');
   const units: PackUnit[] = [];
   const owners: PreparedAction[][] = [];
@@ -156,7 +163,7 @@ export async function scoreActions(model: ScoringModel, items: readonly ScoreIte
   const maxTokens = options.maxBatchTokens ?? 8192;
   if (!(budget > 0) || !(maxTokens > 0)) throw new InvalidArgumentError('INVALID_ARGUMENT', 'memoryBudget and maxBatchTokens must be positive');
   const hp = model.hparams;
-  const { units, owners } = prepare(model, items);
+  const { units, owners } = prepareItems(model, items);
 
   // Split oversized prompts by action, remembering which action each part's branches are.
   const parts: PackUnit[] = [];
@@ -181,6 +188,11 @@ export async function scoreActions(model: ScoringModel, items: readonly ScoreIte
     }
   }
 
+  return assembleScores(items, owners, sums, mode);
+}
+
+/** Per-action results from summed log-probs: normalized scores and the softmax over each prompt's actions. */
+export function assembleScores(items: readonly ScoreItem[], owners: PreparedAction[][], sums: ArrayLike<number>[], mode: Normalization): PromptScores[] {
   return items.map((item, n) => {
     const scored = item.actions.map((action, k) => {
       const tokenIds = owners[n][k].tokenIds;

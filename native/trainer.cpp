@@ -1,0 +1,434 @@
+#include "trainer.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "errors.h"
+#include "ggml-backend.h"
+#include "gguf.h"
+#include "log.h"
+
+namespace rl {
+
+struct Trainer::Pending {
+    ggml_context * ctx = nullptr;
+    ggml_cgraph * gf = nullptr;    // forward nodes
+    ggml_cgraph * gbwd = nullptr;  // backward nodes (of the same graph, so activations are shared)
+    ForwardGraph fg;               // LLM inputs/outputs
+    ggml_tensor * head_in = nullptr;
+    ggml_tensor * head_out = nullptr;
+    ggml_tensor * coef = nullptr;
+    ggml_tensor * loss_grad = nullptr;  // dL/dL = 1, set right before the backward pass
+    ~Pending() {
+        if (ctx) ggml_free(ctx);
+    }
+};
+
+namespace {
+
+struct Rng {
+    uint64_t s;
+    uint64_t next() {
+        uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        return z ^ (z >> 31);
+    }
+    float uniform(float bound) { return (float) ((((next() >> 11) + 0.5) / 9007199254740992.0) * 2.0 - 1.0) * bound; }
+};
+
+void compute(ggml_backend_t backend, ggml_cgraph * g) {
+    if (ggml_graph_n_nodes(g) == 0) return;
+    if (ggml_backend_graph_compute(backend, g) != GGML_STATUS_SUCCESS) fail(E_NATIVE, "graph computation failed");
+}
+
+void write_gguf_atomically(const gguf_context * g, const std::string & path) {
+    const std::string tmp = path + ".tmp";
+    if (!gguf_write_to_file(g, tmp.c_str(), false) || std::rename(tmp.c_str(), path.c_str()) != 0) {
+        std::remove(tmp.c_str());
+        fail(E_ARGUMENT, "cannot write " + path + ": " + std::strerror(errno));
+    }
+}
+
+struct GgufFile {
+    gguf_context * g = nullptr;
+    ggml_context * meta = nullptr;
+    explicit GgufFile(const std::string & path) {
+        FILE * f = std::fopen(path.c_str(), "rb");
+        if (!f) fail(E_ARGUMENT, "cannot open " + path + ": " + std::strerror(errno));
+        std::fclose(f);
+        log_capture_begin();
+        g = gguf_init_from_file(path.c_str(), {false, &meta});  // small files: read the data too
+        if (!g) fail(E_ARGUMENT, path + " is not a readable GGUF file (corrupt or truncated): " + log_capture_last());
+    }
+    ~GgufFile() {
+        if (meta) ggml_free(meta);
+        if (g) gguf_free(g);
+    }
+    std::string str(const char * key) const {
+        const int64_t id = gguf_find_key(g, key);
+        return id >= 0 && gguf_get_kv_type(g, id) == GGUF_TYPE_STRING ? gguf_get_val_str(g, id) : "";
+    }
+    ggml_tensor * tensor(const std::string & name) const { return ggml_get_tensor(meta, name.c_str()); }
+};
+
+}  // namespace
+
+Trainer::Trainer(Model & model, const TrainerConfig & cfg) : model_(model), cfg_(cfg) {
+    if (cfg.rank <= 0) fail(E_ARGUMENT, "LoRA rank must be positive, got " + std::to_string(cfg.rank));
+    if (!(cfg.alpha > 0)) fail(E_ARGUMENT, "LoRA alpha must be positive");
+    for (int64_t h : cfg.head_hidden) {
+        if (h <= 0) fail(E_ARGUMENT, "value-head layer widths must be positive");
+    }
+    model_.use_plain_layout();  // the backward pass reads weights in their file layout
+    try {
+        init_params();
+        const auto buft = ggml_backend_get_default_buffer_type(model_.backend());
+        alloc_llm_ = ggml_gallocr_new(buft);
+        alloc_head_ = ggml_gallocr_new(buft);
+    } catch (...) {
+        release();  // members are destroyed by unwinding; the C handles are not
+        throw;
+    }
+}
+
+Trainer::~Trainer() { release(); }
+
+void Trainer::release() {
+    pending_llm_.reset();
+    pending_head_.reset();
+    if (alloc_llm_) ggml_gallocr_free(alloc_llm_);
+    if (alloc_head_) ggml_gallocr_free(alloc_head_);
+    if (params_buf_) ggml_backend_buffer_free(params_buf_);
+    if (params_ctx_) ggml_free(params_ctx_);
+    alloc_llm_ = alloc_head_ = nullptr;
+    params_buf_ = nullptr;
+    params_ctx_ = nullptr;
+}
+
+void Trainer::init_params() {
+    const HParams & hp = model_.hparams();
+    const size_t n_max = 2 * (hp.n_layer * T_COUNT * 2 + cfg_.head_hidden.size() + 1) + 1;
+    params_ctx_ = ggml_init({ggml_tensor_overhead() * n_max, nullptr, true});
+    auto add = [&](const std::string & name, Group group, int64_t ne0, int64_t ne1) {
+        ggml_tensor * v = ggml_new_tensor_2d(params_ctx_, GGML_TYPE_F32, ne0, ne1);
+        ggml_tensor * g = ggml_new_tensor_2d(params_ctx_, GGML_TYPE_F32, ne0, ne1);
+        ggml_set_name(v, name.c_str());
+        ggml_set_name(g, ("grad." + name).substr(0, GGML_MAX_NAME - 1).c_str());
+        ggml_set_param(v);
+        params_.push_back({name, group, v, g, std::vector<float>(ne0 * ne1), std::vector<float>(ne0 * ne1)});
+        return v;
+    };
+
+    lora_.scale = cfg_.alpha / (float) cfg_.rank;
+    lora_.layers.resize(hp.n_layer);
+    for (int64_t il = 0; il < hp.n_layer; il++) {
+        const Layer & L = model_.layers()[il];
+        ggml_tensor * base[T_COUNT] = {L.wq, L.wk, L.wv, L.wo, L.ffn_gate, L.ffn_up, L.ffn_down};
+        for (Target t : cfg_.targets) {
+            const std::string name = "blk." + std::to_string(il) + "." + target_tensor_name(t) + ".weight";
+            lora_.layers[il][t].a = add(name + ".lora_a", G_ACTOR, base[t]->ne[0], cfg_.rank);
+            lora_.layers[il][t].b = add(name + ".lora_b", G_ACTOR, cfg_.rank, base[t]->ne[1]);
+        }
+    }
+    int64_t in = hp.n_embd;
+    std::vector<int64_t> widths = cfg_.head_hidden;
+    if (!widths.empty()) widths.push_back(1);
+    for (size_t i = 0; i < widths.size(); i++) {
+        head_.push_back(add("value_head." + std::to_string(i) + ".weight", G_CRITIC, in, widths[i]));
+        in = widths[i];
+    }
+
+    loss_grad_ = ggml_new_tensor_1d(params_ctx_, GGML_TYPE_F32, 1);
+    params_buf_ = ggml_backend_alloc_ctx_tensors_from_buft(params_ctx_, ggml_backend_get_default_buffer_type(model_.backend()));
+    if (!params_buf_) fail(E_NATIVE, "out of memory allocating trainable parameters");
+    ggml_backend_buffer_clear(params_buf_, 0);
+
+    // A ~ U(±1/sqrt(n_in)) (PyTorch/peft's default), B = 0; head layers U(±1/sqrt(fan_in)) (nn.Linear's default).
+    Rng rng{cfg_.seed * 0x2545F4914F6CDD1DULL + 7};
+    for (Param & p : params_) {
+        const bool is_b = p.name.size() > 7 && p.name.compare(p.name.size() - 7, 7, ".lora_b") == 0;
+        if (is_b) continue;
+        std::vector<float> w(ggml_nelements(p.value));
+        const float bound = 1.0f / std::sqrt((float) p.value->ne[0]);
+        for (float & x : w) x = rng.uniform(bound);
+        write(p.value, w);
+    }
+}
+
+std::unique_ptr<Trainer::Pending> Trainer::build(bool head, int64_t T, int64_t G, int64_t R, int64_t F, int64_t N) {
+    auto p = std::make_unique<Pending>();
+    const size_t nodes = head ? 256 : 4 * forward_graph_size(model_);
+    p->ctx = ggml_init({ggml_tensor_overhead() * nodes * 2 + 3 * ggml_graph_overhead_custom(nodes, true), nullptr, true});
+    if (!p->ctx) fail(E_NATIVE, "cannot create a ggml context");
+    ggml_context * ctx = p->ctx;
+    ggml_tensor * out;
+    if (head) {
+        p->head_in = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, model_.hparams().n_embd, N);
+        ggml_set_input(p->head_in);
+        ggml_tensor * x = p->head_in;
+        for (size_t i = 0; i < head_.size(); i++) {
+            x = ggml_mul_mat(ctx, head_[i], x);
+            if (i + 1 < head_.size()) x = ggml_relu(ctx, x);
+        }
+        p->head_out = ggml_reshape_1d(ctx, x, N);
+        ggml_set_output(p->head_out);
+        out = p->head_out;
+    } else {
+        p->fg = build_forward(ctx, model_, T, G, R, F, &lora_);
+        out = p->fg.logp;
+    }
+    p->coef = ggml_new_tensor_1d(ctx, GGML_TYPE_F32, ggml_nelements(out));
+    ggml_set_input(p->coef);
+    ggml_tensor * loss = ggml_sum(ctx, ggml_mul(ctx, out, p->coef));
+    ggml_set_loss(loss);
+    ggml_set_output(loss);
+
+    ggml_cgraph * gb = ggml_new_graph_custom(ctx, nodes, true);
+    ggml_build_forward_expand(gb, loss);
+    if (p->fg.features) ggml_build_forward_expand(gb, p->fg.features);
+    const int n_fwd = ggml_graph_n_nodes(gb);
+    std::vector<ggml_tensor *> accs(n_fwd, nullptr);
+    for (int i = 0; i < n_fwd; i++) {
+        ggml_tensor * node = ggml_graph_node(gb, i);
+        for (Param & prm : params_) {
+            if (prm.value == node) accs[i] = prm.grad;
+        }
+        if (node == loss) accs[i] = loss_grad_;  // outside the compute buffer, like the parameters' accumulators
+    }
+    ggml_build_backward_expand(ctx, gb, accs.data());
+    p->loss_grad = loss_grad_;
+
+    p->gf = ggml_new_graph_custom(ctx, nodes, false);
+    p->gbwd = ggml_new_graph_custom(ctx, nodes, false);
+    for (int i = 0; i < ggml_graph_n_nodes(gb); i++) ggml_graph_add_node(i < n_fwd ? p->gf : p->gbwd, ggml_graph_node(gb, i));
+    if (!ggml_gallocr_alloc_graph(head ? alloc_head_ : alloc_llm_, gb)) fail(E_NATIVE, "out of memory allocating the training graph");
+    return p;
+}
+
+ForwardResult Trainer::forward(const PackedBatch & batch, const std::vector<int32_t> & feature_rows, bool lora, bool keep) {
+    const HParams & hp = model_.hparams();
+    batch.validate(hp);
+    for (int32_t r : feature_rows) {
+        if (r < 0 || (size_t) r >= batch.tokens.size()) fail(E_ARGUMENT, "feature row out of range");
+    }
+    if (keep && (!lora || batch.out_rows.empty())) fail(E_ARGUMENT, "a kept forward needs the adapter and at least one scored token");
+    const int64_t T = batch.tokens.size(), R = batch.out_rows.size(), F = feature_rows.size();
+
+    std::unique_ptr<Pending> p;
+    if (keep) {
+        pending_llm_.reset();
+        p = build(false, T, batch.n_groups, R, F, 0);
+    } else {
+        // Evaluation only: the same graph without its backward, on the model's allocator.
+        p = std::make_unique<Pending>();
+        const size_t nodes = forward_graph_size(model_);
+        p->ctx = ggml_init({ggml_tensor_overhead() * nodes + ggml_graph_overhead_custom(nodes, false), nullptr, true});
+        p->fg = build_forward(p->ctx, model_, T, batch.n_groups, R, F, lora ? &lora_ : nullptr);
+        p->gf = ggml_new_graph_custom(p->ctx, nodes, false);
+        if (p->fg.logp) ggml_build_forward_expand(p->gf, p->fg.logp);
+        if (p->fg.features) ggml_build_forward_expand(p->gf, p->fg.features);
+        if (!ggml_gallocr_alloc_graph(model_.allocator(), p->gf)) fail(E_NATIVE, "out of memory allocating the forward graph");
+    }
+    set_forward_inputs(p->fg, batch, hp.n_vocab, feature_rows);
+    compute(model_.backend(), p->gf);
+
+    ForwardResult r;
+    if (p->fg.logp) r.logp = read(p->fg.logp);
+    if (p->fg.features) r.features = read(p->fg.features);
+    if (keep) pending_llm_ = std::move(p);
+    return r;
+}
+
+void Trainer::run_backward(Pending & p, const std::vector<float> & coef) {
+    write(p.coef, coef);
+    const float one = 1.0f;
+    ggml_backend_tensor_set(p.loss_grad, &one, 0, sizeof(float));
+    compute(model_.backend(), p.gbwd);
+}
+
+void Trainer::backward(const std::vector<float> & coef) {
+    if (!pending_llm_) fail(E_ARGUMENT, "backward without a kept forward");
+    if ((int64_t) coef.size() != ggml_nelements(pending_llm_->coef)) {
+        fail(E_ARGUMENT, "backward got " + std::to_string(coef.size()) + " coefficients for " + std::to_string(ggml_nelements(pending_llm_->coef)) + " scored tokens");
+    }
+    run_backward(*pending_llm_, coef);
+    pending_llm_.reset();
+}
+
+std::vector<float> Trainer::head_forward(const std::vector<float> & features, int64_t n, bool keep) {
+    if (head_.empty()) fail(E_ARGUMENT, "this trainer has no value head");
+    if (n <= 0 || (int64_t) features.size() != n * model_.hparams().n_embd) fail(E_ARGUMENT, "features must hold n × n_embd values");
+    std::unique_ptr<Pending> p = build(true, 0, 1, 0, 0, n);
+    write(p->head_in, features);
+    compute(model_.backend(), p->gf);
+    std::vector<float> values = read(p->head_out);
+    pending_head_ = keep ? std::move(p) : nullptr;
+    return values;
+}
+
+void Trainer::head_backward(const std::vector<float> & dvalues) {
+    if (!pending_head_) fail(E_ARGUMENT, "head backward without a kept head forward");
+    if ((int64_t) dvalues.size() != ggml_nelements(pending_head_->coef)) fail(E_ARGUMENT, "head backward got the wrong number of value gradients");
+    run_backward(*pending_head_, dvalues);
+    pending_head_.reset();
+}
+
+void Trainer::zero_grad() {
+    for (Param & p : params_) ggml_backend_tensor_memset(p.grad, 0, 0, ggml_nbytes(p.grad));
+}
+
+StepReport Trainer::step(const AdamW & actor, const AdamW & critic) {
+    StepReport rep;
+    double sq[2] = {0, 0};
+    bool finite = true;
+    for (Param & p : params_) {
+        const float * g = (const float *) p.grad->data;
+        for (int64_t i = 0, n = ggml_nelements(p.grad); i < n; i++) {
+            finite = finite && std::isfinite(g[i]);
+            sq[p.group] += (double) g[i] * g[i];
+        }
+    }
+    rep.actor_norm = std::sqrt(sq[G_ACTOR]);
+    rep.critic_norm = std::sqrt(sq[G_CRITIC]);
+    if (!finite) {  // a NaN/Inf gradient: drop it, keep the weights
+        rep.skipped = true;
+        zero_grad();
+        return rep;
+    }
+    const AdamW * opt[2] = {&actor, &critic};
+    const double norm[2] = {rep.actor_norm, rep.critic_norm};
+    bool active[2];
+    for (int gi = 0; gi < 2; gi++) {
+        active[gi] = opt[gi]->lr > 0;
+        if (active[gi]) steps_[gi]++;
+    }
+    for (Param & p : params_) {
+        const AdamW & o = *opt[p.group];
+        if (!active[p.group]) continue;
+        // torch.nn.utils.clip_grad_norm_ then torch.optim.AdamW
+        const float clip = o.max_grad_norm > 0 && norm[p.group] > o.max_grad_norm ? (float) (o.max_grad_norm / (norm[p.group] + 1e-6)) : 1.0f;
+        const double bc1 = 1.0 - std::pow((double) o.beta1, (double) steps_[p.group]);
+        const double bc2 = 1.0 - std::pow((double) o.beta2, (double) steps_[p.group]);
+        float * w = (float *) p.value->data;
+        const float * g = (const float *) p.grad->data;
+        for (int64_t i = 0, n = ggml_nelements(p.value); i < n; i++) {
+            const float gi = g[i] * clip;
+            p.m[i] = o.beta1 * p.m[i] + (1 - o.beta1) * gi;
+            p.v[i] = o.beta2 * p.v[i] + (1 - o.beta2) * gi * gi;
+            w[i] *= 1 - o.lr * o.weight_decay;
+            w[i] -= (float) (o.lr * (p.m[i] / bc1) / (std::sqrt(p.v[i] / bc2) + o.eps));
+        }
+    }
+    return rep;
+}
+
+Param & Trainer::param(const std::string & name) {
+    for (Param & p : params_) {
+        if (p.name == name) return p;
+    }
+    fail(E_ARGUMENT, "no trainable parameter named " + name);
+}
+
+std::vector<float> Trainer::read(const ggml_tensor * t) const {
+    std::vector<float> out(ggml_nelements(t));
+    ggml_backend_tensor_get(t, out.data(), 0, out.size() * sizeof(float));
+    return out;
+}
+
+void Trainer::write(ggml_tensor * t, const std::vector<float> & data) {
+    if ((int64_t) data.size() != ggml_nelements(t)) fail(E_ARGUMENT, std::string("wrong number of values for ") + ggml_get_name(t));
+    ggml_backend_tensor_set(t, data.data(), 0, data.size() * sizeof(float));
+}
+
+void Trainer::save_adapter(const std::string & path) const {
+    gguf_context * g = gguf_init_empty();
+    gguf_set_val_str(g, "general.type", "adapter");
+    gguf_set_val_str(g, "general.architecture", "llama");
+    gguf_set_val_str(g, "general.name", "rl-ggml LoRA adapter");
+    gguf_set_val_str(g, "adapter.type", "lora");
+    gguf_set_val_f32(g, "adapter.lora.alpha", cfg_.alpha);
+    for (const Param & p : params_) {
+        if (p.group == G_ACTOR) gguf_add_tensor(g, p.value);
+    }
+    try {
+        write_gguf_atomically(g, path);
+    } catch (...) {
+        gguf_free(g);
+        throw;
+    }
+    gguf_free(g);
+}
+
+void Trainer::load_adapter(const std::string & path) {
+    GgufFile f(path);
+    if (f.str("general.type") != "adapter" || f.str("adapter.type") != "lora") fail(E_ARGUMENT, path + " is not a LoRA adapter file");
+    if (f.str("general.architecture") != "llama") fail(E_ARGUMENT, path + " is an adapter for architecture \"" + f.str("general.architecture") + "\"");
+    int n_actor = 0;
+    for (Param & p : params_) {
+        if (p.group != G_ACTOR) continue;
+        n_actor++;
+        ggml_tensor * t = f.tensor(p.name);
+        if (!t) fail(E_ARGUMENT, path + " has no tensor " + p.name + " (an adapter for other targets or another model)");
+        if (t->type != GGML_TYPE_F32 || !ggml_are_same_shape(t, p.value)) {
+            fail(E_ARGUMENT, "tensor " + p.name + " in " + path + " has shape [" + std::to_string(t->ne[0]) + ", " + std::to_string(t->ne[1]) +
+                                 "], this model and rank need [" + std::to_string(p.value->ne[0]) + ", " + std::to_string(p.value->ne[1]) + "]");
+        }
+    }
+    if (gguf_get_n_tensors(f.g) != n_actor) fail(E_ARGUMENT, path + " has adapters this configuration does not (other targets or more layers)");
+    for (Param & p : params_) {
+        if (p.group == G_ACTOR) ggml_backend_tensor_set(p.value, f.tensor(p.name)->data, 0, ggml_nbytes(p.value));
+    }
+}
+
+void Trainer::save_state(const std::string & path, const std::string & meta_json) const {
+    gguf_context * g = gguf_init_empty();
+    ggml_context * ctx = ggml_init({ggml_tensor_overhead() * params_.size() * 2, nullptr, true});
+    gguf_set_val_u32(g, "rlggml.state.version", 1);
+    gguf_set_val_str(g, "rlggml.meta", meta_json.c_str());
+    gguf_set_val_u64(g, "rlggml.steps.actor", (uint64_t) steps_[G_ACTOR]);
+    gguf_set_val_u64(g, "rlggml.steps.critic", (uint64_t) steps_[G_CRITIC]);
+    for (const Param & p : params_) {
+        if (p.group == G_CRITIC) gguf_add_tensor(g, p.value);
+        for (const auto & [prefix, data] : {std::pair<const char *, const std::vector<float> *>{"adam_m.", &p.m}, {"adam_v.", &p.v}}) {
+            ggml_tensor * t = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, p.value->ne[0], p.value->ne[1]);
+            ggml_set_name(t, (prefix + p.name).substr(0, GGML_MAX_NAME - 1).c_str());
+            t->data = const_cast<float *>(data->data());
+            gguf_add_tensor(g, t);
+        }
+    }
+    try {
+        write_gguf_atomically(g, path);
+    } catch (...) {
+        ggml_free(ctx);
+        gguf_free(g);
+        throw;
+    }
+    ggml_free(ctx);
+    gguf_free(g);
+}
+
+std::string Trainer::load_state(const std::string & path) {
+    GgufFile f(path);
+    const int64_t ver = gguf_find_key(f.g, "rlggml.state.version");
+    if (ver < 0 || gguf_get_val_u32(f.g, ver) != 1) fail(E_ARGUMENT, path + " is not an rl-ggml state file of version 1");
+    for (Param & p : params_) {
+        std::vector<std::pair<std::string, float *>> wanted = {{"adam_m." + p.name, p.m.data()}, {"adam_v." + p.name, p.v.data()}};
+        if (p.group == G_CRITIC) wanted.push_back({p.name, nullptr});
+        for (auto & [name, dst] : wanted) {
+            ggml_tensor * t = f.tensor(name.substr(0, GGML_MAX_NAME - 1));
+            if (!t || t->type != GGML_TYPE_F32 || !ggml_are_same_shape(t, p.value)) fail(E_ARGUMENT, path + " does not match this trainer: tensor " + name);
+            if (dst) std::memcpy(dst, t->data, ggml_nbytes(t));
+            else ggml_backend_tensor_set(p.value, t->data, 0, ggml_nbytes(t));
+        }
+    }
+    for (const auto & [key, group] : {std::pair<const char *, Group>{"rlggml.steps.actor", G_ACTOR}, {"rlggml.steps.critic", G_CRITIC}}) {
+        const int64_t id = gguf_find_key(f.g, key);
+        if (id < 0 || gguf_get_kv_type(f.g, id) != GGUF_TYPE_UINT64) fail(E_ARGUMENT, path + " lacks " + key);
+        steps_[group] = (int64_t) gguf_get_val_u64(f.g, id);
+    }
+    return f.str("rlggml.meta");
+}
+
+}  // namespace rl
