@@ -1,0 +1,183 @@
+/**
+ * TWOSOME (spec: twosome.md): the policy is the softmax over the normalized log-probs of the valid action phrases,
+ * the actor a LoRA adapter and the critic a value head, both behind `LlmPolicy`. One `forward` per vector step scores
+ * every environment's valid actions in packed batches. The update follows the reference: per epoch one shuffled
+ * order; the value head over minibatches of `valueMinibatch` (one optimizer step each), then the actor over
+ * minibatches of `policyMinibatch` with gradients accumulated over `gradAccumSteps`, the mean k3 KL of the
+ * accumulated samples checked before each optimizer step (over the target: the gradient is dropped and the update ends).
+ */
+import { join } from 'node:path';
+import type { Observation } from '../../envs/core/types.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { Model } from '../model.js';
+import type { ScoreItem } from '../scoring.js';
+import type { LlmPolicy, LoraConfig, ValueHeadConfig } from '../training/policy.js';
+import { argmax, minibatches, StatsAccumulator, type ActOutput, type Agent, type Rollout, type UpdateStats } from './agent.js';
+import type { TwosomeConfig } from './config.js';
+import { normalizeAdvantages } from './gae.js';
+import { categorical, normalizer, policyTerm, valueTerm } from './ppo-loss.js';
+import type { Rng } from './rng.js';
+
+export interface PolicyOptions {
+  lora: LoraConfig;
+  valueHead: ValueHeadConfig;
+  seed: number;
+}
+
+/** Builds the trainable policy on a loaded model (the native one by default; tests pass a small fake). */
+export interface PolicyFactory {
+  create(model: Model, options: PolicyOptions): Promise<LlmPolicy>;
+  /** A policy restored from a folder its `save` wrote. */
+  load(model: Model, dir: string): Promise<LlmPolicy>;
+}
+
+/** The prompt and the valid action phrases of an observation: what TWOSOME scores. */
+export function scoreItem(o: Observation): ScoreItem {
+  return { prompt: o.prompt, actions: o.valid.map((k) => o.actions[k]) };
+}
+
+export function policyOptions(c: TwosomeConfig): PolicyOptions {
+  return {
+    lora: { rank: c.loraRank, alpha: c.loraAlpha, targets: [...c.loraTargets] },
+    valueHead: { hidden: [...c.valueHidden], features: c.valueFeatures },
+    seed: c.seed,
+  };
+}
+
+interface NativePolicyModule {
+  createPolicy?: (model: Model, options: PolicyOptions) => Promise<LlmPolicy>;
+  loadPolicy?: (model: Model, dir: string) => Promise<{ policy: LlmPolicy }>;
+}
+
+/** src/training/llm-policy.ts, loaded lazily (it is built separately from the trainer). */
+async function nativeModule(): Promise<Required<NativePolicyModule>> {
+  const path = '../training/llm-policy.js';
+  let mod: NativePolicyModule = {};
+  try {
+    mod = (await import(path)) as NativePolicyModule;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+  }
+  if (typeof mod.createPolicy !== 'function' || typeof mod.loadPolicy !== 'function') {
+    throw new InvalidArgumentError('NOT_AVAILABLE', 'algo "twosome" is not available in this build: the trainable LLM policy (src/training/llm-policy.ts) is missing');
+  }
+  return mod as Required<NativePolicyModule>;
+}
+
+export const nativePolicyFactory: PolicyFactory = {
+  create: async (model, options) => (await nativeModule()).createPolicy(model, options),
+  load: async (model, dir) => (await (await nativeModule()).loadPolicy(model, dir)).policy,
+};
+
+/** Folder of the policy inside a checkpoint. */
+const POLICY_DIR = 'policy';
+
+export class TwosomeAgent implements Agent {
+  private constructor(
+    private readonly config: TwosomeConfig,
+    private readonly model: Model,
+    private readonly factory: PolicyFactory,
+    private policy: LlmPolicy,
+  ) {}
+
+  /** A fresh policy on `model` (adapter that changes nothing yet, newly initialized value head). */
+  static async create(config: TwosomeConfig, model: Model, factory: PolicyFactory): Promise<TwosomeAgent> {
+    return new TwosomeAgent(config, model, factory, await factory.create(model, policyOptions(config)));
+  }
+
+  private promptTokens(prompt: string): number {
+    return this.model.tokenize(prompt, { bos: true }).length;
+  }
+
+  async act(observations: readonly Observation[], rng: Rng, greedy: boolean): Promise<ActOutput> {
+    const f = await this.policy.forward(observations.map(scoreItem), { normalization: this.config.normalization });
+    const out: ActOutput = { actions: [], choices: [], logprobs: [], values: f.values.slice(), tokens: 0 };
+    f.scores.forEach((s, i) => {
+      const dist = categorical(s.actions.map((a) => a.score));
+      const k = greedy ? argmax(dist.probs) : rng.categorical(dist.probs);
+      out.actions.push(observations[i].valid[k]);
+      out.choices.push(k);
+      out.logprobs.push(dist.logProbs[k]);
+      out.tokens += this.promptTokens(s.prompt) + s.actions.reduce((a, x) => a + x.tokens, 0);
+    });
+    return out;
+  }
+
+  async values(observations: readonly Observation[]): Promise<number[]> {
+    return (await this.policy.forward(observations.map(scoreItem), { normalization: this.config.normalization })).values;
+  }
+
+  async update(rollout: Rollout, lrScale: number, rng: Rng): Promise<UpdateStats> {
+    const c = this.config;
+    const n = rollout.steps * rollout.envs;
+    const actor = { lr: c.actorLr * lrScale, eps: c.adamEps, weightDecay: c.weightDecay, maxGradNorm: c.maxGradNorm };
+    const critic = { lr: c.criticLr * lrScale, eps: c.adamEps, weightDecay: c.weightDecay, maxGradNorm: c.maxGradNorm };
+    const stats = new StatsAccumulator();
+    const items = (mb: readonly number[]) => mb.map((i) => scoreItem(rollout.observations[i]));
+    let earlyStop = false;
+    for (let epoch = 0; epoch < c.updateEpochs && !earlyStop; epoch++) {
+      const order = rng.permutation(n);
+
+      for (const mb of minibatches(order, c.valueMinibatch)) {
+        this.policy.zeroGrad();
+        const f = await this.policy.forward(items(mb), { normalization: c.normalization });
+        const dValue = mb.map((i, r) => {
+          const t = valueTerm(f.values[r], rollout.values[i], rollout.returns[i], { clipValue: c.clipValue, valueCoef: c.valueCoef, scale: 1 / mb.length });
+          stats.addValue(t.loss);
+          return t.dValue;
+        });
+        await this.policy.backward({ dLogprob: f.scores.map((s) => s.actions.map(() => 0)), dValue });
+        await this.policy.step({ critic });
+      }
+
+      this.policy.zeroGrad();
+      let klSum = 0;
+      let accumulated = 0;
+      const policyBatches = minibatches(order, c.policyMinibatch);
+      for (let b = 0; b < policyBatches.length; b++) {
+        const mb = policyBatches[b];
+        const f = await this.policy.forward(items(mb), { normalization: c.normalization });
+        const raw = mb.map((i) => rollout.advantages[i]);
+        const adv = c.normAdvantages ? normalizeAdvantages(raw) : raw;
+        const dLogprob = mb.map((i, r) => {
+          const actions = f.scores[r].actions;
+          const term = policyTerm(
+            { logits: actions.map((a) => a.score), action: rollout.choices[i], oldLogprob: rollout.logprobs[i], advantage: adv[r] },
+            { clipCoef: c.clipCoef, entropyCoef: c.entropyCoef, scale: 1 / (mb.length * c.gradAccumSteps) },
+          );
+          stats.addPolicy(term);
+          klSum += term.approxKl;
+          return term.dLogits.map((d, k) => d / normalizer(c.normalization, actions[k]));
+        });
+        accumulated += mb.length;
+        await this.policy.backward({ dLogprob });
+        if ((b + 1) % c.gradAccumSteps !== 0) continue;
+        if (c.targetKl !== null && klSum / accumulated > c.targetKl) {
+          this.policy.zeroGrad();
+          earlyStop = true;
+          break;
+        }
+        await this.policy.step({ actor });
+        this.policy.zeroGrad();
+        klSum = 0;
+        accumulated = 0;
+      }
+    }
+    return stats.result({ actor: actor.lr, critic: critic.lr }, earlyStop);
+  }
+
+  save(dir: string): Promise<void> {
+    return this.policy.save(join(dir, POLICY_DIR));
+  }
+
+  /** Replaces the policy with the one saved in checkpoint `dir`. */
+  async load(dir: string): Promise<void> {
+    const loaded = await this.factory.load(this.model, join(dir, POLICY_DIR));
+    await this.policy.dispose();
+    this.policy = loaded;
+  }
+
+  dispose(): Promise<void> {
+    return this.policy.dispose();
+  }
+}
