@@ -486,6 +486,7 @@ Napi::Value MakeModel(const Napi::CallbackInfo & info) {
     opt.rope_freqs = o.Get("ropeFreqs").ToBoolean();
     opt.rope_freq_base = o.Get("ropeFreqBase").As<Napi::Number>().FloatValue();
     opt.seed = (uint64_t) o.Get("seed").As<Napi::Number>().Int64Value();
+    if (o.Has("roundTrip") && o.Get("roundTrip").IsString()) opt.round_trip = o.Get("roundTrip").As<Napi::String>().Utf8Value();
     return run_async<bool>(
         info.Env(), [opt]() { rl::make_model(opt); return true; },
         [](Napi::Env env, bool &) -> Napi::Value { return env.Undefined(); });

@@ -29,6 +29,18 @@ void PackedBatch::validate(const HParams & hp) const {
     }
 }
 
+namespace {
+
+// [a, b, Hkv, G] -> [a, b, Hkv * r, G] with head h reading kv head h / r.
+ggml_tensor * repeat_kv(ggml_context * ctx, ggml_tensor * t, int64_t r) {
+    const int64_t a = t->ne[0], b = t->ne[1], hkv = t->ne[2], g = t->ne[3];
+    ggml_tensor * flat = ggml_reshape_4d(ctx, t, a * b, 1, hkv, g);
+    ggml_tensor * rep = ggml_repeat_4d(ctx, flat, a * b, r, hkv, g);
+    return ggml_reshape_4d(ctx, rep, a, b, hkv * r, g);
+}
+
+}  // namespace
+
 size_t forward_graph_size(const Model & model) { return 128 + 96 * (size_t) model.hparams().n_layer; }
 
 ForwardGraph build_forward(ggml_context * ctx, const Model & model, int64_t T, int64_t G, int64_t R, int64_t F, const LoraWeights * lora) {
@@ -68,6 +80,12 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, int64_t T, i
         q = ggml_permute(ctx, ggml_reshape_4d(ctx, q, hd, hp.n_head, S, G), 0, 2, 1, 3);                   // [hd, S, H, G]
         k = ggml_cont(ctx, ggml_permute(ctx, ggml_reshape_4d(ctx, k, hd, hp.n_head_kv, S, G), 0, 2, 1, 3));  // [hd, S, Hkv, G]
         ggml_tensor * vt = ggml_cont(ctx, ggml_permute(ctx, ggml_reshape_4d(ctx, v, hd, hp.n_head_kv, S, G), 1, 2, 0, 3));  // [S, hd, Hkv, G]
+        if (hp.n_head_kv < hp.n_head) {
+            // GQA: give every query head its own copy of its kv head (h -> h / r, as mul_mat's broadcast would);
+            // ggml's matmul backward cannot reduce a broadcast over heads when groups occupy dim 3.
+            k = repeat_kv(ctx, k, hp.n_head / hp.n_head_kv);
+            vt = repeat_kv(ctx, vt, hp.n_head / hp.n_head_kv);
+        }
         ggml_tensor * kq = ggml_mul_mat(ctx, k, q);  // [S_k, S_q, H, G]
         kq = ggml_soft_max_ext(ctx, kq, g.mask, kq_scale, 0.0f);
         ggml_tensor * kqv = ggml_mul_mat(ctx, vt, kq);  // [hd, S_q, H, G]

@@ -55,6 +55,7 @@ struct CtxFree {
 
 void make_model(const MakeModelOptions & o) {
     const ggml_type wtype = parse_type(o.type);
+    const ggml_type rtype = o.round_trip.empty() ? wtype : parse_type(o.round_trip);
     if (o.n_layer <= 0 || o.n_embd <= 0 || o.n_head <= 0 || o.n_head_kv <= 0 || o.n_ff <= 0 || o.n_ctx <= 0) {
         fail(E_ARGUMENT, "layers, embd, heads, kv-heads, ff and ctx must be positive");
     }
@@ -62,9 +63,11 @@ void make_model(const MakeModelOptions & o) {
     if (o.n_head % o.n_head_kv != 0) fail(E_ARGUMENT, "heads must be a multiple of kv-heads");
     const int64_t hd = o.n_embd / o.n_head;
     if (hd % 2 != 0) fail(E_ARGUMENT, "the head size (embd / heads) must be even for RoPE");
-    const int64_t blck = ggml_blck_size(wtype);
-    if (o.n_embd % blck != 0 || o.n_ff % blck != 0) {
-        fail(E_ARGUMENT, "type " + o.type + " packs rows in blocks of " + std::to_string(blck) + ": embd and ff must be multiples of it");
+    for (ggml_type t : {wtype, rtype}) {
+        const int64_t blck = ggml_blck_size(t);
+        if (o.n_embd % blck != 0 || o.n_ff % blck != 0) {
+            fail(E_ARGUMENT, std::string("type ") + ggml_type_name(t) + " packs rows in blocks of " + std::to_string(blck) + ": embd and ff must be multiples of it");
+        }
     }
 
     gguf_init_params vp{true, nullptr};
@@ -141,6 +144,11 @@ void make_model(const MakeModelOptions & o) {
             else x = 1.0f + 0.5f * (float) rng.uniform();  // rope frequency factors
         }
         const ggml_type t = s.ne1 == 1 ? GGML_TYPE_F32 : wtype;
+        if (s.ne1 > 1 && rtype != wtype) {
+            std::vector<uint8_t> rq(ggml_row_size(rtype, s.ne0) * (size_t) s.ne1);
+            ggml_quantize_chunk(rtype, w.data(), rq.data(), 0, s.ne1, s.ne0, nullptr);
+            ggml_get_type_traits(rtype)->to_float(rq.data(), w.data(), s.ne0 * s.ne1);
+        }
         const size_t n = ggml_row_size(t, s.ne0) * (size_t) s.ne1;
         q.resize(n + align);
         ggml_quantize_chunk(t, w.data(), q.data(), 0, s.ne1, s.ne0, nullptr);

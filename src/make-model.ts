@@ -37,6 +37,9 @@ export interface MakeModelOptions extends Partial<ModelShape> {
   ropeFreqs?: boolean;
   ropeFreqBase?: number;
   seed?: number;
+  /** Round the weights through this type (quantize, dequantize) before writing them as `type`: an f32 file then holds
+   *  exactly the weights of the quantized model (a float twin for gradient checks). */
+  roundTrip?: WeightType;
 }
 
 export function vocabFile(vocab: 'spm' | 'bpe'): string {
@@ -71,6 +74,7 @@ export async function makeModel(options: MakeModelOptions): Promise<void> {
       ropeFreqs: options.ropeFreqs ?? false,
       ropeFreqBase: options.ropeFreqBase ?? (vocab === 'bpe' ? 500000 : 10000),
       seed: options.seed ?? 1,
+      roundTrip: options.roundTrip,
     }),
   );
 }

@@ -67,6 +67,7 @@ export interface NativeMakeModelOptions {
   ropeFreqs: boolean;
   ropeFreqBase: number;
   seed: number;
+  roundTrip?: string;
 }
 
 export interface NativeAdamW {

@@ -1,0 +1,159 @@
+// Finite-difference checks of every trainable parameter kind, on packed multi-prompt batches and on multi-turn
+// marked sequences, over float and quantized bases.
+import t, { type Test } from 'tap';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { loadModel } from '../../src/model.js';
+import type { MakeModelOptions } from '../../src/make-model.js';
+import { createPolicy, type NativeLlmPolicy } from '../../src/training/llm-policy.js';
+import type { LoraTarget, PolicyForward } from '../../src/training/policy.js';
+import { testModel } from '../helpers/models.js';
+
+const items = [
+  { prompt: 'There is a tomato on the counter. Your next step is to', actions: ['pick up the tomato', 'serve the dish', 'go north'] },
+  { prompt: 'You are in the kitchen.', actions: ['open the fridge', 'walk to the sofa'] },
+];
+const coef = [[0.3, -0.7, 0.2], [1.1, -0.4]];
+const dValue = [0.5, -1.5];
+
+function rng(seed: number) {
+  let s = seed;
+  return () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+}
+
+/** B starts at zero, which makes A's gradient zero: give B small random values so every gradient is exercised. */
+function perturbB(policy: NativeLlmPolicy, seed: number) {
+  const r = rng(seed);
+  for (const p of policy.parameters()) {
+    if (p.name.endsWith('.lora_b')) policy.setParameter(p.name, Float32Array.from({ length: p.shape[0] * p.shape[1] }, () => 0.05 * r()));
+  }
+}
+
+/**
+ * Directional finite differences, one random ±1 direction per parameter kind, a small step. Quantized bases quantize
+ * activations to 8 bits inside every matmul, which makes their loss step-wise: their gradients are checked against
+ * finite differences on a float twin (an f32 model holding exactly the quantized weights, with the same adapter).
+ */
+async function checkParams(t: Test, policy: NativeLlmPolicy, loss: () => Promise<number>, backward: () => Promise<void>, tolerance: number, twin = policy) {
+  policy.zeroGrad();
+  await backward();
+  const r = rng(77);
+  let worst = 0;
+  const kinds = new Set<string>();
+  for (const p of policy.parameters()) {
+    const kind = p.name.replace(/^blk\.\d+\./, '');
+    if (kinds.has(kind)) continue; // one layer per kind keeps the test fast
+    kinds.add(kind);
+    const g = policy.getGradient(p.name);
+    const w = policy.getParameter(p.name);
+    const d = Float32Array.from(w, () => (r() < 0 ? -1 : 1));
+    const analytic = g.reduce((s, gi, i) => s + gi * d[i], 0);
+    // a step that changes the loss by about 1e-3 at first order: well inside the linear regime, far above rounding
+    const eps = Math.min(1e-2, Math.max(1e-5, 1e-3 / (Math.abs(analytic) + 1e-9)));
+    const at = async (sign: number) => {
+      twin.setParameter(p.name, Float32Array.from(w, (x, i) => x + sign * eps * d[i]));
+      return loss();
+    };
+    const fd = ((await at(1)) - (await at(-1))) / (2 * eps);
+    twin.setParameter(p.name, w);
+    const err = Math.abs(analytic - fd) / (tolerance * (Math.abs(fd) + Math.abs(analytic)) + 1e-2);
+    worst = Math.max(worst, err);
+    if (err > 1) t.fail(`${p.name}: directional derivative ${analytic} vs finite difference ${fd}`);
+  }
+  t.ok(worst <= 1, `${kinds.size} parameter kinds agree with finite differences (worst ${worst.toFixed(3)} of the tolerance)`);
+}
+
+// Relative tolerance per base: float bases are exact to rounding. A quantized model's forward pass rounds
+// activations to 8 bits in every matmul, so its gradient differs from its float twin's by that rounding — 15-35% on
+// these random 2-layer models (their logits are nearly flat, which amplifies it); the test below checks the quantized
+// backward itself exactly.
+const bases: [string, Omit<MakeModelOptions, 'out'>, number][] = [
+  ['f32 GQA', { kvHeads: 2 }, 0.01],
+  ['q8_0', { type: 'q8_0' }, 0.5],
+  ['q4_0', { type: 'q4_0', tied: true }, 0.5],
+];
+
+for (const type of ['q8_0', 'q4_0', 'q4_k', 'f16'] as const) {
+  t.test(`the fast input gradient through frozen ${type} weights equals ggml's own formula`, async (t) => {
+    const path = await testModel(type === 'q4_k' ? { type, embd: 256, ff: 512 } : { type });
+    const dump = fileURLToPath(new URL('../helpers/grad-dump.js', import.meta.url));
+    const run = (generic: boolean) =>
+      JSON.parse(execFileSync(process.execPath, [dump, path], { env: { ...process.env, RL_GGML_GENERIC_BACKWARD: generic ? '1' : '0' }, encoding: 'utf8' })) as Record<string, number[]>;
+    const fast = run(false);
+    const reference = run(true);
+    let worst = 0;
+    for (const [name, g] of Object.entries(reference)) {
+      const scale = Math.max(...g.map(Math.abs)) + 1e-12;
+      g.forEach((x, i) => (worst = Math.max(worst, Math.abs(x - fast[name][i]) / scale)));
+    }
+    t.ok(worst < 1e-4, `max difference ${worst.toExponential(2)} of each tensor's largest gradient`);
+  });
+}
+
+for (const [name, options, tolerance] of bases) {
+  t.test(`packed prompts and actions, ${name} base`, async (t) => {
+    const config = { lora: { rank: 2, alpha: 4, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as LoraTarget[] }, valueHead: { hidden: [16, 8] }, seed: 5 };
+    const model = await loadModel(await testModel(options), { threads: 2 });
+    const policy = await createPolicy(model, config);
+    const quantized = options.type !== undefined;
+    const twinModel = quantized ? await loadModel(await testModel({ ...options, type: 'f32', roundTrip: options.type }), { threads: 2 }) : model;
+    const twin = quantized ? await createPolicy(twinModel, config) : policy;
+    t.teardown(async () => {
+      await policy.dispose();
+      await model.dispose();
+      if (quantized) {
+        await twin.dispose();
+        await twinModel.dispose();
+      }
+    });
+    perturbB(policy, 9);
+    perturbB(twin, 9);
+    const value = (f: PolicyForward) =>
+      f.scores.reduce((s, ps, n) => s + ps.actions.reduce((a, x, k) => a + coef[n][k] * x.logprob, 0) + dValue[n] * f.values[n], 0);
+    await policy.forward(items);
+    await checkParams(t, policy, async () => value(await twin.forward(items)), () => policy.backward({ dLogprob: coef, dValue }), tolerance, twin);
+  });
+}
+
+t.test('multi-turn marked sequences', async (t) => {
+  const model = await loadModel(await testModel(), { threads: 2 });
+  const policy = await createPolicy(model, { lora: { rank: 3, alpha: 3, targets: ['q', 'v', 'down'] }, valueHead: false, seed: 2 });
+  t.teardown(async () => {
+    await policy.dispose();
+    await model.dispose();
+  });
+  perturbB(policy, 4);
+  const a = model.tokenize('User: go north. Agent: I go north. User: now east. Agent: I go east.', { bos: true });
+  const b = model.tokenize('Observation: a bowl. Action: take bowl', { bos: true });
+  // mark two "agent turns" of a and the tail of b
+  const seqs = [
+    { tokens: a, marked: a.map((_, i) => (i > 5 && i < 11) || i > a.length - 5) },
+    { tokens: b, marked: b.map((_, i) => i >= b.length - 3) },
+  ];
+  const c = [0.8, -1.3];
+  const f = await policy.forwardSequences(seqs);
+  t.same(f.tokens, seqs.map((s) => s.marked.filter((m, i) => m && i > 0).length));
+  const loss = async () => (await policy.forwardSequences(seqs)).logprob.reduce((s, x, n) => s + c[n] * x, 0);
+  await checkParams(t, policy, loss, async () => {
+    await policy.forwardSequences(seqs);
+    await policy.backwardSequences(c);
+  }, 0.01);
+});
+
+t.test('a fresh adapter reproduces the base model exactly', async (t) => {
+  const model = await loadModel(await testModel({ type: 'q4_0' }), { threads: 2 });
+  const before = await model.scoreActions(items, { normalization: 'sum' });
+  const policy = await createPolicy(model, { lora: { rank: 4, alpha: 8, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] } });
+  t.teardown(async () => {
+    await policy.dispose();
+    await model.dispose();
+  });
+  const f = await policy.forward(items, { normalization: 'sum' });
+  const base = await model.scoreActions(items, { normalization: 'sum' });
+  t.same(f.scores.map((s) => s.actions.map((a) => a.logprob)), base.map((s) => s.actions.map((a) => a.logprob)), 'policy == base scoring, bit for bit');
+  let worst = 0;
+  before.forEach((s, n) => s.actions.forEach((a, k) => (worst = Math.max(worst, Math.abs(a.logprob - base[n].actions[k].logprob)))));
+  t.ok(worst < 1e-3, `repacked (scoring) vs plain (training) weights differ by ${worst.toExponential(2)}`);
+  const scored = await policy.score(items, { normalization: 'sum' });
+  t.same(scored.map((s) => s.actions.map((a) => a.logprob)), base.map((s) => s.actions.map((a) => a.logprob)));
+});
