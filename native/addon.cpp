@@ -183,6 +183,7 @@ private:
             o.Set("ropeFreqs", m.rope_freqs() != nullptr);
             o.Set("vocab", m.vocab_kind());
             o.Set("bos", m.bos());
+            o.Set("eos", m.eos());
             Napi::Array tensors = Napi::Array::New(env, m.tensors().size());
             for (size_t i = 0; i < m.tensors().size(); i++) {
                 const rl::TensorInfo & t = m.tensors()[i];

@@ -391,4 +391,6 @@ std::string Model::token_piece(int32_t id) const {
 
 int32_t Model::bos() const { return llama_vocab_bos(vocab_); }
 
+int32_t Model::eos() const { return llama_vocab_eos(vocab_); }
+
 }  // namespace rl

@@ -80,6 +80,7 @@ public:
     std::string detokenize(const std::vector<int32_t> & ids) const;
     std::string token_piece(int32_t id) const;
     int32_t bos() const;
+    int32_t eos() const;
 
 private:
     void read_hparams(const std::string & path);

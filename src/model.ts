@@ -59,6 +59,7 @@ export class Model {
   /** Tokenizer kind: "spm" (LLaMA-1/2) or "bpe" (LLaMA-3). */
   readonly vocab: string;
   readonly bosToken: number;
+  readonly eosToken: number;
   #native: NativeModel | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -66,11 +67,12 @@ export class Model {
   constructor(path: string, nativeModel: NativeModel) {
     this.path = path;
     this.#native = nativeModel;
-    const { tensors, vocab, bos, ...hparams } = nativeModel.info();
+    const { tensors, vocab, bos, eos, ...hparams } = nativeModel.info();
     this.hparams = hparams;
     this.tensors = tensors;
     this.vocab = vocab;
     this.bosToken = bos;
+    this.eosToken = eos;
   }
 
   get disposed(): boolean {
@@ -94,13 +96,13 @@ export class Model {
     return callNativeSync(() => m.tokenPiece(id)).toString('utf8');
   }
 
-  /** Per-token log-probabilities of `text` (tokenized with BOS) under the model. */
-  async logprobs(text: string): Promise<TokenLogprobs> {
+  /** Per-token log-probabilities of `text` (tokenized with BOS) under the model (or another evaluator, e.g. an adapter's). */
+  async logprobs(text: string, evaluate: (batch: NativeBatch) => Promise<Float32Array> = (b) => this.evaluate(b)): Promise<TokenLogprobs> {
     const tokens = this.tokenize(text, { bos: true });
     this.checkLength(tokens.length);
     const batch = packBatch([{ prefix: tokens, branches: [], scored: tokens.slice(1).map((_, i) => [-1, i + 1]) }]);
     const pieces = tokens.map((t) => this.tokenPiece(t));
-    const lp = await this.evaluate(batch);
+    const lp = await evaluate(batch);
     return { tokens, pieces, logprobs: [null, ...Array.from(lp)] };
   }
 

@@ -31,6 +31,7 @@ export interface NativeHParams {
   ropeFreqs: boolean;
   vocab: string;
   bos: number;
+  eos: number;
   tensors: { name: string; type: string; shape: number[] }[];
 }
 

@@ -10,10 +10,11 @@ import { makeModelCommand } from './commands/make-model.js';
 import { makeShopCommand } from './commands/make-shop.js';
 import { playCommand } from './commands/play.js';
 import { scoreCommand } from './commands/score.js';
+import { sftCommand } from './commands/sft.js';
 import { shopCommand } from './commands/shop.js';
 
 /** Command modules in the order `--help` lists them. */
-const commands = [makeModelCommand, infoCommand, logprobsCommand, scoreCommand, envCommand, playCommand, expertsCommand, makeShopCommand, shopCommand];
+const commands = [makeModelCommand, infoCommand, logprobsCommand, scoreCommand, sftCommand, envCommand, playCommand, expertsCommand, makeShopCommand, shopCommand];
 
 /** Parses `args` and runs the chosen command. */
 async function main(args: string[]): Promise<void> {

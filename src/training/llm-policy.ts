@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError, RlGgmlError } from '../errors.js';
-import type { Model } from '../model.js';
+import type { Model, TokenLogprobs } from '../model.js';
 import type { NativeBatch, NativeTrainer } from '../native.js';
 import { callNative, native } from '../native.js';
 import { packBatch, type PackUnit } from '../packing.js';
@@ -106,9 +106,17 @@ export class NativeLlmPolicy implements LlmPolicy {
 
   /** Scores actions with the adapter applied (no gradients kept); any size, split like Model.scoreActions. */
   score(items: readonly ScoreItem[], options?: ScoreOptions): Promise<PromptScores[]> {
+    return scoreActions({ hparams: this.#model.hparams, tokenize: (x, o) => this.#model.tokenize(x, o), evaluate: this.#evaluate() }, items, options);
+  }
+
+  /** Per-token log-probs of a text with the adapter applied. */
+  logprobs(text: string): Promise<TokenLogprobs> {
+    return this.#model.logprobs(text, this.#evaluate());
+  }
+
+  #evaluate(): (batch: NativeBatch) => Promise<Float32Array> {
     const t = this.#live();
-    const evaluate = (batch: NativeBatch) => this.#model.schedule(async () => (await t.forward(batch, new Int32Array(0), true, false)).logp);
-    return scoreActions({ hparams: this.#model.hparams, tokenize: (x, o) => this.#model.tokenize(x, o), evaluate }, items, options);
+    return (batch) => this.#model.schedule(async () => (await t.forward(batch, new Int32Array(0), true, false)).logp);
   }
 
   async forward(items: readonly ScoreItem[], options: { normalization?: Normalization } = {}): Promise<PolicyForward> {

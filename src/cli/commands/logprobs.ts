@@ -1,9 +1,11 @@
 import type { Argv, CommandModule } from 'yargs';
 import { loadModel } from '../../model.js';
+import { loadAdapter } from '../../training/llm-policy.js';
 
 interface Args {
   model: string;
   text: string;
+  adapter?: string;
   json: boolean;
 }
 
@@ -15,11 +17,16 @@ export const logprobsCommand: CommandModule<object, Args> = {
     y
       .option('model', { type: 'string', demandOption: true, describe: 'GGUF model path' })
       .option('text', { type: 'string', demandOption: true, describe: 'text to score (BOS is prepended)' })
+      .option('adapter', { type: 'string', describe: 'apply a LoRA adapter (llama.cpp GGUF format, e.g. a checkpoint\'s adapter.gguf)' })
       .option('json', { type: 'boolean', default: false, describe: 'JSON output' }) as unknown as Argv<Args>,
   handler: async (argv) => {
     const model = await loadModel(argv.model);
+    const adapter = argv.adapter ? await loadAdapter(model, argv.adapter).catch(async (err) => {
+      await model.dispose();
+      throw err;
+    }) : undefined;
     try {
-      const r = await model.logprobs(argv.text);
+      const r = adapter ? await adapter.logprobs(argv.text) : await model.logprobs(argv.text);
       const total = r.logprobs.reduce<number>((a, b) => a + (b ?? 0), 0);
       if (argv.json) {
         console.log(JSON.stringify({ ...r, total }));
@@ -31,6 +38,7 @@ export const logprobsCommand: CommandModule<object, Args> = {
       }
       console.log(`total log-prob ${total.toFixed(6)} over ${r.tokens.length - 1} predicted tokens`);
     } finally {
+      await adapter?.dispose();
       await model.dispose();
     }
   },

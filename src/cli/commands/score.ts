@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { loadModel } from '../../model.js';
+import { loadAdapter } from '../../training/llm-policy.js';
 import { normalizations, type Normalization } from '../../scoring.js';
 
 interface Args {
@@ -7,6 +8,7 @@ interface Args {
   prompt: string;
   action: string[];
   norm: Normalization;
+  adapter?: string;
   json: boolean;
 }
 
@@ -20,11 +22,17 @@ export const scoreCommand: CommandModule<object, Args> = {
       .option('prompt', { type: 'string', demandOption: true, describe: 'observation prompt' })
       .option('action', { type: 'string', array: true, demandOption: true, describe: 'an action (repeat for each)' })
       .option('norm', { choices: normalizations as string[], default: 'word', describe: 'normalization of the summed log-prob' })
+      .option('adapter', { type: 'string', describe: 'apply a LoRA adapter (llama.cpp GGUF format, e.g. a checkpoint\'s adapter.gguf)' })
       .option('json', { type: 'boolean', default: false, describe: 'JSON output' }) as unknown as Argv<Args>,
   handler: async (argv) => {
     const model = await loadModel(argv.model);
+    const adapter = argv.adapter ? await loadAdapter(model, argv.adapter).catch(async (err) => {
+      await model.dispose();
+      throw err;
+    }) : undefined;
     try {
-      const [result] = await model.scoreActions([{ prompt: argv.prompt, actions: argv.action.map(String) }], { normalization: argv.norm });
+      const items = [{ prompt: argv.prompt, actions: argv.action.map(String) }];
+      const [result] = adapter ? await adapter.score(items, { normalization: argv.norm }) : await model.scoreActions(items, { normalization: argv.norm });
       if (argv.json) {
         console.log(JSON.stringify({ prompt: result.prompt, normalization: argv.norm, actions: result.actions }));
         return;
@@ -35,6 +43,7 @@ export const scoreCommand: CommandModule<object, Args> = {
         console.log(`${a.action.padEnd(width)}  ${a.logprob.toFixed(4).padStart(10)}  ${String(a.tokens).padStart(6)}  ${String(a.words).padStart(5)}  ${a.score.toFixed(4).padStart(10)}  ${a.probability.toFixed(6)}`);
       }
     } finally {
+      await adapter?.dispose();
       await model.dispose();
     }
   },

@@ -1,0 +1,82 @@
+import type { Argv, CommandModule } from 'yargs';
+import { loadModel } from '../../model.js';
+import { readTrajectories } from '../../training/conversation.js';
+import type { LoraTarget } from '../../training/policy.js';
+import { sft } from '../../training/sft.js';
+
+interface Args {
+  model: string;
+  data: string;
+  out: string;
+  steps?: number;
+  epochs: number;
+  lr: number;
+  batch: number;
+  rank: number;
+  alpha: number;
+  targets: string;
+  seed: number;
+  json: boolean;
+}
+
+/** `rl-ggml sft`: behaviour cloning of a LoRA adapter on ETO-format trajectories. */
+export const sftCommand: CommandModule<object, Args> = {
+  command: 'sft',
+  describe: 'Train a LoRA adapter by behaviour cloning on expert trajectories (loss on agent turns only)',
+  builder: (y: Argv) =>
+    y
+      .option('model', { type: 'string', demandOption: true, describe: 'base GGUF model' })
+      .option('data', { type: 'string', demandOption: true, describe: 'trajectories JSON: [{id, conversations: [{from, value}]}]' })
+      .option('out', { type: 'string', demandOption: true, describe: 'checkpoint folder to write' })
+      .option('steps', { type: 'number', describe: 'optimizer steps (default: epochs over the data)' })
+      .option('epochs', { type: 'number', default: 3 })
+      .option('lr', { type: 'number', default: 2e-4, describe: 'peak learning rate (3% warm-up, cosine decay)' })
+      .option('batch', { type: 'number', default: 8, describe: 'conversations per step' })
+      .option('rank', { type: 'number', default: 8 })
+      .option('alpha', { type: 'number', default: 16 })
+      .option('targets', { type: 'string', default: 'q,v', describe: 'projections: q,k,v,o,gate,up,down' })
+      .option('seed', { type: 'number', default: 1 })
+      .option('json', { type: 'boolean', default: false, describe: 'one JSON object per step' }) as unknown as Argv<Args>,
+  handler: async (argv) => {
+    const data = readTrajectories(argv.data);
+    const model = await loadModel(argv.model);
+    const tty = process.stdout.isTTY && !argv.json;
+    let lastLine = 0;
+    try {
+      const result = await sft(
+        {
+          model,
+          data,
+          out: argv.out,
+          steps: argv.steps,
+          epochs: argv.epochs,
+          lr: argv.lr,
+          batch: argv.batch,
+          rank: argv.rank,
+          alpha: argv.alpha,
+          targets: argv.targets.split(',').map((s) => s.trim()) as LoraTarget[],
+          seed: argv.seed,
+        },
+        {
+          onProgress: (p) => {
+            const line = `step ${p.step}/${p.steps}  epoch ${p.epoch + 1}  loss ${p.loss.toFixed(4)}  lr ${p.lr.toExponential(2)}  ${Math.round(p.tokensPerSecond)} tok/s`;
+            if (argv.json) console.log(JSON.stringify({ type: 'progress', ...p }));
+            else if (tty) {
+              const width = 24, full = Math.round((p.step / p.steps) * width);
+              process.stdout.write(`\r\x1b[2K[${'#'.repeat(full)}${'-'.repeat(width - full)}] ${line}`);
+            } else if (Date.now() - lastLine > 5000 || p.step === p.steps) {
+              lastLine = Date.now();
+              console.log(line);
+            }
+          },
+        },
+      );
+      await result.policy.dispose();
+      if (tty) process.stdout.write('\n');
+      const summary = { out: argv.out, steps: result.steps, firstLoss: result.losses[0], finalLoss: result.losses.at(-1) };
+      console.log(argv.json ? JSON.stringify({ type: 'done', ...summary }) : `wrote ${argv.out} (${summary.steps} steps, loss ${summary.firstLoss?.toFixed(4)} → ${summary.finalLoss?.toFixed(4)})`);
+    } finally {
+      await model.dispose();
+    }
+  },
+};

@@ -1,0 +1,139 @@
+// Adapters in llama.cpp's format (checked by node-llama-cpp), exact checkpoint round trips, SFT, and bad input.
+import t from 'tap';
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { InvalidArgumentError } from '../../src/errors.js';
+import { loadModel } from '../../src/model.js';
+import { readTrajectories } from '../../src/training/conversation.js';
+import { createPolicy, loadAdapter, loadPolicy } from '../../src/training/llm-policy.js';
+import { sft } from '../../src/training/sft.js';
+import { tempPath, testModel } from '../helpers/models.js';
+import { referenceLogprobs, referenceModel } from '../helpers/reference.js';
+import { runCli } from '../helpers/cli.js';
+
+const trajectories = [
+  {
+    id: 'a',
+    conversations: [
+      { from: 'human' as const, value: 'You are in a kitchen. Your task is to put a clean mug on the table.' },
+      { from: 'gpt' as const, value: 'Thought: I need a mug.\nAction: go to countertop 1' },
+      { from: 'human' as const, value: 'Observation: On the countertop 1, you see a mug 1.' },
+      { from: 'gpt' as const, value: 'Thought: There it is.\nAction: take mug 1 from countertop 1' },
+    ],
+  },
+  { id: 'b', conversations: [{ from: 'human' as const, value: 'Buy a red shirt under 20 dollars.' }, { from: 'gpt' as const, value: 'Thought: Search for it.\nAction: search[red shirt]' }] },
+];
+const items = [{ prompt: 'There is a tomato. Your next step is to', actions: ['pick up the tomato', 'serve the dish', 'go north'] }];
+
+t.test('SFT overfits a few conversations, and node-llama-cpp applies the adapter as we do', async (t) => {
+  const path = await testModel();
+  const model = await loadModel(path, { threads: 2 });
+  const out = tempPath('sft-ckpt');
+  const { losses, policy } = await sft({ model, data: trajectories, out, steps: 120, lr: 3e-3, batch: 2, targets: ['q', 'v', 'o', 'up', 'down'] });
+  t.teardown(async () => {
+    await policy.dispose();
+    await model.dispose();
+  });
+  t.ok(losses[0] / losses.at(-1)! > 20, `loss ${losses[0].toFixed(3)} -> ${losses.at(-1)!.toFixed(3)}`);
+
+  const text = 'Thought: There it is.\nAction: take mug 1 from countertop 1';
+  const ours = await policy.logprobs(text);
+  const ref = await referenceModel(path);
+  t.teardown(() => ref.dispose());
+  const theirs = await referenceLogprobs(ref, ours.tokens, { lora: `${out}/adapter.gguf` });
+  const base = await model.logprobs(text);
+  let worst = 0;
+  let moved = 0;
+  ours.logprobs.slice(1).forEach((x, i) => {
+    worst = Math.max(worst, Math.abs((x as number) - theirs[i]));
+    moved = Math.max(moved, Math.abs((x as number) - (base.logprobs[i + 1] as number)));
+  });
+  t.ok(moved > 0.5, `the adapter changes log-probs (by up to ${moved.toFixed(2)})`);
+  t.ok(worst <= 1e-3, `node-llama-cpp with our adapter.gguf agrees to ${worst.toExponential(2)}`);
+
+  // the CLI applies it too
+  const cli = runCli(['logprobs', '--model', path, '--text', text, '--adapter', `${out}/adapter.gguf`, '--json']);
+  t.equal(cli.status, 0, cli.stderr);
+  t.ok(Math.abs(JSON.parse(cli.stdout).total - ours.logprobs.slice(1).reduce((a: number, b) => a + (b as number), 0)) < 1e-4);
+  const applied = await loadAdapter(model, `${out}/adapter.gguf`);
+  t.same((await applied.logprobs(text)).logprobs, ours.logprobs);
+  await applied.dispose();
+});
+
+t.test('a checkpoint restores training exactly', async (t) => {
+  const model = await loadModel(await testModel({ type: 'q8_0' }), { threads: 2 });
+  const config = { lora: { rank: 4, alpha: 8, targets: ['q' as const, 'v' as const] }, valueHead: { hidden: [16, 8] }, seed: 3 };
+  const a = await createPolicy(model, config);
+  t.teardown(async () => {
+    await a.dispose();
+    await model.dispose();
+  });
+  const opt = { actor: { lr: 1e-2, eps: 1e-5, maxGradNorm: 0.5 }, critic: { lr: 1e-2, eps: 1e-5, maxGradNorm: 0.5 } };
+  const trainStep = async (p: typeof a, k: number) => {
+    const f = await p.forward(items);
+    p.zeroGrad();
+    await p.backward({ dLogprob: [f.scores[0].actions.map((_, i) => (i === k % 3 ? -1 : 0.3))], dValue: [f.values[0] - 1] });
+    return p.step(opt);
+  };
+  for (let k = 0; k < 3; k++) await trainStep(a, k);
+  const dir = tempPath('exact-ckpt');
+  await a.save(dir, { step: 3 });
+  await trainStep(a, 3);
+  const { policy: b, meta } = await loadPolicy(model, dir);
+  t.teardown(() => b.dispose());
+  t.same(meta, { step: 3 });
+  await trainStep(b, 3);
+  for (const p of a.parameters()) t.same(Array.from(b.getParameter(p.name)), Array.from(a.getParameter(p.name)), `${p.name} after the next step`);
+});
+
+t.test('bad input', async (t) => {
+  const model = await loadModel(await testModel(), { threads: 2 });
+  t.teardown(() => model.dispose());
+  await t.rejects(createPolicy(model, { lora: { rank: 0 } }), { constructor: InvalidArgumentError, message: /rank must be a positive integer/ } as never);
+  await t.rejects(createPolicy(model, { lora: { targets: ['q', 'x' as never] } }), { message: /unknown LoRA target "x"/ } as never);
+  const p = await createPolicy(model, { valueHead: { hidden: [8] } });
+  t.teardown(() => p.dispose());
+  await t.rejects(p.backward({ dLogprob: [[1]] }), { message: /needs a forward/ } as never);
+  await p.forward(items);
+  await t.rejects(p.backward({ dLogprob: [[1, 2]] }), { message: /dLogprob\[0\] must have 3 entries/ } as never);
+  // NaN gradients: the step is skipped and reported, weights untouched
+  await p.forward(items);
+  p.zeroGrad();
+  await p.backward({ dLogprob: [[NaN, 0, 0]], dValue: [0] });
+  const before = Array.from(p.getParameter('blk.0.attn_q.weight.lora_a'));
+  const report = await p.step({ actor: { lr: 0.1 }, critic: { lr: 0.1 } });
+  t.ok(report.skipped, 'skipped');
+  t.same(Array.from(p.getParameter('blk.0.attn_q.weight.lora_a')), before, 'weights untouched');
+
+  // adapters and checkpoints that do not fit
+  const dir = tempPath('bad-ckpt');
+  await p.save(dir);
+  const other = await loadModel(await testModel({ embd: 32, heads: 2, ff: 64 }), { threads: 1 });
+  t.teardown(() => other.dispose());
+  await t.rejects(loadPolicy(other, dir), { message: /trained on another base model/ } as never);
+  await t.rejects(loadAdapter(other, `${dir}/adapter.gguf`), { message: /has shape \[64, 8\], this model and rank need \[32, 8\]/ } as never);
+  truncateSync(`${dir}/state.gguf`, 200);
+  await t.rejects(loadPolicy(model, dir), { message: /corrupt or truncated/ } as never);
+  writeFileSync(`${dir}/policy.json`, '{"format":"something else"}');
+  await t.rejects(loadPolicy(model, dir), { message: /not an rl-ggml policy/ } as never);
+  await t.rejects(loadAdapter(model, `${dir}/policy.json`), { message: /not a readable GGUF|not a LoRA adapter/ } as never);
+
+  // trajectory files
+  const bad = tempPath('bad.json');
+  writeFileSync(bad, JSON.stringify([{ id: 'x', conversations: [{ from: 'human', value: 'hi' }] }]));
+  t.throws(() => readTrajectories(bad), { message: /no gpt turn/ } as never);
+  writeFileSync(bad, JSON.stringify([{ id: 'x', conversations: [{ from: 'robot', value: 'hi' }] }]));
+  t.throws(() => readTrajectories(bad), { message: /turn 0 must be/ } as never);
+  writeFileSync(bad, '[');
+  t.throws(() => readTrajectories(bad), { message: /cannot read trajectories/ } as never);
+  t.ok(readFileSync(bad, 'utf8'));
+});
+
+t.test('sft CLI', async (t) => {
+  const data = tempPath('traj.json');
+  writeFileSync(data, JSON.stringify(trajectories));
+  const r = runCli(['sft', '--model', await testModel(), '--data', data, '--out', tempPath('cli-sft'), '--steps', '5', '--batch', '2', '--json']);
+  t.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  t.equal(lines.filter((l) => l.type === 'progress').length, 5);
+  t.match(lines.at(-1), { type: 'done', steps: 5 });
+});
