@@ -1,0 +1,92 @@
+/**
+ * Training throughput: tokens/s of forward+backward+AdamW step against the forward pass alone (scoring), on the same
+ * TWOSOME-shaped packed batches and model, plus peak RSS.
+ *
+ *   npm run bench:train -- [--model M.gguf] [--threads N] [--prompts 4] [--actions 17] [--min-seconds 5] [--json]
+ *
+ * The training side is LoRA r=8 on q,v with TWOSOME's value head ([1024, 512]) and cached base features, the shape
+ * of a TWOSOME policy minibatch. Target: forward+backward+step <= 2.5x the forward time.
+ */
+import { availableParallelism } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { loadModel } from '../../src/model.js';
+import { makeModel } from '../../src/make-model.js';
+import { createPolicy } from '../../src/training/llm-policy.js';
+import type { ScoreItem } from '../../src/scoring.js';
+
+const argv = yargs(hideBin(process.argv))
+  .option('model', { type: 'string', describe: 'GGUF to benchmark (default: a generated q4_0 model, 8 layers x 1024)' })
+  .option('threads', { type: 'number', default: availableParallelism() })
+  .option('prompts', { type: 'number', default: 4 })
+  .option('actions', { type: 'number', default: 17 })
+  .option('min-seconds', { type: 'number', default: 5 })
+  .option('json', { type: 'boolean', default: false })
+  .strict()
+  .parseSync();
+
+function workload(n: number, k: number): ScoreItem[] {
+  const nouns = ['tomato', 'lettuce', 'onion', 'bowl', 'cutting board', 'counter', 'dish', 'fridge', 'sofa', 'TV'];
+  return Array.from({ length: n }, (_, p) => ({
+    prompt: `There is a fixed cutting board in the room. ${Array.from({ length: 12 }, (_, i) => `You notice a ${nouns[(i + p) % nouns.length]} next to the ${nouns[(i * 3 + p) % nouns.length]}.`).join(' ')} Your next step is to`,
+    actions: Array.from({ length: k }, (_, i) => `pick up the ${nouns[i % nouns.length]} ${i}`),
+  }));
+}
+
+async function main() {
+  let path = argv.model;
+  if (!path) {
+    mkdirSync('bench/.models', { recursive: true });
+    path = join('bench', '.models', 'score-q4_0-8x1024.gguf');
+    if (!existsSync(path)) await makeModel({ out: path, type: 'q4_0', layers: 8, embd: 1024, heads: 16, kvHeads: 16, ff: 2816 });
+  }
+  const model = await loadModel(path, { threads: argv.threads });
+  const policy = await createPolicy(model, { lora: { rank: 8, alpha: 16, targets: ['q', 'v'] }, valueHead: { hidden: [1024, 512] } });
+  const items = workload(argv.prompts, argv.actions);
+  const tokens = items.reduce((n, it) => n + model.tokenize(it.prompt, { bos: true }).length + it.actions.reduce((a, x) => a + model.tokenize(` ${x}`).length, 0), 0);
+
+  const forwardOnly = async () => void (await policy.score(items));
+  const trainStep = async () => {
+    const f = await policy.forward(items);
+    policy.zeroGrad();
+    await policy.backward({ dLogprob: f.scores.map((s) => s.actions.map((a) => a.probability - 1 / s.actions.length)), dValue: f.values.map((v) => v - 1) });
+    await policy.step({ actor: { lr: 1e-6, maxGradNorm: 0.5 }, critic: { lr: 1e-5, maxGradNorm: 0.5 } });
+  };
+  // interleaved rounds, median per side (machines are noisy; the ratio is the figure)
+  for (const fn of [forwardOnly, trainStep]) await fn();
+  const samples: number[][] = [[], []];
+  const start = performance.now();
+  while (performance.now() - start < argv.minSeconds * 1000 || samples[0].length < 3) {
+    for (const [i, fn] of [forwardOnly, trainStep].entries()) {
+      const t0 = performance.now();
+      await fn();
+      samples[i].push((performance.now() - t0) / 1000);
+    }
+  }
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const [tf, tt] = samples.map(median);
+  const result = {
+    model: path,
+    threads: argv.threads,
+    prompts: argv.prompts,
+    actions: argv.actions,
+    packedTokens: tokens,
+    forwardTokensPerSec: tokens / tf,
+    trainTokensPerSec: tokens / tt,
+    trainOverForward: tt / tf,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+  };
+  if (argv.json) console.log(JSON.stringify(result));
+  else {
+    console.log(`${tokens} packed tokens (${argv.prompts} prompts x ${argv.actions} actions), ${argv.threads} threads`);
+    console.log(`forward only          ${result.forwardTokensPerSec.toFixed(0)} tok/s`);
+    console.log(`forward+backward+step ${result.trainTokensPerSec.toFixed(0)} tok/s (${result.trainOverForward.toFixed(2)}x the forward time)`);
+    console.log(`peak RSS              ${result.peakRssMiB.toFixed(0)} MiB`);
+  }
+  await policy.dispose();
+  await model.dispose();
+}
+
+await main();
