@@ -41,18 +41,28 @@ bool is_frozen_weight(const ggml_tensor * t) {
            ggml_backend_buffer_get_usage(t->buffer) == GGML_BACKEND_BUFFER_USAGE_WEIGHTS && ggml_n_dims(t) == 2;
 }
 
-ggml_tensor * weight_input_grad(ggml_context * ctx, ggml_tensor * w, ggml_tensor * grad) {
-    if (!is_frozen_weight(w)) return nullptr;  // activations and trainable parameters keep ggml's formula
-    ggml_tensor * args[] = {w};
-    ggml_tensor * wt = ggml_custom_4d(ctx, GGML_TYPE_F32, w->ne[1], w->ne[0], 1, 1, args, 1, transpose_dequantize, GGML_N_TASKS_MAX, nullptr);
-    return ggml_mul_mat(ctx, wt, grad);  // [n_out, n_in] x [n_out, T] -> [n_in, T]
+ggml_tensor * transposed(ggml_context * ctx, ggml_tensor * t) { return ggml_cont(ctx, ggml_transpose(ctx, t)); }
+
+// node = mul_mat(a, b): a [k, m, ...], b [k, n, ...], dy [m, n, ...].
+ggml_tensor * mul_mat_grad(ggml_context * ctx, ggml_tensor * node, ggml_tensor * grad, int i) {
+    ggml_tensor * a = node->src[0];
+    ggml_tensor * b = node->src[1];
+    if (i == 1 && is_frozen_weight(a)) {
+        ggml_tensor * args[] = {a};
+        ggml_tensor * at = ggml_custom_4d(ctx, GGML_TYPE_F32, a->ne[1], a->ne[0], 1, 1, args, 1, transpose_dequantize, GGML_N_TASKS_MAX, nullptr);
+        return ggml_mul_mat(ctx, at, grad);  // [m, k] x [m, n] -> [k, n]
+    }
+    // Broadcasting (a shared across b's batch dims) and non-f32 operands keep ggml's formula.
+    if (a->type != GGML_TYPE_F32 || b->type != GGML_TYPE_F32 || a->ne[2] != b->ne[2] || a->ne[3] != b->ne[3]) return nullptr;
+    if (i == 1) return ggml_mul_mat(ctx, transposed(ctx, a), grad);            // db = aᵀ dy: [m, k] x [m, n] -> [k, n]
+    return ggml_mul_mat(ctx, transposed(ctx, b), transposed(ctx, grad));      // da: [n, k] x [n, m] -> [k, m]
 }
 
 }  // namespace
 
 void install_weight_grad_hook() {
     const char * env = std::getenv("RL_GGML_GENERIC_BACKWARD");  // for A/B comparisons with ggml's own formula
-    if (!env || std::string(env) != "1") ggml_set_mul_mat_grad_src1(weight_input_grad);
+    if (!env || std::string(env) != "1") ggml_set_mul_mat_grad(mul_mat_grad);
 }
 
 }  // namespace rl

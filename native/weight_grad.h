@@ -1,7 +1,9 @@
-// The input gradient of y = W·x for a frozen base weight W of any type: dx = Wᵀ·dy as an f32 matrix product.
-// ggml's generic formula (out_prod with W) dequantizes a row of W per token; instead one graph op dequantizes and
-// transposes W once (blocked, multithreaded) and ggml's fast f32 matmul does the rest. Installed into ggml's autodiff
-// through the mul_mat gradient hook added by native/patches/0001-mul-mat-input-grad-hook.patch.
+// Gradients of y = mul_mat(a, b) as matrix products instead of ggml's generic out_prod (a naive loop; for a quantized
+// frozen weight it even dequantizes a row of W per token):
+// - da = bᵀ-contraction of dy, db = aᵀ·dy, both as transposed matmuls on ggml's fast GEMM kernels;
+// - for a frozen base weight W of any type, dx = Wᵀ·dy with one graph op that dequantizes and transposes W once
+//   (blocked, multithreaded).
+// Installed into ggml's autodiff through the hook added by native/patches/0001-mul-mat-grad-hook.patch.
 #pragma once
 
 namespace rl {

@@ -29,9 +29,12 @@ export function unitSpan(u: PackUnit): number {
   return u.prefix.length + Math.max(0, ...u.branches.map((b) => b.length));
 }
 
+/** Group slots are padded to a multiple of this: ggml's fast f32 GEMM needs contractions over tokens in 16s. */
+const SLOT_ALIGN = 16;
+
 /** Lays out units as one native batch; results come back in the order of the units' `scored` lists. */
 export function packBatch(units: readonly PackUnit[]): NativeBatch {
-  const slot = Math.max(...units.map(unitLength));
+  const slot = Math.ceil(Math.max(...units.map(unitLength)) / SLOT_ALIGN) * SLOT_ALIGN;
   const n = slot * units.length;
   const tokens = new Int32Array(n);
   const positions = new Int32Array(n);

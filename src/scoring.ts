@@ -104,7 +104,7 @@ export function prepareItems(model: Pick<ScoringModel, 'hparams' | 'tokenize'>, 
 
 /** Estimated compute-buffer bytes of one graph over `units` (attention per group, activations, LM-head rows). */
 export function estimateBytes(hp: ModelHParams, units: readonly PackUnit[]): number {
-  const S = Math.max(...units.map(unitLength));
+  const S = Math.ceil(Math.max(...units.map(unitLength)) / 16) * 16;
   const G = units.length;
   const R = units.reduce((n, u) => n + u.scored.length, 0);
   const T = S * G;
