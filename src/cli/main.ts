@@ -3,18 +3,35 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { RlGgmlError } from '../errors.js';
 import { envCommand } from './commands/env.js';
+import { evalCommand } from './commands/eval.js';
 import { expertsCommand } from './commands/experts.js';
 import { infoCommand } from './commands/info.js';
 import { logprobsCommand } from './commands/logprobs.js';
 import { makeModelCommand } from './commands/make-model.js';
 import { makeShopCommand } from './commands/make-shop.js';
 import { playCommand } from './commands/play.js';
+import { plotCommand } from './commands/plot.js';
 import { scoreCommand } from './commands/score.js';
 import { sftCommand } from './commands/sft.js';
 import { shopCommand } from './commands/shop.js';
+import { trainCommand } from './commands/train.js';
 
 /** Command modules in the order `--help` lists them. */
-const commands = [makeModelCommand, infoCommand, logprobsCommand, scoreCommand, sftCommand, envCommand, playCommand, expertsCommand, makeShopCommand, shopCommand];
+const commands = [
+  makeModelCommand,
+  infoCommand,
+  logprobsCommand,
+  scoreCommand,
+  trainCommand,
+  evalCommand,
+  plotCommand,
+  sftCommand,
+  envCommand,
+  playCommand,
+  expertsCommand,
+  makeShopCommand,
+  shopCommand,
+];
 
 /** Parses `args` and runs the chosen command. */
 async function main(args: string[]): Promise<void> {
