@@ -91,7 +91,8 @@ export async function evaluate(options: EvaluateOptions, hooks: EvaluateHooks = 
       for (const e of vector.step(act.actions).finished) {
         if (counted[e.env].length < quota[e.env]) {
           counted[e.env].push(e);
-          hooks.onEpisode?.(++done, episodes);
+          done++;
+          hooks.onEpisode?.(done, episodes);
         }
       }
     }
