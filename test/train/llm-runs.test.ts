@@ -77,3 +77,16 @@ t.test('LLM runs: a model whose context cannot hold the prompts, and a resume wi
   await t.rejects(train({ out: run2, resume: true }, { policyFactory: tabularFactory() }), /it was trained with the model .*model.gguf, not .* \(the files differ\)/);
   await t.rejects(evaluate({ run: run2 }, { policyFactory: tabularFactory() }), /which is missing or has changed/);
 });
+
+t.test('twosome with the native LoRA policy: trains, checkpoints adapter and state, resumes exactly', async (t) => {
+  const model = await testModel();
+  const dir = t.testdir();
+  const config = { ...twosome, model, totalDecisions: 48, valueHidden: [16], actorLr: 0.01, criticLr: 0.01 };
+  const whole = await train({ out: join(dir, 'whole'), config });
+  t.same(readdirSync(join(whole.checkpoint!, 'policy')).sort(), ['adapter.gguf', 'policy.json', 'state.gguf']);
+  const controller = new AbortController();
+  await train({ out: join(dir, 'cut'), config }, { signal: controller.signal, onProgress: (p) => p.update === 1 && controller.abort() });
+  await train({ out: join(dir, 'cut'), resume: true });
+  t.same(learning(join(dir, 'cut')), learning(whole.runDir));
+  t.ok(metrics(whole.runDir).every((m) => m.tokensPerSecond > 0));
+});
