@@ -134,7 +134,8 @@ async function main() {
         tokensRatioVsPromptProcessing: tB / tOurs,
       };
       rows.push(row);
-      if (!argv.json) {
+      if (argv.json) process.stderr.write(`done: ${n} prompts x ${k} actions\n`);
+      else {
         console.log(
           `prompts ${String(n).padStart(2)} × ${String(k).padStart(2)} actions: ours ${row.oursDecisionsPerSec.toFixed(2)} dec/s, ${row.oursTokensPerSec.toFixed(0)} tok/s | ` +
             `per-action peer ${row.peerPerActionDecisionsPerSec.toFixed(2)} dec/s (×${row.decisionsRatioVsPerAction.toFixed(2)}) | ` +
