@@ -81,7 +81,8 @@ export function seriesOf(runs: readonly LoadedRun[]): PlotSeries[] {
 export function chartSpec(series: readonly PlotSeries[], options: { title?: string; width: number; height: number; optimal: number | null }): Record<string, unknown> {
   const values = series.flatMap((s) => s.points.map((p) => ({ series: s.label, ...p })));
   const x = { field: 'decisions', type: 'quantitative', title: 'decisions', axis: { format: '~s' } };
-  const color = { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom' } };
+  // One shared legend for band and line, drawn as strokes in full colour.
+  const color = { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom', symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3 } };
   const layers: Record<string, unknown>[] = [
     { mark: { type: 'area', opacity: 0.2 }, encoding: { x, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color } },
     { mark: { type: 'line', strokeWidth: 2 }, encoding: { x, y: { field: 'mean', type: 'quantitative', title: 'episodic return (logged)' }, color } },
