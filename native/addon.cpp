@@ -487,6 +487,7 @@ Napi::Value MakeModel(const Napi::CallbackInfo & info) {
     opt.rope_freqs = o.Get("ropeFreqs").ToBoolean();
     opt.rope_freq_base = o.Get("ropeFreqBase").As<Napi::Number>().FloatValue();
     opt.seed = (uint64_t) o.Get("seed").As<Napi::Number>().Int64Value();
+    if (o.Has("outputScale") && o.Get("outputScale").IsNumber()) opt.output_scale = o.Get("outputScale").As<Napi::Number>().FloatValue();
     if (o.Has("roundTrip") && o.Get("roundTrip").IsString()) opt.round_trip = o.Get("roundTrip").As<Napi::String>().Utf8Value();
     return run_async<bool>(
         info.Env(), [opt]() { rl::make_model(opt); return true; },

@@ -60,6 +60,7 @@ void make_model(const MakeModelOptions & o) {
         fail(E_ARGUMENT, "layers, embd, heads, kv-heads, ff and ctx must be positive");
     }
     if (o.n_embd % o.n_head != 0) fail(E_ARGUMENT, "embd must be a multiple of heads");
+    if (!(o.output_scale > 0)) fail(E_ARGUMENT, "the output scale must be positive");
     if (o.n_head % o.n_head_kv != 0) fail(E_ARGUMENT, "heads must be a multiple of kv-heads");
     const int64_t hd = o.n_embd / o.n_head;
     if (hd % 2 != 0) fail(E_ARGUMENT, "the head size (embd / heads) must be even for RoPE");
@@ -113,7 +114,7 @@ void make_model(const MakeModelOptions & o) {
         specs.push_back({p + "ffn_down.weight", o.n_ff, o.n_embd, s_ff});
     }
     specs.push_back({"output_norm.weight", o.n_embd, 1, 0});
-    if (!o.tied) specs.push_back({"output.weight", o.n_embd, n_vocab, 2 * s_in});
+    if (!o.tied) specs.push_back({"output.weight", o.n_embd, n_vocab, o.output_scale * s_in});
     if (o.rope_freqs) specs.push_back({"rope_freqs.weight", hd / 2, 1, -1});
 
     ggml_init_params cp{ggml_tensor_overhead() * 2 * specs.size(), nullptr, true};  // a tensor and a 1-d view per spec

@@ -15,6 +15,9 @@ struct MakeModelOptions {
     bool rope_freqs = false;  // write a Llama-3 style rope_freqs.weight
     float rope_freq_base = 10000.0f;
     uint64_t seed = 1;
+    // Std of output.weight × sqrt(embd). Logits' spread at init is about this value and their reach about
+    // this × sqrt(embd): small values give broad untrained distributions but little room to become confident.
+    float output_scale = 2.0f;
     // Round weights through this type first (quantize, dequantize), e.g. an f32 twin holding exactly the values of a
     // q8_0 model: tests compare gradients of a quantized model with finite differences on its float twin.
     std::string round_trip;

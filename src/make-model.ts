@@ -40,6 +40,9 @@ export interface MakeModelOptions extends Partial<ModelShape> {
   /** Round the weights through this type (quantize, dequantize) before writing them as `type`: an f32 file then holds
    *  exactly the weights of the quantized model (a float twin for gradient checks). */
   roundTrip?: WeightType;
+  /** Std of output.weight × √embd (default 2): smaller gives broader untrained next-token distributions (a flatter
+   *  prior over actions) but less room for the model to become confident. */
+  outputScale?: number;
 }
 
 export function vocabFile(vocab: 'spm' | 'bpe'): string {
@@ -75,6 +78,7 @@ export async function makeModel(options: MakeModelOptions): Promise<void> {
       ropeFreqBase: options.ropeFreqBase ?? (vocab === 'bpe' ? 500000 : 10000),
       seed: options.seed ?? 1,
       roundTrip: options.roundTrip,
+      outputScale: options.outputScale,
     }),
   );
 }

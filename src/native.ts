@@ -69,6 +69,7 @@ export interface NativeMakeModelOptions {
   ropeFreqBase: number;
   seed: number;
   roundTrip?: string;
+  outputScale?: number;
 }
 
 export interface NativeAdamW {

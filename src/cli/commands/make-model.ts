@@ -15,6 +15,7 @@ interface Args {
   tied: boolean;
   ropeFreqs: boolean;
   seed: number;
+  outputScale: number;
   json: boolean;
 }
 
@@ -37,6 +38,7 @@ export const makeModelCommand: CommandModule<object, Args> = {
       .option('tied', { type: 'boolean', default: false, describe: 'tie the output projection to the token embedding' })
       .option('rope-freqs', { type: 'boolean', default: false, describe: 'write Llama-3 style RoPE frequency factors' })
       .option('seed', { type: 'number', default: 1, describe: 'weight seed' })
+      .option('output-scale', { type: 'number', default: 2, describe: 'std of output.weight × √embd: smaller = broader untrained distributions' })
       .option('json', { type: 'boolean', default: false, describe: 'print a JSON summary' }) as unknown as Argv<Args>,
   handler: async (argv) => {
     const options = {
@@ -53,6 +55,7 @@ export const makeModelCommand: CommandModule<object, Args> = {
       tied: argv.tied,
       ropeFreqs: argv.ropeFreqs,
       seed: argv.seed,
+      outputScale: argv.outputScale,
     } as MakeModelOptions;
     await makeModel(options);
     if (argv.json) console.log(JSON.stringify({ out: argv.out, type: argv.type, vocab: argv.vocab, preset: argv.preset }));
