@@ -9,22 +9,10 @@
 #include "errors.h"
 #include "ggml.h"
 #include "gguf.h"
+#include "rng.h"
 
 namespace rl {
 namespace {
-
-// splitmix64 + Box-Muller: the same weights on every platform and compiler for a given seed.
-struct Rng {
-    uint64_t s;
-    uint64_t next() {
-        uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        return z ^ (z >> 31);
-    }
-    double uniform() { return ((next() >> 11) + 0.5) * (1.0 / 9007199254740992.0); }
-    float normal() { return (float) (std::sqrt(-2.0 * std::log(uniform())) * std::cos(6.283185307179586 * uniform())); }
-};
 
 ggml_type parse_type(const std::string & name) {
     static const std::pair<const char *, ggml_type> types[] = {

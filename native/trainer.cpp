@@ -8,6 +8,7 @@
 #include "ggml-backend.h"
 #include "gguf.h"
 #include "log.h"
+#include "rng.h"
 
 namespace rl {
 
@@ -26,17 +27,6 @@ struct Trainer::Pending {
 };
 
 namespace {
-
-struct Rng {
-    uint64_t s;
-    uint64_t next() {
-        uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        return z ^ (z >> 31);
-    }
-    float uniform(float bound) { return (float) ((((next() >> 11) + 0.5) / 9007199254740992.0) * 2.0 - 1.0) * bound; }
-};
 
 void compute(ggml_backend_t backend, ggml_cgraph * g) {
     if (ggml_graph_n_nodes(g) == 0) return;
@@ -152,7 +142,7 @@ void Trainer::init_params() {
         if (is_b) continue;
         std::vector<float> w(ggml_nelements(p.value));
         const float bound = 1.0f / std::sqrt((float) p.value->ne[0]);
-        for (float & x : w) x = rng.uniform(bound);
+        for (float & x : w) x = (float) (rng.uniform() * 2.0 - 1.0) * bound;
         write(p.value, w);
     }
 }

@@ -3,6 +3,7 @@
  * Everything else talks to the engine through this module.
  */
 import { createRequire } from 'node:module';
+import type { ModelHParams } from './model.js';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import {
@@ -14,21 +15,8 @@ import {
   UnsupportedModelError,
 } from './errors.js';
 
-export interface NativeHParams {
-  nVocab: number;
-  nCtxTrain: number;
-  nEmbd: number;
-  nLayer: number;
-  nHead: number;
-  nHeadKv: number;
-  nFf: number;
-  nRot: number;
-  headDim: number;
-  rmsEps: number;
-  ropeFreqBase: number;
-  ropeFreqScale: number;
-  tiedOutput: boolean;
-  ropeFreqs: boolean;
+/** What `info()` returns: the model's hyperparameters (see ModelHParams in src/model.ts) plus vocabulary facts. */
+export interface NativeHParams extends ModelHParams {
   vocab: string;
   bos: number;
   eos: number;

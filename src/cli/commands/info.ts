@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { loadModel } from '../../model.js';
+import { withModel } from '../model-session.js';
 
 interface Args {
   model: string;
@@ -15,8 +15,7 @@ export const infoCommand: CommandModule<object, Args> = {
       .option('model', { type: 'string', demandOption: true, describe: 'GGUF model path' })
       .option('json', { type: 'boolean', default: false, describe: 'JSON output' }) as unknown as Argv<Args>,
   handler: async (argv) => {
-    const model = await loadModel(argv.model);
-    try {
+    await withModel(argv.model, undefined, async (model) => {
       const typeCounts: Record<string, number> = {};
       let params = 0;
       for (const t of model.tensors) {
@@ -39,8 +38,6 @@ export const infoCommand: CommandModule<object, Args> = {
       console.log(`rope          base ${hp.ropeFreqBase}, scale ${hp.ropeFreqScale}, dims ${hp.nRot}${hp.ropeFreqs ? ', frequency factors' : ''}`);
       console.log(`output        ${hp.tiedOutput ? 'tied to token embedding' : 'separate'}`);
       console.log(`tensor types  ${Object.entries(typeCounts).map(([t, n]) => `${t} ×${n}`).join(', ')}`);
-    } finally {
-      await model.dispose();
-    }
+    });
   },
 };

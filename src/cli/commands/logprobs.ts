@@ -1,6 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { loadModel } from '../../model.js';
-import { loadAdapter } from '../../training/llm-policy.js';
+import { withModel } from '../model-session.js';
 
 interface Args {
   model: string;
@@ -20,12 +19,7 @@ export const logprobsCommand: CommandModule<object, Args> = {
       .option('adapter', { type: 'string', describe: 'apply a LoRA adapter (llama.cpp GGUF format, e.g. a checkpoint\'s adapter.gguf)' })
       .option('json', { type: 'boolean', default: false, describe: 'JSON output' }) as unknown as Argv<Args>,
   handler: async (argv) => {
-    const model = await loadModel(argv.model);
-    const adapter = argv.adapter ? await loadAdapter(model, argv.adapter).catch(async (err) => {
-      await model.dispose();
-      throw err;
-    }) : undefined;
-    try {
+    await withModel(argv.model, argv.adapter, async (model, adapter) => {
       const r = adapter ? await adapter.logprobs(argv.text) : await model.logprobs(argv.text);
       const total = r.logprobs.reduce<number>((a, b) => a + (b ?? 0), 0);
       if (argv.json) {
@@ -37,9 +31,6 @@ export const logprobsCommand: CommandModule<object, Args> = {
         console.log(`${String(r.tokens[i]).padStart(7)}  ${JSON.stringify(r.pieces[i]).padEnd(20)}  ${lp === null ? '' : lp.toFixed(6)}`);
       }
       console.log(`total log-prob ${total.toFixed(6)} over ${r.tokens.length - 1} predicted tokens`);
-    } finally {
-      await adapter?.dispose();
-      await model.dispose();
-    }
+    });
   },
 };

@@ -1,6 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { loadModel } from '../../model.js';
-import { loadAdapter } from '../../training/llm-policy.js';
+import { withModel } from '../model-session.js';
 import { normalizations, type Normalization } from '../../scoring.js';
 
 interface Args {
@@ -25,12 +24,7 @@ export const scoreCommand: CommandModule<object, Args> = {
       .option('adapter', { type: 'string', describe: 'apply a LoRA adapter (llama.cpp GGUF format, e.g. a checkpoint\'s adapter.gguf)' })
       .option('json', { type: 'boolean', default: false, describe: 'JSON output' }) as unknown as Argv<Args>,
   handler: async (argv) => {
-    const model = await loadModel(argv.model);
-    const adapter = argv.adapter ? await loadAdapter(model, argv.adapter).catch(async (err) => {
-      await model.dispose();
-      throw err;
-    }) : undefined;
-    try {
+    await withModel(argv.model, argv.adapter, async (model, adapter) => {
       const items = [{ prompt: argv.prompt, actions: argv.action.map(String) }];
       const [result] = adapter ? await adapter.score(items, { normalization: argv.norm }) : await model.scoreActions(items, { normalization: argv.norm });
       if (argv.json) {
@@ -42,9 +36,6 @@ export const scoreCommand: CommandModule<object, Args> = {
       for (const a of result.actions) {
         console.log(`${a.action.padEnd(width)}  ${a.logprob.toFixed(4).padStart(10)}  ${String(a.tokens).padStart(6)}  ${String(a.words).padStart(5)}  ${a.score.toFixed(4).padStart(10)}  ${a.probability.toFixed(6)}`);
       }
-    } finally {
-      await adapter?.dispose();
-      await model.dispose();
-    }
+    });
   },
 };

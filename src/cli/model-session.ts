@@ -1,0 +1,15 @@
+/** Loads a model (and optionally a LoRA adapter on it) for one CLI command and frees both afterwards. */
+import { loadModel, type Model } from '../model.js';
+import { loadAdapter, type NativeLlmPolicy } from '../training/llm-policy.js';
+
+export async function withModel<T>(path: string, adapterPath: string | undefined, fn: (model: Model, adapter?: NativeLlmPolicy) => Promise<T>): Promise<T> {
+  const model = await loadModel(path);
+  let adapter: NativeLlmPolicy | undefined;
+  try {
+    if (adapterPath) adapter = await loadAdapter(model, adapterPath);
+    return await fn(model, adapter);
+  } finally {
+    await adapter?.dispose();
+    await model.dispose();
+  }
+}
