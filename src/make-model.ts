@@ -21,7 +21,7 @@ export interface ModelShape {
 
 /** `tiny` keeps the test suite fast on 2 cores; `llama-7b` has LLaMA-7B's exact shapes (for speed benchmarks). */
 export const presets: Record<'tiny' | 'llama-7b', ModelShape> = {
-  tiny: { layers: 2, embd: 64, heads: 4, kvHeads: 4, ff: 160, ctx: 2048 },
+  tiny: { layers: 2, embd: 64, heads: 4, kvHeads: 4, ff: 160, ctx: 4096 },
   'llama-7b': { layers: 32, embd: 4096, heads: 32, kvHeads: 32, ff: 11008, ctx: 2048 },
 };
 

@@ -78,7 +78,13 @@ export async function sft(options: SftOptions, control: { signal?: AbortSignal; 
   for (const t of options.targets ?? []) {
     if (!loraTargets.includes(t)) throw new InvalidArgumentError('INVALID_ARGUMENT', `unknown LoRA target "${t}" (${loraTargets.join(', ')})`);
   }
-  const sequences: MarkedSequence[] = data.map((t) => encodeConversation(model, t.conversations));
+  const sequences: MarkedSequence[] = data.map((t, n) => {
+    try {
+      return encodeConversation(model, t.conversations);
+    } catch (err) {
+      throw new InvalidArgumentError('CONTEXT_OVERFLOW', `sft: trajectory ${t.id ?? n}: ${(err as Error).message}`, { cause: err });
+    }
+  });
   const perEpoch = Math.ceil(sequences.length / batch);
   const steps = options.steps ?? perEpoch * epochs;
   if (!Number.isInteger(steps) || steps <= 0) throw new InvalidArgumentError('INVALID_ARGUMENT', `sft: steps must be a positive integer, got ${steps}`);
