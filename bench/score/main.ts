@@ -12,14 +12,12 @@
  * timed in interleaved rounds and summarized by their medians (machines are noisy; ratios are what to compare).
  */
 import { availableParallelism } from 'node:os';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { getLlama, type LlamaModel } from 'node-llama-cpp';
 import { loadModel, type Model } from '../../src/model.js';
-import { makeModel } from '../../src/make-model.js';
 import type { ScoreItem } from '../../src/scoring.js';
+import { benchModel, timeInterleaved } from '../common.js';
 
 const argv = yargs(hideBin(process.argv))
   .option('model', { type: 'string', describe: 'GGUF to benchmark (default: a generated q4_0 model, 8 layers x 1024)' })
@@ -48,24 +46,6 @@ function workload(nPrompts: number, k: number, seed: number): ScoreItem[] {
     const actions = Array.from({ length: k }, (_, i) => `${verbs[i % verbs.length]} ${nouns[(i * 5 + Math.floor(rand() * 3)) % nouns.length]}${i >= verbs.length ? ` ${i}` : ''}`);
     return { prompt: sentences.join(' '), actions };
   });
-}
-
-/**
- * Seconds per call of each function, measured in interleaved rounds (ours, peer, peer, ours, ...) and summarized by
- * the median round, so that load from other processes hits every side alike.
- */
-async function timeInterleaved(minSeconds: number, fns: (() => Promise<void>)[]): Promise<number[]> {
-  for (const fn of fns) await fn(); // warm-up
-  const samples: number[][] = fns.map(() => []);
-  const start = performance.now();
-  while (performance.now() - start < minSeconds * 1000 || samples[0].length < 5) {
-    for (const [i, fn] of fns.entries()) {
-      const t0 = performance.now();
-      await fn();
-      samples[i].push((performance.now() - t0) / 1000);
-    }
-  }
-  return samples.map((xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]);
 }
 
 async function peerPerAction(model: LlamaModel, ours: Model, items: ScoreItem[], threads: number): Promise<() => Promise<void>> {
@@ -97,13 +77,7 @@ async function peerPromptProcessing(model: LlamaModel, nTokens: number, threads:
 }
 
 async function main() {
-  let path = argv.model;
-  if (!path) {
-    mkdirSync('bench/.models', { recursive: true });
-    // LLaMA proportions (ff ≈ 2.7 × embd, 32000-token head) at a size a 2-core CPU runs in seconds.
-    path = join('bench', '.models', 'score-q4_0-8x1024.gguf');
-    if (!existsSync(path)) await makeModel({ out: path, type: 'q4_0', layers: 8, embd: 1024, heads: 16, kvHeads: 16, ff: 2816 });
-  }
+  const path = await benchModel(argv.model);
   const ours = await loadModel(path, { threads: argv.threads });
   const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never, progressLogs: false });
   const peer = await llama.loadModel({ modelPath: path, gpuLayers: 0 });

@@ -8,14 +8,12 @@
  * of a TWOSOME policy minibatch. Target: forward+backward+step <= 2.5x the forward time.
  */
 import { availableParallelism } from 'node:os';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { loadModel } from '../../src/model.js';
-import { makeModel } from '../../src/make-model.js';
 import { createPolicy } from '../../src/training/llm-policy.js';
 import type { ScoreItem } from '../../src/scoring.js';
+import { benchModel, timeInterleaved } from '../common.js';
 
 const argv = yargs(hideBin(process.argv))
   .option('model', { type: 'string', describe: 'GGUF to benchmark (default: a generated q4_0 model, 8 layers x 1024)' })
@@ -36,12 +34,7 @@ function workload(n: number, k: number): ScoreItem[] {
 }
 
 async function main() {
-  let path = argv.model;
-  if (!path) {
-    mkdirSync('bench/.models', { recursive: true });
-    path = join('bench', '.models', 'score-q4_0-8x1024.gguf');
-    if (!existsSync(path)) await makeModel({ out: path, type: 'q4_0', layers: 8, embd: 1024, heads: 16, kvHeads: 16, ff: 2816 });
-  }
+  const path = await benchModel(argv.model);
   const model = await loadModel(path, { threads: argv.threads });
   const policy = await createPolicy(model, { lora: { rank: 8, alpha: 16, targets: ['q', 'v'] }, valueHead: { hidden: [1024, 512] } });
   const items = workload(argv.prompts, argv.actions);
@@ -54,19 +47,7 @@ async function main() {
     await policy.backward({ dLogprob: f.scores.map((s) => s.actions.map((a) => a.probability - 1 / s.actions.length)), dValue: f.values.map((v) => v - 1) });
     await policy.step({ actor: { lr: 1e-6, maxGradNorm: 0.5 }, critic: { lr: 1e-5, maxGradNorm: 0.5 } });
   };
-  // interleaved rounds, median per side (machines are noisy; the ratio is the figure)
-  for (const fn of [forwardOnly, trainStep]) await fn();
-  const samples: number[][] = [[], []];
-  const start = performance.now();
-  while (performance.now() - start < argv.minSeconds * 1000 || samples[0].length < 3) {
-    for (const [i, fn] of [forwardOnly, trainStep].entries()) {
-      const t0 = performance.now();
-      await fn();
-      samples[i].push((performance.now() - t0) / 1000);
-    }
-  }
-  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const [tf, tt] = samples.map(median);
+  const [tf, tt] = await timeInterleaved(argv.minSeconds, [forwardOnly, trainStep], 3);
   const result = {
     model: path,
     threads: argv.threads,
