@@ -7,6 +7,7 @@
 #include <memory>
 #include <thread>
 
+#include "device.h"
 #include "errors.h"
 #include "gguf.h"
 #include "forward.h"
@@ -38,8 +39,8 @@ public:
             code_ = e.code;
             SetError(e.what());
         } catch (const std::bad_alloc &) {
-            code_ = rl::E_NATIVE;
-            SetError("out of memory");
+            code_ = rl::E_OOM;
+            SetError("out of host memory");
         } catch (const std::exception & e) {
             code_ = rl::E_NATIVE;
             SetError(e.what());
@@ -134,6 +135,17 @@ Napi::Int32Array to_int32(Napi::Env env, const std::vector<int32_t> & v) {
     return a;
 }
 
+Napi::Object device_object(Napi::Env env, const rl::DeviceInfo & d) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("id", d.id);
+    o.Set("name", d.name);
+    o.Set("description", d.description);
+    o.Set("kind", d.gpu ? "gpu" : "cpu");
+    o.Set("memoryFree", (double) d.memory_free);
+    o.Set("memoryTotal", (double) d.memory_total);
+    return o;
+}
+
 class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
 public:
     static Napi::Function Define(Napi::Env env) {
@@ -144,6 +156,7 @@ public:
                                InstanceMethod("detokenize", &ModelWrap::Detokenize),
                                InstanceMethod("tokenPiece", &ModelWrap::TokenPiece),
                                InstanceMethod("logprobs", &ModelWrap::Logprobs),
+                               InstanceMethod("device", &ModelWrap::Device),
                                InstanceMethod("dispose", &ModelWrap::Dispose),
                            });
     }
@@ -161,6 +174,11 @@ public:
     }
 
 private:
+    // The device the model lives on, with its memory now.
+    Napi::Value Device(const Napi::CallbackInfo & info) {
+        return guarded(info.Env(), [&]() -> Napi::Value { return device_object(info.Env(), rl::describe(model(info.Env()).device())); });
+    }
+
     Napi::Value Info(const Napi::CallbackInfo & info) {
         return guarded(info.Env(), [&]() -> Napi::Value {
             Napi::Env env = info.Env();
@@ -459,12 +477,13 @@ Napi::Value CreateTrainer(const Napi::CallbackInfo & info) {
 Napi::FunctionReference * model_ctor = nullptr;
 
 
-// loadModel(path, nThreads) -> Promise<NativeModel>
+// loadModel(path, nThreads, device) -> Promise<NativeModel>
 Napi::Value LoadModel(const Napi::CallbackInfo & info) {
     const std::string path = info[0].As<Napi::String>().Utf8Value();
     const int n_threads = info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : (int) std::thread::hardware_concurrency();
+    const std::string device = info[2].IsString() ? info[2].As<Napi::String>().Utf8Value() : "auto";
     return run_async<rl::Model *>(
-        info.Env(), [path, n_threads]() { return new rl::Model(path, n_threads); },
+        info.Env(), [path, n_threads, device]() { return new rl::Model(path, n_threads, device); },
         [](Napi::Env env, rl::Model *& m) -> Napi::Value {
             return model_ctor->New({Napi::External<rl::Model>::New(env, m)});
         });
@@ -545,6 +564,20 @@ Napi::Value AdapterInfoFn(const Napi::CallbackInfo & info) {
         });
 }
 
+// listDevices() -> Promise<{cudaBuilt, devices: [...]}>; async because the first call initializes the GPU driver.
+Napi::Value ListDevices(const Napi::CallbackInfo & info) {
+    return run_async<std::vector<rl::DeviceInfo>>(
+        info.Env(), []() { return rl::list_devices(); },
+        [](Napi::Env env, std::vector<rl::DeviceInfo> & ds) -> Napi::Value {
+            Napi::Object o = Napi::Object::New(env);
+            o.Set("cudaBuilt", rl::gpu_backend_built());
+            Napi::Array arr = Napi::Array::New(env, ds.size());
+            for (size_t i = 0; i < ds.size(); i++) arr.Set(i, device_object(env, ds[i]));
+            o.Set("devices", arr);
+            return o;
+        });
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
     rl::log_install();
     rl::install_weight_grad_hook();
@@ -553,6 +586,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     exports.Set("createTrainer", Napi::Function::New(env, CreateTrainer));
     exports.Set("adapterInfo", Napi::Function::New(env, AdapterInfoFn));
     exports.Set("loadModel", Napi::Function::New(env, LoadModel));
+    exports.Set("listDevices", Napi::Function::New(env, ListDevices));
     exports.Set("makeModel", Napi::Function::New(env, MakeModel));
     return exports;
 }

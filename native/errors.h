@@ -17,6 +17,8 @@ inline constexpr const char * E_UNSUPPORTED = "MODEL_UNSUPPORTED";  // architect
 inline constexpr const char * E_BAD_MODEL   = "MODEL_INVALID";      // missing/misshaped tensors, inconsistent hparams
 inline constexpr const char * E_ARGUMENT    = "INVALID_ARGUMENT";
 inline constexpr const char * E_NATIVE      = "NATIVE_FAILURE";
+inline constexpr const char * E_DEVICE      = "DEVICE_UNAVAILABLE";  // no such device, or a build without its backend
+inline constexpr const char * E_OOM         = "OUT_OF_MEMORY";       // a host or device buffer could not be allocated
 
 [[noreturn]] inline void fail(const char * code, const std::string & message) { throw Error(code, message); }
 

@@ -172,7 +172,7 @@ std::vector<float> forward_logprobs(const Model & model, const PackedBatch & bat
     ggml_cgraph * gf = ggml_new_graph_custom(ctx.get(), max_nodes, false);
     ggml_build_forward_expand(gf, g.logp);
 
-    if (!ggml_gallocr_alloc_graph(model.allocator(), gf)) fail(E_NATIVE, "out of memory allocating the forward graph");
+    if (!ggml_gallocr_alloc_graph(model.allocator(), gf)) fail(E_OOM, "out of memory allocating the forward graph");
     set_forward_inputs(g, batch, hp.n_vocab);
     if (ggml_backend_graph_compute(model.backend(), gf) != GGML_STATUS_SUCCESS) fail(E_NATIVE, "graph computation failed");
 

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <memory>
 
+#include "device.h"
 #include "errors.h"
 #include "ggml-alloc.h"
 #include "ggml-cpu.h"
@@ -91,14 +92,16 @@ std::string shape_str(const std::vector<int64_t> & s) {
 
 }  // namespace
 
-Model::Model(const std::string & path, int n_threads) : path_(path), n_threads_(std::max(1, n_threads)) {
+Model::Model(const std::string & path, int n_threads, const std::string & device) : path_(path), n_threads_(std::max(1, n_threads)) {
     log_capture_begin();
     try {
+        device_ = resolve_device(device);
         read_hparams(path);
-        backend_ = ggml_backend_cpu_init();
-        if (!backend_) fail(E_NATIVE, "cannot initialize the ggml CPU backend");
-        ggml_backend_cpu_set_n_threads(backend_, n_threads_);
         bind_tensors();
+        check_device_support();
+        backend_ = ggml_backend_dev_init(device_, nullptr);
+        if (!backend_) fail(E_DEVICE, std::string("cannot initialize device ") + ggml_backend_dev_name(device_) + ": " + log_capture_last());
+        if (!on_gpu()) ggml_backend_cpu_set_n_threads(backend_, n_threads_);
         load_weights(path);
         alloc_ = ggml_gallocr_new(ggml_backend_get_default_buffer_type(backend_));
 
@@ -118,6 +121,8 @@ Model::Model(const std::string & path, int n_threads) : path_(path), n_threads_(
 }
 
 Model::~Model() { release(); }
+
+bool Model::on_gpu() const { return ggml_backend_dev_type(device_) == GGML_BACKEND_DEVICE_TYPE_GPU; }
 
 void Model::release() {
     if (vocab_model_) llama_model_free(vocab_model_);
@@ -243,6 +248,32 @@ void Model::bind_tensors() {
     }
 }
 
+// Asks the device whether it runs every op the engine applies to the weights (forward and backward), so that a
+// type the device lacks kernels for is refused at load time, by name, rather than failing mid-graph.
+void Model::check_device_support() {
+    ggml_context * ctx = ggml_init({ggml_tensor_overhead() * 128, nullptr, true});
+    auto refuse = [&](const ggml_tensor * w, const char * what) {
+        const std::string msg = std::string("tensor ") + w->name + " has type " + ggml_type_name(w->type) + ", which device " +
+                                ggml_backend_dev_name(device_) + " cannot " + what;
+        ggml_free(ctx);
+        fail(E_UNSUPPORTED, msg);
+    };
+    ggml_tensor * ids = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, 1);
+    if (!ggml_backend_dev_supports_op(device_, ggml_get_rows(ctx, token_embd_, ids))) refuse(token_embd_, "look up rows of");
+    std::vector<ggml_type> seen;
+    std::vector<ggml_tensor *> mats = {output_};
+    for (const Layer & L : layers_) mats.insert(mats.end(), {L.wq, L.wk, L.wv, L.wo, L.ffn_gate, L.ffn_up, L.ffn_down});
+    for (ggml_tensor * w : mats) {
+        if (std::find(seen.begin(), seen.end(), w->type) != seen.end()) continue;
+        seen.push_back(w->type);
+        ggml_tensor * x = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, w->ne[0], 4);
+        ggml_tensor * dy = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, w->ne[1], 4);
+        if (!ggml_backend_dev_supports_op(device_, ggml_mul_mat(ctx, w, x))) refuse(w, "multiply");
+        if (!ggml_backend_dev_supports_op(device_, ggml_mul_mat_t(ctx, w, dy))) refuse(w, "backpropagate through");
+    }
+    ggml_free(ctx);
+}
+
 namespace {
 
 // ggml's CPU "repack" buffer type (interleaved weight layouts with faster matmul kernels), or null where the CPU has none.
@@ -270,7 +301,7 @@ ggml_backend_buffer_t allocate_in(ggml_backend_buffer_type_t buft, const std::ve
     size_t size = align;
     for (ggml_tensor * t : ts) size += GGML_PAD(ggml_backend_buft_get_alloc_size(buft, t), align);
     ggml_backend_buffer_t buf = ggml_backend_buft_alloc_buffer(buft, size);
-    if (!buf) fail(E_NATIVE, "out of memory allocating the model weights");
+    if (!buf) fail(E_OOM, "out of memory allocating the model weights");
     ggml_backend_buffer_set_usage(buf, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
     ggml_tallocr talloc = ggml_tallocr_new(buf);
     for (ggml_tensor * t : ts) {
@@ -284,7 +315,7 @@ ggml_backend_buffer_t allocate_in(ggml_backend_buffer_type_t buft, const std::ve
 void Model::load_weights(const std::string & path) {
     // Projection weights that ggml can repack for this CPU go to the repack buffer (only ever multiplied, so any
     // layout works for the forward pass); everything else, including token_embd (read by get_rows), stays plain.
-    ggml_backend_buffer_type_t repack = repack_buffer_type();
+    ggml_backend_buffer_type_t repack = on_gpu() ? nullptr : repack_buffer_type();
     std::vector<ggml_tensor *> matmul_only;
     for (const Layer & L : layers_) matmul_only.insert(matmul_only.end(), {L.wq, L.wk, L.wv, L.wo, L.ffn_gate, L.ffn_up, L.ffn_down});
     if (!hp_.tied_output) matmul_only.push_back(output_);

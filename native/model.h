@@ -51,8 +51,9 @@ struct TensorInfo {
 
 class Model {
 public:
-    // Throws rl::Error with a code from errors.h for anything that is not a usable llama model.
-    Model(const std::string & path, int n_threads);
+    // Throws rl::Error with a code from errors.h for anything that is not a usable llama model or device.
+    // `device`: see resolve_device() in device.h; `n_threads` applies to the CPU.
+    Model(const std::string & path, int n_threads, const std::string & device);
     ~Model();
     Model(const Model &) = delete;
     Model & operator=(const Model &) = delete;
@@ -64,6 +65,8 @@ public:
     ggml_tensor * output() const { return output_; }
     ggml_tensor * rope_freqs() const { return rope_freqs_; }
     ggml_backend_t backend() const { return backend_; }
+    ggml_backend_dev_t device() const { return device_; }
+    bool on_gpu() const;
     int n_threads() const { return n_threads_; }
     // Compute-buffer allocator reused across graphs (calls on one model are serialized by the caller): reusing its
     // buffer avoids fresh page faults on every call.
@@ -85,6 +88,7 @@ public:
 private:
     void read_hparams(const std::string & path);
     void bind_tensors();
+    void check_device_support();
     void load_weights(const std::string & path);
     void read_tensors(const std::string & path, const std::vector<ggml_tensor *> & ts);
     void release();
@@ -93,6 +97,7 @@ private:
     HParams hp_;
     gguf_context * gguf_ = nullptr;
     ggml_context * meta_ = nullptr;
+    ggml_backend_dev_t device_ = nullptr;
     ggml_backend_t backend_ = nullptr;
     ggml_backend_buffer_t weights_ = nullptr;
     ggml_backend_buffer_t weights_repack_ = nullptr;  // projections in ggml's interleaved CPU layout, when available

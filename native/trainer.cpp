@@ -28,6 +28,25 @@ struct Trainer::Pending {
 
 namespace {
 
+struct CtxFree {
+    void operator()(ggml_context * c) const { ggml_free(c); }
+};
+using Ctx = std::unique_ptr<ggml_context, CtxFree>;
+
+// Host copies of device tensors, for writing them into GGUF files (which read tensor data from host memory).
+struct HostCopies {
+    Ctx ctx;
+    HostCopies(size_t n_tensors, size_t bytes) : ctx(ggml_init({n_tensors * (ggml_tensor_overhead() + 64) + bytes, nullptr, false})) {
+        if (!ctx) fail(E_OOM, "out of host memory for a checkpoint");
+    }
+    ggml_tensor * add(const ggml_tensor * t, const std::string & name) {
+        ggml_tensor * c = ggml_dup_tensor(ctx.get(), t);
+        ggml_set_name(c, name.substr(0, GGML_MAX_NAME - 1).c_str());
+        ggml_backend_tensor_get(t, c->data, 0, ggml_nbytes(t));
+        return c;
+    }
+};
+
 void compute(ggml_backend_t backend, ggml_cgraph * g) {
     if (ggml_graph_n_nodes(g) == 0) return;
     if (ggml_backend_graph_compute(backend, g) != GGML_STATUS_SUCCESS) fail(E_NATIVE, "graph computation failed");
@@ -77,6 +96,7 @@ Trainer::Trainer(Model & model, const TrainerConfig & cfg) : model_(model), cfg_
         const auto buft = ggml_backend_get_default_buffer_type(model_.backend());
         alloc_llm_ = ggml_gallocr_new(buft);
         alloc_head_ = ggml_gallocr_new(buft);
+        alloc_opt_ = ggml_gallocr_new(buft);
     } catch (...) {
         release();  // members are destroyed by unwinding; the C handles are not
         throw;
@@ -90,24 +110,27 @@ void Trainer::release() {
     pending_head_.reset();
     if (alloc_llm_) ggml_gallocr_free(alloc_llm_);
     if (alloc_head_) ggml_gallocr_free(alloc_head_);
+    if (alloc_opt_) ggml_gallocr_free(alloc_opt_);
     if (params_buf_) ggml_backend_buffer_free(params_buf_);
     if (params_ctx_) ggml_free(params_ctx_);
-    alloc_llm_ = alloc_head_ = nullptr;
+    alloc_llm_ = alloc_head_ = alloc_opt_ = nullptr;
     params_buf_ = nullptr;
     params_ctx_ = nullptr;
 }
 
 void Trainer::init_params() {
     const HParams & hp = model_.hparams();
-    const size_t n_max = 2 * (hp.n_layer * T_COUNT * 2 + cfg_.head_hidden.size() + 1) + 1;
+    const size_t n_max = 4 * (hp.n_layer * T_COUNT * 2 + cfg_.head_hidden.size() + 1) + 3;
     params_ctx_ = ggml_init({ggml_tensor_overhead() * n_max, nullptr, true});
     auto add = [&](const std::string & name, Group group, int64_t ne0, int64_t ne1) {
-        ggml_tensor * v = ggml_new_tensor_2d(params_ctx_, GGML_TYPE_F32, ne0, ne1);
-        ggml_tensor * g = ggml_new_tensor_2d(params_ctx_, GGML_TYPE_F32, ne0, ne1);
-        ggml_set_name(v, name.c_str());
-        ggml_set_name(g, ("grad." + name).substr(0, GGML_MAX_NAME - 1).c_str());
+        auto tensor = [&](const std::string & prefix) {
+            ggml_tensor * t = ggml_new_tensor_2d(params_ctx_, GGML_TYPE_F32, ne0, ne1);
+            ggml_set_name(t, (prefix + name).substr(0, GGML_MAX_NAME - 1).c_str());
+            return t;
+        };
+        ggml_tensor * v = tensor("");
         ggml_set_param(v);
-        params_.push_back({name, group, v, g, std::vector<float>(ne0 * ne1), std::vector<float>(ne0 * ne1)});
+        params_.push_back({name, group, v, tensor("grad."), tensor("adam_m."), tensor("adam_v.")});
         return v;
     };
 
@@ -131,8 +154,9 @@ void Trainer::init_params() {
     }
 
     loss_grad_ = ggml_new_tensor_1d(params_ctx_, GGML_TYPE_F32, 1);
+    for (ggml_tensor *& t : adamw_hp_) t = ggml_new_tensor_1d(params_ctx_, GGML_TYPE_F32, 7);
     params_buf_ = ggml_backend_alloc_ctx_tensors_from_buft(params_ctx_, ggml_backend_get_default_buffer_type(model_.backend()));
-    if (!params_buf_) fail(E_NATIVE, "out of memory allocating trainable parameters");
+    if (!params_buf_) fail(E_OOM, "out of memory allocating trainable parameters");
     ggml_backend_buffer_clear(params_buf_, 0);
 
     // A ~ U(±1/sqrt(n_in)) (PyTorch/peft's default), B = 0; head layers U(±1/sqrt(fan_in)) (nn.Linear's default).
@@ -193,7 +217,7 @@ std::unique_ptr<Trainer::Pending> Trainer::build(bool head, int64_t T, int64_t G
     p->gf = ggml_new_graph_custom(ctx, nodes, false);
     p->gbwd = ggml_new_graph_custom(ctx, nodes, false);
     for (int i = 0; i < ggml_graph_n_nodes(gb); i++) ggml_graph_add_node(i < n_fwd ? p->gf : p->gbwd, ggml_graph_node(gb, i));
-    if (!ggml_gallocr_alloc_graph(head ? alloc_head_ : alloc_llm_, gb)) fail(E_NATIVE, "out of memory allocating the training graph");
+    if (!ggml_gallocr_alloc_graph(head ? alloc_head_ : alloc_llm_, gb)) fail(E_OOM, "out of memory allocating the training graph");
     return p;
 }
 
@@ -219,7 +243,7 @@ ForwardResult Trainer::forward(const PackedBatch & batch, const std::vector<int3
         p->gf = ggml_new_graph_custom(p->ctx, nodes, false);
         if (p->fg.logp) ggml_build_forward_expand(p->gf, p->fg.logp);
         if (p->fg.features) ggml_build_forward_expand(p->gf, p->fg.features);
-        if (!ggml_gallocr_alloc_graph(model_.allocator(), p->gf)) fail(E_NATIVE, "out of memory allocating the forward graph");
+        if (!ggml_gallocr_alloc_graph(model_.allocator(), p->gf)) fail(E_OOM, "out of memory allocating the forward graph");
     }
     set_forward_inputs(p->fg, batch, hp.n_vocab, feature_rows);
     compute(model_.backend(), p->gf);
@@ -269,48 +293,65 @@ void Trainer::zero_grad() {
     for (Param & p : params_) ggml_backend_tensor_memset(p.grad, 0, 0, ggml_nbytes(p.grad));
 }
 
+// Σ grad² per group, computed where the gradients live; a NaN or Inf anywhere makes its group's sum non-finite.
+std::array<double, 2> Trainer::grad_square_norms() {
+    const size_t nodes = 4 * params_.size() + 16;  // nodes and leaves (the gradients)
+    Ctx ctx(ggml_init({ggml_tensor_overhead() * nodes + ggml_graph_overhead_custom(nodes, false), nullptr, true}));
+    ggml_cgraph * gf = ggml_new_graph_custom(ctx.get(), nodes, false);
+    ggml_tensor * total[2] = {nullptr, nullptr};
+    for (Param & p : params_) {
+        ggml_tensor * s = ggml_sum(ctx.get(), ggml_sqr(ctx.get(), p.grad));
+        total[p.group] = total[p.group] ? ggml_add(ctx.get(), total[p.group], s) : s;
+    }
+    for (ggml_tensor * t : total) {
+        if (!t) continue;
+        ggml_set_output(t);
+        ggml_build_forward_expand(gf, t);
+    }
+    if (!ggml_gallocr_alloc_graph(alloc_opt_, gf)) fail(E_OOM, "out of memory computing gradient norms");
+    compute(model_.backend(), gf);
+    std::array<double, 2> out = {0, 0};
+    for (int g = 0; g < 2; g++) {
+        float v = 0;
+        if (total[g]) ggml_backend_tensor_get(total[g], &v, 0, sizeof(v));
+        out[g] = v;
+    }
+    return out;
+}
+
 StepReport Trainer::step(const AdamW & actor, const AdamW & critic) {
     StepReport rep;
-    double sq[2] = {0, 0};
-    bool finite = true;
-    for (Param & p : params_) {
-        const float * g = (const float *) p.grad->data;
-        for (int64_t i = 0, n = ggml_nelements(p.grad); i < n; i++) {
-            finite = finite && std::isfinite(g[i]);
-            sq[p.group] += (double) g[i] * g[i];
-        }
-    }
+    const std::array<double, 2> sq = grad_square_norms();
     rep.actor_norm = std::sqrt(sq[G_ACTOR]);
     rep.critic_norm = std::sqrt(sq[G_CRITIC]);
-    if (!finite) {  // a NaN/Inf gradient: drop it, keep the weights
+    if (!std::isfinite(sq[G_ACTOR]) || !std::isfinite(sq[G_CRITIC])) {  // a NaN/Inf gradient: drop it, keep the weights
         rep.skipped = true;
         zero_grad();
         return rep;
     }
+    // torch.nn.utils.clip_grad_norm_ then torch.optim.AdamW, per group, as one graph of ggml AdamW steps.
     const AdamW * opt[2] = {&actor, &critic};
     const double norm[2] = {rep.actor_norm, rep.critic_norm};
-    bool active[2];
+    float clip[2] = {1.0f, 1.0f};
     for (int gi = 0; gi < 2; gi++) {
-        active[gi] = opt[gi]->lr > 0;
-        if (active[gi]) steps_[gi]++;
+        const AdamW & o = *opt[gi];
+        if (!(o.lr > 0)) continue;
+        steps_[gi]++;
+        if (o.max_grad_norm > 0 && norm[gi] > o.max_grad_norm) clip[gi] = (float) (o.max_grad_norm / (norm[gi] + 1e-6));
+        const float hp[7] = {o.lr, o.beta1, o.beta2, o.eps, o.weight_decay, (float) (1.0 / (1.0 - std::pow((double) o.beta1, (double) steps_[gi]))),
+                             (float) (1.0 / (1.0 - std::pow((double) o.beta2, (double) steps_[gi])))};
+        ggml_backend_tensor_set(adamw_hp_[gi], hp, 0, sizeof(hp));
     }
+    const size_t nodes = 6 * params_.size() + 16;  // nodes and leaves (value, gradient, moments per parameter)
+    Ctx ctx(ggml_init({ggml_tensor_overhead() * nodes + ggml_graph_overhead_custom(nodes, false), nullptr, true}));
+    ggml_cgraph * gf = ggml_new_graph_custom(ctx.get(), nodes, false);
     for (Param & p : params_) {
-        const AdamW & o = *opt[p.group];
-        if (!active[p.group]) continue;
-        // torch.nn.utils.clip_grad_norm_ then torch.optim.AdamW
-        const float clip = o.max_grad_norm > 0 && norm[p.group] > o.max_grad_norm ? (float) (o.max_grad_norm / (norm[p.group] + 1e-6)) : 1.0f;
-        const double bc1 = 1.0 - std::pow((double) o.beta1, (double) steps_[p.group]);
-        const double bc2 = 1.0 - std::pow((double) o.beta2, (double) steps_[p.group]);
-        float * w = (float *) p.value->data;
-        const float * g = (const float *) p.grad->data;
-        for (int64_t i = 0, n = ggml_nelements(p.value); i < n; i++) {
-            const float gi = g[i] * clip;
-            p.m[i] = o.beta1 * p.m[i] + (1 - o.beta1) * gi;
-            p.v[i] = o.beta2 * p.v[i] + (1 - o.beta2) * gi * gi;
-            w[i] *= 1 - o.lr * o.weight_decay;
-            w[i] -= (float) (o.lr * (p.m[i] / bc1) / (std::sqrt(p.v[i] / bc2) + o.eps));
-        }
+        if (!(opt[p.group]->lr > 0)) continue;
+        ggml_tensor * g = clip[p.group] == 1.0f ? p.grad : ggml_scale(ctx.get(), p.grad, clip[p.group]);
+        ggml_build_forward_expand(gf, ggml_opt_step_adamw(ctx.get(), p.value, g, p.m, p.v, adamw_hp_[p.group]));
     }
+    if (!ggml_gallocr_alloc_graph(alloc_opt_, gf)) fail(E_OOM, "out of memory for the optimizer step");
+    compute(model_.backend(), gf);
     return rep;
 }
 
@@ -339,8 +380,9 @@ void Trainer::save_adapter(const std::string & path) const {
     gguf_set_val_str(g, "general.name", "rl-ggml LoRA adapter");
     gguf_set_val_str(g, "adapter.type", "lora");
     gguf_set_val_f32(g, "adapter.lora.alpha", cfg_.alpha);
+    HostCopies host(params_.size(), ggml_backend_buffer_get_size(params_buf_));
     for (const Param & p : params_) {
-        if (p.group == G_ACTOR) gguf_add_tensor(g, p.value);
+        if (p.group == G_ACTOR) gguf_add_tensor(g, host.add(p.value, p.name));
     }
     try {
         write_gguf_atomically(g, path);
@@ -374,28 +416,22 @@ void Trainer::load_adapter(const std::string & path) {
 
 void Trainer::save_state(const std::string & path, const std::string & meta_json) const {
     gguf_context * g = gguf_init_empty();
-    ggml_context * ctx = ggml_init({ggml_tensor_overhead() * params_.size() * 2, nullptr, true});
     gguf_set_val_u32(g, "rlggml.state.version", 1);
     gguf_set_val_str(g, "rlggml.meta", meta_json.c_str());
     gguf_set_val_u64(g, "rlggml.steps.actor", (uint64_t) steps_[G_ACTOR]);
     gguf_set_val_u64(g, "rlggml.steps.critic", (uint64_t) steps_[G_CRITIC]);
+    HostCopies host(3 * params_.size(), ggml_backend_buffer_get_size(params_buf_));
     for (const Param & p : params_) {
-        if (p.group == G_CRITIC) gguf_add_tensor(g, p.value);
-        for (const auto & [prefix, data] : {std::pair<const char *, const std::vector<float> *>{"adam_m.", &p.m}, {"adam_v.", &p.v}}) {
-            ggml_tensor * t = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, p.value->ne[0], p.value->ne[1]);
-            ggml_set_name(t, (prefix + p.name).substr(0, GGML_MAX_NAME - 1).c_str());
-            t->data = const_cast<float *>(data->data());
-            gguf_add_tensor(g, t);
-        }
+        if (p.group == G_CRITIC) gguf_add_tensor(g, host.add(p.value, p.name));
+        gguf_add_tensor(g, host.add(p.m, "adam_m." + p.name));
+        gguf_add_tensor(g, host.add(p.v, "adam_v." + p.name));
     }
     try {
         write_gguf_atomically(g, path);
     } catch (...) {
-        ggml_free(ctx);
         gguf_free(g);
         throw;
     }
-    ggml_free(ctx);
     gguf_free(g);
 }
 
@@ -404,13 +440,12 @@ std::string Trainer::load_state(const std::string & path) {
     const int64_t ver = gguf_find_key(f.g, "rlggml.state.version");
     if (ver < 0 || gguf_get_val_u32(f.g, ver) != 1) fail(E_ARGUMENT, path + " is not an rl-ggml state file of version 1");
     for (Param & p : params_) {
-        std::vector<std::pair<std::string, float *>> wanted = {{"adam_m." + p.name, p.m.data()}, {"adam_v." + p.name, p.v.data()}};
-        if (p.group == G_CRITIC) wanted.push_back({p.name, nullptr});
+        std::vector<std::pair<std::string, ggml_tensor *>> wanted = {{"adam_m." + p.name, p.m}, {"adam_v." + p.name, p.v}};
+        if (p.group == G_CRITIC) wanted.push_back({p.name, p.value});
         for (auto & [name, dst] : wanted) {
             ggml_tensor * t = f.tensor(name.substr(0, GGML_MAX_NAME - 1));
             if (!t || t->type != GGML_TYPE_F32 || !ggml_are_same_shape(t, p.value)) fail(E_ARGUMENT, path + " does not match this trainer: tensor " + name);
-            if (dst) std::memcpy(dst, t->data, ggml_nbytes(t));
-            else ggml_backend_tensor_set(p.value, t->data, 0, ggml_nbytes(t));
+            ggml_backend_tensor_set(dst, t->data, 0, ggml_nbytes(t));
         }
     }
     for (const auto & [key, group] : {std::pair<const char *, Group>{"rlggml.steps.actor", G_ACTOR}, {"rlggml.steps.critic", G_CRITIC}}) {

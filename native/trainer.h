@@ -8,6 +8,7 @@
 // TypeScript (PPO, SFT, DPO) backpropagates exactly. The value head works the same way on features read from a
 // forward pass (detached from the LLM by construction).
 #pragma once
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -39,12 +40,14 @@ struct StepReport {
 
 enum Group { G_ACTOR = 0, G_CRITIC = 1 };
 
+// A trainable tensor with its gradient accumulator and AdamW moments, all on the model's device.
 struct Param {
     std::string name;
     Group group;
     ggml_tensor * value;
     ggml_tensor * grad;
-    std::vector<float> m, v;
+    ggml_tensor * m;
+    ggml_tensor * v;
 };
 
 struct ForwardResult {
@@ -88,6 +91,7 @@ private:
     void release();
     std::unique_ptr<Pending> build(bool head, int64_t T, int64_t G, int64_t R, int64_t F, int64_t N);
     void run_backward(Pending & p, const std::vector<float> & coef);
+    std::array<double, 2> grad_square_norms();
 
     Model & model_;
     TrainerConfig cfg_;
@@ -98,8 +102,10 @@ private:
     ggml_context * params_ctx_ = nullptr;
     ggml_backend_buffer_t params_buf_ = nullptr;
     ggml_tensor * loss_grad_ = nullptr;  // dL/dL, the loss's gradient accumulator
+    ggml_tensor * adamw_hp_[2] = {nullptr, nullptr};  // per group: lr, beta1, beta2, eps, wd, bias corrections
     ggml_gallocr_t alloc_llm_ = nullptr;
     ggml_gallocr_t alloc_head_ = nullptr;
+    ggml_gallocr_t alloc_opt_ = nullptr;
     std::unique_ptr<Pending> pending_llm_, pending_head_;
 };
 

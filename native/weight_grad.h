@@ -1,8 +1,8 @@
 // Gradients of y = mul_mat(a, b) as matrix products instead of ggml's generic out_prod (a naive loop; for a quantized
 // frozen weight it even dequantizes a row of W per token):
 // - da = bᵀ-contraction of dy, db = aᵀ·dy, both as transposed matmuls on ggml's fast GEMM kernels;
-// - for a frozen base weight W of any type, dx = Wᵀ·dy with one graph op that dequantizes and transposes W once
-//   (blocked, multithreaded).
+// - for a frozen base weight W of any type, dx = Wᵀ·dy with ggml_mul_mat_t, an op our patch
+//   (native/patches/0002-mul-mat-t.patch) adds to ggml with CPU and CUDA kernels that read W as stored.
 // Installed into ggml's autodiff through the hook added by native/patches/0001-mul-mat-grad-hook.patch.
 #pragma once
 

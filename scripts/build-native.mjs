@@ -4,7 +4,7 @@
 // both the extracted tree (when the stamp matches) and cmake's build folder.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,8 +52,46 @@ function extractVendor() {
   renameSync(tmp, vendor);
 }
 
+/**
+ * The CUDA toolkit root when one with nvcc and cuBLAS (headers and library) is installed: CUDA_PATH, CUDA_HOME, the
+ * folder above the nvcc on PATH, or /usr/local/cuda. ggml's CUDA backend needs all three.
+ */
+function cudaToolkit() {
+  const roots = [process.env.CUDA_PATH, process.env.CUDA_HOME, '/usr/local/cuda'];
+  try {
+    const nvcc = execFileSync('sh', ['-c', 'command -v nvcc'], { encoding: 'utf8' }).trim();
+    if (nvcc) roots.push(dirname(dirname(realpathSync(nvcc))));
+  } catch {
+    // no nvcc on PATH
+  }
+  const has = (root, subdirs, file) => subdirs.some((d) => existsSync(join(root, d, file)));
+  return roots.find(
+    (root) =>
+      root &&
+      existsSync(join(root, 'bin', 'nvcc')) &&
+      has(root, ['include', 'targets/x86_64-linux/include', 'targets/sbsa-linux/include'], 'cublas_v2.h') &&
+      has(root, ['lib64', 'lib', 'targets/x86_64-linux/lib', 'targets/sbsa-linux/lib'], 'libcublas.so'),
+  );
+}
+
+/** RL_GGML_CUDA=1 demands the CUDA backend, 0 refuses it; unset, it is built when a toolkit with cuBLAS is found. */
+function wantCuda() {
+  const flag = process.env.RL_GGML_CUDA;
+  if (flag === '0') return false;
+  const toolkit = cudaToolkit();
+  if (flag === '1') {
+    if (!toolkit) console.warn('rl-ggml: RL_GGML_CUDA=1 but no CUDA toolkit with nvcc and cuBLAS was found; CMake will look for one');
+    return true;
+  }
+  if (toolkit) console.log(`rl-ggml: building the CUDA backend with the toolkit in ${toolkit} (RL_GGML_CUDA=0 builds the CPU backend only)`);
+  return toolkit !== undefined;
+}
+
 extractVendor();
 const cmakeJs = join(dirname(require.resolve('cmake-js/package.json')), 'bin', 'cmake-js');
 const args = [cmakeJs, 'build', '--log-level', 'warn', '--parallel', String(Math.max(2, (await import('node:os')).availableParallelism()))];
-if (process.env.RL_GGML_CUDA === '1') args.push('--CDRL_GGML_CUDA=ON', '--CDCMAKE_CUDA_ARCHITECTURES=' + (process.env.CUDA_ARCHS ?? 'native'));
+// Always passed: cmake's cache would otherwise keep the previous build's choice.
+const cuda = wantCuda();
+args.push(`--CDRL_GGML_CUDA=${cuda ? 'ON' : 'OFF'}`);
+if (cuda && process.env.CUDA_ARCHS) args.push(`--CDCMAKE_CUDA_ARCHITECTURES=${process.env.CUDA_ARCHS}`);
 run(process.execPath, args);

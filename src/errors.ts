@@ -18,5 +18,9 @@ export class InvalidArgumentError extends RlGgmlError {}
 export class DisposedError extends RlGgmlError {}
 /** An environment misuse: unknown id, action index out of range, bad state. */
 export class EnvError extends RlGgmlError {}
-/** A failure inside the native engine (out of memory, ggml failure). */
+/** A failure inside the native engine (a ggml failure, a missing addon). */
 export class NativeError extends RlGgmlError {}
+/** A host or GPU buffer could not be allocated: use a smaller model, batch or token budget, or another device. */
+export class OutOfMemoryError extends NativeError {}
+/** The requested compute device does not exist here, or this build lacks its backend (see `rl-ggml info --devices`). */
+export class DeviceError extends RlGgmlError {}

@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { DisposedError, InvalidArgumentError } from './errors.js';
+import { resolveDeviceOption, type Device, type DeviceInfo } from './devices.js';
 import { callNative, callNativeSync, native, type NativeBatch, type NativeModel } from './native.js';
 import { packBatch } from './packing.js';
 import { scoreActions, type PromptScores, type ScoreItem, type ScoreOptions } from './scoring.js';
@@ -11,6 +12,11 @@ import { scoreActions, type PromptScores, type ScoreItem, type ScoreOptions } fr
 export interface LoadModelOptions {
   /** CPU threads for graph computation (default: all available cores). */
   threads?: number;
+  /**
+   * Where the weights live and the math runs: "auto" (a CUDA GPU when present, else the CPU), "cpu", "cuda" (the
+   * first GPU) or "cuda:N". Default: the RL_GGML_DEVICE environment variable, else "auto".
+   */
+  device?: Device;
 }
 
 export interface ModelHParams {
@@ -60,6 +66,8 @@ export class Model {
   readonly vocab: string;
   readonly bosToken: number;
   readonly eosToken: number;
+  /** The device the model was loaded on (its memory figures are those at load time; see `deviceMemory()`). */
+  readonly device: DeviceInfo;
   #native: NativeModel | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -73,6 +81,16 @@ export class Model {
     this.vocab = vocab;
     this.bosToken = bos;
     this.eosToken = eos;
+    this.device = nativeModel.device();
+  }
+
+  /**
+   * Free and total memory of the model's device now. On a GPU, ggml's memory pools keep what they once took, so
+   * `total - free` after training is the run's peak (plus the driver's own context).
+   */
+  deviceMemory(): { free: number; total: number } {
+    const d = callNativeSync(() => this.#live().device());
+    return { free: d.memoryFree, total: d.memoryTotal };
   }
 
   get disposed(): boolean {
@@ -167,6 +185,7 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('INVALID_ARGUMENT', 'loadModel: path must be a non-empty string');
   const threads = options.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1) throw new InvalidArgumentError('INVALID_ARGUMENT', 'loadModel: threads must be a positive integer');
-  const nativeModel = await callNative(() => native().loadModel(path, threads));
+  const device = resolveDeviceOption(options.device);
+  const nativeModel = await callNative(() => native().loadModel(path, threads, device));
   return new Model(path, nativeModel);
 }

@@ -7,10 +7,12 @@ import type { ModelHParams } from './model.js';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import {
+  DeviceError,
   DisposedError,
   InvalidArgumentError,
   ModelLoadError,
   NativeError,
+  OutOfMemoryError,
   RlGgmlError,
   UnsupportedModelError,
 } from './errors.js';
@@ -39,7 +41,20 @@ export interface NativeModel {
   detokenize(ids: Int32Array): string;
   tokenPiece(id: number): Buffer;
   logprobs(batch: NativeBatch): Promise<Float32Array>;
+  device(): NativeDevice;
   dispose(): void;
+}
+
+/** A compute device as ggml's backend registry describes it (native/device.h). */
+export interface NativeDevice {
+  /** What `device` options accept: "cpu", "cuda:0", ... */
+  id: string;
+  /** ggml's name: "CPU", "CUDA0", ... */
+  name: string;
+  description: string;
+  kind: 'cpu' | 'gpu';
+  memoryFree: number;
+  memoryTotal: number;
 }
 
 export interface NativeMakeModelOptions {
@@ -97,7 +112,8 @@ export interface NativeTrainerOptions {
 }
 
 interface Addon {
-  loadModel(path: string, threads: number): Promise<NativeModel>;
+  loadModel(path: string, threads: number, device: string): Promise<NativeModel>;
+  listDevices(): Promise<{ cudaBuilt: boolean; devices: NativeDevice[] }>;
   createTrainer(model: NativeModel, options: NativeTrainerOptions): Promise<NativeTrainer>;
   adapterInfo(path: string): Promise<{ alpha: number; architecture: string; tensors: { name: string; shape: number[] }[] }>;
   makeModel(options: NativeMakeModelOptions): Promise<void>;
@@ -128,6 +144,8 @@ const errorClasses: Record<string, new (code: string, message: string) => RlGgml
   INVALID_ARGUMENT: InvalidArgumentError,
   DISPOSED: DisposedError,
   NATIVE_FAILURE: NativeError,
+  OUT_OF_MEMORY: OutOfMemoryError,
+  DEVICE_UNAVAILABLE: DeviceError,
 };
 
 /** Converts an error thrown by the addon (an Error with a `code`) into the matching typed error. */

@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { makeVectorEnv, type FinishedEpisode } from '../../envs/core/vector.js';
 import { InvalidArgumentError } from '../errors.js';
+import type { Device } from '../devices.js';
 import { makeAgent } from './make-agent.js';
 import { modelFingerprint, resolveModel } from './model-source.js';
 import { mean, std } from './math.js';
@@ -29,6 +30,8 @@ export interface EvaluateOptions {
   envs?: number;
   /** Model cache folder (for a run whose model was the generated one). */
   cache?: string;
+  /** Compute device of the model (default: RL_GGML_DEVICE, else "auto"); see LoadModelOptions. */
+  device?: Device;
 }
 
 export interface EvaluateHooks {
@@ -74,7 +77,7 @@ export async function evaluate(options: EvaluateOptions, hooks: EvaluateHooks = 
     const fingerprint = await modelFingerprint(modelPath).catch(() => null);
     if (fingerprint !== meta.model.fingerprint) throw new InvalidArgumentError('MODEL_MISMATCH', `the run was trained with ${meta.model.path}, which is missing or has changed`);
   }
-  const { agent, model } = await makeAgent(config, env, modelPath, hooks.policyFactory);
+  const { agent, model } = await makeAgent(config, env, modelPath, { factory: hooks.policyFactory, device: options.device });
   try {
     if (checkpoint) await agent.load(checkpoint);
     const rng = new Rng(seed);

@@ -1,6 +1,7 @@
 /** Builds the agent of a configuration (training) or of a run folder (evaluation), checking that it fits the env. */
 import { getEnvSpec, makeEnv } from '../../envs/registry.js';
 import { InvalidArgumentError, RlGgmlError } from '../errors.js';
+import type { Device } from '../devices.js';
 import { loadModel, type Model } from '../model.js';
 import type { Agent } from './agent.js';
 import type { TrainConfig } from './config.js';
@@ -19,7 +20,12 @@ export interface MadeAgent {
  * The agent for `config` acting in `env` (the configuration's env unless evaluating elsewhere). For LLM algorithms
  * `modelPath` is the resolved GGUF; its context must hold the env's prompts with all their actions.
  */
-export async function makeAgent(config: TrainConfig, env: string, modelPath: string | undefined, factory: PolicyFactory = nativePolicyFactory): Promise<MadeAgent> {
+export async function makeAgent(
+  config: TrainConfig,
+  env: string,
+  modelPath: string | undefined,
+  { factory = nativePolicyFactory, device }: { factory?: PolicyFactory; device?: Device } = {},
+): Promise<MadeAgent> {
   const first = makeEnv(env).reset({ seed: config.seed });
   if (config.algo === 'ppo') {
     const spec = getEnvSpec(env);
@@ -33,7 +39,7 @@ export async function makeAgent(config: TrainConfig, env: string, modelPath: str
     return { agent: new PpoAgent(config, inputs, spec.actionCount, new Rng(config.seed + 0x5eed)) };
   }
   if (!modelPath) throw new InvalidArgumentError('NO_MODEL', `algo "${config.algo}" needs a model`);
-  const model = await loadModel(modelPath);
+  const model = await loadModel(modelPath, { device });
   try {
     await checkPromptsFit(model, env, scoreItem(first));
     if (config.algo === 'saycan') return { agent: new SayCanAgent(model, config.normalization), model };

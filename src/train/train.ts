@@ -13,6 +13,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Agent, Rollout, UpdateStats } from './agent.js';
 import { readConfigFile, resolveConfig, updateCount, type TrainConfig } from './config.js';
 import { gae } from './gae.js';
+import type { Device } from '../devices.js';
 import { makeAgent } from './make-agent.js';
 import { modelFingerprint, resolveModel, type UriResolver } from './model-source.js';
 import { mean } from './math.js';
@@ -31,6 +32,8 @@ export interface TrainOptions {
   resume?: boolean;
   /** Model cache folder (default: see cacheDir()). */
   cache?: string;
+  /** Compute device of the model (default: RL_GGML_DEVICE, else "auto"); see LoadModelOptions. */
+  device?: Device;
 }
 
 export interface TrainHooks {
@@ -155,7 +158,7 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
       }
     }
   }
-  const made = await makeAgent(config, config.env, meta.model?.path, hooks.policyFactory);
+  const made = await makeAgent(config, config.env, meta.model?.path, { factory: hooks.policyFactory, device: options.device });
   let created = false;
   let completed = false;
   try {

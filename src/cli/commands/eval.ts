@@ -1,5 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
+import type { Device } from '../../devices.js';
 import { evaluate, type EvaluationResult } from '../../train/evaluate.js';
+import { deviceOption } from '../device-option.js';
 
 export interface EvalArgs {
   run: string;
@@ -8,6 +10,7 @@ export interface EvalArgs {
   greedy: boolean;
   seed?: number;
   envs?: number;
+  device?: Device;
   json: boolean;
 }
 
@@ -38,9 +41,10 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
       .option('greedy', { type: 'boolean', default: false, describe: 'most probable action instead of sampling' })
       .option('seed', { type: 'number', describe: "seed of the evaluation (default: the run's + 1000)" })
       .option('envs', { type: 'number', describe: 'parallel environments' })
+      .option('device', deviceOption)
       .option('json', { type: 'boolean', default: false, describe: 'one JSON object' }) as unknown as Argv<EvalArgs>,
   handler: async (argv) => {
-    const r = await evaluate({ run: argv.run, env: argv.env, episodes: argv.episodes, greedy: argv.greedy, seed: argv.seed, envs: argv.envs });
+    const r = await evaluate({ run: argv.run, env: argv.env, episodes: argv.episodes, greedy: argv.greedy, seed: argv.seed, envs: argv.envs, device: argv.device });
     console.log(formatEvaluation(r, argv.json));
   },
 };

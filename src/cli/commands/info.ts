@@ -1,28 +1,60 @@
 import type { Argv, CommandModule } from 'yargs';
+import { listDevices, type Device, type DeviceInfo } from '../../devices.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { deviceOption } from '../device-option.js';
 import { withModel } from '../model-session.js';
 
 interface Args {
-  model: string;
+  model?: string;
+  devices: boolean;
+  device?: Device;
   json: boolean;
 }
 
-/** `rl-ggml info`: what a GGUF model is, as rl-ggml reads it. */
+const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+
+function describeDevice(d: DeviceInfo): string {
+  return `${d.id.padEnd(8)} ${d.name.padEnd(7)} ${d.description} (${gib(d.memoryFree)} free of ${gib(d.memoryTotal)})`;
+}
+
+/** `rl-ggml info`: what a GGUF model is, as rl-ggml reads it, and which devices this build can run on. */
 export const infoCommand: CommandModule<object, Args> = {
   command: 'info',
-  describe: 'Show a model: architecture, sizes, tensor types, vocabulary',
+  describe: 'Show a model (architecture, sizes, tensor types, vocabulary) or, with --devices, the compute devices',
   builder: (y: Argv) =>
     y
-      .option('model', { type: 'string', demandOption: true, describe: 'GGUF model path' })
+      .option('model', { type: 'string', describe: 'GGUF model path' })
+      .option('devices', { type: 'boolean', default: false, describe: 'list the compute devices this build can use' })
+      .option('device', deviceOption)
       .option('json', { type: 'boolean', default: false, describe: 'JSON output' }) as unknown as Argv<Args>,
   handler: async (argv) => {
-    await withModel(argv.model, undefined, async (model) => {
+    if (argv.devices) {
+      const list = await listDevices();
+      if (argv.json) console.log(JSON.stringify(list));
+      else {
+        for (const d of list.devices) console.log(describeDevice(d));
+        if (!list.cudaBuilt) console.log('(this build has no CUDA backend: reinstall with RL_GGML_CUDA=1 npm install to use NVIDIA GPUs)');
+      }
+      return;
+    }
+    if (!argv.model) throw new InvalidArgumentError('BAD_OPTIONS', 'info needs --model (or --devices)');
+    await withModel(argv.model, undefined, argv.device, async (model) => {
       const typeCounts: Record<string, number> = {};
       let params = 0;
       for (const t of model.tensors) {
         typeCounts[t.type] = (typeCounts[t.type] ?? 0) + 1;
         params += t.shape.reduce((a, b) => a * b, 1);
       }
-      const summary = { path: model.path, architecture: 'llama', vocab: model.vocab, parameters: params, ...model.hparams, tensorTypes: typeCounts, tensors: model.tensors };
+      const summary = {
+        path: model.path,
+        architecture: 'llama',
+        vocab: model.vocab,
+        parameters: params,
+        ...model.hparams,
+        device: model.device,
+        tensorTypes: typeCounts,
+        tensors: model.tensors,
+      };
       if (argv.json) {
         console.log(JSON.stringify(summary));
         return;
@@ -38,6 +70,7 @@ export const infoCommand: CommandModule<object, Args> = {
       console.log(`rope          base ${hp.ropeFreqBase}, scale ${hp.ropeFreqScale}, dims ${hp.nRot}${hp.ropeFreqs ? ', frequency factors' : ''}`);
       console.log(`output        ${hp.tiedOutput ? 'tied to token embedding' : 'separate'}`);
       console.log(`tensor types  ${Object.entries(typeCounts).map(([t, n]) => `${t} ×${n}`).join(', ')}`);
+      console.log(`device        ${model.device.id} (${model.device.description})`);
     });
   },
 };

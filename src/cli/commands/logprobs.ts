@@ -1,8 +1,11 @@
 import type { Argv, CommandModule } from 'yargs';
+import type { Device } from '../../devices.js';
+import { deviceOption } from '../device-option.js';
 import { withModel } from '../model-session.js';
 
 interface Args {
   model: string;
+  device?: Device;
   text: string;
   adapter?: string;
   json: boolean;
@@ -17,9 +20,10 @@ export const logprobsCommand: CommandModule<object, Args> = {
       .option('model', { type: 'string', demandOption: true, describe: 'GGUF model path' })
       .option('text', { type: 'string', demandOption: true, describe: 'text to score (BOS is prepended)' })
       .option('adapter', { type: 'string', describe: 'apply a LoRA adapter (llama.cpp GGUF format, e.g. a checkpoint\'s adapter.gguf)' })
+      .option('device', deviceOption)
       .option('json', { type: 'boolean', default: false, describe: 'JSON output' }) as unknown as Argv<Args>,
   handler: async (argv) => {
-    await withModel(argv.model, argv.adapter, async (model, adapter) => {
+    await withModel(argv.model, argv.adapter, argv.device, async (model, adapter) => {
       const r = adapter ? await adapter.logprobs(argv.text) : await model.logprobs(argv.text);
       const total = r.logprobs.reduce<number>((a, b) => a + (b ?? 0), 0);
       if (argv.json) {

@@ -1,9 +1,12 @@
 import type { Argv, CommandModule } from 'yargs';
+import type { Device } from '../../devices.js';
+import { deviceOption } from '../device-option.js';
 import { withModel } from '../model-session.js';
 import { normalizations, type Normalization } from '../../scoring.js';
 
 interface Args {
   model: string;
+  device?: Device;
   prompt: string;
   action: string[];
   norm: Normalization;
@@ -22,9 +25,10 @@ export const scoreCommand: CommandModule<object, Args> = {
       .option('action', { type: 'string', array: true, demandOption: true, describe: 'an action (repeat for each)' })
       .option('norm', { choices: normalizations as string[], default: 'word', describe: 'normalization of the summed log-prob' })
       .option('adapter', { type: 'string', describe: 'apply a LoRA adapter (llama.cpp GGUF format, e.g. a checkpoint\'s adapter.gguf)' })
+      .option('device', deviceOption)
       .option('json', { type: 'boolean', default: false, describe: 'JSON output' }) as unknown as Argv<Args>,
   handler: async (argv) => {
-    await withModel(argv.model, argv.adapter, async (model, adapter) => {
+    await withModel(argv.model, argv.adapter, argv.device, async (model, adapter) => {
       const items = [{ prompt: argv.prompt, actions: argv.action.map(String) }];
       const [result] = adapter ? await adapter.score(items, { normalization: argv.norm }) : await model.scoreActions(items, { normalization: argv.norm });
       if (argv.json) {

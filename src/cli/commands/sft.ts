@@ -1,11 +1,14 @@
 import type { Argv, CommandModule } from 'yargs';
+import type { Device } from '../../devices.js';
 import { loadModel } from '../../model.js';
+import { deviceOption } from '../device-option.js';
 import { readTrajectories } from '../../training/conversation.js';
 import type { LoraTarget } from '../../training/policy.js';
 import { sft } from '../../training/sft.js';
 
 interface Args {
   model: string;
+  device?: Device;
   data: string;
   out: string;
   steps?: number;
@@ -36,10 +39,11 @@ export const sftCommand: CommandModule<object, Args> = {
       .option('alpha', { type: 'number', default: 16 })
       .option('targets', { type: 'string', default: 'q,v', describe: 'projections: q,k,v,o,gate,up,down' })
       .option('seed', { type: 'number', default: 1 })
+      .option('device', deviceOption)
       .option('json', { type: 'boolean', default: false, describe: 'one JSON object per step' }) as unknown as Argv<Args>,
   handler: async (argv) => {
     const data = readTrajectories(argv.data);
-    const model = await loadModel(argv.model);
+    const model = await loadModel(argv.model, { device: argv.device });
     const tty = process.stdout.isTTY && !argv.json;
     let lastLine = 0;
     try {

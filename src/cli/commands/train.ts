@@ -1,11 +1,14 @@
 import type { Argv, CommandModule, Options } from 'yargs';
+import type { Device } from '../../devices.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { algos, configSchema } from '../../train/config.js';
 import { progressPrinter, type ProgressMode, type ProgressWriter } from '../../train/progress.js';
 import { train, type TrainHooks, type TrainResult } from '../../train/train.js';
+import { deviceOption } from '../device-option.js';
 
 export interface TrainArgs {
   config?: string;
+  device?: Device;
   out?: string;
   resume: boolean;
   json: boolean;
@@ -56,7 +59,7 @@ export async function runTrain(argv: TrainArgs, out: ProgressWriter, mode: Progr
   const printer = progressPrinter(mode, out);
   try {
     const result = await train(
-      { config, configFile: argv.config, out: argv.out, resume: argv.resume },
+      { config, configFile: argv.config, out: argv.out, resume: argv.resume, device: argv.device },
       { ...hooks, onProgress: (p) => printer.update(p), onNotice: (m) => printer.note(m) },
     );
     printer.finish();
@@ -79,6 +82,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('config', { type: 'string', describe: 'JSON file of config keys (flags override it)' })
       .option('out', { type: 'string', describe: 'run folder (default runs/<task>-<algo>-s<seed>)' })
       .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out from its latest checkpoint' })
+      .option('device', deviceOption)
       .option('json', { type: 'boolean', default: false, describe: 'progress as JSON lines' }) as unknown as Argv<TrainArgs>,
   handler: async (argv) => {
     const controller = new AbortController();

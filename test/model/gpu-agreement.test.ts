@@ -1,0 +1,82 @@
+// CPU and GPU compute the same thing: log-probs, gradients of every adapter and head tensor, and an AdamW step, on
+// each weight type the CUDA kernels decode. Skipped where no GPU is present (CI); run it on a GPU machine.
+//
+// Tolerances: the two backends round differently (CUDA's quantized matmuls quantize activations to q8_1 blocks, the
+// CPU's to q8_0/q8_K; the CUDA backward multiplies in TF32), so results agree to rounding, not bit for bit.
+import t from 'tap';
+import { listDevices } from '../../src/devices.js';
+import { loadModel } from '../../src/model.js';
+import type { MakeModelOptions } from '../../src/make-model.js';
+import { createPolicy, type NativeLlmPolicy } from '../../src/training/llm-policy.js';
+import { testModel } from '../helpers/models.js';
+
+const gpu = (await listDevices()).devices.find((d) => d.kind === 'gpu');
+const skip = gpu ? false : 'no GPU on this machine';
+
+const items = [
+  { prompt: 'There is a tomato on the counter. Your next step is to', actions: ['pick up the tomato', 'serve the dish'] },
+  { prompt: 'You are in the kitchen.', actions: ['open the fridge', 'walk to the sofa', 'wait'] },
+];
+const dLogprob = [[1, -0.5], [0.3, 0.9, -1.2]];
+const dValue = [0.7, -0.4];
+
+const LOGPROB_TOL = 0.02; // absolute, on log-probs of about -10
+const GRAD_TOL = 0.03; // relative to each tensor's largest gradient
+
+async function run(path: string, device: 'cpu' | 'cuda') {
+  const model = await loadModel(path, { device, threads: 2 });
+  const policy = await createPolicy(model, { lora: { rank: 2, alpha: 4, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] }, valueHead: { hidden: [16, 8] }, seed: 5 });
+  perturb(policy);
+  const f = await policy.forward(items);
+  policy.zeroGrad();
+  await policy.backward({ dLogprob, dValue });
+  const grads = Object.fromEntries(policy.parameters().map((p) => [p.name, policy.getGradient(p.name)]));
+  await policy.step({ actor: { lr: 1e-3, maxGradNorm: 0.5 }, critic: { lr: 1e-3 } });
+  const after = Object.fromEntries(policy.parameters().map((p) => [p.name, policy.getParameter(p.name)]));
+  await policy.dispose();
+  await model.dispose();
+  return { logprobs: f.scores.flatMap((s) => s.actions.map((a) => a.logprob)), values: f.values, grads, after };
+}
+
+function perturb(policy: NativeLlmPolicy) {
+  let s = 9;
+  const r = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+  for (const p of policy.parameters()) {
+    if (p.name.endsWith('.lora_b')) policy.setParameter(p.name, Float32Array.from({ length: p.shape[0] * p.shape[1] }, () => 0.05 * r()));
+  }
+}
+
+const worstRelative = (a: Float32Array, b: Float32Array) => {
+  const scale = Math.max(...Array.from(a, Math.abs)) + 1e-12;
+  return Math.max(...Array.from(a, (x, i) => Math.abs(x - b[i]) / scale));
+};
+
+const cases: [string, Omit<MakeModelOptions, 'out'>][] = [
+  ['f32', {}],
+  ['f16', { type: 'f16' }],
+  ['q8_0', { type: 'q8_0' }],
+  ['q4_0', { type: 'q4_0', tied: true }],
+  ['q4_k', { type: 'q4_k', embd: 256, ff: 512 }],
+  ['q6_k', { type: 'q6_k', embd: 256, ff: 512 }],
+];
+
+for (const [name, options] of cases) {
+  t.test(`CPU and ${gpu?.name ?? 'GPU'} agree on a ${name} model`, { skip }, async (t) => {
+    const path = await testModel(options);
+    const cpu = await run(path, 'cpu');
+    const cuda = await run(path, 'cuda');
+    const lp = Math.max(...cpu.logprobs.map((x, i) => Math.abs(x - cuda.logprobs[i])));
+    t.ok(lp <= LOGPROB_TOL, `log-probs within ${lp.toExponential(2)}`);
+    const v = Math.max(...cpu.values.map((x, i) => Math.abs(x - cuda.values[i])));
+    t.ok(v <= LOGPROB_TOL, `values within ${v.toExponential(2)}`);
+    let worst = 0;
+    let worstName = '';
+    for (const [p, g] of Object.entries(cpu.grads)) {
+      const d = worstRelative(g, cuda.grads[p]);
+      if (d > worst) [worst, worstName] = [d, p];
+    }
+    t.ok(worst <= GRAD_TOL, `gradients within ${worst.toExponential(2)} of each tensor's largest (worst: ${worstName})`);
+    const step = Math.max(...Object.entries(cpu.after).map(([p, w]) => worstRelative(w, cuda.after[p])));
+    t.ok(step <= GRAD_TOL, `parameters after an AdamW step within ${step.toExponential(2)}`);
+  });
+}
