@@ -11,6 +11,7 @@
 #include "errors.h"
 #include "gguf.h"
 #include "forward.h"
+#include "generate.h"
 #include "log.h"
 #include "make_model.h"
 #include "model.h"
@@ -135,6 +136,49 @@ Napi::Int32Array to_int32(Napi::Env env, const std::vector<int32_t> & v) {
     return a;
 }
 
+// generate(requests: [{prompt: Int32Array, maxTokens, stop: string[]}], {temperature, topK, topP, seed}, slots)
+struct GenerationArgs {
+    std::vector<rl::GenerationRequest> requests;
+    rl::Sampling sampling;
+    int slots = 1;
+};
+
+GenerationArgs generation_args(const Napi::CallbackInfo & info) {
+    GenerationArgs a;
+    Napi::Array reqs = info[0].As<Napi::Array>();
+    for (uint32_t i = 0; i < reqs.Length(); i++) {
+        Napi::Object o = reqs.Get(i).As<Napi::Object>();
+        rl::GenerationRequest r;
+        r.prompt = int_array(o.Get("prompt"), "prompt");
+        r.max_tokens = o.Get("maxTokens").As<Napi::Number>().Int32Value();
+        Napi::Array stop = o.Get("stop").As<Napi::Array>();
+        for (uint32_t j = 0; j < stop.Length(); j++) r.stop.push_back(stop.Get(j).As<Napi::String>().Utf8Value());
+        a.requests.push_back(std::move(r));
+    }
+    Napi::Object s = info[1].As<Napi::Object>();
+    a.sampling.temperature = s.Get("temperature").As<Napi::Number>().FloatValue();
+    a.sampling.top_k = s.Get("topK").As<Napi::Number>().Int32Value();
+    a.sampling.top_p = s.Get("topP").As<Napi::Number>().FloatValue();
+    a.sampling.seed = (uint64_t) s.Get("seed").As<Napi::Number>().Int64Value();
+    a.slots = info[2].As<Napi::Number>().Int32Value();
+    return a;
+}
+
+Napi::Value generations_to_js(Napi::Env env, std::vector<rl::Generation> & gs) {
+    Napi::Array arr = Napi::Array::New(env, gs.size());
+    for (size_t i = 0; i < gs.size(); i++) {
+        Napi::Object o = Napi::Object::New(env);
+        Napi::Int32Array tokens = Napi::Int32Array::New(env, gs[i].tokens.size());
+        std::copy(gs[i].tokens.begin(), gs[i].tokens.end(), tokens.Data());
+        o.Set("tokens", tokens);
+        o.Set("logprobs", to_float32(env, gs[i].logprobs));
+        o.Set("text", gs[i].text);
+        o.Set("finish", gs[i].finish);
+        arr.Set(i, o);
+    }
+    return arr;
+}
+
 Napi::Object device_object(Napi::Env env, const rl::DeviceInfo & d) {
     Napi::Object o = Napi::Object::New(env);
     o.Set("id", d.id);
@@ -157,6 +201,7 @@ public:
                                InstanceMethod("tokenPiece", &ModelWrap::TokenPiece),
                                InstanceMethod("logprobs", &ModelWrap::Logprobs),
                                InstanceMethod("device", &ModelWrap::Device),
+                               InstanceMethod("generate", &ModelWrap::Generate),
                                InstanceMethod("dispose", &ModelWrap::Dispose),
                            });
     }
@@ -250,6 +295,15 @@ private:
         });
     }
 
+    Napi::Value Generate(const Napi::CallbackInfo & info) {
+        return guarded(info.Env(), [&]() -> Napi::Value {
+            auto args = std::make_shared<GenerationArgs>(generation_args(info));
+            rl::Model * m = &model(info.Env());
+            return run_async<std::vector<rl::Generation>>(
+                info.Env(), [m, args]() { return rl::generate(*m, args->requests, args->sampling, args->slots, nullptr); }, generations_to_js);
+        });
+    }
+
     Napi::Value Dispose(const Napi::CallbackInfo & info) {
         model_.reset();
         return info.Env().Undefined();
@@ -268,6 +322,7 @@ public:
         return DefineClass(env, "NativeTrainer",
                            {
                                InstanceMethod("forward", &TrainerWrap::Forward),
+                               InstanceMethod("generate", &TrainerWrap::Generate),
                                InstanceMethod("backward", &TrainerWrap::Backward),
                                InstanceMethod("headForward", &TrainerWrap::HeadForward),
                                InstanceMethod("headBackward", &TrainerWrap::HeadBackward),
@@ -305,6 +360,17 @@ private:
     }
 
     static Napi::Value undef(Napi::Env env, bool &) { return env.Undefined(); }
+
+    // generate(...) as the model's, with the adapter
+    Napi::Value Generate(const Napi::CallbackInfo & info) {
+        return guarded(info.Env(), [&]() -> Napi::Value {
+            auto args = std::make_shared<GenerationArgs>(generation_args(info));
+            rl::Trainer * t = &trainer();
+            return run_async<std::vector<rl::Generation>>(
+                info.Env(), [t, args]() { return rl::generate(t->model(), args->requests, args->sampling, args->slots, &t->lora()); },
+                generations_to_js);
+        });
+    }
 
     // forward(batch, featureRows: Int32Array, lora: bool, keep: bool) -> Promise<{logp, features}>
     Napi::Value Forward(const Napi::CallbackInfo & info) {

@@ -43,37 +43,73 @@ ggml_tensor * repeat_kv(ggml_context * ctx, ggml_tensor * t, int64_t r) {
 
 size_t forward_graph_size(const Model & model) { return 128 + 96 * (size_t) model.hparams().n_layer; }
 
+namespace {
+
+// The parts of a llama block that the packed forward graph and the cached decoding graph share; they differ only in
+// attention (packed groups vs a KV cache).
+struct Blocks {
+    ggml_context * ctx;
+    const Model & model;
+    const LoraWeights * lora;
+
+    // W·x, plus the adapter's (alpha/r)·B·(A·x) where it has one.
+    ggml_tensor * proj(size_t il, ggml_tensor * w, Target t, ggml_tensor * x) const {
+        ggml_tensor * y = ggml_mul_mat(ctx, w, x);
+        const LoraPair * p = lora ? lora->find(il, t) : nullptr;
+        if (p) y = ggml_add(ctx, y, ggml_scale(ctx, ggml_mul_mat(ctx, p->b, ggml_mul_mat(ctx, p->a, x)), lora->scale));
+        return y;
+    }
+
+    ggml_tensor * rope(ggml_tensor * t, ggml_tensor * positions) const {
+        const HParams & hp = model.hparams();
+        return ggml_rope_ext(ctx, t, positions, model.rope_freqs(), (int) hp.n_rot, GGML_ROPE_TYPE_NORMAL, (int) hp.n_ctx_train,
+                             hp.rope_freq_base, hp.rope_freq_scale, 0.0f, 1.0f, 32.0f, 1.0f);
+    }
+
+    // Layer il's roped queries [hd, H, T] and keys [hd, Hkv, T], and values [hd, Hkv, T], for hidden states x [E, T].
+    void qkv(size_t il, ggml_tensor * x, ggml_tensor * positions, ggml_tensor ** q, ggml_tensor ** k, ggml_tensor ** v) const {
+        const HParams & hp = model.hparams();
+        const Layer & L = model.layers()[il];
+        const int64_t T = x->ne[1];
+        ggml_tensor * cur = ggml_mul(ctx, ggml_rms_norm(ctx, x, hp.rms_eps), L.attn_norm);
+        *q = rope(ggml_reshape_3d(ctx, proj(il, L.wq, T_Q, cur), hp.head_dim, hp.n_head, T), positions);
+        *k = rope(ggml_reshape_3d(ctx, proj(il, L.wk, T_K, cur), hp.head_dim, hp.n_head_kv, T), positions);
+        *v = ggml_reshape_3d(ctx, proj(il, L.wv, T_V, cur), hp.head_dim, hp.n_head_kv, T);
+    }
+
+    // The rest of layer il after attention: its output projection and the feed-forward block, with residuals.
+    ggml_tensor * finish(size_t il, ggml_tensor * x, ggml_tensor * attn) const {
+        const HParams & hp = model.hparams();
+        const Layer & L = model.layers()[il];
+        x = ggml_add(ctx, proj(il, L.wo, T_O, attn), x);
+        ggml_tensor * cur = ggml_mul(ctx, ggml_rms_norm(ctx, x, hp.rms_eps), L.ffn_norm);
+        cur = ggml_swiglu_split(ctx, proj(il, L.ffn_gate, T_GATE, cur), proj(il, L.ffn_up, T_UP, cur));
+        return ggml_add(ctx, proj(il, L.ffn_down, T_DOWN, cur), x);
+    }
+
+    // Final-norm hidden states at `rows` of x: what the LM head and the value head read.
+    ggml_tensor * final_rows(ggml_tensor * x, ggml_tensor * rows) const {
+        return ggml_mul(ctx, ggml_rms_norm(ctx, ggml_get_rows(ctx, x, rows), model.hparams().rms_eps), model.output_norm());
+    }
+};
+
+}  // namespace
+
 ForwardGraph build_forward(ggml_context * ctx, const Model & model, int64_t T, int64_t G, int64_t R, int64_t F, const LoraWeights * lora) {
     const HParams & hp = model.hparams();
     const int64_t hd = hp.head_dim, S = T / G;
+    const Blocks blocks{ctx, model, lora};
     ForwardGraph g;
     g.tokens = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, T);
     g.positions = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, T);
     g.mask = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, S, S, 1, G);
     for (ggml_tensor * t : {g.tokens, g.positions, g.mask}) ggml_set_input(t);
 
-    // W·x, plus the adapter's (alpha/r)·B·(A·x) where it has one.
-    size_t il = 0;
-    auto proj = [&](ggml_tensor * w, Target t, ggml_tensor * x) {
-        ggml_tensor * y = ggml_mul_mat(ctx, w, x);
-        const LoraPair * p = lora ? lora->find(il, t) : nullptr;
-        if (p) y = ggml_add(ctx, y, ggml_scale(ctx, ggml_mul_mat(ctx, p->b, ggml_mul_mat(ctx, p->a, x)), lora->scale));
-        return y;
-    };
-
     const float kq_scale = 1.0f / std::sqrt((float) hd);
     ggml_tensor * x = ggml_get_rows(ctx, model.token_embd(), g.tokens);  // [E, T]
-    for (il = 0; il < model.layers().size(); il++) {
-        const Layer & L = model.layers()[il];
-        ggml_tensor * cur = ggml_mul(ctx, ggml_rms_norm(ctx, x, hp.rms_eps), L.attn_norm);
-
-        ggml_tensor * q = ggml_reshape_3d(ctx, proj(L.wq, T_Q, cur), hd, hp.n_head, T);
-        ggml_tensor * k = ggml_reshape_3d(ctx, proj(L.wk, T_K, cur), hd, hp.n_head_kv, T);
-        ggml_tensor * v = ggml_reshape_3d(ctx, proj(L.wv, T_V, cur), hd, hp.n_head_kv, T);
-        q = ggml_rope_ext(ctx, q, g.positions, model.rope_freqs(), (int) hp.n_rot, GGML_ROPE_TYPE_NORMAL, (int) hp.n_ctx_train,
-                          hp.rope_freq_base, hp.rope_freq_scale, 0.0f, 1.0f, 32.0f, 1.0f);
-        k = ggml_rope_ext(ctx, k, g.positions, model.rope_freqs(), (int) hp.n_rot, GGML_ROPE_TYPE_NORMAL, (int) hp.n_ctx_train,
-                          hp.rope_freq_base, hp.rope_freq_scale, 0.0f, 1.0f, 32.0f, 1.0f);
+    for (size_t il = 0; il < model.layers().size(); il++) {
+        ggml_tensor *q, *k, *v;
+        blocks.qkv(il, x, g.positions, &q, &k, &v);
 
         // Mask + soft_max_ext attention per group (differentiable; flash attention has no backward).
         // GQA and groups by broadcasting over dims 2 and 3.
@@ -89,12 +125,7 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, int64_t T, i
         ggml_tensor * kq = ggml_mul_mat(ctx, k, q);  // [S_k, S_q, H, G]
         kq = ggml_soft_max_ext(ctx, kq, g.mask, kq_scale, 0.0f);
         ggml_tensor * kqv = ggml_mul_mat(ctx, vt, kq);  // [hd, S_q, H, G]
-        cur = ggml_cont_2d(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3), hd * hp.n_head, T);
-        x = ggml_add(ctx, proj(L.wo, T_O, cur), x);
-
-        cur = ggml_mul(ctx, ggml_rms_norm(ctx, x, hp.rms_eps), L.ffn_norm);
-        cur = ggml_swiglu_split(ctx, proj(L.ffn_gate, T_GATE, cur), proj(L.ffn_up, T_UP, cur));
-        x = ggml_add(ctx, proj(L.ffn_down, T_DOWN, cur), x);
+        x = blocks.finish(il, x, ggml_cont_2d(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3), hd * hp.n_head, T));
     }
 
     // Only rows that predict a scored token go through the LM head.
@@ -103,9 +134,7 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, int64_t T, i
         g.picks = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, R);
         ggml_set_input(g.rows);
         ggml_set_input(g.picks);
-        ggml_tensor * h = ggml_get_rows(ctx, x, g.rows);  // [E, R]
-        h = ggml_mul(ctx, ggml_rms_norm(ctx, h, hp.rms_eps), model.output_norm());
-        ggml_tensor * probs = ggml_soft_max(ctx, ggml_mul_mat(ctx, model.output(), h));  // [V, R]
+        ggml_tensor * probs = ggml_soft_max(ctx, ggml_mul_mat(ctx, model.output(), blocks.final_rows(x, g.rows)));  // [V, R]
         // The softmax's backward reads `probs`, but ggml's allocator loses track of it behind the reshape view below
         // and reuses its memory during the backward pass; marking it an output keeps it alive.
         ggml_set_output(probs);
@@ -118,9 +147,45 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, int64_t T, i
     if (F > 0) {
         g.feature_rows = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, F);
         ggml_set_input(g.feature_rows);
-        g.features = ggml_mul(ctx, ggml_rms_norm(ctx, ggml_get_rows(ctx, x, g.feature_rows), hp.rms_eps), model.output_norm());
+        g.features = blocks.final_rows(x, g.feature_rows);
         ggml_set_output(g.features);
     }
+    return g;
+}
+
+DecodeGraph build_decode(ggml_context * ctx, const Model & model, const KvCache & cache, int64_t slot0, int64_t nb, int64_t T, int64_t n_kv,
+                         const LoraWeights * lora) {
+    const HParams & hp = model.hparams();
+    const int64_t hd = hp.head_dim, H = hp.n_head, Hkv = hp.n_head_kv, C = cache.n_ctx, N = T * nb;
+    const size_t es = ggml_element_size(cache.k[0]);
+    const Blocks blocks{ctx, model, lora};
+    DecodeGraph g;
+    g.tokens = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, N);
+    g.positions = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, N);
+    g.k_rows = ggml_new_tensor_1d(ctx, GGML_TYPE_I64, Hkv * N);
+    g.v_cells = ggml_new_tensor_1d(ctx, GGML_TYPE_I64, hd * Hkv * N);
+    g.mask = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, n_kv, T, 1, nb);
+    g.last = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, nb);
+    for (ggml_tensor * t : {g.tokens, g.positions, g.k_rows, g.v_cells, g.mask, g.last}) ggml_set_input(t);
+
+    const float kq_scale = 1.0f / std::sqrt((float) hd);
+    ggml_tensor * x = ggml_get_rows(ctx, model.token_embd(), g.tokens);  // [E, T * nb], slot-major
+    for (size_t il = 0; il < model.layers().size(); il++) {
+        ggml_tensor *q, *k, *v;
+        blocks.qkv(il, x, g.positions, &q, &k, &v);
+        // Write the new keys (rows of hd) and values (single cells of the transposed V) into the cache, then attend
+        // over the first n_kv cells of each slot; the mask hides cells a token may not see.
+        ggml_tensor * k_all = ggml_set_rows(ctx, cache.k[il], ggml_reshape_2d(ctx, k, hd, Hkv * N), g.k_rows);
+        ggml_tensor * v_all = ggml_set_rows(ctx, cache.v[il], ggml_reshape_2d(ctx, v, 1, hd * Hkv * N), g.v_cells);
+        ggml_tensor * ks = ggml_view_4d(ctx, k_all, hd, n_kv, Hkv, nb, hd * es, hd * C * es, hd * C * Hkv * es, slot0 * hd * C * Hkv * es);
+        ggml_tensor * vs = ggml_view_4d(ctx, v_all, n_kv, hd, Hkv, nb, C * es, C * hd * es, C * hd * Hkv * es, slot0 * C * hd * Hkv * es);
+        q = ggml_permute(ctx, ggml_reshape_4d(ctx, q, hd, H, T, nb), 0, 2, 1, 3);  // [hd, T, H, nb]
+        ggml_tensor * kq = ggml_soft_max_ext(ctx, ggml_mul_mat(ctx, ks, q), g.mask, kq_scale, 0.0f);  // [n_kv, T, H, nb]
+        ggml_tensor * kqv = ggml_mul_mat(ctx, vs, kq);  // [hd, T, H, nb]
+        x = blocks.finish(il, x, ggml_cont_2d(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3), hd * H, N));
+    }
+    g.logits = ggml_mul_mat(ctx, model.output(), blocks.final_rows(x, g.last));  // [V, nb]
+    ggml_set_output(g.logits);
     return g;
 }
 

@@ -48,6 +48,30 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, int64_t n_to
 void set_forward_inputs(const ForwardGraph & g, const PackedBatch & batch, int64_t n_vocab,
                         const std::vector<int32_t> & feature_rows = {});
 
+// A KV cache for incremental decoding in n_slots independent slots of n_ctx cells: per layer, keys as rows of head_dim
+// (k: [hd, n_ctx * Hkv * n_slots], i.e. [hd, n_ctx, Hkv, slot]) and values transposed, one cell each
+// (v: [1, n_ctx * hd * Hkv * n_slots], i.e. [n_ctx, hd, Hkv, slot]), so attention reads both as plain matrices.
+struct KvCache {
+    std::vector<ggml_tensor *> k, v;
+    int64_t n_ctx = 0, n_slots = 0;
+};
+
+// Inputs and output of build_decode; the caller fills the inputs after allocation (see generate.cpp).
+struct DecodeGraph {
+    ggml_tensor * tokens = nullptr;     // I32 [T * nb], slot-major
+    ggml_tensor * positions = nullptr;  // I32 [T * nb]
+    ggml_tensor * k_rows = nullptr;     // I64 [Hkv * T * nb]: cache row of each new key vector
+    ggml_tensor * v_cells = nullptr;    // I64 [hd * Hkv * T * nb]: cache cell of each new value
+    ggml_tensor * mask = nullptr;       // F32 [n_kv, T, 1, nb]
+    ggml_tensor * last = nullptr;       // I32 [nb]: row of each slot's last new token
+    ggml_tensor * logits = nullptr;     // F32 [V, nb] output: next-token logits of each slot
+};
+
+// The decoding graph: T new tokens in each of the cache slots [slot0, slot0 + nb), written into the cache, attending
+// to its first n_kv cells; next-token logits after each slot's last new token. `lora` (may be null) adds the adapter.
+DecodeGraph build_decode(ggml_context * ctx, const Model & model, const KvCache & cache, int64_t slot0, int64_t nb, int64_t T, int64_t n_kv,
+                         const LoraWeights * lora = nullptr);
+
 // Node budget of a forward graph (its backward roughly triples it).
 size_t forward_graph_size(const Model & model);
 

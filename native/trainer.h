@@ -63,6 +63,8 @@ public:
     Trainer & operator=(const Trainer &) = delete;
 
     const TrainerConfig & config() const { return cfg_; }
+    const Model & model() const { return model_; }
+    const LoraWeights & lora() const { return lora_; }
     const std::vector<Param> & params() const { return params_; }
 
     // LLM forward with (lora = true) or without the adapter; keep = retain for backward (lora must be true).

@@ -2,6 +2,9 @@
 export * from './errors.js';
 export { loadModel, Model } from './model.js';
 export type { LoadModelOptions, ModelHParams, TensorInfo, TokenizeOptions, TokenLogprobs } from './model.js';
+export { listDevices } from './devices.js';
+export type { GenerateOptions, Generation } from './generate.js';
+export type { Device, DeviceInfo, DeviceList } from './devices.js';
 export { normalizations } from './scoring.js';
 export type { ActionScore, Normalization, PromptScores, ScoreItem, ScoreOptions } from './scoring.js';
 export { makeModel, presets, weightTypes } from './make-model.js';

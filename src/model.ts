@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { DisposedError, InvalidArgumentError } from './errors.js';
 import { resolveDeviceOption, type Device, type DeviceInfo } from './devices.js';
+import { generateWith, type GenerateOptions, type Generation } from './generate.js';
 import { callNative, callNativeSync, native, type NativeBatch, type NativeModel } from './native.js';
 import { packBatch } from './packing.js';
 import { scoreActions, type PromptScores, type ScoreItem, type ScoreOptions } from './scoring.js';
@@ -131,6 +132,16 @@ export class Model {
   scoreActions(items: readonly ScoreItem[], options?: ScoreOptions): Promise<PromptScores[]> {
     this.#live();
     return scoreActions(this, items, options);
+  }
+
+  /** Continues each prompt with generated text (greedy by default; see GenerateOptions), decoding them together. */
+  generate(prompts: readonly string[], options?: GenerateOptions): Promise<Generation[]> {
+    const m = this.#live();
+    return generateWith(
+      { tokenize: (x, o) => this.tokenize(x, o), generate: (r, s, n) => this.#enqueue(() => callNative(() => m.generate(r, s, n))) },
+      prompts,
+      options,
+    );
   }
 
   /** Throws InvalidArgumentError when a sequence of `n` tokens does not fit the model's context. */

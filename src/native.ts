@@ -42,7 +42,29 @@ export interface NativeModel {
   tokenPiece(id: number): Buffer;
   logprobs(batch: NativeBatch): Promise<Float32Array>;
   device(): NativeDevice;
+  generate(requests: NativeGenerationRequest[], sampling: NativeSampling, slots: number): Promise<NativeGeneration[]>;
   dispose(): void;
+}
+
+/** native/generate.h */
+export interface NativeGenerationRequest {
+  prompt: Int32Array;
+  maxTokens: number;
+  stop: string[];
+}
+
+export interface NativeSampling {
+  temperature: number;
+  topK: number;
+  topP: number;
+  seed: number;
+}
+
+export interface NativeGeneration {
+  tokens: Int32Array;
+  logprobs: Float32Array;
+  text: string;
+  finish: 'eos' | 'stop' | 'length';
 }
 
 /** A compute device as ggml's backend registry describes it (native/device.h). */
@@ -87,6 +109,7 @@ export interface NativeAdamW {
 /** native/trainer.h: LoRA + value head on a model, differentiable. */
 export interface NativeTrainer {
   forward(batch: NativeBatch, featureRows: Int32Array, lora: boolean, keep: boolean): Promise<{ logp: Float32Array; features: Float32Array }>;
+  generate(requests: NativeGenerationRequest[], sampling: NativeSampling, slots: number): Promise<NativeGeneration[]>;
   backward(coefficients: Float32Array): Promise<void>;
   headForward(features: Float32Array, n: number, keep: boolean): Promise<Float32Array>;
   headBackward(dValues: Float32Array): Promise<void>;

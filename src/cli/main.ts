@@ -2,9 +2,11 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { RlGgmlError } from '../errors.js';
+import { benchCommand } from './commands/bench.js';
 import { envCommand } from './commands/env.js';
 import { evalCommand } from './commands/eval.js';
 import { expertsCommand } from './commands/experts.js';
+import { generateCommand } from './commands/generate.js';
 import { infoCommand } from './commands/info.js';
 import { logprobsCommand } from './commands/logprobs.js';
 import { makeModelCommand } from './commands/make-model.js';
@@ -22,9 +24,11 @@ const commands = [
   infoCommand,
   logprobsCommand,
   scoreCommand,
+  generateCommand,
   trainCommand,
   evalCommand,
   plotCommand,
+  benchCommand,
   sftCommand,
   envCommand,
   playCommand,

@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { InvalidArgumentError, ModelLoadError } from '../errors.js';
-import { makeModel } from '../make-model.js';
+import { makeModel, type MakeModelOptions } from '../make-model.js';
 
 /** The cache folder: $RL_GGML_CACHE, else $XDG_CACHE_HOME/rl-ggml, else ~/.cache/rl-ggml. */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -58,21 +58,30 @@ export interface ResolveModelOptions {
 
 const DEFAULT_MODEL = 'random-tiny-spm-v1.gguf';
 
+/**
+ * Generates the random-weights model `options` describe at `path` unless the file is already there (written beside
+ * it and renamed into place, so an interrupted or concurrent run never leaves a partial file under that name).
+ * Returns whether it generated the file.
+ */
+export async function ensureGeneratedModel(path: string, options: Omit<MakeModelOptions, 'out'>): Promise<boolean> {
+  if (existsSync(path)) return false;
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    await makeModel({ ...options, out: tmp });
+    await rename(tmp, path);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+  return true;
+}
+
 /** Turns a `--model` value (or none) into a local GGUF path. */
 export async function resolveModel(spec: string | null | undefined, options: ResolveModelOptions = {}): Promise<ResolvedModel> {
   const cache = options.cache ?? cacheDir();
   if (spec === undefined || spec === null || spec === '') {
     const path = join(cache, DEFAULT_MODEL);
-    if (!existsSync(path)) {
-      await mkdir(cache, { recursive: true });
-      const tmp = `${path}.${process.pid}.tmp`;
-      try {
-        await makeModel({ out: tmp, preset: 'tiny', seed: 1 });
-        await rename(tmp, path);
-      } finally {
-        await rm(tmp, { force: true });
-      }
-    }
+    await ensureGeneratedModel(path, { preset: 'tiny', seed: 1 });
     return {
       path,
       generated: true,

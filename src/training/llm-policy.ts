@@ -1,6 +1,7 @@
 /**
  * `LlmPolicy` on the native engine: LoRA actor + value head over a frozen model (see ./policy.ts for the contract).
  */
+import { generateWith, type GenerateOptions, type Generation } from '../generate.js';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError, RlGgmlError } from '../errors.js';
@@ -107,6 +108,12 @@ export class NativeLlmPolicy implements LlmPolicy {
   /** Scores actions with the adapter applied (no gradients kept); any size, split like Model.scoreActions. */
   score(items: readonly ScoreItem[], options?: ScoreOptions): Promise<PromptScores[]> {
     return scoreActions({ hparams: this.#model.hparams, tokenize: (x, o) => this.#model.tokenize(x, o), evaluate: this.#evaluate() }, items, options);
+  }
+
+  /** Generates text with the adapter applied (see Model.generate). */
+  generate(prompts: readonly string[], options?: GenerateOptions): Promise<Generation[]> {
+    const t = this.#live();
+    return generateWith({ tokenize: (x, o) => this.#model.tokenize(x, o), generate: (r, s, n) => this.#model.schedule(() => t.generate(r, s, n)) }, prompts, options);
   }
 
   /** Per-token log-probs of a text with the adapter applied. */

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { runCli } from '../helpers/cli.js';
-import { tempPath } from '../helpers/models.js';
+import { tempPath, testModel } from '../helpers/models.js';
 
 t.test('make-model, info and logprobs', async (t) => {
   const out = tempPath('cli.gguf');
@@ -52,4 +52,19 @@ t.test('--help everywhere', async (t) => {
     t.equal(r.status, 0, `${cmd.join(' ')} --help`);
     t.match(r.stdout, /rl-ggml/);
   }
+});
+
+t.test('generate: greedy continuations as text or JSON lines, on a chosen device', async (t) => {
+  const path = await testModel();
+  const json = runCli(['generate', '--model', path, '--prompt', 'Hello', '--prompt', 'You are in the kitchen.', '--max-tokens', '4', '--device', 'cpu', '--json']);
+  t.equal(json.status, 0, json.stderr);
+  const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { prompt: string; tokens: number[]; logprobs: number[]; finishReason: string });
+  t.same(lines.map((l) => l.prompt), ['Hello', 'You are in the kitchen.']);
+  for (const l of lines) t.ok(l.tokens.length === l.logprobs.length && (l.finishReason === 'length' ? l.tokens.length === 4 : l.finishReason === 'eos'));
+  const text = runCli(['generate', '--model', path, '--prompt', 'Hello', '--max-tokens', '3']);
+  t.equal(text.status, 0, text.stderr);
+  t.match(text.stdout, /^Hello.*\[\d+ tokens, (length|eos), log-prob -?\d+\.\d{3}\]$/m);
+  const bad = runCli(['generate', '--model', path, '--prompt', 'Hello', '--top-p', '0']);
+  t.equal(bad.status, 1);
+  t.match(bad.stderr, /topP must be in/);
 });

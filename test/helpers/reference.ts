@@ -47,3 +47,23 @@ export async function referenceLogprobs(model: LlamaModel, tokens: number[], ext
     await context.dispose();
   }
 }
+
+/** node-llama-cpp's greedy continuation of `prompt` (token ids, BOS included): up to n tokens, stopping after EOS. */
+export async function referenceGreedy(model: LlamaModel, prompt: number[], n: number, extra: { lora?: string } = {}): Promise<number[]> {
+  const context = await model.createContext({
+    contextSize: 256,
+    flashAttention: false,
+    threads: 2,
+    ...(extra.lora ? { lora: { adapters: [{ filePath: extra.lora, scale: 1 }] } } : {}),
+  } as never);
+  try {
+    const out: number[] = [];
+    for await (const token of context.getSequence().evaluate(prompt as never, { temperature: 0 })) {
+      out.push(Number(token));
+      if (out.length >= n || Number(token) === model.tokens.eos) break;
+    }
+    return out;
+  } finally {
+    await context.dispose();
+  }
+}

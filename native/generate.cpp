@@ -1,0 +1,225 @@
+#include "generate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <numeric>
+
+#include "errors.h"
+#include "forward.h"
+#include "ggml-alloc.h"
+#include "ggml-backend.h"
+#include "rng.h"
+
+namespace rl {
+namespace {
+
+struct CtxFree {
+    void operator()(ggml_context * c) const { ggml_free(c); }
+};
+using Ctx = std::unique_ptr<ggml_context, CtxFree>;
+
+struct BufferFree {
+    void operator()(ggml_backend_buffer_t b) const { ggml_backend_buffer_free(b); }
+};
+
+// The cache of one generate() call, on the model's device; F16 like llama.cpp's default. Zeroed once so that masked
+// cells are finite (a masked score contributes 0 × value, which is NaN if the value is).
+struct OwnedCache {
+    Ctx ctx;
+    std::unique_ptr<ggml_backend_buffer, BufferFree> buf;
+    KvCache kv;
+
+    OwnedCache(const Model & model, int64_t n_ctx, int64_t n_slots) {
+        const HParams & hp = model.hparams();
+        ctx.reset(ggml_init({ggml_tensor_overhead() * 2 * (size_t) hp.n_layer, nullptr, true}));
+        kv.n_ctx = n_ctx;
+        kv.n_slots = n_slots;
+        for (int64_t il = 0; il < hp.n_layer; il++) {
+            kv.k.push_back(ggml_new_tensor_2d(ctx.get(), GGML_TYPE_F16, hp.head_dim, n_ctx * hp.n_head_kv * n_slots));
+            kv.v.push_back(ggml_new_tensor_2d(ctx.get(), GGML_TYPE_F16, 1, n_ctx * hp.head_dim * hp.n_head_kv * n_slots));
+        }
+        buf.reset(ggml_backend_alloc_ctx_tensors_from_buft(ctx.get(), ggml_backend_get_default_buffer_type(model.backend())));
+        if (!buf) fail(E_OOM, "out of memory for a KV cache of " + std::to_string(n_slots) + " × " + std::to_string(n_ctx) + " tokens");
+        ggml_backend_buffer_clear(buf.get(), 0);
+    }
+};
+
+// One decoding graph: T new tokens for each slot in [slot0, slot0 + nb) whose caches hold past[b] tokens.
+std::vector<float> decode(const Model & model, const KvCache & cache, int64_t slot0, const std::vector<std::vector<int32_t>> & tokens,
+                          const std::vector<int64_t> & past, const LoraWeights * lora) {
+    const HParams & hp = model.hparams();
+    const int64_t nb = (int64_t) tokens.size(), T = (int64_t) tokens[0].size(), C = cache.n_ctx, hd = hp.head_dim, Hkv = hp.n_head_kv;
+    // Attend over a multiple of 64 cells so that graph shapes (and the allocator's buffer) repeat across steps.
+    const int64_t n_kv = std::min<int64_t>(C, (*std::max_element(past.begin(), past.end()) + T + 63) / 64 * 64);
+    const size_t nodes = forward_graph_size(model) + 8 * (size_t) hp.n_layer;
+    Ctx ctx(ggml_init({ggml_tensor_overhead() * nodes + ggml_graph_overhead_custom(nodes, false), nullptr, true}));
+    const DecodeGraph g = build_decode(ctx.get(), model, cache, slot0, nb, T, n_kv, lora);
+    ggml_cgraph * gf = ggml_new_graph_custom(ctx.get(), nodes, false);
+    ggml_build_forward_expand(gf, g.logits);
+    if (!ggml_gallocr_alloc_graph(model.allocator(), gf)) fail(E_OOM, "out of memory allocating the decoding graph");
+
+    std::vector<int32_t> tok, pos, last(nb);
+    std::vector<int64_t> k_rows, v_cells;
+    std::vector<float> mask((size_t) (n_kv * T * nb), -INFINITY);
+    for (int64_t b = 0; b < nb; b++) {
+        const int64_t slot = slot0 + b;
+        for (int64_t t = 0; t < T; t++) {
+            const int64_t p = past[b] + t;
+            tok.push_back(tokens[b][t]);
+            pos.push_back((int32_t) p);
+            for (int64_t h = 0; h < Hkv; h++) k_rows.push_back(p + C * (h + Hkv * slot));
+            for (int64_t h = 0; h < Hkv; h++) {
+                for (int64_t d = 0; d < hd; d++) v_cells.push_back(p + C * (d + hd * (h + Hkv * slot)));
+            }
+            std::fill_n(mask.begin() + (b * T + t) * n_kv, p + 1, 0.0f);
+        }
+        last[b] = (int32_t) (b * T + T - 1);
+    }
+    ggml_backend_tensor_set(g.tokens, tok.data(), 0, tok.size() * sizeof(int32_t));
+    ggml_backend_tensor_set(g.positions, pos.data(), 0, pos.size() * sizeof(int32_t));
+    ggml_backend_tensor_set(g.k_rows, k_rows.data(), 0, k_rows.size() * sizeof(int64_t));
+    ggml_backend_tensor_set(g.v_cells, v_cells.data(), 0, v_cells.size() * sizeof(int64_t));
+    ggml_backend_tensor_set(g.mask, mask.data(), 0, mask.size() * sizeof(float));
+    ggml_backend_tensor_set(g.last, last.data(), 0, last.size() * sizeof(int32_t));
+    if (ggml_backend_graph_compute(model.backend(), gf) != GGML_STATUS_SUCCESS) fail(E_NATIVE, "graph computation failed");
+    std::vector<float> logits((size_t) (hp.n_vocab * nb));
+    ggml_backend_tensor_get(g.logits, logits.data(), 0, logits.size() * sizeof(float));
+    return logits;
+}
+
+// Picks the next token from one slot's logits; returns it with its log-probability at temperature 1.
+std::pair<int32_t, float> sample(const float * logits, int64_t n_vocab, const Sampling & s, Rng & rng) {
+    const float max = *std::max_element(logits, logits + n_vocab);
+    double z = 0;
+    for (int64_t i = 0; i < n_vocab; i++) z += std::exp((double) logits[i] - max);
+    const double log_z = max + std::log(z);
+    int32_t pick = (int32_t) (std::max_element(logits, logits + n_vocab) - logits);
+    if (s.temperature > 0) {
+        std::vector<int32_t> ids(n_vocab);
+        std::iota(ids.begin(), ids.end(), 0);
+        const int64_t k = s.top_k > 0 ? std::min<int64_t>(s.top_k, n_vocab) : n_vocab;
+        std::partial_sort(ids.begin(), ids.begin() + k, ids.end(), [&](int32_t a, int32_t b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); });
+        ids.resize(k);
+        std::vector<double> w(k);
+        double total = 0;
+        for (int64_t i = 0; i < k; i++) total += (w[i] = std::exp(((double) logits[ids[i]] - max) / s.temperature));
+        // top-p: the smallest prefix of the sorted tokens whose probability reaches p
+        int64_t keep = k;
+        double mass = 0;
+        for (int64_t i = 0; i < k && s.top_p < 1.0f; i++) {
+            mass += w[i] / total;
+            if (mass >= s.top_p) {
+                keep = i + 1;
+                break;
+            }
+        }
+        double r = rng.uniform() * std::accumulate(w.begin(), w.begin() + keep, 0.0);
+        pick = ids[keep - 1];
+        for (int64_t i = 0; i < keep; i++) {
+            if ((r -= w[i]) <= 0) {
+                pick = ids[i];
+                break;
+            }
+        }
+    }
+    return {pick, (float) (logits[pick] - log_z)};
+}
+
+struct Slot {
+    size_t request;
+    Rng rng;  // per request, so that samples do not depend on which requests share a wave
+    Generation out;
+    int64_t past = 0;
+    int32_t next = 0;  // sampled, not yet in the cache
+    bool done = false;
+};
+
+// Appends `token` to the slot's generation, or ends it (EOS, a stop string, the token budget).
+void accept(const Model & model, const GenerationRequest & req, Slot & s, int32_t token, float logprob) {
+    if (token == model.eos()) {
+        s.out.finish = "eos";
+        s.done = true;
+        return;
+    }
+    s.out.tokens.push_back(token);
+    s.out.logprobs.push_back(logprob);
+    s.out.text = model.detokenize(s.out.tokens);
+    for (const std::string & stop : req.stop) {
+        const size_t at = stop.empty() ? std::string::npos : s.out.text.find(stop);
+        if (at != std::string::npos) {
+            s.out.text.resize(at);
+            s.out.finish = "stop";
+            s.done = true;
+            return;
+        }
+    }
+    if ((int) s.out.tokens.size() >= req.max_tokens) {
+        s.out.finish = "length";
+        s.done = true;
+    }
+    s.next = token;
+}
+
+}  // namespace
+
+std::vector<Generation> generate(const Model & model, const std::vector<GenerationRequest> & requests, const Sampling & sampling, int slots,
+                                 const LoraWeights * lora) {
+    const HParams & hp = model.hparams();
+    if (slots <= 0) fail(E_ARGUMENT, "slots must be positive");
+    if (!(sampling.temperature >= 0) || !(sampling.top_p > 0 && sampling.top_p <= 1) || sampling.top_k < 0) {
+        fail(E_ARGUMENT, "sampling needs temperature >= 0, 0 < top_p <= 1 and top_k >= 0");
+    }
+    int64_t n_ctx = 0;
+    for (const GenerationRequest & r : requests) {
+        if (r.prompt.empty()) fail(E_ARGUMENT, "a prompt has no tokens");
+        if (r.max_tokens <= 0) fail(E_ARGUMENT, "max_tokens must be positive");
+        for (int32_t t : r.prompt) {
+            if (t < 0 || t >= hp.n_vocab) fail(E_ARGUMENT, "token id " + std::to_string(t) + " is outside the vocabulary");
+        }
+        const int64_t need = (int64_t) r.prompt.size() + r.max_tokens;
+        if (need > hp.n_ctx_train) {
+            fail(E_ARGUMENT, "a prompt of " + std::to_string(r.prompt.size()) + " tokens plus " + std::to_string(r.max_tokens) +
+                                 " new ones exceeds the model's context of " + std::to_string(hp.n_ctx_train));
+        }
+        n_ctx = std::max(n_ctx, need);
+    }
+    std::vector<Generation> out(requests.size());
+    if (requests.empty()) return out;
+    const int64_t n_slots = std::min<int64_t>(slots, (int64_t) requests.size());
+    OwnedCache cache(model, std::min<int64_t>(hp.n_ctx_train, (n_ctx + 63) / 64 * 64), n_slots);
+
+    for (size_t first = 0; first < requests.size(); first += (size_t) n_slots) {
+        std::vector<Slot> wave;
+        for (size_t i = first; i < std::min(requests.size(), first + (size_t) n_slots); i++) {
+            wave.push_back({i, Rng{sampling.seed * 0x9E3779B97F4A7C15ULL + i}, {}, 0, 0, false});
+        }
+        for (int64_t b = 0; b < (int64_t) wave.size(); b++) {  // prefill: the whole prompt, one slot at a time
+            const GenerationRequest & req = requests[wave[b].request];
+            const std::vector<float> logits = decode(model, cache.kv, b, {req.prompt}, {0}, lora);
+            wave[b].past = (int64_t) req.prompt.size();
+            const auto [tok, lp] = sample(logits.data(), hp.n_vocab, sampling, wave[b].rng);
+            accept(model, req, wave[b], tok, lp);
+        }
+        // Decode: every slot of the wave steps together; finished ones re-feed a token and ignore the result.
+        while (std::any_of(wave.begin(), wave.end(), [](const Slot & s) { return !s.done; })) {
+            std::vector<std::vector<int32_t>> step;
+            std::vector<int64_t> past;
+            for (const Slot & s : wave) {
+                step.push_back({s.done ? 0 : s.next});
+                past.push_back(s.done ? 0 : s.past);
+            }
+            const std::vector<float> logits = decode(model, cache.kv, 0, step, past, lora);
+            for (size_t b = 0; b < wave.size(); b++) {
+                if (wave[b].done) continue;
+                wave[b].past++;
+                const auto [tok, lp] = sample(logits.data() + b * hp.n_vocab, hp.n_vocab, sampling, wave[b].rng);
+                accept(model, requests[wave[b].request], wave[b], tok, lp);
+            }
+        }
+        for (Slot & s : wave) out[s.request] = std::move(s.out);
+    }
+    return out;
+}
+
+}  // namespace rl

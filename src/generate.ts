@@ -1,0 +1,70 @@
+/**
+ * Text generation with the engine's KV-cache decoder (native/generate.h): greedy or sampled, several prompts decoded
+ * together, each generated token with its log-probability under the model (temperature 1) — what training on the
+ * model's own text (ETO exploration, DPO pairs) needs.
+ */
+import { InvalidArgumentError } from './errors.js';
+import type { NativeGeneration, NativeGenerationRequest, NativeSampling } from './native.js';
+
+export interface GenerateOptions {
+  /** New tokens at most, per prompt (default 128). */
+  maxTokens?: number;
+  /** 0 (the default): greedy; above 0: sample at this temperature. */
+  temperature?: number;
+  /** Sample only among the k most probable tokens (default 0: all). */
+  topK?: number;
+  /** Sample only from the smallest set of tokens whose probability reaches p (default 1: all). */
+  topP?: number;
+  /** Seed of the sampling; each prompt draws from its own stream, so results do not depend on `parallel`. */
+  seed?: number;
+  /** Stop as soon as the generated text contains one of these; the text is cut before it. */
+  stop?: string[];
+  /** Prompts decoded together in one batch (default: up to 8). */
+  parallel?: number;
+  /** Prepend the beginning-of-sequence token to each prompt (default true). */
+  bos?: boolean;
+}
+
+export interface Generation {
+  prompt: string;
+  /** The generated text (cut before a stop string). */
+  text: string;
+  /** The generated token ids (without an ending EOS). */
+  tokens: number[];
+  /** log P(token | prompt, earlier tokens) of each generated token. */
+  logprobs: number[];
+  /** Why generation ended: the model's end-of-sequence token, a stop string, or maxTokens. */
+  finishReason: 'eos' | 'stop' | 'length';
+}
+
+/** What a model or policy needs to generate: tokenization and the native generate call. */
+export interface Generator {
+  tokenize(text: string, options: { bos?: boolean }): number[];
+  generate(requests: NativeGenerationRequest[], sampling: NativeSampling, slots: number): Promise<NativeGeneration[]>;
+}
+
+function check(ok: boolean, message: string): void {
+  if (!ok) throw new InvalidArgumentError('INVALID_ARGUMENT', `generate: ${message}`);
+}
+
+export async function generateWith(g: Generator, prompts: readonly string[], options: GenerateOptions = {}): Promise<Generation[]> {
+  check(Array.isArray(prompts) && prompts.every((p) => typeof p === 'string'), 'prompts must be an array of strings');
+  const maxTokens = options.maxTokens ?? 128;
+  const temperature = options.temperature ?? 0;
+  const topK = options.topK ?? 0;
+  const topP = options.topP ?? 1;
+  const seed = options.seed ?? 1;
+  const parallel = options.parallel ?? Math.min(8, Math.max(1, prompts.length));
+  check(Number.isInteger(maxTokens) && maxTokens > 0, 'maxTokens must be a positive integer');
+  check(Number.isFinite(temperature) && temperature >= 0, 'temperature must be >= 0');
+  check(Number.isInteger(topK) && topK >= 0, 'topK must be a non-negative integer');
+  check(Number.isFinite(topP) && topP > 0 && topP <= 1, 'topP must be in (0, 1]');
+  check(Number.isInteger(seed) && seed >= 0, 'seed must be a non-negative integer');
+  check(Number.isInteger(parallel) && parallel > 0, 'parallel must be a positive integer');
+  const stop = options.stop ?? [];
+  check(stop.every((s) => typeof s === 'string' && s !== ''), 'stop strings must be non-empty strings');
+  const requests = prompts.map((p) => ({ prompt: Int32Array.from(g.tokenize(p, { bos: options.bos ?? true })), maxTokens, stop }));
+  check(requests.every((r) => r.prompt.length > 0), 'a prompt has no tokens (empty text without BOS)');
+  const out = await g.generate(requests, { temperature, topK, topP, seed }, parallel);
+  return out.map((r, i) => ({ prompt: prompts[i], text: r.text, tokens: Array.from(r.tokens), logprobs: Array.from(r.logprobs), finishReason: r.finish }));
+}

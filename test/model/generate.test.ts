@@ -1,0 +1,107 @@
+// Generation with the KV-cache decoder: greedy continuations equal node-llama-cpp's (with and without a LoRA
+// adapter), reported log-probs equal a full forward pass of the same tokens, batching and sampling are reproducible,
+// stop strings and token budgets end generation, and bad options are argument errors.
+import t from 'tap';
+import { DisposedError, InvalidArgumentError } from '../../src/errors.js';
+import { loadModel, type Model } from '../../src/model.js';
+import { packBatch } from '../../src/packing.js';
+import { createPolicy } from '../../src/training/llm-policy.js';
+import { referenceGreedy, referenceModel } from '../helpers/reference.js';
+import { tempPath, testModel } from '../helpers/models.js';
+
+// A peaked output layer: greedy choices then have clear margins, so rounding (our KV cache is F16) cannot flip them.
+const peaked = () => testModel({ outputScale: 4 });
+const prompts = ['There is a tomato on the counter. Your next step is to', 'You are in the kitchen.', 'Hello'];
+
+async function forwardLogprobs(model: Model, prompt: string, tokens: number[]): Promise<Float32Array> {
+  const p = model.tokenize(prompt, { bos: true });
+  return model.evaluate(packBatch([{ prefix: [...p, ...tokens], branches: [], scored: tokens.map((_, i) => [-1, p.length + i]) }]));
+}
+
+t.test('greedy generation equals node-llama-cpp, and its log-probs equal a forward pass', async (t) => {
+  const path = await peaked();
+  const model = await loadModel(path, { threads: 2 });
+  const ref = await referenceModel(path);
+  t.teardown(async () => {
+    await model.dispose();
+    await ref.dispose();
+  });
+  const gens = await model.generate(prompts, { maxTokens: 16 });
+  for (const g of gens) {
+    t.same(g.tokens, (await referenceGreedy(ref, model.tokenize(g.prompt, { bos: true }), 16)).slice(0, g.tokens.length), `"${g.prompt}"`);
+    t.equal(g.finishReason, 'length');
+    t.equal(g.text, model.detokenize(g.tokens));
+    const lp = await forwardLogprobs(model, g.prompt, g.tokens);
+    const diff = Math.max(...g.logprobs.map((x, i) => Math.abs(x - lp[i])));
+    t.ok(diff < 1e-2, `log-probs within ${diff.toExponential(2)} of the forward pass (F16 cache)`);
+  }
+});
+
+t.test('decoding prompts together changes nothing; sampling is seeded per prompt', async (t) => {
+  const model = await loadModel(await peaked(), { threads: 2 });
+  t.teardown(() => model.dispose());
+  const ids = (gs: { tokens: number[] }[]) => gs.map((g) => g.tokens);
+  t.same(ids(await model.generate(prompts, { maxTokens: 10, parallel: 1 })), ids(await model.generate(prompts, { maxTokens: 10, parallel: 3 })));
+  const sampled = { maxTokens: 10, temperature: 1.5, seed: 7 };
+  const a = await model.generate(prompts, { ...sampled, parallel: 3 });
+  t.same(ids(a), ids(await model.generate(prompts, { ...sampled, parallel: 2 })), 'same seed, other batching: same samples');
+  t.not(JSON.stringify(ids(a)), JSON.stringify(ids(await model.generate(prompts, { ...sampled, seed: 8 }))), 'another seed differs');
+  t.same(ids(await model.generate(prompts, { maxTokens: 10, temperature: 2, topK: 1 })), ids(await model.generate(prompts, { maxTokens: 10 })), 'top-k 1 is greedy');
+  t.same(ids(await model.generate(prompts, { maxTokens: 10, temperature: 2, topP: 1e-6 })), ids(await model.generate(prompts, { maxTokens: 10 })), 'tiny top-p is greedy');
+  const lp = await forwardLogprobs(model, prompts[0], a[0].tokens);
+  t.ok(Math.max(...a[0].logprobs.map((x, i) => Math.abs(x - lp[i]))) < 1e-2, 'sampled tokens carry their temperature-1 log-probs');
+});
+
+t.test('stop strings and token budgets end generation', async (t) => {
+  const model = await loadModel(await peaked(), { threads: 2 });
+  t.teardown(() => model.dispose());
+  const [full] = await model.generate([prompts[0]], { maxTokens: 12 });
+  const stop = full.text.slice(Math.floor(full.text.length / 2), Math.floor(full.text.length / 2) + 3);
+  const [cut] = await model.generate([prompts[0]], { maxTokens: 12, stop: ['never appears here', stop] });
+  t.equal(cut.finishReason, 'stop');
+  t.equal(cut.text, full.text.slice(0, full.text.indexOf(stop)));
+  t.ok(cut.tokens.length < full.tokens.length);
+  const [short] = await model.generate([prompts[0]], { maxTokens: 3 });
+  t.match(short, { finishReason: 'length', tokens: full.tokens.slice(0, 3) });
+});
+
+t.test('a policy generates with its adapter, as node-llama-cpp does with the saved adapter', async (t) => {
+  const path = await peaked();
+  const model = await loadModel(path, { threads: 2 });
+  const policy = await createPolicy(model, { lora: { rank: 4, alpha: 8, targets: ['q', 'v', 'down'] }, valueHead: false, seed: 3 });
+  const ref = await referenceModel(path);
+  t.teardown(async () => {
+    await policy.dispose();
+    await model.dispose();
+    await ref.dispose();
+  });
+  t.same((await policy.generate(prompts, { maxTokens: 8 })).map((g) => g.tokens), (await model.generate(prompts, { maxTokens: 8 })).map((g) => g.tokens), 'a fresh adapter changes nothing');
+  let s = 5;
+  for (const p of policy.parameters()) {
+    if (p.name.endsWith('.lora_b')) policy.setParameter(p.name, Float32Array.from({ length: p.shape[0] * p.shape[1] }, () => ((s = (s * 69069 + 1) % 2 ** 32) / 2 ** 32 - 0.5) * 0.6));
+  }
+  const dir = tempPath('generate-policy');
+  await policy.save(dir);
+  const gens = await policy.generate(prompts, { maxTokens: 12 });
+  const base = await model.generate(prompts, { maxTokens: 12 });
+  t.not(JSON.stringify(gens.map((g) => g.tokens)), JSON.stringify(base.map((g) => g.tokens)), 'the trained adapter changes the text');
+  for (const g of gens) {
+    t.same(g.tokens, (await referenceGreedy(ref, model.tokenize(g.prompt, { bos: true }), 12, { lora: `${dir}/adapter.gguf` })).slice(0, g.tokens.length));
+  }
+});
+
+t.test('bad options and states are clear errors', async (t) => {
+  const model = await loadModel(await testModel(), { threads: 2 });
+  const bad = (o: object, pattern: RegExp) => t.rejects(model.generate(['Hi'], o), { constructor: InvalidArgumentError, message: pattern } as never, pattern.source);
+  await bad({ maxTokens: 0 }, /maxTokens must be a positive integer/);
+  await bad({ temperature: -1 }, /temperature must be >= 0/);
+  await bad({ topP: 0 }, /topP must be in \(0, 1\]/);
+  await bad({ topK: 1.5 }, /topK must be a non-negative integer/);
+  await bad({ parallel: 0 }, /parallel must be a positive integer/);
+  await bad({ stop: [''] }, /stop strings must be non-empty/);
+  await bad({ maxTokens: model.hparams.nCtxTrain }, /exceeds the model's context/);
+  await t.rejects(model.generate([''], { bos: false }), { constructor: InvalidArgumentError, message: /a prompt has no tokens/ } as never);
+  t.same(await model.generate([]), []);
+  await model.dispose();
+  t.throws(() => model.generate(['Hi']), DisposedError);
+});
