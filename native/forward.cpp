@@ -239,7 +239,7 @@ std::vector<float> forward_logprobs(const Model & model, const PackedBatch & bat
 
     if (!ggml_gallocr_alloc_graph(model.allocator(), gf)) fail(E_OOM, "out of memory allocating the forward graph");
     set_forward_inputs(g, batch, hp.n_vocab);
-    if (ggml_backend_graph_compute(model.backend(), gf) != GGML_STATUS_SUCCESS) fail(E_NATIVE, "graph computation failed");
+    model.compute(gf);
 
     std::vector<float> out(batch.out_rows.size());
     ggml_backend_tensor_get(g.logp, out.data(), 0, out.size() * sizeof(float));

@@ -82,7 +82,7 @@ std::vector<float> decode(const Model & model, const KvCache & cache, int64_t sl
     ggml_backend_tensor_set(g.v_cells, v_cells.data(), 0, v_cells.size() * sizeof(int64_t));
     ggml_backend_tensor_set(g.mask, mask.data(), 0, mask.size() * sizeof(float));
     ggml_backend_tensor_set(g.last, last.data(), 0, last.size() * sizeof(int32_t));
-    if (ggml_backend_graph_compute(model.backend(), gf) != GGML_STATUS_SUCCESS) fail(E_NATIVE, "graph computation failed");
+    model.compute(gf);
     std::vector<float> logits((size_t) (hp.n_vocab * nb));
     ggml_backend_tensor_get(g.logits, logits.data(), 0, logits.size() * sizeof(float));
     return logits;

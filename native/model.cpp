@@ -376,6 +376,20 @@ void Model::use_plain_layout() {
     read_tensors(path_, moved);
 }
 
+void Model::compute(ggml_cgraph * graph) const {
+    if (ggml_graph_n_nodes(graph) == 0) return;
+    if (on_gpu()) {
+        for (int i = 0; i < ggml_graph_n_nodes(graph); i++) {
+            const ggml_tensor * node = ggml_graph_node(graph, i);
+            if (!ggml_backend_supports_op(backend_, node)) {
+                fail(E_UNSUPPORTED, std::string("device ") + ggml_backend_dev_name(device_) + " has no kernel for " + ggml_op_desc(node) + " (" +
+                                        ggml_type_name(node->src[0] ? node->src[0]->type : node->type) + ")");
+            }
+        }
+    }
+    if (ggml_backend_graph_compute(backend_, graph) != GGML_STATUS_SUCCESS) fail(E_NATIVE, "graph computation failed on " + std::string(ggml_backend_dev_name(device_)));
+}
+
 std::string Model::vocab_kind() const {
     switch (llama_vocab_type(vocab_)) {
         case LLAMA_VOCAB_TYPE_SPM: return "spm";

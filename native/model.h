@@ -78,6 +78,9 @@ public:
     // rollouts and of training agree exactly.
     void use_plain_layout();
     bool repacked() const { return weights_repack_ != nullptr; }
+    // Runs a graph on the model's device. On a GPU every node is first checked against the device's kernels, so a
+    // missing one is an error that names the op instead of an abort inside the backend.
+    void compute(ggml_cgraph * graph) const;
     std::string vocab_kind() const;  // "spm" | "bpe" | other libllama vocab type names
     std::vector<int32_t> tokenize(const std::string & text, bool add_bos) const;
     std::string detokenize(const std::vector<int32_t> & ids) const;

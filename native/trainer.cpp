@@ -47,11 +47,6 @@ struct HostCopies {
     }
 };
 
-void compute(ggml_backend_t backend, ggml_cgraph * g) {
-    if (ggml_graph_n_nodes(g) == 0) return;
-    if (ggml_backend_graph_compute(backend, g) != GGML_STATUS_SUCCESS) fail(E_NATIVE, "graph computation failed");
-}
-
 void write_gguf_atomically(const gguf_context * g, const std::string & path) {
     const std::string tmp = path + ".tmp";
     if (!gguf_write_to_file(g, tmp.c_str(), false) || std::rename(tmp.c_str(), path.c_str()) != 0) {
@@ -246,7 +241,7 @@ ForwardResult Trainer::forward(const PackedBatch & batch, const std::vector<int3
         if (!ggml_gallocr_alloc_graph(model_.allocator(), p->gf)) fail(E_OOM, "out of memory allocating the forward graph");
     }
     set_forward_inputs(p->fg, batch, hp.n_vocab, feature_rows);
-    compute(model_.backend(), p->gf);
+    model_.compute(p->gf);
 
     ForwardResult r;
     if (p->fg.logp) r.logp = read(p->fg.logp);
@@ -259,7 +254,7 @@ void Trainer::run_backward(Pending & p, const std::vector<float> & coef) {
     write(p.coef, coef);
     const float one = 1.0f;
     ggml_backend_tensor_set(p.loss_grad, &one, 0, sizeof(float));
-    compute(model_.backend(), p.gbwd);
+    model_.compute(p.gbwd);
 }
 
 void Trainer::backward(const std::vector<float> & coef) {
@@ -276,7 +271,7 @@ std::vector<float> Trainer::head_forward(const std::vector<float> & features, in
     if (n <= 0 || (int64_t) features.size() != n * model_.hparams().n_embd) fail(E_ARGUMENT, "features must hold n × n_embd values");
     std::unique_ptr<Pending> p = build(true, 0, 1, 0, 0, n);
     write(p->head_in, features);
-    compute(model_.backend(), p->gf);
+    model_.compute(p->gf);
     std::vector<float> values = read(p->head_out);
     pending_head_ = keep ? std::move(p) : nullptr;
     return values;
@@ -309,7 +304,7 @@ std::array<double, 2> Trainer::grad_square_norms() {
         ggml_build_forward_expand(gf, t);
     }
     if (!ggml_gallocr_alloc_graph(alloc_opt_, gf)) fail(E_OOM, "out of memory computing gradient norms");
-    compute(model_.backend(), gf);
+    model_.compute(gf);
     std::array<double, 2> out = {0, 0};
     for (int g = 0; g < 2; g++) {
         float v = 0;
@@ -351,7 +346,7 @@ StepReport Trainer::step(const AdamW & actor, const AdamW & critic) {
         ggml_build_forward_expand(gf, ggml_opt_step_adamw(ctx.get(), p.value, g, p.m, p.v, adamw_hp_[p.group]));
     }
     if (!ggml_gallocr_alloc_graph(alloc_opt_, gf)) fail(E_OOM, "out of memory for the optimizer step");
-    compute(model_.backend(), gf);
+    model_.compute(gf);
     return rep;
 }
 

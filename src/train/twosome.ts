@@ -103,8 +103,8 @@ export class TwosomeAgent implements Agent {
     return out;
   }
 
-  async values(observations: readonly Observation[]): Promise<number[]> {
-    return (await this.policy.forward(observations.map(scoreItem), { normalization: this.config.normalization })).values;
+  values(observations: readonly Observation[]): Promise<number[]> {
+    return this.policy.forwardValues(observations.map((o) => o.prompt));
   }
 
   async update(rollout: Rollout, lrScale: number, rng: Rng): Promise<UpdateStats> {
@@ -118,15 +118,16 @@ export class TwosomeAgent implements Agent {
     for (let epoch = 0; epoch < c.updateEpochs && !earlyStop; epoch++) {
       const order = rng.permutation(n);
 
+      // The critic: the value head alone (its features come from the frozen base, no LLM pass needed).
       for (const mb of minibatches(order, c.valueMinibatch)) {
         this.policy.zeroGrad();
-        const f = await this.policy.forward(items(mb), { normalization: c.normalization });
+        const values = await this.policy.forwardValues(mb.map((i) => rollout.observations[i].prompt));
         const dValue = mb.map((i, r) => {
-          const t = valueTerm(f.values[r], rollout.values[i], rollout.returns[i], { clipValue: c.clipValue, valueCoef: c.valueCoef, scale: 1 / mb.length });
+          const t = valueTerm(values[r], rollout.values[i], rollout.returns[i], { clipValue: c.clipValue, valueCoef: c.valueCoef, scale: 1 / mb.length });
           stats.addValue(t.loss);
           return t.dValue;
         });
-        await this.policy.backward({ dLogprob: f.scores.map((s) => s.actions.map(() => 0)), dValue });
+        await this.policy.backwardValues(dValue);
         await this.policy.step({ critic });
       }
 

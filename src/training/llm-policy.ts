@@ -65,6 +65,7 @@ export class NativeLlmPolicy implements LlmPolicy {
   readonly valueHead: ValueHeadConfig;
   readonly hasValueHead: boolean;
   readonly seed: number;
+  #pendingValues: number | undefined;
   #trainer: NativeTrainer | undefined;
   #model: Model;
   /** Base-model features per prompt text (features never change when they come from the base model). */
@@ -140,12 +141,24 @@ export class NativeLlmPolicy implements LlmPolicy {
     });
     const scores = assembleScores(items, owners, sums, mode);
     const values = this.hasValueHead ? Array.from(await this.#values(items.map((i) => i.prompt), true)) : items.map(() => 0);
+    this.#pendingValues = undefined;
     return { scores, values };
   }
 
-  /** Values of prompts without keeping anything for backward (rollouts). */
-  async values(prompts: readonly string[]): Promise<number[]> {
-    return Array.from(await this.#values(prompts, false));
+  async forwardValues(prompts: readonly string[]): Promise<number[]> {
+    if (!this.hasValueHead) throw new InvalidArgumentError('NO_VALUE_HEAD', 'this policy has no value head');
+    const values = Array.from(await this.#values(prompts, true));
+    this.#pendingValues = prompts.length;
+    return values;
+  }
+
+  async backwardValues(dValue: readonly number[]): Promise<void> {
+    const t = this.#live();
+    const n = this.#pendingValues;
+    if (n === undefined) throw new InvalidArgumentError('NO_FORWARD', 'backwardValues needs a forwardValues() first');
+    if (dValue.length !== n) throw new InvalidArgumentError('GRADIENT_SHAPE', `dValue must have ${n} entries`);
+    this.#pendingValues = undefined;
+    await this.#model.schedule(() => t.headBackward(Float32Array.from(dValue)));
   }
 
   async backward(grad: PolicyBackward): Promise<void> {

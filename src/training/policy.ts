@@ -73,6 +73,13 @@ export interface LlmPolicy {
   forward(items: readonly ScoreItem[], options?: { normalization?: Normalization }): Promise<PolicyForward>;
   /** Gradients of the last `forward`; accumulates into the parameters' gradients (call zeroGrad between steps). */
   backward(grad: PolicyBackward): Promise<void>;
+  /**
+   * The value head alone on prompts (the critic's update needs no log-probs and no LLM gradients); kept for
+   * `backwardValues`. Equal to `forward`'s values for the same prompts.
+   */
+  forwardValues(prompts: readonly string[]): Promise<number[]>;
+  /** Gradients of the last `forwardValues` into the value head's parameters (accumulating, like `backward`). */
+  backwardValues(dValue: readonly number[]): Promise<void>;
   zeroGrad(): void;
   step(options: StepOptions): Promise<StepReport>;
   /** Writes adapter.gguf (llama.cpp LoRA format) and the head/optimizer state into `dir`, atomically. */

@@ -18,7 +18,16 @@ export class TabularPolicy implements LlmPolicy {
   private gLogits = new Map<string, number>();
   private gValues = new Map<string, number>();
   private last: ScoreItem[] = [];
-  readonly calls = { forward: 0, backward: 0, zeroGrad: 0, actorSteps: [] as number[], criticSteps: [] as number[], backwards: [] as PolicyBackward[] };
+  readonly calls = {
+    forward: 0,
+    backward: 0,
+    zeroGrad: 0,
+    actorSteps: [] as number[],
+    criticSteps: [] as number[],
+    backwards: [] as PolicyBackward[],
+    valueBackwards: [] as number[][],
+  };
+  private lastValuePrompts: string[] = [];
 
   static key(prompt: string, action: string): string {
     return `${prompt}\u0000${action}`;
@@ -54,6 +63,16 @@ export class TabularPolicy implements LlmPolicy {
       });
       if (grad.dValue) this.gValues.set(item.prompt, (this.gValues.get(item.prompt) ?? 0) + grad.dValue[n]);
     });
+  }
+
+  async forwardValues(prompts: readonly string[]): Promise<number[]> {
+    this.lastValuePrompts = [...prompts];
+    return prompts.map((p) => this.values.get(p) ?? 0);
+  }
+
+  async backwardValues(dValue: readonly number[]): Promise<void> {
+    this.calls.valueBackwards.push([...dValue]);
+    this.lastValuePrompts.forEach((p, n) => this.gValues.set(p, (this.gValues.get(p) ?? 0) + dValue[n]));
   }
 
   zeroGrad(): void {
