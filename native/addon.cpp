@@ -202,6 +202,7 @@ public:
                                InstanceMethod("logprobs", &ModelWrap::Logprobs),
                                InstanceMethod("device", &ModelWrap::Device),
                                InstanceMethod("generate", &ModelWrap::Generate),
+                               InstanceMethod("memory", &ModelWrap::Memory),
                                InstanceMethod("dispose", &ModelWrap::Dispose),
                            });
     }
@@ -304,6 +305,17 @@ private:
         });
     }
 
+    // {weights, compute}: bytes on the device
+    Napi::Value Memory(const Napi::CallbackInfo & info) {
+        return guarded(info.Env(), [&]() -> Napi::Value {
+            const rl::Model & m = model(info.Env());
+            Napi::Object o = Napi::Object::New(info.Env());
+            o.Set("weights", (double) m.weight_bytes());
+            o.Set("compute", (double) m.compute_bytes());
+            return o;
+        });
+    }
+
     Napi::Value Dispose(const Napi::CallbackInfo & info) {
         model_.reset();
         return info.Env().Undefined();
@@ -323,6 +335,7 @@ public:
                            {
                                InstanceMethod("forward", &TrainerWrap::Forward),
                                InstanceMethod("generate", &TrainerWrap::Generate),
+                               InstanceMethod("memory", &TrainerWrap::Memory),
                                InstanceMethod("backward", &TrainerWrap::Backward),
                                InstanceMethod("headForward", &TrainerWrap::HeadForward),
                                InstanceMethod("headBackward", &TrainerWrap::HeadBackward),
@@ -360,6 +373,16 @@ private:
     }
 
     static Napi::Value undef(Napi::Env env, bool &) { return env.Undefined(); }
+
+    // {params, compute}: bytes on the device
+    Napi::Value Memory(const Napi::CallbackInfo & info) {
+        return guarded(info.Env(), [&]() -> Napi::Value {
+            Napi::Object o = Napi::Object::New(info.Env());
+            o.Set("params", (double) trainer().param_bytes());
+            o.Set("compute", (double) trainer().compute_bytes());
+            return o;
+        });
+    }
 
     // generate(...) as the model's, with the adapter
     Napi::Value Generate(const Napi::CallbackInfo & info) {

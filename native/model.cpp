@@ -122,6 +122,12 @@ Model::Model(const std::string & path, int n_threads, const std::string & device
 
 Model::~Model() { release(); }
 
+size_t Model::weight_bytes() const {
+    size_t n = 0;
+    for (ggml_backend_buffer_t b : {weights_, weights_repack_, weights_moved_}) n += b ? ggml_backend_buffer_get_size(b) : 0;
+    return n;
+}
+
 bool Model::on_gpu() const { return ggml_backend_dev_type(device_) == GGML_BACKEND_DEVICE_TYPE_GPU; }
 
 void Model::release() {

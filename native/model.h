@@ -78,6 +78,9 @@ public:
     // rollouts and of training agree exactly.
     void use_plain_layout();
     bool repacked() const { return weights_repack_ != nullptr; }
+    // Bytes on the device: the weights, and the compute buffer of scoring/generation graphs (its high-water mark).
+    size_t weight_bytes() const;
+    size_t compute_bytes() const { return ggml_gallocr_get_buffer_size(alloc_, 0); }
     // Runs a graph on the model's device. On a GPU every node is first checked against the device's kernels, so a
     // missing one is an error that names the op instead of an abort inside the backend.
     void compute(ggml_cgraph * graph) const;

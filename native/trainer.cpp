@@ -350,6 +350,12 @@ StepReport Trainer::step(const AdamW & actor, const AdamW & critic) {
     return rep;
 }
 
+size_t Trainer::compute_bytes() const {
+    size_t n = 0;
+    for (ggml_gallocr_t a : {alloc_llm_, alloc_head_, alloc_opt_}) n += ggml_gallocr_get_buffer_size(a, 0);
+    return n;
+}
+
 Param & Trainer::param(const std::string & name) {
     for (Param & p : params_) {
         if (p.name == name) return p;

@@ -65,6 +65,10 @@ public:
     const TrainerConfig & config() const { return cfg_; }
     const Model & model() const { return model_; }
     const LoraWeights & lora() const { return lora_; }
+    // Bytes on the device: parameters with gradients and AdamW moments, and the training graphs' compute buffers
+    // (their high-water marks; the forward of a minibatch keeps its activations there until its backward).
+    size_t param_bytes() const { return ggml_backend_buffer_get_size(params_buf_); }
+    size_t compute_bytes() const;
     const std::vector<Param> & params() const { return params_; }
 
     // LLM forward with (lora = true) or without the adapter; keep = retain for backward (lora must be true).

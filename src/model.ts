@@ -85,6 +85,12 @@ export class Model {
     this.device = nativeModel.device();
   }
 
+  /** Bytes the engine holds on the device for this model: its weights and its scoring/generation compute buffer. */
+  memoryUsage(): { weights: number; compute: number } {
+    const m = this.#live();
+    return callNativeSync(() => m.memory());
+  }
+
   /**
    * Free and total memory of the model's device now. On a GPU, ggml's memory pools keep what they once took, so
    * `total - free` after training is the run's peak (plus the driver's own context).

@@ -42,6 +42,7 @@ export interface NativeModel {
   tokenPiece(id: number): Buffer;
   logprobs(batch: NativeBatch): Promise<Float32Array>;
   device(): NativeDevice;
+  memory(): { weights: number; compute: number };
   generate(requests: NativeGenerationRequest[], sampling: NativeSampling, slots: number): Promise<NativeGeneration[]>;
   dispose(): void;
 }
@@ -109,6 +110,7 @@ export interface NativeAdamW {
 /** native/trainer.h: LoRA + value head on a model, differentiable. */
 export interface NativeTrainer {
   forward(batch: NativeBatch, featureRows: Int32Array, lora: boolean, keep: boolean): Promise<{ logp: Float32Array; features: Float32Array }>;
+  memory(): { params: number; compute: number };
   generate(requests: NativeGenerationRequest[], sampling: NativeSampling, slots: number): Promise<NativeGeneration[]>;
   backward(coefficients: Float32Array): Promise<void>;
   headForward(features: Float32Array, n: number, keep: boolean): Promise<Float32Array>;

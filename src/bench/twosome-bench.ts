@@ -152,7 +152,10 @@ export interface BenchResult {
    * On a GPU: memory in use on the device after the run (total − free; ggml's pools keep their high-water mark, so
    * this is the run's peak plus the driver's context). On the CPU: the process's peak resident set.
    */
-  memory: { kind: 'gpu'; usedBytes: number; totalBytes: number } | { kind: 'cpu'; peakRssBytes: number };
+  memory: ({ kind: 'gpu'; usedBytes: number; totalBytes: number } | { kind: 'cpu'; peakRssBytes: number }) & {
+    /** What the engine itself holds on the device at the end (the compute buffers at their high-water marks). */
+    engine: { weightsBytes: number; paramsBytes: number; computeBytes: number };
+  };
 }
 
 /**
@@ -229,11 +232,13 @@ export async function runTwosomeBench(model: Model, options: BenchOptions = {}):
 
     const policyBatches = Math.ceil(n / config.policyMinibatch);
     const { id, name, description, kind } = model.device;
+    const [mm, pm] = [model.memoryUsage(), live.memoryUsage()];
+    const engine = { weightsBytes: mm.weights, paramsBytes: pm.params, computeBytes: mm.compute + pm.compute };
     let memory: BenchResult['memory'];
     if (kind === 'gpu') {
       const m = model.deviceMemory();
-      memory = { kind, usedBytes: m.total - m.free, totalBytes: m.total };
-    } else memory = { kind: 'cpu', peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+      memory = { kind, usedBytes: m.total - m.free, totalBytes: m.total, engine };
+    } else memory = { kind: 'cpu', peakRssBytes: process.resourceUsage().maxRSS * 1024, engine };
     return {
       device: { id, name, description, kind },
       workload: { prompts: shape.prompts, actions: shape.actions, promptWords: shape.promptWords, promptTokens, actionTokens, packedTokens },

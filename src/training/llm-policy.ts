@@ -111,6 +111,15 @@ export class NativeLlmPolicy implements LlmPolicy {
     return scoreActions({ hparams: this.#model.hparams, tokenize: (x, o) => this.#model.tokenize(x, o), evaluate: this.#evaluate() }, items, options);
   }
 
+  /**
+   * Bytes this policy holds on the device: parameters (with gradients and AdamW moments) and the training graphs'
+   * compute buffers at their high-water mark (a kept forward holds its activations there until its backward).
+   */
+  memoryUsage(): { params: number; compute: number } {
+    const t = this.#live();
+    return t.memory();
+  }
+
   /** Generates text with the adapter applied (see Model.generate). */
   generate(prompts: readonly string[], options?: GenerateOptions): Promise<Generation[]> {
     const t = this.#live();

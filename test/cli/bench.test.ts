@@ -24,6 +24,8 @@ function checkResult(t: Test, r: BenchResult, shape: { prompts: number; actions:
   t.ok(r.rounds >= 1);
   t.equal(r.memory.kind, 'cpu');
   if (r.memory.kind === 'cpu') t.ok(r.memory.peakRssBytes > 1e6);
+  const e = r.memory.engine;
+  t.ok(e.weightsBytes > 0 && e.paramsBytes > 0 && e.computeBytes > 0, `engine memory ${JSON.stringify(e)}`);
 }
 
 t.test('the workload: TWOSOME-shaped, deterministic, validated', async (t) => {

@@ -27,6 +27,13 @@ t.test('a model lands on the device asked for', async (t) => {
   t.match(cpu.device, { id: 'cpu', kind: 'cpu' });
   const mem = cpu.deviceMemory();
   t.ok(mem.total > 0 && mem.free <= mem.total);
+  // f32 weights: their bytes, plus alignment padding
+  const weights = cpu.tensors.reduce((n, x) => n + 4 * x.shape.reduce((a, b) => a * b, 1), 0);
+  const usage = cpu.memoryUsage();
+  t.ok(usage.weights >= weights && usage.weights < weights + 65536, `weights ${usage.weights} B for ${weights} B of tensors`);
+  t.equal(usage.compute, 0, 'no compute buffer before the first graph');
+  await cpu.scoreActions([{ prompt: 'Hello', actions: ['world'] }]);
+  t.ok(cpu.memoryUsage().compute > 0, 'the scoring graph took a compute buffer');
   await cpu.dispose();
   const auto = await loadModel(path, { device: 'auto', threads: 1 });
   t.equal(auto.device.id, gpus.length ? 'cuda:0' : 'cpu', 'auto prefers a GPU');

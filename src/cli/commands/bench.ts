@@ -90,9 +90,11 @@ const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
 const rate = (x: number) => (x >= 100 ? int(x) : x.toPrecision(3));
 
 function memoryLine(m: BenchResult['memory']): string {
+  const e = m.engine;
+  const engine = `engine: weights ${gib(e.weightsBytes)}, trainable state ${gib(e.paramsBytes)}, compute ${gib(e.computeBytes)}`;
   return m.kind === 'gpu'
-    ? `${gib(m.usedBytes)} used of ${gib(m.totalBytes)} on the GPU after the run (ggml's pools keep their peak; includes the driver context)`
-    : `peak RSS ${gib(m.peakRssBytes)} (process)`;
+    ? `${gib(m.usedBytes)} used of ${gib(m.totalBytes)} on the GPU after the run (ggml's pools keep their peak; includes the driver context); ${engine}`
+    : `peak RSS ${gib(m.peakRssBytes)} (process); ${engine}`;
 }
 
 /** `rl-ggml bench`: TWOSOME's speed on this machine (packed action scoring, one PPO update) and its memory. */
