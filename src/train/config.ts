@@ -91,6 +91,8 @@ export interface TwosomeConfig extends PpoCommon {
   loraTargets: LoraTarget[];
   valueHidden: number[];
   valueFeatures: 'base' | 'adapted';
+  /** Device memory (bytes) per training forward/backward: policy minibatches are split into chunks of whole samples. */
+  trainMemoryBudget: number;
 }
 
 export interface PpoConfig extends PpoCommon {
@@ -177,6 +179,7 @@ export function defaultConfig(env: string, algo: Algo): TrainConfig {
     loraTargets: ['q', 'v'],
     valueHidden: [1024, 512],
     valueFeatures: 'base',
+    trainMemoryBudget: 2 ** 31,
   };
 }
 
@@ -233,6 +236,13 @@ export const configSchema: Readonly<Record<string, KeySpec>> = {
   loraTargets: { type: 'targets', algos: ['twosome'], describe: `LoRA projections (${loraTargets.join(', ')})` },
   valueHidden: { type: 'ints', algos: ['twosome'], describe: 'value head hidden widths' },
   valueFeatures: { type: 'string', algos: ['twosome'], choices: ['base', 'adapted'], describe: 'value features from the base or the adapted model' },
+  trainMemoryBudget: {
+    type: 'number',
+    algos: ['twosome'],
+    min: 0,
+    above: true,
+    describe: 'device memory (bytes) per training forward/backward; larger policy minibatches run in chunks (same gradients)',
+  },
   lr: { type: 'number', algos: ['ppo'], min: 0, describe: 'Adam learning rate' },
   minibatches: { type: 'int', algos: ['ppo'], min: 1, describe: 'minibatches per epoch' },
   hidden: { type: 'int', algos: ['ppo'], min: 1, describe: 'hidden layer width' },

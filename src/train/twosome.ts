@@ -137,21 +137,26 @@ export class TwosomeAgent implements Agent {
       const policyBatches = minibatches(order, c.policyMinibatch);
       for (let b = 0; b < policyBatches.length; b++) {
         const mb = policyBatches[b];
-        const f = await this.policy.forward(items(mb), { normalization: c.normalization });
         const raw = mb.map((i) => rollout.advantages[i]);
         const adv = c.normAdvantages ? normalizeAdvantages(raw) : raw;
-        const dLogprob = mb.map((i, r) => {
-          const actions = f.scores[r].actions;
-          const term = policyTerm(
-            { logits: actions.map((a) => a.score), action: rollout.choices[i], oldLogprob: rollout.logprobs[i], advantage: adv[r] },
-            { clipCoef: c.clipCoef, entropyCoef: c.entropyCoef, scale: 1 / (mb.length * c.gradAccumSteps) },
-          );
-          stats.addPolicy(term);
-          klSum += term.approxKl;
-          return term.dLogits.map((d, k) => d / normalizer(c.normalization, actions[k]));
-        });
+        // Each sample's gradient depends on its own forward only, so a minibatch too large for the memory budget
+        // runs as several forward/backward chunks that accumulate the same gradient.
+        for (const chunk of this.chunks(mb.map((_, r) => r), (rs) => items(rs.map((r) => mb[r])))) {
+          const f = await this.policy.forward(items(chunk.map((r) => mb[r])), { normalization: c.normalization });
+          const dLogprob = chunk.map((r, j) => {
+            const i = mb[r];
+            const actions = f.scores[j].actions;
+            const term = policyTerm(
+              { logits: actions.map((a) => a.score), action: rollout.choices[i], oldLogprob: rollout.logprobs[i], advantage: adv[r] },
+              { clipCoef: c.clipCoef, entropyCoef: c.entropyCoef, scale: 1 / (mb.length * c.gradAccumSteps) },
+            );
+            stats.addPolicy(term);
+            klSum += term.approxKl;
+            return term.dLogits.map((d, k) => d / normalizer(c.normalization, actions[k]));
+          });
+          await this.policy.backward({ dLogprob });
+        }
         accumulated += mb.length;
-        await this.policy.backward({ dLogprob });
         if ((b + 1) % c.gradAccumSteps !== 0) continue;
         if (c.targetKl !== null && klSum / accumulated > c.targetKl) {
           this.policy.zeroGrad();
@@ -165,6 +170,21 @@ export class TwosomeAgent implements Agent {
       }
     }
     return stats.result({ actor: actor.lr, critic: critic.lr }, earlyStop);
+  }
+
+  /** Consecutive runs of `samples` whose training pass fits the memory budget (at least one sample each). */
+  private chunks(samples: number[], itemsOf: (samples: number[]) => ScoreItem[]): number[][] {
+    const out: number[][] = [];
+    let cur: number[] = [];
+    for (const s of samples) {
+      if (cur.length > 0 && this.policy.trainingBytes(itemsOf([...cur, s])) > this.config.trainMemoryBudget) {
+        out.push(cur);
+        cur = [];
+      }
+      cur.push(s);
+    }
+    if (cur.length > 0) out.push(cur);
+    return out;
   }
 
   save(dir: string): Promise<void> {

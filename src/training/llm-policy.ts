@@ -9,7 +9,7 @@ import type { Model, TokenLogprobs } from '../model.js';
 import type { NativeBatch, NativeTrainer } from '../native.js';
 import { callNative, native } from '../native.js';
 import { packBatch, type PackUnit } from '../packing.js';
-import { assembleScores, prepareItems, scoreActions, type Normalization, type PreparedAction, type PromptScores, type ScoreItem, type ScoreOptions } from '../scoring.js';
+import { assembleScores, estimateTrainingBytes, prepareItems, scoreActions, type Normalization, type PreparedAction, type PromptScores, type ScoreItem, type ScoreOptions } from '../scoring.js';
 import {
   loraTargets,
   type LlmPolicy,
@@ -152,6 +152,10 @@ export class NativeLlmPolicy implements LlmPolicy {
     const values = this.hasValueHead ? Array.from(await this.#values(items.map((i) => i.prompt), true)) : items.map(() => 0);
     this.#pendingValues = undefined;
     return { scores, values };
+  }
+
+  trainingBytes(items: readonly ScoreItem[]): number {
+    return estimateTrainingBytes(this.#model.hparams, prepareItems(this.#model, items).units);
   }
 
   async forwardValues(prompts: readonly string[]): Promise<number[]> {

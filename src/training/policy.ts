@@ -73,6 +73,8 @@ export interface LlmPolicy {
   forward(items: readonly ScoreItem[], options?: { normalization?: Normalization }): Promise<PolicyForward>;
   /** Gradients of the last `forward`; accumulates into the parameters' gradients (call zeroGrad between steps). */
   backward(grad: PolicyBackward): Promise<void>;
+  /** Estimated device memory (bytes) of a training `forward` + `backward` over `items`, for splitting minibatches. */
+  trainingBytes(items: readonly ScoreItem[]): number;
   /**
    * The value head alone on prompts (the critic's update needs no log-probs and no LLM gradients); kept for
    * `backwardValues`. Equal to `forward`'s values for the same prompts.

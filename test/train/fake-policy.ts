@@ -65,6 +65,13 @@ export class TabularPolicy implements LlmPolicy {
     });
   }
 
+  /** What `trainingBytes` charges per item (0: never split). */
+  bytesPerItem = 0;
+
+  trainingBytes(items: readonly ScoreItem[]): number {
+    return items.length * this.bytesPerItem;
+  }
+
   async forwardValues(prompts: readonly string[]): Promise<number[]> {
     this.lastValuePrompts = [...prompts];
     return prompts.map((p) => this.values.get(p) ?? 0);

@@ -139,3 +139,25 @@ t.test('the native factory loads src/training/llm-policy.js lazily', async (t) =
   );
   t.ok(err && !/not available/.test(err.message), String(err));
 });
+
+t.test('update: minibatches over the memory budget run in chunks with the same gradients and result', async (t) => {
+  const run = async (budget: number) => {
+    const factory = tabularFactory();
+    const agent = await TwosomeAgent.create(config({ trainMemoryBudget: budget }), model, factory);
+    const policy = factory.made[0];
+    policy.bytesPerItem = 1;
+    const r = await rollout(agent);
+    policy.calls.backwards.length = 0;
+    const forwards = policy.calls.forward;
+    const stats = await agent.update(r, 1, new Rng(9));
+    return { rows: policy.calls.backwards.flatMap((b) => b.dLogprob), forwards: policy.calls.forward - forwards, logits: [...policy.logits], stats, steps: policy.calls.actorSteps.length };
+  };
+  const whole = await run(2);
+  const split = await run(1);
+  t.equal(whole.forwards, 4, 'minibatches of 2 fit a budget of 2 samples');
+  t.equal(split.forwards, 8, 'a budget of 1 sample runs each sample alone');
+  t.same(split.rows, whole.rows, 'the same per-sample gradients');
+  t.same(split.logits, whole.logits, 'the same parameters after the update');
+  t.equal(split.steps, whole.steps);
+  t.same(split.stats, whole.stats);
+});

@@ -157,3 +157,17 @@ t.test('a fresh adapter reproduces the base model exactly', async (t) => {
   const scored = await policy.score(items, { normalization: 'sum' });
   t.same(scored.map((s) => s.actions.map((a) => a.logprob)), base.map((s) => s.actions.map((a) => a.logprob)));
 });
+
+t.test('the training-memory estimate covers what a training forward allocates', async (t) => {
+  const model = await loadModel(await testModel({ layers: 3, embd: 256, ff: 704, heads: 4 }), { threads: 2 });
+  t.teardown(() => model.dispose());
+  for (const n of [1, 3]) {
+    const policy = await createPolicy(model, { lora: { rank: 8, alpha: 16, targets: ['q', 'v'] }, valueHead: { hidden: [64, 32] } });
+    const batch = Array.from({ length: n }, (_, i) => ({ prompt: `${'You see a tomato and a bowl on the counter. '.repeat(4 + i)}Your next step is to`, actions: ['pick up the tomato', 'serve the dish', 'go north'] }));
+    await policy.forward(batch);
+    const actual = policy.memoryUsage().compute;
+    const estimate = policy.trainingBytes(batch);
+    t.ok(estimate >= actual && estimate < 2 * actual, `${n} prompt(s): estimate ${estimate} B for ${actual} B allocated`);
+    await policy.dispose();
+  }
+});
