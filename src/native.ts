@@ -3,6 +3,7 @@
  * Everything else talks to the engine through this module.
  */
 import { createRequire } from 'node:module';
+import type { DeviceInfo, DeviceList } from './devices.js';
 import type { ModelHParams } from './model.js';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -41,7 +42,7 @@ export interface NativeModel {
   detokenize(ids: Int32Array): string;
   tokenPiece(id: number): Buffer;
   logprobs(batch: NativeBatch): Promise<Float32Array>;
-  device(): NativeDevice;
+  device(): DeviceInfo;
   memory(): { weights: number; compute: number };
   generate(requests: NativeGenerationRequest[], sampling: NativeSampling, slots: number): Promise<NativeGeneration[]>;
   dispose(): void;
@@ -68,17 +69,6 @@ export interface NativeGeneration {
   finish: 'eos' | 'stop' | 'length';
 }
 
-/** A compute device as ggml's backend registry describes it (native/device.h). */
-export interface NativeDevice {
-  /** What `device` options accept: "cpu", "cuda:0", ... */
-  id: string;
-  /** ggml's name: "CPU", "CUDA0", ... */
-  name: string;
-  description: string;
-  kind: 'cpu' | 'gpu';
-  memoryFree: number;
-  memoryTotal: number;
-}
 
 export interface NativeMakeModelOptions {
   out: string;
@@ -138,7 +128,7 @@ export interface NativeTrainerOptions {
 
 interface Addon {
   loadModel(path: string, threads: number, device: string): Promise<NativeModel>;
-  listDevices(): Promise<{ cudaBuilt: boolean; devices: NativeDevice[] }>;
+  listDevices(): Promise<DeviceList>;
   createTrainer(model: NativeModel, options: NativeTrainerOptions): Promise<NativeTrainer>;
   adapterInfo(path: string): Promise<{ alpha: number; architecture: string; tensors: { name: string; shape: number[] }[] }>;
   makeModel(options: NativeMakeModelOptions): Promise<void>;
