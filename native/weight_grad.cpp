@@ -21,7 +21,8 @@ ggml_tensor * mul_mat_grad(ggml_context * ctx, ggml_tensor * node, ggml_tensor *
     ggml_tensor * a = node->src[0];
     ggml_tensor * b = node->src[1];
     if (i == 1 && is_frozen_weight(a)) {
-        return ggml_mul_mat_t(ctx, a, grad);  // [k, m]ᵀ x [m, n] -> [k, n], on the weight as stored
+        // [k, m]ᵀ x [m, n] -> [k, n], on the weight as stored (the op reads dy as a plain matrix)
+        return ggml_mul_mat_t(ctx, a, ggml_is_contiguous(grad) ? grad : ggml_cont(ctx, grad));
     }
     // Broadcasting (a shared across b's batch dims) and non-f32 operands keep ggml's formula.
     if (a->type != GGML_TYPE_F32 || b->type != GGML_TYPE_F32 || a->ne[2] != b->ne[2] || a->ne[3] != b->ne[3]) return nullptr;
