@@ -5,6 +5,7 @@
 #include <string>
 
 #include "errors.h"
+#include "handles.h"
 #include "ggml-alloc.h"
 #include "ggml-backend.h"
 
@@ -218,19 +219,13 @@ void set_forward_inputs(const ForwardGraph & g, const PackedBatch & b, int64_t n
     if (g.feature_rows) ggml_backend_tensor_set(g.feature_rows, feature_rows.data(), 0, feature_rows.size() * sizeof(int32_t));
 }
 
-namespace {
-struct CtxFree {
-    void operator()(ggml_context * c) const { ggml_free(c); }
-};
-}  // namespace
-
 std::vector<float> forward_logprobs(const Model & model, const PackedBatch & batch) {
     const HParams & hp = model.hparams();
     batch.validate(hp);
     if (batch.out_rows.empty()) return {};
     const size_t max_nodes = forward_graph_size(model);
     ggml_init_params params{ggml_tensor_overhead() * max_nodes + ggml_graph_overhead_custom(max_nodes, false), nullptr, true};
-    std::unique_ptr<ggml_context, CtxFree> ctx(ggml_init(params));
+    CtxPtr ctx(ggml_init(params));
     if (!ctx) fail(E_NATIVE, "cannot create a ggml context");
 
     const ForwardGraph g = build_forward(ctx.get(), model, (int64_t) batch.tokens.size(), batch.n_groups, (int64_t) batch.out_rows.size());

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "errors.h"
+#include "handles.h"
 #include "forward.h"
 #include "ggml-alloc.h"
 #include "ggml-backend.h"
@@ -14,20 +15,11 @@
 namespace rl {
 namespace {
 
-struct CtxFree {
-    void operator()(ggml_context * c) const { ggml_free(c); }
-};
-using Ctx = std::unique_ptr<ggml_context, CtxFree>;
-
-struct BufferFree {
-    void operator()(ggml_backend_buffer_t b) const { ggml_backend_buffer_free(b); }
-};
-
 // The cache of one generate() call, on the model's device; F16 like llama.cpp's default. Zeroed once so that masked
 // cells are finite (a masked score contributes 0 × value, which is NaN if the value is).
 struct OwnedCache {
-    Ctx ctx;
-    std::unique_ptr<ggml_backend_buffer, BufferFree> buf;
+    CtxPtr ctx;
+    BufferPtr buf;
     KvCache kv;
 
     OwnedCache(const Model & model, int64_t n_ctx, int64_t n_slots) {
@@ -53,7 +45,7 @@ std::vector<float> decode(const Model & model, const KvCache & cache, int64_t sl
     // Attend over a multiple of 64 cells so that graph shapes (and the allocator's buffer) repeat across steps.
     const int64_t n_kv = std::min<int64_t>(C, (*std::max_element(past.begin(), past.end()) + T + 63) / 64 * 64);
     const size_t nodes = forward_graph_size(model) + 8 * (size_t) hp.n_layer;
-    Ctx ctx(ggml_init({ggml_tensor_overhead() * nodes + ggml_graph_overhead_custom(nodes, false), nullptr, true}));
+    CtxPtr ctx(ggml_init({ggml_tensor_overhead() * nodes + ggml_graph_overhead_custom(nodes, false), nullptr, true}));
     const DecodeGraph g = build_decode(ctx.get(), model, cache, slot0, nb, T, n_kv, lora);
     ggml_cgraph * gf = ggml_new_graph_custom(ctx.get(), nodes, false);
     ggml_build_forward_expand(gf, g.logits);
@@ -144,14 +136,16 @@ void accept(const Model & model, const GenerationRequest & req, Slot & s, int32_
     }
     s.out.tokens.push_back(token);
     s.out.logprobs.push_back(logprob);
-    s.out.text = model.detokenize(s.out.tokens);
-    for (const std::string & stop : req.stop) {
-        const size_t at = stop.empty() ? std::string::npos : s.out.text.find(stop);
-        if (at != std::string::npos) {
-            s.out.text.resize(at);
-            s.out.finish = "stop";
-            s.done = true;
-            return;
+    if (!req.stop.empty()) {  // the text so far is needed only to look for stop strings; else it is made once, at the end
+        const std::string text = model.detokenize(s.out.tokens);
+        for (const std::string & stop : req.stop) {
+            const size_t at = stop.empty() ? std::string::npos : text.find(stop);
+            if (at != std::string::npos) {
+                s.out.text = text.substr(0, at);
+                s.out.finish = "stop";
+                s.done = true;
+                return;
+            }
         }
     }
     if ((int) s.out.tokens.size() >= req.max_tokens) {
@@ -217,7 +211,10 @@ std::vector<Generation> generate(const Model & model, const std::vector<Generati
                 accept(model, requests[wave[b].request], wave[b], tok, lp);
             }
         }
-        for (Slot & s : wave) out[s.request] = std::move(s.out);
+        for (Slot & s : wave) {
+            if (s.out.finish != "stop") s.out.text = model.detokenize(s.out.tokens);
+            out[s.request] = std::move(s.out);
+        }
     }
     return out;
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "errors.h"
+#include "handles.h"
 #include "ggml.h"
 #include "gguf.h"
 #include "rng.h"
@@ -32,13 +33,6 @@ struct Spec {
     float scale;  // std of the random init; 0 means "norm weights": 1 + small noise
 };
 
-struct GgufFree {
-    void operator()(gguf_context * g) const { gguf_free(g); }
-};
-struct CtxFree {
-    void operator()(ggml_context * c) const { ggml_free(c); }
-};
-
 }  // namespace
 
 void make_model(const MakeModelOptions & o) {
@@ -60,13 +54,13 @@ void make_model(const MakeModelOptions & o) {
     }
 
     gguf_init_params vp{true, nullptr};
-    std::unique_ptr<gguf_context, GgufFree> vocab(gguf_init_from_file(o.vocab_file.c_str(), vp));
+    GgufPtr vocab(gguf_init_from_file(o.vocab_file.c_str(), vp));
     if (!vocab) fail(E_ARGUMENT, "cannot read the vocabulary file " + o.vocab_file);
     const int64_t tok_id = gguf_find_key(vocab.get(), "tokenizer.ggml.tokens");
     if (tok_id < 0) fail(E_ARGUMENT, o.vocab_file + " has no tokenizer.ggml.tokens");
     const int64_t n_vocab = (int64_t) gguf_get_arr_n(vocab.get(), tok_id);
 
-    std::unique_ptr<gguf_context, GgufFree> g(gguf_init_empty());
+    GgufPtr g(gguf_init_empty());
     gguf_set_kv(g.get(), vocab.get());
     for (int64_t i = gguf_get_n_kv(g.get()) - 1; i >= 0; i--) {
         const std::string key = gguf_get_key(g.get(), i);
@@ -106,7 +100,7 @@ void make_model(const MakeModelOptions & o) {
     if (o.rope_freqs) specs.push_back({"rope_freqs.weight", hd / 2, 1, -1});
 
     ggml_init_params cp{ggml_tensor_overhead() * 2 * specs.size(), nullptr, true};  // a tensor and a 1-d view per spec
-    std::unique_ptr<ggml_context, CtxFree> ctx(ggml_init(cp));
+    CtxPtr ctx(ggml_init(cp));
     for (const Spec & s : specs) {
         const ggml_type t = s.ne1 == 1 ? GGML_TYPE_F32 : wtype;
         ggml_tensor * tensor = ggml_new_tensor_2d(ctx.get(), t, s.ne0, s.ne1);

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "errors.h"
+#include "handles.h"
 #include "ggml-backend.h"
 #include "gguf.h"
 #include "log.h"
@@ -28,14 +29,9 @@ struct Trainer::Pending {
 
 namespace {
 
-struct CtxFree {
-    void operator()(ggml_context * c) const { ggml_free(c); }
-};
-using Ctx = std::unique_ptr<ggml_context, CtxFree>;
-
 // Host copies of device tensors, for writing them into GGUF files (which read tensor data from host memory).
 struct HostCopies {
-    Ctx ctx;
+    CtxPtr ctx;
     HostCopies(size_t n_tensors, size_t bytes) : ctx(ggml_init({n_tensors * (ggml_tensor_overhead() + 64) + bytes, nullptr, false})) {
         if (!ctx) fail(E_OOM, "out of host memory for a checkpoint");
     }
@@ -291,7 +287,7 @@ void Trainer::zero_grad() {
 // Σ grad² per group, computed where the gradients live; a NaN or Inf anywhere makes its group's sum non-finite.
 std::array<double, 2> Trainer::grad_square_norms() {
     const size_t nodes = 4 * params_.size() + 16;  // nodes and leaves (the gradients)
-    Ctx ctx(ggml_init({ggml_tensor_overhead() * nodes + ggml_graph_overhead_custom(nodes, false), nullptr, true}));
+    CtxPtr ctx(ggml_init({ggml_tensor_overhead() * nodes + ggml_graph_overhead_custom(nodes, false), nullptr, true}));
     ggml_cgraph * gf = ggml_new_graph_custom(ctx.get(), nodes, false);
     ggml_tensor * total[2] = {nullptr, nullptr};
     for (Param & p : params_) {
@@ -338,7 +334,7 @@ StepReport Trainer::step(const AdamW & actor, const AdamW & critic) {
         ggml_backend_tensor_set(adamw_hp_[gi], hp, 0, sizeof(hp));
     }
     const size_t nodes = 6 * params_.size() + 16;  // nodes and leaves (value, gradient, moments per parameter)
-    Ctx ctx(ggml_init({ggml_tensor_overhead() * nodes + ggml_graph_overhead_custom(nodes, false), nullptr, true}));
+    CtxPtr ctx(ggml_init({ggml_tensor_overhead() * nodes + ggml_graph_overhead_custom(nodes, false), nullptr, true}));
     ggml_cgraph * gf = ggml_new_graph_custom(ctx.get(), nodes, false);
     for (Param & p : params_) {
         if (!(opt[p.group]->lr > 0)) continue;
@@ -375,7 +371,8 @@ void Trainer::write(ggml_tensor * t, const std::vector<float> & data) {
 }
 
 void Trainer::save_adapter(const std::string & path) const {
-    gguf_context * g = gguf_init_empty();
+    GgufPtr file(gguf_init_empty());
+    gguf_context * g = file.get();
     gguf_set_val_str(g, "general.type", "adapter");
     gguf_set_val_str(g, "general.architecture", "llama");
     gguf_set_val_str(g, "general.name", "rl-ggml LoRA adapter");
@@ -385,13 +382,7 @@ void Trainer::save_adapter(const std::string & path) const {
     for (const Param & p : params_) {
         if (p.group == G_ACTOR) gguf_add_tensor(g, host.add(p.value, p.name));
     }
-    try {
-        write_gguf_atomically(g, path);
-    } catch (...) {
-        gguf_free(g);
-        throw;
-    }
-    gguf_free(g);
+    write_gguf_atomically(g, path);
 }
 
 void Trainer::load_adapter(const std::string & path) {
@@ -416,7 +407,8 @@ void Trainer::load_adapter(const std::string & path) {
 }
 
 void Trainer::save_state(const std::string & path, const std::string & meta_json) const {
-    gguf_context * g = gguf_init_empty();
+    GgufPtr file(gguf_init_empty());
+    gguf_context * g = file.get();
     gguf_set_val_u32(g, "rlggml.state.version", 1);
     gguf_set_val_str(g, "rlggml.meta", meta_json.c_str());
     gguf_set_val_u64(g, "rlggml.steps.actor", (uint64_t) steps_[G_ACTOR]);
@@ -427,13 +419,7 @@ void Trainer::save_state(const std::string & path, const std::string & meta_json
         gguf_add_tensor(g, host.add(p.m, "adam_m." + p.name));
         gguf_add_tensor(g, host.add(p.v, "adam_v." + p.name));
     }
-    try {
-        write_gguf_atomically(g, path);
-    } catch (...) {
-        gguf_free(g);
-        throw;
-    }
-    gguf_free(g);
+    write_gguf_atomically(g, path);
 }
 
 std::string Trainer::load_state(const std::string & path) {

@@ -4,7 +4,9 @@
  */
 import { createRequire } from 'node:module';
 import type { DeviceInfo, DeviceList } from './devices.js';
+import type { ModelShape } from './make-model.js';
 import type { ModelHParams } from './model.js';
+import type { AdamWGroup } from './training/policy.js';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import {
@@ -69,32 +71,16 @@ export interface NativeGeneration {
   finish: 'eos' | 'stop' | 'length';
 }
 
-
-export interface NativeMakeModelOptions {
+export interface NativeMakeModelOptions extends ModelShape {
   out: string;
   vocabFile: string;
   type: string;
-  layers: number;
-  embd: number;
-  heads: number;
-  kvHeads: number;
-  ff: number;
-  ctx: number;
   tied: boolean;
   ropeFreqs: boolean;
   ropeFreqBase: number;
   seed: number;
   roundTrip?: string;
   outputScale?: number;
-}
-
-export interface NativeAdamW {
-  lr: number;
-  beta1?: number;
-  beta2?: number;
-  eps?: number;
-  weightDecay?: number;
-  maxGradNorm?: number;
 }
 
 /** native/trainer.h: LoRA + value head on a model, differentiable. */
@@ -106,7 +92,7 @@ export interface NativeTrainer {
   headForward(features: Float32Array, n: number, keep: boolean): Promise<Float32Array>;
   headBackward(dValues: Float32Array): Promise<void>;
   zeroGrad(): void;
-  step(actor: NativeAdamW | null, critic: NativeAdamW | null): Promise<{ actorNorm: number; criticNorm: number; skipped: boolean }>;
+  step(actor: AdamWGroup | null, critic: AdamWGroup | null): Promise<{ actorNorm: number; criticNorm: number; skipped: boolean }>;
   params(): { name: string; group: 'actor' | 'critic'; shape: [number, number] }[];
   getParam(name: string): Float32Array;
   setParam(name: string, values: Float32Array): void;

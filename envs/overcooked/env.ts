@@ -7,7 +7,8 @@ import { actionPhrases, prompt } from './text.js';
 
 const EVENT_BONUS = [0, REWARD.subtask, REWARD.correctDelivery, REWARD.wrongDelivery] as const;
 
-interface Snapshot {
+/** What `save()` returns: the whole episode state. */
+export interface Snapshot {
   id: string;
   kitchen: KitchenState;
   chopCounter: number;

@@ -174,6 +174,7 @@ export class TwosomeAgent implements Agent {
 
   /** Consecutive runs of `samples` whose training pass fits the memory budget (at least one sample each). */
   private chunks(samples: number[], itemsOf: (samples: number[]) => ScoreItem[]): number[][] {
+    if (this.policy.trainingBytes(itemsOf(samples)) <= this.config.trainMemoryBudget) return [samples];
     const out: number[][] = [];
     let cur: number[] = [];
     for (const s of samples) {

@@ -1,18 +1,11 @@
 import { makeEnv } from '../../../envs/registry.js';
 import type { Env, StepResult } from '../../../envs/core/types.js';
+import type { Snapshot } from '../../../envs/overcooked/env.js';
 import { Loc, type KitchenState } from '../../../envs/overcooked/kitchen.js';
 
 export const TS = 'overcooked/tomato-salad';
 export const TLS = 'overcooked/tomato-lettuce-salad';
 
-export interface Snapshot {
-  id: string;
-  kitchen: KitchenState;
-  chopCounter: number;
-  t: number;
-  logged: number;
-  discount: number;
-}
 
 /** Plays `actions` from reset; returns every step result. */
 export function play(id: string, actions: number[]): { env: Env; steps: StepResult[] } {
