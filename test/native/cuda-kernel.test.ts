@@ -1,0 +1,47 @@
+// The CUDA backward kernel (ggml_mul_mat_t, our patch) checked without a GPU wherever nvcc is installed. Its weight
+// decoders compile for the host, so every supported type is checked against ggml's CPU dequantization bit for bit;
+// and the kernel itself runs on the host under cuda-host-emulation.h (threads, barriers, shared memory and wmma
+// emulated), in both its TF32 tensor-core and FMA variants, against a double-precision product.
+import t, { type Test } from 'tap';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/native.js';
+import { tempPath } from '../helpers/models.js';
+
+const nvcc = spawnSync('nvcc', ['--version'], { encoding: 'utf8' });
+const ggml = join(packageRoot, 'vendor', 'llama.cpp', 'ggml');
+const base = join(packageRoot, 'build', 'llama.cpp', 'ggml', 'src', 'libggml-base.a');
+const skip = nvcc.status !== 0 ? 'nvcc is not installed' : !existsSync(base) ? `${base} is missing (a build with shared ggml libraries?)` : false;
+const types = ['f32', 'f16', 'bf16', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q8_0', 'q2_K', 'q3_K', 'q4_K', 'q5_K', 'q6_K'];
+
+/** Compiles a host C++ source against ggml (nvcc supplies the CUDA headers), runs it, returns its lines split on spaces. */
+function buildAndRun(t: Test, source: string, name: string, flags: string[] = []): string[][] {
+  const exe = tempPath(name);
+  const includes = ['include', 'src', 'src/ggml-cuda'].map((d) => `-I${join(ggml, d)}`);
+  const compile = spawnSync('nvcc', ['-std=c++20', '-O2', ...flags, '-x', 'c++', '-c', source, ...includes, `-I${join(packageRoot, 'test', 'native')}`, '-o', `${exe}.o`], { encoding: 'utf8' });
+  t.equal(compile.status, 0, compile.stderr);
+  const link = spawnSync('nvcc', [`${exe}.o`, '-o', exe, base, '-lpthread', '-lgomp'], { encoding: 'utf8' });
+  t.equal(link.status, 0, link.stderr);
+  const run = spawnSync(exe, { encoding: 'utf8' });
+  t.equal(run.status, 0, run.stderr);
+  return run.stdout.trim().split('\n').map((l) => l.split(' '));
+}
+
+t.test('CUDA weight decoders equal ggml dequantization for every supported type', { skip }, async (t) => {
+  const results = buildAndRun(t, join(packageRoot, 'test', 'native', 'cuda-decode-check.cu'), 'cuda-decode-check');
+  t.same(results.map(([type]) => type), types);
+  for (const [type, diff] of results) t.equal(Number(diff), 0, `${type}: decoded exactly`);
+});
+
+// Relative to the largest |dst|: the FMA path rounds like any float32 product; TF32 keeps 10 mantissa bits of each
+// operand (unit roundoff 2^-11 = 4.9e-4), seen at 2-4e-4 here.
+for (const [variant, tensorCores, tolerance] of [['TF32 tensor-core', 1, 2e-3], ['FMA', 0, 1e-5]] as const) {
+  t.test(`the CUDA kernel (${variant} path, emulated on the host) computes Aᵀ·B for every supported type`, { skip }, async (t) => {
+    const source = join(packageRoot, 'test', 'native', 'mul-mat-t-emulated.cpp');
+    const results = buildAndRun(t, source, `mul-mat-t-emulated-${tensorCores}`, [`-DMMT_TENSOR_CORES=${tensorCores}`]);
+    t.same([...new Set(results.map(([type]) => type))], types);
+    t.same([...new Set(results.map(([, , layout]) => layout))].sort(), ['scalar', 'vector'], 'both ways of loading B are exercised');
+    for (const [type, m, layout, error] of results) t.ok(Number(error) <= tolerance, `${type}, reduction ${m}, ${layout} B: error ${error} <= ${tolerance}`);
+  });
+}
