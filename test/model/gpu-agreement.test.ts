@@ -8,6 +8,7 @@ import { listDevices } from '../../src/devices.js';
 import { loadModel } from '../../src/model.js';
 import type { MakeModelOptions } from '../../src/make-model.js';
 import { createPolicy, type NativeLlmPolicy } from '../../src/training/llm-policy.js';
+import { gpuAgreement } from '../helpers/device.js';
 import { testModel } from '../helpers/models.js';
 
 const gpu = (await listDevices()).devices.find((d) => d.kind === 'gpu');
@@ -20,8 +21,7 @@ const items = [
 const dLogprob = [[1, -0.5], [0.3, 0.9, -1.2]];
 const dValue = [0.7, -0.4];
 
-const LOGPROB_TOL = 0.02; // absolute, on log-probs of about -10
-const GRAD_TOL = 0.03; // relative to each tensor's largest gradient
+const { logprob: LOGPROB_TOL, gradient: GRAD_TOL } = gpuAgreement;
 
 async function run(path: string, device: 'cpu' | 'cuda') {
   const model = await loadModel(path, { device, threads: 2 });

@@ -4,6 +4,7 @@ import { InvalidArgumentError } from '../../src/errors.js';
 import { loadModel, type Model } from '../../src/model.js';
 import type { PromptScores, ScoreItem } from '../../src/scoring.js';
 import { makeModel } from '../../src/make-model.js';
+import { batchingTolerance, referenceLogprobTolerance } from '../helpers/device.js';
 import { tempPath, testModel } from '../helpers/models.js';
 import { referenceLogprobs, referenceModel } from '../helpers/reference.js';
 
@@ -51,7 +52,7 @@ for (const vocab of ['spm', 'bpe'] as const) {
         worst = Math.max(worst, Math.abs(a.logprob - (await naive(model, items[n].prompt, a.action, a.tokens))));
       }
     }
-    t.ok(worst <= 1e-4, `max |packed - naive| = ${worst.toExponential(2)} <= 1e-4`);
+    t.ok(worst <= batchingTolerance(1e-4), `max |packed - naive| = ${worst.toExponential(2)}`);
   });
 }
 
@@ -68,7 +69,7 @@ t.test('boundary edge cases', async (t) => {
     for (const a of r.actions) {
       t.ok(a.tokens >= 1, `${JSON.stringify(a.action)} has tokens`);
       const expected = await naive(model, items[n].prompt, a.action, a.tokens);
-      t.ok(Math.abs(a.logprob - expected) <= 1e-4, `${JSON.stringify(items[n].prompt)} + ${JSON.stringify(a.action)}`);
+      t.ok(Math.abs(a.logprob - expected) <= batchingTolerance(1e-4), `${JSON.stringify(items[n].prompt)} + ${JSON.stringify(a.action)}`);
     }
   }
 });
@@ -99,7 +100,7 @@ t.test('results do not depend on how the work is split', async (t) => {
     const split = await model.scoreActions(items, { normalization: 'sum', ...options });
     let worst = 0;
     split.forEach((r, n) => r.actions.forEach((a, k) => (worst = Math.max(worst, Math.abs(a.logprob - whole[n].actions[k].logprob)))));
-    t.ok(worst <= 1e-5, `${JSON.stringify(options)}: max difference ${worst.toExponential(2)} (float32 summation order)`);
+    t.ok(worst <= batchingTolerance(1e-5), `${JSON.stringify(options)}: max difference ${worst.toExponential(2)} (float32 summation order)`);
   }
 });
 
@@ -122,7 +123,7 @@ t.test('matches node-llama-cpp', async (t) => {
       worst = Math.max(worst, Math.abs(a.logprob - expected));
     }
   }
-  t.ok(worst <= 1e-3, `max |ours - node-llama-cpp| = ${worst.toExponential(2)}`);
+  t.ok(worst <= referenceLogprobTolerance, `max |ours - node-llama-cpp| = ${worst.toExponential(2)}`);
 });
 
 t.test('bad input', async (t) => {

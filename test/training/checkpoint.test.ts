@@ -6,6 +6,7 @@ import { loadModel } from '../../src/model.js';
 import { readTrajectories } from '../../src/training/conversation.js';
 import { createPolicy, loadAdapter, loadPolicy } from '../../src/training/llm-policy.js';
 import { sft } from '../../src/training/sft.js';
+import { referenceLogprobTolerance } from '../helpers/device.js';
 import { tempPath, testModel } from '../helpers/models.js';
 import { referenceLogprobs, referenceModel } from '../helpers/reference.js';
 import { runCli } from '../helpers/cli.js';
@@ -48,7 +49,7 @@ t.test('SFT overfits a few conversations, and node-llama-cpp applies the adapter
     moved = Math.max(moved, Math.abs((x as number) - (base.logprobs[i + 1] as number)));
   });
   t.ok(moved > 0.5, `the adapter changes log-probs (by up to ${moved.toFixed(2)})`);
-  t.ok(worst <= 1e-3, `node-llama-cpp with our adapter.gguf agrees to ${worst.toExponential(2)}`);
+  t.ok(worst <= referenceLogprobTolerance, `node-llama-cpp with our adapter.gguf agrees to ${worst.toExponential(2)}`);
 
   // the CLI applies it too
   const cli = runCli(['logprobs', '--model', path, '--text', text, '--adapter', `${out}/adapter.gguf`, '--json']);

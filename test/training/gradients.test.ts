@@ -8,6 +8,7 @@ import type { MakeModelOptions } from '../../src/make-model.js';
 import { createPolicy, type NativeLlmPolicy } from '../../src/training/llm-policy.js';
 import type { LoraTarget, PolicyForward } from '../../src/training/policy.js';
 import { testModel } from '../helpers/models.js';
+import { gradientTolerance } from '../helpers/device.js';
 
 const items = [
   { prompt: 'There is a tomato on the counter. Your next step is to', actions: ['pick up the tomato', 'serve the dish', 'go north'] },
@@ -77,8 +78,14 @@ for (const type of ['q8_0', 'q4_0', 'q4_k', 'f16'] as const) {
   t.test(`the fast input gradient through frozen ${type} weights equals ggml's own formula`, async (t) => {
     const path = await testModel(type === 'q4_k' ? { type, embd: 256, ff: 512 } : { type });
     const dump = fileURLToPath(new URL('../helpers/grad-dump.js', import.meta.url));
+    // ggml's generic formula (out_prod of quantized weights) has no CUDA kernel: on a GPU it is computed on the CPU
     const run = (generic: boolean) =>
-      JSON.parse(execFileSync(process.execPath, [dump, path], { env: { ...process.env, RL_GGML_GENERIC_BACKWARD: generic ? '1' : '0' }, encoding: 'utf8' })) as Record<string, number[]>;
+      JSON.parse(
+        execFileSync(process.execPath, [dump, path], {
+          env: { ...process.env, RL_GGML_GENERIC_BACKWARD: generic ? '1' : '0', ...(generic ? { RL_GGML_DEVICE: 'cpu' } : {}) },
+          encoding: 'utf8',
+        }),
+      ) as Record<string, number[]>;
     const fast = run(false);
     const reference = run(true);
     let worst = 0;
@@ -86,7 +93,7 @@ for (const type of ['q8_0', 'q4_0', 'q4_k', 'f16'] as const) {
       const scale = Math.max(...g.map(Math.abs)) + 1e-12;
       g.forEach((x, i) => (worst = Math.max(worst, Math.abs(x - fast[name][i]) / scale)));
     }
-    t.ok(worst < 1e-4, `max difference ${worst.toExponential(2)} of each tensor's largest gradient`);
+    t.ok(worst < gradientTolerance(1e-4), `max difference ${worst.toExponential(2)} of each tensor's largest gradient`);
   });
 }
 

@@ -1,0 +1,36 @@
+/**
+ * The device this run of the suite computes on — RL_GGML_DEVICE, else "auto" (the GPU when the build and the machine
+ * have one) — and the numerical tolerances that depend on it. `RL_GGML_DEVICE=cuda npm test` runs the whole suite on
+ * a GPU.
+ *
+ * On the CPU our results differ from a reference (node-llama-cpp, ggml's generic formulas, another batching) by
+ * summation order only, so the tests hold them to 1e-5..1e-3. On a GPU two roundings enter: ggml's CUDA matmuls with
+ * quantized weights quantize the activations to q8_1 blocks (the CPU to q8_0/q8_K), and our backward kernel
+ * multiplies in TF32 (10-bit mantissa). The GPU bounds below are those of test/model/gpu-agreement.test.ts, which
+ * compares the two backends directly.
+ */
+import { listDevices, resolveDeviceOption } from '../../src/devices.js';
+
+const requested = resolveDeviceOption(undefined);
+export const onGpu = requested === 'auto' ? (await listDevices()).devices.some((d) => d.kind === 'gpu') : requested !== 'cpu';
+
+/** How closely our CPU and GPU backends agree; test/model/gpu-agreement.test.ts checks these bounds directly. */
+export const gpuAgreement = {
+  /** absolute, on log-probs (and values) of about -10 */
+  logprob: 0.02,
+  /** relative to each tensor's largest gradient */
+  gradient: 0.03,
+};
+
+/** |Δ log-prob| against a reference computed on the CPU (node-llama-cpp), which our CPU backend meets to 1e-3. */
+export const referenceLogprobTolerance = 1e-3 + (onGpu ? gpuAgreement.logprob : 0);
+
+/** |Δ log-prob| between two batchings of the same work on this device (a GPU picks its kernels by batch shape). */
+export function batchingTolerance(cpu: number): number {
+  return onGpu ? 2e-3 : cpu;
+}
+
+/** Gradient difference, relative to each tensor's largest entry, from a reference computed on the CPU. */
+export function gradientTolerance(cpu: number): number {
+  return onGpu ? gpuAgreement.gradient : cpu;
+}
