@@ -5,27 +5,17 @@
 // "<type> <M> <b layout> <max |error| / max |dst|>".
 #include "mul-mat-t-decode.cuh"
 #include "cuda-host-emulation.h"
+#include "ggml-rows.h"
 #include "mul-mat-t-kernel.cuh"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <random>
 
 template <ggml_type T> static void check(int64_t K, int64_t M, int64_t N, bool aligned_b) {
     std::mt19937 rng(7);
+    const ggml_rows a = random_rows(T, K, M, 1.0f, rng);
     std::normal_distribution<float> normal(0.0f, 1.0f);
-    std::vector<float> a_src(K * M);
-    for (float & x : a_src) x = normal(rng);
-    const size_t row_bytes = ggml_row_size(T, K);
-    std::vector<char> a(row_bytes * M);
-    if (T == GGML_TYPE_F32) memcpy(a.data(), a_src.data(), a_src.size() * sizeof(float));
-    else ggml_quantize_chunk(T, a_src.data(), a.data(), 0, M, K, nullptr);
-    std::vector<float> a_deq(K * M);
-    for (int64_t m = 0; m < M; m++) {
-        if (T == GGML_TYPE_F32) memcpy(&a_deq[m * K], a.data() + m * row_bytes, K * sizeof(float));
-        else ggml_get_type_traits(T)->to_float(a.data() + m * row_bytes, &a_deq[m * K], K);
-    }
     // B one float past a 16-byte boundary when the vector path must be refused
     std::vector<float> b_store(M * N + 4);
     float * b = b_store.data() + (aligned_b ? 0 : 1);
@@ -34,13 +24,13 @@ template <ggml_type T> static void check(int64_t K, int64_t M, int64_t N, bool a
 
     const bool b_vec = mmt_b_vectorizable(b, M);
     emulate_launch(mmt_grid(K, N), MMT_THREADS,
-        [&] { mul_mat_t_kernel<T>(a.data(), (int64_t) row_bytes, b, b_vec, dst.data(), K, M, N); });
+        [&] { mul_mat_t_kernel<T>(a.data.data(), (int64_t) a.row_bytes, b, b_vec, dst.data(), K, M, N); });
 
     double worst = 0, scale = 0;
     for (int64_t n = 0; n < N; n++) {
         for (int64_t k = 0; k < K; k++) {
             double s = 0;
-            for (int64_t m = 0; m < M; m++) s += (double) a_deq[m * K + k] * b[n * M + m];
+            for (int64_t m = 0; m < M; m++) s += (double) a.values[m * K + k] * b[n * M + m];
             scale = std::max(scale, std::fabs(s));
             const double e = std::fabs(s - dst[n * K + k]);
             worst = std::isnan(e) ? INFINITY : std::max(worst, e);
