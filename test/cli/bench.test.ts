@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { benchWorkload, generatedBenchModel, runTwosomeBench, workloadTokens, type BenchResult } from '../../src/bench/twosome-bench.js';
 import { timeInterleaved } from '../../src/bench/timing.js';
@@ -171,4 +173,24 @@ t.test('CLI: --help and bad options', async (t) => {
   const conflict = runCli(['bench', '--model', modelPath, '--preset', 'tiny']);
   t.equal(conflict.status, 2);
   t.match(conflict.stderr, /mutually exclusive/);
+});
+
+t.test('bench:peers runs rl-ggml bench and the PyTorch peer on the same workload and reports the ratio', async (t) => {
+  const modelPath = await testModel();
+  const compare = fileURLToPath(new URL('../../bench/peers/compare.js', import.meta.url));
+  const r = spawnSync(process.execPath, [compare, '--model', modelPath, '--device', 'cpu', '--threads', '2', '--prompts', '2', '--actions', '2', '--min-seconds', '0.1', '--skip', 'llama-bench', '--json'], { encoding: 'utf8', timeout: 300_000 });
+  t.equal(r.status, 0, r.stderr);
+  const s = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+  t.match(s.model, { path: modelPath, nLayer: 2, nEmbd: 64, nHead: Number, nHeadKv: Number, nFf: Number });
+  t.match(s.workload, { prompts: 2, actions: 2 });
+  t.ok(s.scoring.oursTokensPerSec > 0 && s.ppoUpdate.oursDecisionsPerSec > 0);
+  t.same([s.scoring.llamaBench, s.scoring.ratio], ['skipped', null], 'a skipped peer has no ratio');
+  // The peer needs python3 with torch, transformers and peft: where they are missing it is reported as failed.
+  if (s.ppoUpdate.peft.ok) {
+    t.ok(s.ppoUpdate.peft.value.decisionsPerSec > 0);
+    t.equal(s.ppoUpdate.ratio, s.ppoUpdate.oursDecisionsPerSec / s.ppoUpdate.peft.value.decisionsPerSec);
+  } else {
+    t.match(s.ppoUpdate.peft.error, /python3/);
+    t.equal(s.ppoUpdate.ratio, null);
+  }
 });
