@@ -81,6 +81,8 @@ t.test('CLI: info --devices, and --device on model commands', async (t) => {
   const text = runCli(['info', '--devices']);
   t.match(text.stdout, /^cpu\s+CPU\s+/m);
   if (!list.cudaBuilt) t.match(text.stdout, /RL_GGML_CUDA=1 npm install/);
+  else if (list.devices.length === 1) t.match(text.stdout, /CUDA backend is built but found no usable GPU/);
+  else t.notMatch(text.stdout, /no usable GPU|no CUDA backend/);
 
   const path = await testModel();
   const info = runCli(['info', '--model', path, '--device', 'cpu']);

@@ -34,6 +34,7 @@ export const infoCommand: CommandModule<object, Args> = {
       else {
         for (const d of list.devices) console.log(describeDevice(d));
         if (!list.cudaBuilt) console.log('(this build has no CUDA backend: reinstall with RL_GGML_CUDA=1 npm install to use NVIDIA GPUs)');
+        else if (!list.devices.some((d) => d.kind === 'gpu')) console.log('(the CUDA backend is built but found no usable GPU: check the driver with nvidia-smi)');
       }
       return;
     }
