@@ -168,9 +168,7 @@ Napi::Value generations_to_js(Napi::Env env, std::vector<rl::Generation> & gs) {
     Napi::Array arr = Napi::Array::New(env, gs.size());
     for (size_t i = 0; i < gs.size(); i++) {
         Napi::Object o = Napi::Object::New(env);
-        Napi::Int32Array tokens = Napi::Int32Array::New(env, gs[i].tokens.size());
-        std::copy(gs[i].tokens.begin(), gs[i].tokens.end(), tokens.Data());
-        o.Set("tokens", tokens);
+        o.Set("tokens", to_int32(env, gs[i].tokens));
         o.Set("logprobs", to_float32(env, gs[i].logprobs));
         o.Set("text", gs[i].text);
         o.Set("finish", gs[i].finish);

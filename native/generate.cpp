@@ -82,11 +82,11 @@ std::vector<float> decode(const Model & model, const KvCache & cache, int64_t sl
 
 // Picks the next token from one slot's logits; returns it with its log-probability at temperature 1.
 std::pair<int32_t, float> sample(const float * logits, int64_t n_vocab, const Sampling & s, Rng & rng) {
-    const float max = *std::max_element(logits, logits + n_vocab);
+    int32_t pick = (int32_t) (std::max_element(logits, logits + n_vocab) - logits);  // greedy
+    const float max = logits[pick];
     double z = 0;
     for (int64_t i = 0; i < n_vocab; i++) z += std::exp((double) logits[i] - max);
     const double log_z = max + std::log(z);
-    int32_t pick = (int32_t) (std::max_element(logits, logits + n_vocab) - logits);
     if (s.temperature > 0) {
         std::vector<int32_t> ids(n_vocab);
         std::iota(ids.begin(), ids.end(), 0);

@@ -13,6 +13,7 @@
 #include "errors.h"
 #include "ggml-alloc.h"
 #include "ggml-cpu.h"
+#include "handles.h"
 #include "llama.h"
 #include "log.h"
 
@@ -257,12 +258,11 @@ void Model::bind_tensors() {
 // Asks the device whether it runs every op the engine applies to the weights (forward and backward), so that a
 // type the device lacks kernels for is refused at load time, by name, rather than failing mid-graph.
 void Model::check_device_support() {
-    ggml_context * ctx = ggml_init({ggml_tensor_overhead() * 128, nullptr, true});
+    CtxPtr owned(ggml_init({ggml_tensor_overhead() * 128, nullptr, true}));
+    ggml_context * ctx = owned.get();
     auto refuse = [&](const ggml_tensor * w, const char * what) {
-        const std::string msg = std::string("tensor ") + w->name + " has type " + ggml_type_name(w->type) + ", which device " +
-                                ggml_backend_dev_name(device_) + " cannot " + what;
-        ggml_free(ctx);
-        fail(E_UNSUPPORTED, msg);
+        fail(E_UNSUPPORTED, std::string("tensor ") + w->name + " has type " + ggml_type_name(w->type) + ", which device " +
+                                 ggml_backend_dev_name(device_) + " cannot " + what);
     };
     ggml_tensor * ids = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, 1);
     if (!ggml_backend_dev_supports_op(device_, ggml_get_rows(ctx, token_embd_, ids))) refuse(token_embd_, "look up rows of");
@@ -277,7 +277,6 @@ void Model::check_device_support() {
         if (!ggml_backend_dev_supports_op(device_, ggml_mul_mat(ctx, w, x))) refuse(w, "multiply");
         if (!ggml_backend_dev_supports_op(device_, ggml_mul_mat_t(ctx, w, dy))) refuse(w, "backpropagate through");
     }
-    ggml_free(ctx);
 }
 
 namespace {

@@ -9,8 +9,6 @@ import { callNative, native } from './native.js';
 /** "auto" (a CUDA GPU when present, else the CPU), "cpu", "cuda" (the first GPU) or "cuda:N". */
 export type Device = 'auto' | 'cpu' | 'cuda' | `cuda:${number}`;
 
-export const deviceChoices = ['auto', 'cpu', 'cuda'] as const;
-
 export interface DeviceInfo {
   /** The value to pass as `device` to pick this one: "cpu", "cuda:0", ... */
   id: string;

@@ -1,19 +1,14 @@
 import type { Argv, CommandModule } from 'yargs';
-import type { Device } from '../../devices.js';
-import { deviceOption } from '../device-option.js';
-import { withModel } from '../model-session.js';
+import { modelSessionOptions, withModel, type ModelSessionArgs } from '../model-session.js';
 
-interface Args {
-  model: string;
+interface Args extends ModelSessionArgs {
   prompt: string[];
-  adapter?: string;
   maxTokens: number;
   temperature: number;
   topK: number;
   topP: number;
   seed: number;
   stop?: string[];
-  device?: Device;
   json: boolean;
 }
 
@@ -22,17 +17,14 @@ export const generateCommand: CommandModule<object, Args> = {
   command: 'generate',
   describe: 'Continue prompts with generated text (greedy or sampled), with per-token log-probs',
   builder: (y: Argv) =>
-    y
-      .option('model', { type: 'string', demandOption: true, describe: 'GGUF model path' })
+    modelSessionOptions(y)
       .option('prompt', { type: 'string', array: true, demandOption: true, describe: 'a prompt (repeat to decode several together; BOS is prepended)' })
-      .option('adapter', { type: 'string', describe: "apply a LoRA adapter (llama.cpp GGUF format, e.g. a checkpoint's adapter.gguf)" })
       .option('max-tokens', { type: 'number', default: 128, describe: 'new tokens at most per prompt' })
       .option('temperature', { type: 'number', default: 0, describe: '0: greedy; above 0: sample' })
       .option('top-k', { type: 'number', default: 0, describe: 'sample among the k most probable tokens (0: all)' })
       .option('top-p', { type: 'number', default: 1, describe: 'sample from the smallest set of tokens with this much probability' })
       .option('seed', { type: 'number', default: 1, describe: 'sampling seed' })
       .option('stop', { type: 'string', array: true, describe: 'stop when the text contains this (repeatable)' })
-      .option('device', deviceOption)
       .option('json', { type: 'boolean', default: false, describe: 'one JSON object per prompt' }) as unknown as Argv<Args>,
   handler: async (argv) => {
     await withModel(argv.model, argv.adapter, argv.device, async (model, adapter) => {

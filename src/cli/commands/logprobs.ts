@@ -1,13 +1,8 @@
 import type { Argv, CommandModule } from 'yargs';
-import type { Device } from '../../devices.js';
-import { deviceOption } from '../device-option.js';
-import { withModel } from '../model-session.js';
+import { modelSessionOptions, withModel, type ModelSessionArgs } from '../model-session.js';
 
-interface Args {
-  model: string;
-  device?: Device;
+interface Args extends ModelSessionArgs {
   text: string;
-  adapter?: string;
   json: boolean;
 }
 
@@ -16,11 +11,8 @@ export const logprobsCommand: CommandModule<object, Args> = {
   command: 'logprobs',
   describe: 'Per-token log-probabilities of a text under a model',
   builder: (y: Argv) =>
-    y
-      .option('model', { type: 'string', demandOption: true, describe: 'GGUF model path' })
+    modelSessionOptions(y)
       .option('text', { type: 'string', demandOption: true, describe: 'text to score (BOS is prepended)' })
-      .option('adapter', { type: 'string', describe: 'apply a LoRA adapter (llama.cpp GGUF format, e.g. a checkpoint\'s adapter.gguf)' })
-      .option('device', deviceOption)
       .option('json', { type: 'boolean', default: false, describe: 'JSON output' }) as unknown as Argv<Args>,
   handler: async (argv) => {
     await withModel(argv.model, argv.adapter, argv.device, async (model, adapter) => {

@@ -1,16 +1,11 @@
 import type { Argv, CommandModule } from 'yargs';
-import type { Device } from '../../devices.js';
-import { deviceOption } from '../device-option.js';
-import { withModel } from '../model-session.js';
+import { modelSessionOptions, withModel, type ModelSessionArgs } from '../model-session.js';
 import { normalizations, type Normalization } from '../../scoring.js';
 
-interface Args {
-  model: string;
-  device?: Device;
+interface Args extends ModelSessionArgs {
   prompt: string;
   action: string[];
   norm: Normalization;
-  adapter?: string;
   json: boolean;
 }
 
@@ -19,13 +14,10 @@ export const scoreCommand: CommandModule<object, Args> = {
   command: 'score',
   describe: "Score actions after a prompt as TWOSOME's policy does (log-prob, normalized score, probability)",
   builder: (y: Argv) =>
-    y
-      .option('model', { type: 'string', demandOption: true, describe: 'GGUF model path' })
+    modelSessionOptions(y)
       .option('prompt', { type: 'string', demandOption: true, describe: 'observation prompt' })
       .option('action', { type: 'string', array: true, demandOption: true, describe: 'an action (repeat for each)' })
       .option('norm', { choices: normalizations as string[], default: 'word', describe: 'normalization of the summed log-prob' })
-      .option('adapter', { type: 'string', describe: 'apply a LoRA adapter (llama.cpp GGUF format, e.g. a checkpoint\'s adapter.gguf)' })
-      .option('device', deviceOption)
       .option('json', { type: 'boolean', default: false, describe: 'JSON output' }) as unknown as Argv<Args>,
   handler: async (argv) => {
     await withModel(argv.model, argv.adapter, argv.device, async (model, adapter) => {
