@@ -1,6 +1,9 @@
 #include "model.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -16,6 +19,7 @@
 #include "handles.h"
 #include "llama.h"
 #include "log.h"
+#include "weight_grad.h"
 
 namespace rl {
 namespace {
@@ -48,6 +52,8 @@ File open_file(const std::string & path) {
     }
     return f;
 }
+
+int64_t mtime_ns(const struct stat & st) { return (int64_t) st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec; }
 
 int64_t file_size(const std::string & path) {
     struct stat st {};
@@ -125,8 +131,8 @@ Model::~Model() { release(); }
 
 size_t Model::weight_bytes() const {
     size_t n = 0;
-    for (ggml_backend_buffer_t b : {weights_, weights_repack_, weights_moved_}) n += b ? ggml_backend_buffer_get_size(b) : 0;
-    return n;
+    for (ggml_backend_buffer_t b : {weights_, weights_repack_}) n += b ? ggml_backend_buffer_get_size(b) : 0;
+    return n + twin_bytes_;
 }
 
 bool Model::on_gpu() const { return ggml_backend_dev_type(device_) == GGML_BACKEND_DEVICE_TYPE_GPU; }
@@ -137,9 +143,19 @@ void Model::release() {
     alloc_ = nullptr;
     if (weights_) ggml_backend_buffer_free(weights_);
     if (weights_repack_) ggml_backend_buffer_free(weights_repack_);
-    if (weights_moved_) ggml_backend_buffer_free(weights_moved_);
     weights_repack_ = nullptr;
-    weights_moved_ = nullptr;
+    if (twin_ctx_) {
+        for (ggml_tensor * t = ggml_get_first_tensor(twin_ctx_); t; t = ggml_get_next_tensor(twin_ctx_, t)) {
+            set_backward_twin(ggml_get_tensor(meta_, t->name), nullptr);
+        }
+        ggml_free(twin_ctx_);
+    }
+    if (twin_buf_) ggml_backend_buffer_free(twin_buf_);
+    if (file_map_) munmap(file_map_, file_map_size_);
+    twin_ctx_ = nullptr;
+    twin_buf_ = nullptr;
+    file_map_ = nullptr;
+    twin_bytes_ = 0;
     if (backend_) ggml_backend_free(backend_);
     if (meta_) ggml_free(meta_);
     if (gguf_) gguf_free(gguf_);
@@ -284,7 +300,7 @@ namespace {
 // ggml's CPU "repack" buffer type (interleaved weight layouts with faster matmul kernels), or null where the CPU has none.
 ggml_backend_buffer_type_t repack_buffer_type() {
     const char * env = std::getenv("RL_GGML_REPACK");
-    if (env && std::string(env) == "0") return nullptr;
+    if ((env && std::string(env) == "0") || generic_backward()) return nullptr;
     ggml_backend_dev_t dev = ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_CPU);
     if (!dev) return nullptr;
     auto get_extra = (ggml_backend_dev_get_extra_bufts_t) ggml_backend_reg_get_proc_address(ggml_backend_dev_backend_reg(dev), "ggml_backend_dev_get_extra_bufts");
@@ -318,6 +334,8 @@ ggml_backend_buffer_t allocate_in(ggml_backend_buffer_type_t buft, const std::ve
 }  // namespace
 
 void Model::load_weights(const std::string & path) {
+    struct stat st {};
+    if (stat(path.c_str(), &st) == 0) loaded_file_ = {st.st_size, mtime_ns(st)};
     // Projection weights that ggml can repack for this CPU go to the repack buffer (only ever multiplied, so any
     // layout works for the forward pass); everything else, including token_embd (read by get_rows), stays plain.
     ggml_backend_buffer_type_t repack = on_gpu() ? nullptr : repack_buffer_type();
@@ -364,21 +382,38 @@ void Model::read_tensors(const std::string & path, const std::vector<ggml_tensor
     }
 }
 
-void Model::use_plain_layout() {
-    if (!weights_repack_) return;
-    std::vector<ggml_tensor *> moved;
-    for (ggml_tensor * t = ggml_get_first_tensor(meta_); t; t = ggml_get_next_tensor(meta_, t)) {
-        if (t->buffer == weights_repack_) {
-            t->buffer = nullptr;
-            t->data = nullptr;
-            t->extra = nullptr;
-            moved.push_back(t);
-        }
+void Model::map_backward_twins() {
+    if (!weights_repack_ || twin_ctx_) return;
+    const int fd = open(path_.c_str(), O_RDONLY);
+    if (fd < 0) fail(E_BAD_FILE, "cannot reopen model file " + path_ + " for training: " + std::strerror(errno));
+    struct stat st {};
+    void * map = fstat(fd, &st) == 0 ? mmap(nullptr, (size_t) st.st_size, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
+    const int map_errno = errno;
+    close(fd);
+    if (map == MAP_FAILED) fail(E_BAD_FILE, "cannot map model file " + path_ + " for training: " + std::strerror(map_errno));
+    if (std::make_pair((int64_t) st.st_size, mtime_ns(st)) != loaded_file_) {
+        munmap(map, (size_t) st.st_size);
+        fail(E_BAD_FILE, path_ + " changed after the model was loaded; load it again to train on it");
     }
-    ggml_backend_buffer_free(weights_repack_);
-    weights_repack_ = nullptr;
-    weights_moved_ = allocate_in(ggml_backend_get_default_buffer_type(backend_), moved);
-    read_tensors(path_, moved);
+    file_map_ = map;
+    file_map_size_ = (size_t) st.st_size;
+
+    // The file is the one the weights were read from (same size and time), so every tensor lies inside it.
+    std::vector<std::pair<ggml_tensor *, size_t>> repacked;  // weight, offset in the file
+    for (ggml_tensor * t = ggml_get_first_tensor(meta_); t; t = ggml_get_next_tensor(meta_, t)) {
+        if (t->buffer != weights_repack_) continue;
+        repacked.emplace_back(t, gguf_get_data_offset(gguf_) + gguf_get_tensor_offset(gguf_, gguf_find_tensor(gguf_, t->name)));
+    }
+    twin_ctx_ = ggml_init({repacked.size() * ggml_tensor_overhead(), nullptr, true});
+    twin_buf_ = ggml_backend_cpu_buffer_from_ptr(file_map_, file_map_size_);
+    ggml_backend_buffer_set_usage(twin_buf_, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
+    for (auto [t, offset] : repacked) {
+        ggml_tensor * twin = ggml_dup_tensor(twin_ctx_, t);
+        ggml_set_name(twin, t->name);
+        ggml_backend_tensor_alloc(twin_buf_, twin, (char *) file_map_ + offset);
+        twin_bytes_ += ggml_nbytes(t);
+        set_backward_twin(t, twin);
+    }
 }
 
 void Model::compute(ggml_cgraph * graph) const {

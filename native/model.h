@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ggml.h"
@@ -73,11 +74,11 @@ public:
     ggml_gallocr_t allocator() const { return alloc_; }
 
     const std::vector<TensorInfo> & tensors() const { return tensor_info_; }
-    // Moves repacked projections back to ggml's plain layout (re-read from the file): training differentiates
-    // through the weights, which needs their file layout. Scoring then runs on the same weights, so log-probs of
-    // rollouts and of training agree exactly.
-    void use_plain_layout();
-    bool repacked() const { return weights_repack_ != nullptr; }
+    // Training differentiates through the weights, and dx = Wᵀ·dy reads them in the file's layout, which repacked
+    // projections no longer have: each gets a read-only twin mapped from the model file, registered for the backward
+    // pass (see weight_grad.h). Forward passes keep the faster repacked weights, so the log-probs of scoring and of
+    // training stay identical. Idempotent; nothing to do without repacked weights.
+    void map_backward_twins();
     // Bytes on the device: the weights, and the compute buffer of scoring/generation graphs (its high-water mark).
     size_t weight_bytes() const;
     size_t compute_bytes() const { return ggml_gallocr_get_buffer_size(alloc_, 0); }
@@ -107,7 +108,13 @@ private:
     ggml_backend_t backend_ = nullptr;
     ggml_backend_buffer_t weights_ = nullptr;
     ggml_backend_buffer_t weights_repack_ = nullptr;  // projections in ggml's interleaved CPU layout, when available
-    ggml_backend_buffer_t weights_moved_ = nullptr;   // the same projections after use_plain_layout()
+    std::pair<int64_t, int64_t> loaded_file_{-1, -1};  // size and mtime (ns) of the file the weights were read from
+    // map_backward_twins(): the model file mapped read-only, and twins of the repacked projections inside it
+    void * file_map_ = nullptr;
+    size_t file_map_size_ = 0;
+    ggml_context * twin_ctx_ = nullptr;
+    ggml_backend_buffer_t twin_buf_ = nullptr;
+    size_t twin_bytes_ = 0;
     ggml_gallocr_t alloc_ = nullptr;
     llama_model * vocab_model_ = nullptr;
     const llama_vocab * vocab_ = nullptr;

@@ -81,7 +81,7 @@ Trainer::Trainer(Model & model, const TrainerConfig & cfg) : model_(model), cfg_
     for (int64_t h : cfg.head_hidden) {
         if (h <= 0) fail(E_ARGUMENT, "value-head layer widths must be positive");
     }
-    model_.use_plain_layout();  // the backward pass reads weights in their file layout
+    model_.map_backward_twins();  // the backward pass reads weights in their file layout
     try {
         init_params();
         const auto buft = ggml_backend_get_default_buffer_type(model_.backend());

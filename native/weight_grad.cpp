@@ -1,7 +1,9 @@
 #include "weight_grad.h"
 
 #include <cstdlib>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "ggml-backend.h"
 #include "ggml.h"
@@ -14,6 +16,16 @@ bool is_frozen_weight(const ggml_tensor * t) {
            ggml_backend_buffer_get_usage(t->buffer) == GGML_BACKEND_BUFFER_USAGE_WEIGHTS && ggml_n_dims(t) == 2;
 }
 
+std::mutex twins_mutex;
+std::unordered_map<const ggml_tensor *, ggml_tensor *> twins;  // guarded by twins_mutex
+
+// The tensor that holds w's values in the file's layout: w itself unless the model registered a twin.
+ggml_tensor * as_stored(ggml_tensor * w) {
+    std::lock_guard<std::mutex> lock(twins_mutex);
+    auto it = twins.find(w);
+    return it == twins.end() ? w : it->second;
+}
+
 ggml_tensor * transposed(ggml_context * ctx, ggml_tensor * t) { return ggml_cont(ctx, ggml_transpose(ctx, t)); }
 
 // node = mul_mat(a, b): a [k, m, ...], b [k, n, ...], dy [m, n, ...].
@@ -22,7 +34,7 @@ ggml_tensor * mul_mat_grad(ggml_context * ctx, ggml_tensor * node, ggml_tensor *
     ggml_tensor * b = node->src[1];
     if (i == 1 && is_frozen_weight(a)) {
         // [k, m]ᵀ x [m, n] -> [k, n], on the weight as stored (the op reads dy as a plain matrix)
-        return ggml_mul_mat_t(ctx, a, ggml_is_contiguous(grad) ? grad : ggml_cont(ctx, grad));
+        return ggml_mul_mat_t(ctx, as_stored(a), ggml_is_contiguous(grad) ? grad : ggml_cont(ctx, grad));
     }
     // Broadcasting (a shared across b's batch dims) and non-f32 operands keep ggml's formula.
     if (a->type != GGML_TYPE_F32 || b->type != GGML_TYPE_F32 || a->ne[2] != b->ne[2] || a->ne[3] != b->ne[3]) return nullptr;
@@ -32,9 +44,22 @@ ggml_tensor * mul_mat_grad(ggml_context * ctx, ggml_tensor * node, ggml_tensor *
 
 }  // namespace
 
-void install_weight_grad_hook() {
+bool generic_backward() {
     const char * env = std::getenv("RL_GGML_GENERIC_BACKWARD");  // for A/B comparisons with ggml's own formula
-    if (!env || std::string(env) != "1") ggml_set_mul_mat_grad(mul_mat_grad);
+    return env && std::string(env) == "1";
+}
+
+void install_weight_grad_hook() {
+    if (!generic_backward()) ggml_set_mul_mat_grad(mul_mat_grad);
+}
+
+void set_backward_twin(const ggml_tensor * weight, ggml_tensor * twin) {
+    std::lock_guard<std::mutex> lock(twins_mutex);
+    if (twin) {
+        twins[weight] = twin;
+    } else {
+        twins.erase(weight);
+    }
 }
 
 }  // namespace rl

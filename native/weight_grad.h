@@ -6,8 +6,18 @@
 // Installed into ggml's autodiff through the hook added by native/patches/0001-mul-mat-grad-hook.patch.
 #pragma once
 
+#include "ggml.h"
+
 namespace rl {
 
 void install_weight_grad_hook();
+
+// RL_GGML_GENERIC_BACKWARD=1 keeps ggml's own formula (out_prod), for comparisons; it reads weights as stored, so the
+// model then keeps them in the file's layout.
+bool generic_backward();
+
+// A frozen weight stored in a layout that only ggml's matmul kernels read (the CPU "repack" interleaving) is read by
+// dx = Wᵀ·dy through its twin in the file's layout, registered here by the model that owns both (null removes it).
+void set_backward_twin(const ggml_tensor * weight, ggml_tensor * twin);
 
 }  // namespace rl

@@ -5,6 +5,7 @@ import { DisposedError, InvalidArgumentError, ModelLoadError, UnsupportedModelEr
 import { loadModel } from '../../src/model.js';
 import { makeModel } from '../../src/make-model.js';
 import { tempPath, testModel } from '../helpers/models.js';
+import { createPolicy } from '../../src/training/llm-policy.js';
 import { renameTensor, setString, setTensorType, setU32 } from '../helpers/gguf-surgery.js';
 
 async function broken(name: string, edit: (path: string) => void, base?: Promise<string>): Promise<string> {
@@ -73,4 +74,19 @@ t.test('input problems', async (t) => {
   await t.rejects(makeModel({ out: tempPath('bad.gguf'), type: 'q4_k' }), { constructor: InvalidArgumentError, message: /multiples/ } as never);
   await t.rejects(makeModel({ out: tempPath('bad.gguf'), heads: 5 }), { constructor: InvalidArgumentError, message: /multiple of heads/ } as never);
   await t.rejects(loadModel(''), InvalidArgumentError);
+});
+
+t.test('a model file replaced after loading is not trained on', async (t) => {
+  // Training re-reads CPU weights that were repacked for the forward pass from the file (weights of the same size,
+  // from another seed, must not be mixed in). x86 with AVX2 and ARM with dotprod repack q4_0.
+  const path = tempPath('replaced.gguf');
+  copyFileSync(await testModel({ type: 'q4_0' }), path);
+  const model = await loadModel(path, { device: 'cpu' });
+  t.teardown(() => model.dispose());
+  await makeModel({ out: path, type: 'q4_0', seed: 9 });
+  await t.rejects(createPolicy(model, { lora: { rank: 2 } }), { constructor: ModelLoadError, message: /changed after the model was loaded; load it again/ } as never);
+  const fresh = await loadModel(path, { device: 'cpu' });
+  t.teardown(() => fresh.dispose());
+  const policy = await createPolicy(fresh, { lora: { rank: 2 } });
+  t.teardown(() => policy.dispose());
 });
