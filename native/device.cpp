@@ -1,6 +1,8 @@
 #include "device.h"
 
 #include "errors.h"
+#include "ggml-cpu.h"
+#include "weight_grad.h"
 
 namespace rl {
 namespace {
@@ -25,6 +27,7 @@ DeviceInfo describe(ggml_backend_dev_t dev) {
     info.gpu = ggml_backend_dev_type(dev) == GGML_BACKEND_DEVICE_TYPE_GPU;
     ggml_backend_dev_memory(dev, &info.memory_free, &info.memory_total);
     info.id = "cpu";
+    if (!info.gpu) info.backward_precision = f32_backward() ? "f32" : ggml_type_name(ggml_cpu_mul_mat_t_type());
     const std::vector<ggml_backend_dev_t> all = gpus();
     for (size_t i = 0; i < all.size(); i++) {
         if (all[i] == dev) info.id = "cuda:" + std::to_string(i);

@@ -34,7 +34,11 @@ ggml_tensor * mul_mat_grad(ggml_context * ctx, ggml_tensor * node, ggml_tensor *
     ggml_tensor * b = node->src[1];
     if (i == 1 && is_frozen_weight(a)) {
         // [k, m]ᵀ x [m, n] -> [k, n], on the weight as stored (the op reads dy as a plain matrix)
-        return ggml_mul_mat_t(ctx, as_stored(a), ggml_is_contiguous(grad) ? grad : ggml_cont(ctx, grad));
+        ggml_tensor * dx = ggml_mul_mat_t(ctx, as_stored(a), ggml_is_contiguous(grad) ? grad : ggml_cont(ctx, grad));
+        if (f32_backward()) {
+            for (int src = 0; src < 2; src++) ggml_prec_set_src(dx, GGML_PREC_F32, src);
+        }
+        return dx;
     }
     // Broadcasting (a shared across b's batch dims) and non-f32 operands keep ggml's formula.
     if (a->type != GGML_TYPE_F32 || b->type != GGML_TYPE_F32 || a->ne[2] != b->ne[2] || a->ne[3] != b->ne[3]) return nullptr;
@@ -43,6 +47,11 @@ ggml_tensor * mul_mat_grad(ggml_context * ctx, ggml_tensor * node, ggml_tensor *
 }
 
 }  // namespace
+
+bool f32_backward() {
+    const char * env = std::getenv("RL_GGML_BACKWARD_F32");
+    return env && std::string(env) == "1";
+}
 
 bool generic_backward() {
     const char * env = std::getenv("RL_GGML_GENERIC_BACKWARD");  // for A/B comparisons with ggml's own formula

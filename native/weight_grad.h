@@ -12,6 +12,9 @@ namespace rl {
 
 void install_weight_grad_hook();
 
+// RL_GGML_BACKWARD_F32=1 makes the CPU multiply dx = Wᵀ·dy in f32 where it would use bf16 (ggml_cpu_mul_mat_t_type).
+bool f32_backward();
+
 // RL_GGML_GENERIC_BACKWARD=1 keeps ggml's own formula (out_prod), for comparisons; it reads weights as stored, so the
 // model then keeps them in the file's layout.
 bool generic_backward();

@@ -20,6 +20,12 @@ export interface DeviceInfo {
   /** Bytes free and in all (for the CPU: system memory). */
   memoryFree: number;
   memoryTotal: number;
+  /**
+   * CPU only: the operand precision of the backward pass's products through the frozen weights (dx = Wᵀ·dy, always
+   * accumulated in f32): "bf16" where the CPU multiplies bf16 natively (AVX512-BF16; twice the f32 rate, as in
+   * mixed-precision training), else "f32". CUDA GPUs multiply in TF32 from Ampere on.
+   */
+  backwardPrecision?: 'f32' | 'bf16';
 }
 
 export interface DeviceList {

@@ -2,6 +2,7 @@
 // this build, no GPU, no such GPU), and bad device names are argument errors. On a GPU machine the same tests check
 // that "auto" and "cuda" land on the GPU.
 import t from 'tap';
+import { readFileSync } from 'node:fs';
 import { DeviceError, InvalidArgumentError } from '../../src/errors.js';
 import { listDevices, resolveDeviceOption } from '../../src/devices.js';
 import { loadModel } from '../../src/model.js';
@@ -18,6 +19,14 @@ t.test('the device list starts with the CPU and says whether CUDA is built', asy
   const gpus = list.devices.filter((d) => d.kind === 'gpu');
   t.same(gpus.map((d) => d.id), gpus.map((_, i) => `cuda:${i}`), 'GPUs are numbered in CUDA order');
   if (!list.cudaBuilt) t.equal(gpus.length, 0, 'no GPU without the CUDA backend');
+  // the build targets this CPU (GGML_NATIVE): its backward multiplies in bf16 exactly where the CPU has AVX512-BF16
+  const cpuFlags = process.platform === 'linux' && process.arch === 'x64' ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+  if (cpuFlags) t.equal(list.devices[0].backwardPrecision, /\bavx512_bf16\b/.test(cpuFlags) ? 'bf16' : 'f32');
+  else t.match(list.devices[0].backwardPrecision, /^(bf16|f32)$/);
+  t.notOk(gpus.some((d) => 'backwardPrecision' in d), 'a CPU-only field');
+  process.env.RL_GGML_BACKWARD_F32 = '1';
+  t.equal((await listDevices()).devices[0].backwardPrecision, 'f32', 'RL_GGML_BACKWARD_F32=1 holds the CPU to f32');
+  delete process.env.RL_GGML_BACKWARD_F32;
 });
 
 t.test('a model lands on the device asked for', async (t) => {
@@ -79,7 +88,7 @@ t.test('CLI: info --devices, and --device on model commands', async (t) => {
   const list = JSON.parse(json.stdout) as { cudaBuilt: boolean; devices: { id: string }[] };
   t.equal(list.devices[0].id, 'cpu');
   const text = runCli(['info', '--devices']);
-  t.match(text.stdout, /^cpu\s+CPU\s+/m);
+  t.match(text.stdout, /^cpu\s+CPU\s+.*; backward products in (bf16|f32)\)$/m);
   if (!list.cudaBuilt) t.match(text.stdout, /RL_GGML_CUDA=1 npm install/);
   else if (list.devices.length === 1) t.match(text.stdout, /CUDA backend is built but found no usable GPU/);
   else t.notMatch(text.stdout, /no usable GPU|no CUDA backend/);

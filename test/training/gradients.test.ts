@@ -8,7 +8,7 @@ import type { MakeModelOptions } from '../../src/make-model.js';
 import { createPolicy, type NativeLlmPolicy } from '../../src/training/llm-policy.js';
 import type { LoraTarget, PolicyForward } from '../../src/training/policy.js';
 import { testModel } from '../helpers/models.js';
-import { gradientTolerance } from '../helpers/device.js';
+import { gradientTolerance, onGpu } from '../helpers/device.js';
 
 const items = [
   { prompt: 'There is a tomato on the counter. Your next step is to', actions: ['pick up the tomato', 'serve the dish', 'go north'] },
@@ -79,21 +79,20 @@ for (const type of ['q8_0', 'q4_0', 'q4_k', 'f16'] as const) {
     const path = await testModel(type === 'q4_k' ? { type, embd: 256, ff: 512 } : { type });
     const dump = fileURLToPath(new URL('../helpers/grad-dump.js', import.meta.url));
     // ggml's generic formula (out_prod of quantized weights) has no CUDA kernel: on a GPU it is computed on the CPU
-    const run = (generic: boolean) =>
-      JSON.parse(
-        execFileSync(process.execPath, [dump, path], {
-          env: { ...process.env, RL_GGML_GENERIC_BACKWARD: generic ? '1' : '0', ...(generic ? { RL_GGML_DEVICE: 'cpu' } : {}) },
-          encoding: 'utf8',
-        }),
-      ) as Record<string, number[]>;
-    const fast = run(false);
-    const reference = run(true);
-    let worst = 0;
-    for (const [name, g] of Object.entries(reference)) {
-      const scale = Math.max(...g.map(Math.abs)) + 1e-12;
-      g.forEach((x, i) => (worst = Math.max(worst, Math.abs(x - fast[name][i]) / scale)));
+    const run = (env: Record<string, string>) =>
+      JSON.parse(execFileSync(process.execPath, [dump, path], { env: { ...process.env, ...env }, encoding: 'utf8' })) as Record<string, number[]>;
+    const reference = run({ RL_GGML_GENERIC_BACKWARD: '1', RL_GGML_DEVICE: 'cpu' });
+    // at the device's own precision, and with the CPU held to f32
+    for (const f32 of [false, true]) {
+      const fast = run({ RL_GGML_GENERIC_BACKWARD: '0', RL_GGML_BACKWARD_F32: f32 ? '1' : '0' });
+      let worst = 0;
+      for (const [name, g] of Object.entries(reference)) {
+        const scale = Math.max(...g.map(Math.abs)) + 1e-12;
+        g.forEach((x, i) => (worst = Math.max(worst, Math.abs(x - fast[name][i]) / scale)));
+      }
+      const tolerance = f32 && !onGpu ? 1e-4 : gradientTolerance(1e-4);
+      t.ok(worst < tolerance, `${f32 ? 'f32' : 'default precision'}: max difference ${worst.toExponential(2)} of each tensor's largest gradient`);
     }
-    t.ok(worst < gradientTolerance(1e-4), `max difference ${worst.toExponential(2)} of each tensor's largest gradient`);
   });
 }
 
