@@ -16,6 +16,11 @@ bool is_frozen_weight(const ggml_tensor * t) {
            ggml_backend_buffer_get_usage(t->buffer) == GGML_BACKEND_BUFFER_USAGE_WEIGHTS && ggml_n_dims(t) == 2;
 }
 
+bool env_flag(const char * name) {
+    const char * env = std::getenv(name);
+    return env && std::string(env) == "1";
+}
+
 std::mutex twins_mutex;
 std::unordered_map<const ggml_tensor *, ggml_tensor *> twins;  // guarded by twins_mutex
 
@@ -48,15 +53,9 @@ ggml_tensor * mul_mat_grad(ggml_context * ctx, ggml_tensor * node, ggml_tensor *
 
 }  // namespace
 
-bool f32_backward() {
-    const char * env = std::getenv("RL_GGML_BACKWARD_F32");
-    return env && std::string(env) == "1";
-}
+bool f32_backward() { return env_flag("RL_GGML_BACKWARD_F32"); }
 
-bool generic_backward() {
-    const char * env = std::getenv("RL_GGML_GENERIC_BACKWARD");  // for A/B comparisons with ggml's own formula
-    return env && std::string(env) == "1";
-}
+bool generic_backward() { return env_flag("RL_GGML_GENERIC_BACKWARD"); }
 
 void install_weight_grad_hook() {
     if (!generic_backward()) ggml_set_mul_mat_grad(mul_mat_grad);
