@@ -23,7 +23,8 @@ export interface DeviceInfo {
   /**
    * CPU only: the operand precision of the backward pass's products through the frozen weights (dx = Wᵀ·dy, always
    * accumulated in f32): "bf16" where the CPU multiplies bf16 natively (AVX512-BF16; twice the f32 rate, as in
-   * mixed-precision training), else "f32". CUDA GPUs multiply in TF32 from Ampere on.
+   * mixed-precision training), else "f32". CUDA GPUs multiply in TF32 from Ampere on. RL_GGML_BACKWARD_F32=1 makes
+   * both multiply in f32.
    */
   backwardPrecision?: 'f32' | 'bf16';
 }

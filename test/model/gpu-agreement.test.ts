@@ -22,10 +22,11 @@ const dLogprob = [[1, -0.5], [0.3, 0.9, -1.2]];
 const dValue = [0.7, -0.4];
 
 const { logprob: LOGPROB_TOL, gradient: GRAD_TOL } = gpuAgreement;
-// The CPU side multiplies its backward in f32 (not bf16, where the CPU has it), so the bounds measure the GPU.
-process.env.RL_GGML_BACKWARD_F32 = '1';
 
 async function run(path: string, device: 'cpu' | 'cuda') {
+  // The CPU backward multiplies in f32 (not bf16, where the CPU has it), the GPU's at its default (TF32), so the
+  // bounds measure the GPU. The flag is read when a training graph is built.
+  process.env.RL_GGML_BACKWARD_F32 = device === 'cpu' ? '1' : '0';
   const model = await loadModel(path, { device, threads: 2 });
   const policy = await createPolicy(model, { lora: { rank: 2, alpha: 4, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] }, valueHead: { hidden: [16, 8] }, seed: 5 });
   perturb(policy);
