@@ -85,7 +85,11 @@ export class Model {
     this.device = nativeModel.device();
   }
 
-  /** Bytes the engine holds on the device for this model: its weights and its scoring/generation compute buffer. */
+  /**
+   * Bytes the engine holds on the device for this model: its weights and its scoring/generation compute buffer. On
+   * a CPU whose weights ggml repacks, `weights` includes, once a training policy exists, the file-layout copies the
+   * backward pass reads (mapped from the model file, so shared with the page cache).
+   */
   memoryUsage(): { weights: number; compute: number } {
     const m = this.#live();
     return callNativeSync(() => m.memory());
