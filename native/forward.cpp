@@ -88,9 +88,19 @@ struct Blocks {
         return ggml_add(ctx, proj(il, L.ffn_down, T_DOWN, cur), x);
     }
 
-    // Final-norm hidden states at `rows` of x: what the LM head and the value head read.
-    ggml_tensor * final_rows(ggml_tensor * x, ggml_tensor * rows) const {
-        return ggml_mul(ctx, ggml_rms_norm(ctx, ggml_get_rows(ctx, x, rows), model.hparams().rms_eps), model.output_norm());
+    // Layer il after attention (attn [hd·H, T]) on the rows `keep` of it only, when set: the last layer's output
+    // projection and feed-forward need to run only where the heads read (as llama.cpp's output ids do).
+    ggml_tensor * finish_rows(size_t il, ggml_tensor * x, ggml_tensor * attn, ggml_tensor * keep) const {
+        if (keep) {
+            attn = ggml_get_rows(ctx, attn, keep);
+            x = ggml_get_rows(ctx, x, keep);
+        }
+        return finish(il, x, attn);
+    }
+
+    // The final norm: hidden states as the LM head and the value head read them.
+    ggml_tensor * final_norm(ggml_tensor * x) const {
+        return ggml_mul(ctx, ggml_rms_norm(ctx, x, model.hparams().rms_eps), model.output_norm());
     }
 };
 
@@ -106,9 +116,14 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, int64_t T, i
     g.mask = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, S, S, 1, G);
     for (ggml_tensor * t : {g.tokens, g.positions, g.mask}) ggml_set_input(t);
 
+    // The heads read R scored rows, then F feature rows (a row may be both): the last layer finishes only those.
+    g.keep = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, R + F);
+    ggml_set_input(g.keep);
+
     const float kq_scale = 1.0f / std::sqrt((float) hd);
+    const size_t n_layer = model.layers().size();
     ggml_tensor * x = ggml_get_rows(ctx, model.token_embd(), g.tokens);  // [E, T]
-    for (size_t il = 0; il < model.layers().size(); il++) {
+    for (size_t il = 0; il < n_layer; il++) {
         ggml_tensor *q, *k, *v;
         blocks.qkv(il, x, g.positions, &q, &k, &v);
 
@@ -126,16 +141,17 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, int64_t T, i
         ggml_tensor * kq = ggml_mul_mat(ctx, k, q);  // [S_k, S_q, H, G]
         kq = ggml_soft_max_ext(ctx, kq, g.mask, kq_scale, 0.0f);
         ggml_tensor * kqv = ggml_mul_mat(ctx, vt, kq);  // [hd, S_q, H, G]
-        x = blocks.finish(il, x, ggml_cont_2d(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3), hd * hp.n_head, T));
+        ggml_tensor * attn = ggml_cont_2d(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3), hd * hp.n_head, T);
+        x = blocks.finish_rows(il, x, attn, il + 1 == n_layer ? g.keep : nullptr);
     }
+    x = blocks.final_norm(x);  // [E, R + F]
+    const auto rows = [&](int64_t first, int64_t n) { return n == R + F ? x : ggml_view_2d(ctx, x, x->ne[0], n, x->nb[1], first * x->nb[1]); };
 
     // Only rows that predict a scored token go through the LM head.
     if (R > 0) {
-        g.rows = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, R);
         g.picks = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, R);
-        ggml_set_input(g.rows);
         ggml_set_input(g.picks);
-        ggml_tensor * probs = ggml_soft_max(ctx, ggml_mul_mat(ctx, model.output(), blocks.final_rows(x, g.rows)));  // [V, R]
+        ggml_tensor * probs = ggml_soft_max(ctx, ggml_mul_mat(ctx, model.output(), rows(0, R)));  // [V, R]
         // The softmax's backward reads `probs`, but ggml's allocator loses track of it behind the reshape view below
         // and reuses its memory during the backward pass; marking it an output keeps it alive.
         ggml_set_output(probs);
@@ -146,9 +162,7 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, int64_t T, i
     }
     // Value-head features: the final-norm hidden state (what HF calls the last hidden state) at chosen rows.
     if (F > 0) {
-        g.feature_rows = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, F);
-        ggml_set_input(g.feature_rows);
-        g.features = blocks.final_rows(x, g.feature_rows);
+        g.features = R == 0 ? x : ggml_cont(ctx, rows(R, F));
         ggml_set_output(g.features);
     }
     return g;
@@ -183,9 +197,10 @@ DecodeGraph build_decode(ggml_context * ctx, const Model & model, const KvCache 
         q = ggml_permute(ctx, ggml_reshape_4d(ctx, q, hd, H, T, nb), 0, 2, 1, 3);  // [hd, T, H, nb]
         ggml_tensor * kq = ggml_soft_max_ext(ctx, ggml_mul_mat(ctx, ks, q), g.mask, kq_scale, 0.0f);  // [n_kv, T, H, nb]
         ggml_tensor * kqv = ggml_mul_mat(ctx, vs, kq);  // [hd, T, H, nb]
-        x = blocks.finish(il, x, ggml_cont_2d(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3), hd * H, N));
+        ggml_tensor * attn = ggml_cont_2d(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3), hd * H, N);
+        x = blocks.finish_rows(il, x, attn, il + 1 == model.layers().size() ? g.last : nullptr);
     }
-    g.logits = ggml_mul_mat(ctx, model.output(), blocks.final_rows(x, g.last));  // [V, nb]
+    g.logits = ggml_mul_mat(ctx, model.output(), blocks.final_norm(x));  // [V, nb]
     ggml_set_output(g.logits);
     return g;
 }
@@ -212,11 +227,10 @@ void set_forward_inputs(const ForwardGraph & g, const PackedBatch & b, int64_t n
     ggml_backend_tensor_set(g.mask, mask.data(), 0, mask.size() * sizeof(float));
     std::vector<int32_t> picks(R);
     for (int64_t r = 0; r < R; r++) picks[r] = (int32_t) (r * n_vocab + b.out_targets[r]);
-    if (R > 0) {
-        ggml_backend_tensor_set(g.rows, b.out_rows.data(), 0, R * sizeof(int32_t));
-        ggml_backend_tensor_set(g.picks, picks.data(), 0, R * sizeof(int32_t));
-    }
-    if (g.feature_rows) ggml_backend_tensor_set(g.feature_rows, feature_rows.data(), 0, feature_rows.size() * sizeof(int32_t));
+    if (R > 0) ggml_backend_tensor_set(g.picks, picks.data(), 0, R * sizeof(int32_t));
+    std::vector<int32_t> keep(b.out_rows);
+    keep.insert(keep.end(), feature_rows.begin(), feature_rows.end());
+    if (!keep.empty()) ggml_backend_tensor_set(g.keep, keep.data(), 0, keep.size() * sizeof(int32_t));
 }
 
 std::vector<float> forward_logprobs(const Model & model, const PackedBatch & batch) {

@@ -32,10 +32,9 @@ struct ForwardGraph {
     ggml_tensor * tokens = nullptr;     // I32 [T]
     ggml_tensor * positions = nullptr;  // I32 [T]
     ggml_tensor * mask = nullptr;       // F32 [S, S, 1, G], S = T / G
-    ggml_tensor * rows = nullptr;       // I32 [R]
-    ggml_tensor * picks = nullptr;      // I32 [R]: row*n_vocab + target into the flattened probabilities
+    ggml_tensor * keep = nullptr;       // I32 [R + F]: the scored rows, then the feature rows
+    ggml_tensor * picks = nullptr;      // I32 [R]: r*n_vocab + target into the flattened probabilities
     ggml_tensor * logp = nullptr;       // F32 [R] output: log p(target | row); null when R == 0
-    ggml_tensor * feature_rows = nullptr;  // I32 [F]
     ggml_tensor * features = nullptr;   // F32 [E, F] output: final-norm hidden states at feature_rows; null when F == 0
 };
 

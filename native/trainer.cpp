@@ -219,6 +219,7 @@ ForwardResult Trainer::forward(const PackedBatch & batch, const std::vector<int3
         if (r < 0 || (size_t) r >= batch.tokens.size()) fail(E_ARGUMENT, "feature row out of range");
     }
     if (keep && (!lora || batch.out_rows.empty())) fail(E_ARGUMENT, "a kept forward needs the adapter and at least one scored token");
+    if (batch.out_rows.empty() && feature_rows.empty()) fail(E_ARGUMENT, "a forward pass needs scored tokens or feature rows");
     const int64_t T = batch.tokens.size(), R = batch.out_rows.size(), F = feature_rows.size();
 
     std::unique_ptr<Pending> p;

@@ -15,7 +15,10 @@ import { listDevices, resolveDeviceOption } from '../../src/devices.js';
 const requested = resolveDeviceOption(undefined);
 const devices = (await listDevices()).devices;
 export const onGpu = requested === 'auto' ? devices.some((d) => d.kind === 'gpu') : requested !== 'cpu';
-/** Operand precision of the CPU's backward products through frozen weights: bf16 on CPUs with AVX512-BF16. */
+/**
+ * Operand precision of the CPU's backward products through frozen weights in this run: bf16 on CPUs with
+ * AVX512-BF16 unless RL_GGML_BACKWARD_F32=1 (as the suite was started; child processes inherit it).
+ */
 export const cpuBackwardPrecision = devices[0].backwardPrecision;
 
 /** How closely our CPU and GPU backends agree; test/model/gpu-agreement.test.ts checks these bounds directly. */
@@ -36,10 +39,10 @@ export function batchingTolerance(cpu: number): number {
 
 /**
  * Gradient difference, relative to each tensor's largest entry, from a reference computed on the CPU in f32: `cpu`
- * where the CPU multiplies in f32 (RL_GGML_BACKWARD_F32=1 forces it), 0.02 where it multiplies dx = Wᵀ·dy in bf16
- * (8-bit mantissa; seen up to 8e-3), the CPU/GPU bound on a GPU.
+ * where this run's CPU multiplies in f32, 0.02 where it multiplies dx = Wᵀ·dy in bf16 (8-bit mantissa; seen up to
+ * 8e-3), the CPU/GPU bound on a GPU.
  */
 export function gradientTolerance(cpu: number): number {
   if (onGpu) return gpuAgreement.gradient;
-  return cpuBackwardPrecision === 'bf16' && process.env.RL_GGML_BACKWARD_F32 !== '1' ? Math.max(cpu, 0.02) : cpu;
+  return cpuBackwardPrecision === 'bf16' ? Math.max(cpu, 0.02) : cpu;
 }

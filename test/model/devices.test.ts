@@ -21,12 +21,15 @@ t.test('the device list starts with the CPU and says whether CUDA is built', asy
   if (!list.cudaBuilt) t.equal(gpus.length, 0, 'no GPU without the CUDA backend');
   // the build targets this CPU (GGML_NATIVE): its backward multiplies in bf16 exactly where the CPU has AVX512-BF16
   const cpuFlags = process.platform === 'linux' && process.arch === 'x64' ? readFileSync('/proc/cpuinfo', 'utf8') : '';
-  if (cpuFlags) t.equal(list.devices[0].backwardPrecision, /\bavx512_bf16\b/.test(cpuFlags) ? 'bf16' : 'f32');
+  const forcedF32 = process.env.RL_GGML_BACKWARD_F32 === '1';
+  if (cpuFlags) t.equal(list.devices[0].backwardPrecision, /\bavx512_bf16\b/.test(cpuFlags) && !forcedF32 ? 'bf16' : 'f32');
   else t.match(list.devices[0].backwardPrecision, /^(bf16|f32)$/);
   t.notOk(gpus.some((d) => 'backwardPrecision' in d), 'a CPU-only field');
+  const before = process.env.RL_GGML_BACKWARD_F32;
   process.env.RL_GGML_BACKWARD_F32 = '1';
   t.equal((await listDevices()).devices[0].backwardPrecision, 'f32', 'RL_GGML_BACKWARD_F32=1 holds the CPU to f32');
-  delete process.env.RL_GGML_BACKWARD_F32;
+  if (before === undefined) delete process.env.RL_GGML_BACKWARD_F32;
+  else process.env.RL_GGML_BACKWARD_F32 = before;
 });
 
 t.test('a model lands on the device asked for', async (t) => {

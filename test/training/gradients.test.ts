@@ -10,6 +10,12 @@ import type { LoraTarget, PolicyForward } from '../../src/training/policy.js';
 import { testModel } from '../helpers/models.js';
 import { gradientTolerance, onGpu } from '../helpers/device.js';
 
+// Finite differences check the autodiff itself, so the backward multiplies in f32 here even on CPUs that would use
+// bf16 (whose rounding, ~1% of a gradient, would swamp the float bases' 1% tolerance); the comparison with ggml's
+// formula below runs both precisions in child processes.
+const suiteEnv = { ...process.env };
+process.env.RL_GGML_BACKWARD_F32 = '1';
+
 const items = [
   { prompt: 'There is a tomato on the counter. Your next step is to', actions: ['pick up the tomato', 'serve the dish', 'go north'] },
   { prompt: 'You are in the kitchen.', actions: ['open the fridge', 'walk to the sofa'] },
@@ -74,17 +80,17 @@ const bases: [string, Omit<MakeModelOptions, 'out'>, number][] = [
   ['q4_0', { type: 'q4_0', tied: true }, 0.5],
 ];
 
-for (const type of ['q8_0', 'q4_0', 'q4_k', 'f16'] as const) {
+for (const type of ['f32', 'q8_0', 'q4_0', 'q4_k', 'f16'] as const) {
   t.test(`the fast input gradient through frozen ${type} weights equals ggml's own formula`, async (t) => {
     const path = await testModel(type === 'q4_k' ? { type, embd: 256, ff: 512 } : { type });
     const dump = fileURLToPath(new URL('../helpers/grad-dump.js', import.meta.url));
     // ggml's generic formula (out_prod of quantized weights) has no CUDA kernel: on a GPU it is computed on the CPU
     const run = (env: Record<string, string>) =>
-      JSON.parse(execFileSync(process.execPath, [dump, path], { env: { ...process.env, ...env }, encoding: 'utf8' })) as Record<string, number[]>;
+      JSON.parse(execFileSync(process.execPath, [dump, path], { env: { ...suiteEnv, ...env }, encoding: 'utf8' })) as Record<string, number[]>;
     const reference = run({ RL_GGML_GENERIC_BACKWARD: '1', RL_GGML_DEVICE: 'cpu' });
-    // at the device's own precision, and with the CPU held to f32
+    // at this run's precision (bf16 on CPUs with AVX512-BF16), and in f32
     for (const f32 of [false, true]) {
-      const fast = run({ RL_GGML_GENERIC_BACKWARD: '0', RL_GGML_BACKWARD_F32: f32 ? '1' : '0' });
+      const fast = run({ RL_GGML_GENERIC_BACKWARD: '0', ...(f32 ? { RL_GGML_BACKWARD_F32: '1' } : {}) });
       let worst = 0;
       for (const [name, g] of Object.entries(reference)) {
         const scale = Math.max(...g.map(Math.abs)) + 1e-12;
