@@ -87,11 +87,20 @@ function wantCuda() {
   return toolkit !== undefined;
 }
 
+/** A value in the build folder's CMake cache, or undefined (no cache yet, or not set). */
+function cachedOption(name) {
+  const cache = join(root, 'build', 'CMakeCache.txt');
+  if (!existsSync(cache)) return undefined;
+  return readFileSync(cache, 'utf8').match(new RegExp(`^${name}:[A-Z]+=(.*)$`, 'm'))?.[1];
+}
+
 extractVendor();
 const cmakeJs = join(dirname(require.resolve('cmake-js/package.json')), 'bin', 'cmake-js');
-const args = [cmakeJs, 'build', '--log-level', 'warn', '--parallel', String(Math.max(2, (await import('node:os')).availableParallelism()))];
-// Always passed: cmake's cache would otherwise keep the previous build's choice.
 const cuda = wantCuda();
-args.push(`--CDRL_GGML_CUDA=${cuda ? 'ON' : 'OFF'}`);
-if (cuda && process.env.CUDA_ARCHS) args.push(`--CDCMAKE_CUDA_ARCHITECTURES=${process.env.CUDA_ARCHS}`);
-run(process.execPath, args);
+const options = { RL_GGML_CUDA: cuda ? 'ON' : 'OFF' };
+if (cuda && process.env.CUDA_ARCHS) options.CMAKE_CUDA_ARCHITECTURES = process.env.CUDA_ARCHS;
+const flags = ['--log-level', 'warn', ...Object.entries(options).map(([k, v]) => `--CD${k}=${v}`)];
+// `cmake-js build` configures only a fresh build folder: configure explicitly when the cache lacks this choice (a
+// CPU build, then RL_GGML_CUDA=1); objects the change leaves valid are reused.
+if (Object.entries(options).some(([k, v]) => cachedOption(k) !== v)) run(process.execPath, [cmakeJs, 'configure', ...flags]);
+run(process.execPath, [cmakeJs, 'build', ...flags, '--parallel', String(Math.max(2, (await import('node:os')).availableParallelism()))]);
