@@ -87,11 +87,12 @@ function wantCuda() {
   return toolkit !== undefined;
 }
 
-/** A value in the build folder's CMake cache, or undefined (no cache yet, or not set). */
-function cachedOption(name) {
+/** Whether the build folder's CMake cache already holds every one of `options` (false without a cache). */
+function cacheHolds(options) {
   const cache = join(root, 'build', 'CMakeCache.txt');
-  if (!existsSync(cache)) return undefined;
-  return readFileSync(cache, 'utf8').match(new RegExp(`^${name}:[A-Z]+=(.*)$`, 'm'))?.[1];
+  if (!existsSync(cache)) return false;
+  const text = readFileSync(cache, 'utf8');
+  return Object.entries(options).every(([k, v]) => text.match(new RegExp(`^${k}:[A-Z]+=(.*)$`, 'm'))?.[1] === v);
 }
 
 extractVendor();
@@ -102,5 +103,5 @@ if (cuda && process.env.CUDA_ARCHS) options.CMAKE_CUDA_ARCHITECTURES = process.e
 const flags = ['--log-level', 'warn', ...Object.entries(options).map(([k, v]) => `--CD${k}=${v}`)];
 // `cmake-js build` configures only a fresh build folder: configure explicitly when the cache lacks this choice (a
 // CPU build, then RL_GGML_CUDA=1); objects the change leaves valid are reused.
-if (Object.entries(options).some(([k, v]) => cachedOption(k) !== v)) run(process.execPath, [cmakeJs, 'configure', ...flags]);
+if (!cacheHolds(options)) run(process.execPath, [cmakeJs, 'configure', ...flags]);
 run(process.execPath, [cmakeJs, 'build', ...flags, '--parallel', String(Math.max(2, (await import('node:os')).availableParallelism()))]);
