@@ -185,7 +185,7 @@ Napi::Object device_object(Napi::Env env, const rl::DeviceInfo & d) {
     o.Set("kind", d.gpu ? "gpu" : "cpu");
     o.Set("memoryFree", (double) d.memory_free);
     o.Set("memoryTotal", (double) d.memory_total);
-    if (!d.backward_precision.empty()) o.Set("backwardPrecision", d.backward_precision);
+    o.Set("backwardPrecision", d.backward_precision);
     return o;
 }
 

@@ -3,6 +3,9 @@
 #include "errors.h"
 #include "ggml-cpu.h"
 #include "weight_grad.h"
+#ifdef GGML_USE_CUDA
+#include "ggml-cuda.h"
+#endif
 
 namespace rl {
 namespace {
@@ -27,11 +30,16 @@ DeviceInfo describe(ggml_backend_dev_t dev) {
     info.gpu = ggml_backend_dev_type(dev) == GGML_BACKEND_DEVICE_TYPE_GPU;
     ggml_backend_dev_memory(dev, &info.memory_free, &info.memory_total);
     info.id = "cpu";
-    if (!info.gpu) info.backward_precision = f32_backward() ? "f32" : ggml_type_name(ggml_cpu_mul_mat_t_type());
+    ggml_type backward = info.gpu ? GGML_TYPE_F32 : ggml_cpu_mul_mat_t_type();
     const std::vector<ggml_backend_dev_t> all = gpus();
     for (size_t i = 0; i < all.size(); i++) {
-        if (all[i] == dev) info.id = "cuda:" + std::to_string(i);
+        if (all[i] != dev) continue;
+        info.id = "cuda:" + std::to_string(i);
+#ifdef GGML_USE_CUDA
+        backward = ggml_backend_cuda_mul_mat_t_type((int) i);
+#endif
     }
+    info.backward_precision = f32_backward() ? "f32" : ggml_type_name(backward);
     return info;
 }
 

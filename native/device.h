@@ -15,7 +15,7 @@ struct DeviceInfo {
     std::string description;  // e.g. the GPU's or CPU's model name
     bool gpu = false;
     size_t memory_free = 0, memory_total = 0;
-    std::string backward_precision;  // CPU: operand type of dx = Wᵀ·dy ("bf16" or "f32"); empty for GPUs
+    std::string backward_precision;  // operand type of dx = Wᵀ·dy's products: "bf16" or "f32"
 };
 
 // The devices this build can use, CPU first.

@@ -21,12 +21,12 @@ export interface DeviceInfo {
   memoryFree: number;
   memoryTotal: number;
   /**
-   * CPU only: the operand precision of the backward pass's products through the frozen weights (dx = Wᵀ·dy, always
-   * accumulated in f32): "bf16" where the CPU multiplies bf16 natively (AVX512-BF16; twice the f32 rate, as in
-   * mixed-precision training), else "f32". CUDA GPUs multiply in TF32 from Ampere on. RL_GGML_BACKWARD_F32=1 makes
-   * both multiply in f32.
+   * The operand precision of the backward pass's products through the frozen weights (dx = Wᵀ·dy, always
+   * accumulated in f32): "bf16" where the device multiplies bf16 natively (CPUs with AVX512-BF16, NVIDIA GPUs from
+   * Ampere on; twice the f32 rate, as in mixed-precision training), else "f32". RL_GGML_BACKWARD_F32=1 makes every
+   * device multiply in f32.
    */
-  backwardPrecision?: 'f32' | 'bf16';
+  backwardPrecision: 'f32' | 'bf16';
 }
 
 export interface DeviceList {

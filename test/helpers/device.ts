@@ -5,10 +5,10 @@
  *
  * On the CPU our results differ from a reference (node-llama-cpp, ggml's generic formulas, another batching) by
  * summation order only, so the tests hold them to 1e-5..1e-3 — except gradients on CPUs whose backward multiplies in
- * bf16 (see gradientTolerance). On a GPU two roundings enter: ggml's CUDA matmuls with
- * quantized weights quantize the activations to q8_1 blocks (the CPU to q8_0/q8_K), and our backward kernel
- * multiplies in TF32 (10-bit mantissa). The GPU bounds below are those of test/model/gpu-agreement.test.ts, which
- * compares the two backends directly.
+ * bf16 (see gradientTolerance). On a GPU two roundings enter: ggml's CUDA matmuls with quantized weights quantize
+ * the activations to q8_1 blocks (the CPU to q8_0/q8_K), and our backward kernel multiplies in bf16 (8-bit mantissa)
+ * from Ampere on. The GPU bounds below are those of test/model/gpu-agreement.test.ts, which compares the two backends
+ * directly.
  */
 import { listDevices, resolveDeviceOption } from '../../src/devices.js';
 

@@ -2,6 +2,7 @@
 // this build, no GPU, no such GPU), and bad device names are argument errors. On a GPU machine the same tests check
 // that "auto" and "cuda" land on the GPU.
 import t from 'tap';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { DeviceError, InvalidArgumentError } from '../../src/errors.js';
 import { listDevices, resolveDeviceOption } from '../../src/devices.js';
@@ -24,10 +25,18 @@ t.test('the device list starts with the CPU and says whether CUDA is built', asy
   const forcedF32 = process.env.RL_GGML_BACKWARD_F32 === '1';
   if (cpuFlags) t.equal(list.devices[0].backwardPrecision, /\bavx512_bf16\b/.test(cpuFlags) && !forcedF32 ? 'bf16' : 'f32');
   else t.match(list.devices[0].backwardPrecision, /^(bf16|f32)$/);
-  t.notOk(gpus.some((d) => 'backwardPrecision' in d), 'a CPU-only field');
+  // NVIDIA GPUs multiply bf16 from Ampere (compute capability 8.0) on, as nvidia-smi reports it
+  const caps = gpus.length > 0 ? spawnSync('nvidia-smi', ['--query-gpu=compute_cap', '--format=csv,noheader'], { encoding: 'utf8' }) : undefined;
+  gpus.forEach((d, i) => {
+    const reported = caps?.stdout?.trim().split('\n')[i];
+    const cap = reported ? Number(reported) : NaN;
+    if (Number.isFinite(cap)) t.equal(d.backwardPrecision, cap >= 8 && !forcedF32 ? 'bf16' : 'f32', `${d.id}: compute capability ${cap}`);
+    else t.match(d.backwardPrecision, /^(bf16|f32)$/);
+  });
   const before = process.env.RL_GGML_BACKWARD_F32;
   process.env.RL_GGML_BACKWARD_F32 = '1';
-  t.equal((await listDevices()).devices[0].backwardPrecision, 'f32', 'RL_GGML_BACKWARD_F32=1 holds the CPU to f32');
+  const forced = (await listDevices()).devices;
+  t.same(forced.map((d) => d.backwardPrecision), forced.map(() => 'f32'), 'RL_GGML_BACKWARD_F32=1 holds every device to f32');
   if (before === undefined) delete process.env.RL_GGML_BACKWARD_F32;
   else process.env.RL_GGML_BACKWARD_F32 = before;
 });

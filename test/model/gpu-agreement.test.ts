@@ -2,7 +2,7 @@
 // each weight type the CUDA kernels decode. Skipped where no GPU is present (CI); run it on a GPU machine.
 //
 // Tolerances: the two backends round differently (CUDA's quantized matmuls quantize activations to q8_1 blocks, the
-// CPU's to q8_0/q8_K; the CUDA backward multiplies in TF32), so results agree to rounding, not bit for bit.
+// CPU's to q8_0/q8_K; the CUDA backward multiplies in bf16 from Ampere on), so results agree to rounding, not bit for bit.
 import t from 'tap';
 import { listDevices } from '../../src/devices.js';
 import { loadModel } from '../../src/model.js';
@@ -24,7 +24,7 @@ const dValue = [0.7, -0.4];
 const { logprob: LOGPROB_TOL, gradient: GRAD_TOL } = gpuAgreement;
 
 async function run(path: string, device: 'cpu' | 'cuda') {
-  // The CPU backward multiplies in f32 (not bf16, where the CPU has it), the GPU's at its default (TF32), so the
+  // The CPU backward multiplies in f32 (not bf16, where the CPU has it), the GPU's at its default (bf16), so the
   // bounds measure the GPU. The flag is read when a training graph is built.
   process.env.RL_GGML_BACKWARD_F32 = device === 'cpu' ? '1' : '0';
   const model = await loadModel(path, { device, threads: 2 });

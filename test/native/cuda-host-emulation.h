@@ -12,6 +12,7 @@
 #include <type_traits>
 #include <vector>
 
+#include <cuda_bf16.h>
 #include <vector_types.h>
 
 #undef __shared__
@@ -50,9 +51,6 @@ struct matrix_b {};
 struct accumulator {};
 struct row_major {};
 enum layout_t { mem_row_major };
-namespace precision {
-struct tf32 {};
-}
 
 template <class Use, int M, int N, int K, class T, class Layout = void> struct fragment {
     static constexpr int rows = std::is_same_v<Use, matrix_b> ? K : M;
@@ -65,9 +63,12 @@ template <class F> void fill_fragment(F & f, float v) {
     for (float & e : f.x) e = v;
 }
 
-template <class F> void load_matrix_sync(F & f, const float * p, unsigned ldm) {
+inline float to_float(float x) { return x; }
+inline float to_float(__nv_bfloat16 x) { return __bfloat162float(x); }
+
+template <class F, class T> void load_matrix_sync(F & f, const T * p, unsigned ldm) {
     for (int r = 0; r < F::rows; r++) {
-        for (int c = 0; c < F::cols; c++) f.x[r * F::cols + c] = p[r * ldm + c];
+        for (int c = 0; c < F::cols; c++) f.x[r * F::cols + c] = to_float(p[r * ldm + c]);
     }
 }
 
@@ -91,12 +92,4 @@ template <class F> void store_matrix_sync(float * p, const F & f, unsigned ldm, 
     }
 }
 
-// cvt.rna.tf32.f32: keep 10 mantissa bits, rounding to nearest with ties away from zero.
-inline float __float_to_tf32(float x) {
-    uint32_t bits;
-    std::memcpy(&bits, &x, sizeof(bits));
-    if ((bits & 0x7f800000u) != 0x7f800000u) bits = (bits + 0x1000u) & 0xffffe000u;
-    std::memcpy(&x, &bits, sizeof(x));
-    return x;
-}
 }  // namespace nvcuda::wmma

@@ -1,7 +1,7 @@
 // Runs the CUDA kernel of ggml_mul_mat_t (vendor/.../ggml-cuda/mul-mat-t-kernel.cuh, from
 // native/patches/0002-mul-mat-t.patch) on the host through cuda-host-emulation.h and compares it with a double
-// precision product of ggml's own dequantization. Built per variant: MMT_TENSOR_CORES (whether the target has TF32
-// tensor cores) and MMT_TF32 (the kernel's tf32 argument: false when f32 is asked for). Shapes leave every tile
+// precision product of ggml's own dequantization. Built per variant: MMT_TENSOR_CORES (whether the target has bf16
+// tensor cores) and MMT_BF16 (the kernel's bf16 argument: false when f32 is asked for). Shapes leave every tile
 // partial where the type allows. Prints one line per case: "<type> <M> <b layout> <max |error| / max |dst|>".
 #include "mul-mat-t-decode.cuh"
 #include "cuda-host-emulation.h"
@@ -24,7 +24,7 @@ template <ggml_type T> static void check(int64_t K, int64_t M, int64_t N, bool a
 
     const bool b_vec = mmt_b_vectorizable(b, M);
     emulate_launch(mmt_grid(K, N), MMT_THREADS,
-        [&] { mul_mat_t_kernel<T, MMT_TF32>(a.data.data(), (int64_t) a.row_bytes, b, b_vec, dst.data(), K, M, N); });
+        [&] { mul_mat_t_kernel<T, MMT_BF16>(a.data.data(), (int64_t) a.row_bytes, b, b_vec, dst.data(), K, M, N); });
 
     double worst = 0, scale = 0;
     for (int64_t n = 0; n < N; n++) {

@@ -14,8 +14,7 @@ interface Args {
 const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 
 function describeDevice(d: DeviceInfo): string {
-  const precision = d.backwardPrecision ? `; backward products in ${d.backwardPrecision}` : '';
-  return `${d.id.padEnd(8)} ${d.name.padEnd(7)} ${d.description} (${gib(d.memoryFree)} free of ${gib(d.memoryTotal)}${precision})`;
+  return `${d.id.padEnd(8)} ${d.name.padEnd(7)} ${d.description} (${gib(d.memoryFree)} free of ${gib(d.memoryTotal)}; backward products in ${d.backwardPrecision})`;
 }
 
 /** `rl-ggml info`: what a GGUF model is, as rl-ggml reads it, and which devices this build can run on. */
