@@ -2,7 +2,8 @@
 # Packs what building and testing rl-ggml needs on a machine with no network and no Node.js (an air-gapped GPU box
 # with CUDA, CMake and Python): this Node binary, the installed node_modules without other platforms' prebuilt
 # binaries and the TypeScript compiler, the compiled dist/ and the extracted vendor/llama.cpp — as xz tarballs of at
-# most PART_MB megabytes each (default 55) in .offline/ (ignored by git). Run it after `npm install`.
+# most PART_MB MiB each (default 58: one part and the working tree fit the 64 MiB that a device call carries) in
+# .offline/ (ignored by git). Run it after `npm install`.
 #
 # OFFLINE_CUDA_ARCHS=90 (a CMake CUDA architecture list) also builds, here, the CUDA addon (in a staging copy,
 # build/offline-cuda, so this checkout's own build is untouched) and a static CUDA llama-bench (the scoring peer,
@@ -12,11 +13,12 @@
 # On the other machine, in a copy of this repository with the parts in .offline/:
 #   python3 scripts/offline-unpack.py [DIR]    # unpacks every part-*.tar.xz of .offline/ or DIR (Python's tarfile: no xz needed)
 #   . scripts/offline-env.sh                   # PATH, the CUDA libraries, LLAMA_BENCH; rebuilds the addon if it cannot run there
-#   RL_GGML_DEVICE=cuda tap                    # or any npm script: npm run bench:peers -- --device cuda --json
+#   RL_GGML_DEVICE=cuda tap --disable-coverage # the suite on the GPU
+#   node dist/bench/peers/compare.js --device cuda --json    # npm run bench:peers (npm itself is not packed)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-part_mb=${PART_MB:-55}
+part_mb=${PART_MB:-58}
 [ -d node_modules ] && [ -d dist ] && [ -f vendor/llama.cpp/.rl-ggml-stamp ] || { echo "run npm install first" >&2; exit 2; }
 
 cuda_members=
