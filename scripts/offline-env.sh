@@ -1,13 +1,12 @@
 # Sourced (`. scripts/offline-env.sh`) on the machine that unpacked scripts/offline-bundle.sh's parts: puts the packed
 # Node.js and the npm tools on PATH, finds the CUDA runtime and cuBLAS libraries that a packed CUDA addon needs
-# (LD_LIBRARY_PATH), points LLAMA_BENCH at a packed llama-bench, and checks that the addon loads on this machine. When
+# (LD_LIBRARY_PATH), points LLAMA_BENCH at a packed llama-bench, and checks that the addon runs on this machine. When
 # it does not (a library that cannot be found, or the packing machine's CPU instructions), it rebuilds the addon here
 # with this machine's toolkit: RL_GGML_CUDA=1, CUDA_ARCHS (default 90).
 rl_root=$(pwd)
 [ -x "$rl_root/.offline/bin/node" ] || { echo "offline-env: run it from the repository root after scripts/offline-unpack.py" >&2; return 2; }
 export PATH="$rl_root/.offline/bin:$rl_root/node_modules/.bin:$PATH"
 rl_addon=$rl_root/build/Release/rl_ggml.node
-
 rl_bench=$rl_root/build/peer-llama-bench-cuda/bin/llama-bench
 
 # Every library the addon or llama-bench links that the loader cannot find, looked up where CUDA toolkits and NVIDIA's
