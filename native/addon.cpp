@@ -34,6 +34,7 @@ public:
         : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)), convert_(std::move(convert)) {}
     Napi::Promise promise() { return deferred_.Promise(); }
     void Execute() override {
+        rl::log_capture_begin();  // libuv reuses its threads: this call's log lines only
         try {
             result_ = work_();
         } catch (const rl::Error & e) {
@@ -69,6 +70,7 @@ Napi::Promise run_async(Napi::Env env, std::function<R()> work, std::function<Na
 // Synchronous calls: rl::Error becomes a JS exception with its code.
 template <typename F>
 Napi::Value guarded(Napi::Env env, F && f) {
+    rl::log_capture_begin();
     try {
         return f();
     } catch (const rl::Error & e) {

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/native.js';
-import { tempPath } from '../helpers/models.js';
+import { buildAndRun } from '../helpers/native-program.js';
 
 const nvcc = spawnSync('nvcc', ['--version'], { encoding: 'utf8' });
 const ggml = join(packageRoot, 'vendor', 'llama.cpp', 'ggml');
@@ -16,20 +16,14 @@ const skip = nvcc.status !== 0 ? 'nvcc is not installed' : !existsSync(base) ? `
 const types = ['f32', 'f16', 'bf16', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q8_0', 'q2_K', 'q3_K', 'q4_K', 'q5_K', 'q6_K'];
 
 /** Compiles a host C++ source against ggml (nvcc supplies the CUDA headers), runs it, returns its lines split on spaces. */
-function buildAndRun(t: Test, source: string, name: string, flags: string[] = []): string[][] {
-  const exe = tempPath(name);
+function hostProgram(t: Test, source: string, name: string, flags: string[] = []): string[][] {
   const includes = ['include', 'src', 'src/ggml-cuda'].map((d) => `-I${join(ggml, d)}`);
-  const compile = spawnSync('nvcc', ['-std=c++20', '-O2', ...flags, '-x', 'c++', '-c', source, ...includes, `-I${join(packageRoot, 'test', 'native')}`, '-o', `${exe}.o`], { encoding: 'utf8' });
-  t.equal(compile.status, 0, compile.stderr);
-  const link = spawnSync('nvcc', [`${exe}.o`, '-o', exe, base, '-lpthread', '-lgomp'], { encoding: 'utf8' });
-  t.equal(link.status, 0, link.stderr);
-  const run = spawnSync(exe, { encoding: 'utf8' });
-  t.equal(run.status, 0, run.stderr);
-  return run.stdout.trim().split('\n').map((l) => l.split(' '));
+  const compile = ['-std=c++20', '-O2', ...flags, '-x', 'c++', source, ...includes, `-I${join(packageRoot, 'test', 'native')}`];
+  return buildAndRun(t, name, { compiler: 'nvcc', compile, link: [base, '-lpthread', '-lgomp'] });
 }
 
 t.test('CUDA weight decoders equal ggml dequantization for every supported type', { skip }, async (t) => {
-  const results = buildAndRun(t, join(packageRoot, 'test', 'native', 'cuda-decode-check.cu'), 'cuda-decode-check');
+  const results = hostProgram(t, join(packageRoot, 'test', 'native', 'cuda-decode-check.cu'), 'cuda-decode-check');
   t.same(results.map(([type]) => type), types);
   for (const [type, diff] of results) t.equal(Number(diff), 0, `${type}: decoded exactly`);
 });
@@ -46,7 +40,7 @@ for (const [variant, tensorCores, bf16, tolerance] of variants) {
   t.test(`the CUDA kernel (${variant}, emulated on the host) computes Aᵀ·B for every supported type`, { skip }, async (t) => {
     const source = join(packageRoot, 'test', 'native', 'mul-mat-t-emulated.cpp');
     const flags = [`-DMMT_TENSOR_CORES=${tensorCores}`, `-DMMT_BF16=${bf16 ? 'true' : 'false'}`];
-    const results = buildAndRun(t, source, `mul-mat-t-emulated-${tensorCores}${bf16}`, flags);
+    const results = hostProgram(t, source, `mul-mat-t-emulated-${tensorCores}${bf16}`, flags);
     t.same([...new Set(results.map(([type]) => type))], types);
     t.same([...new Set(results.map(([, , layout]) => layout))].sort(), ['scalar', 'vector'], 'both ways of loading B are exercised');
     for (const [type, m, layout, error] of results) t.ok(Number(error) <= tolerance, `${type}, reduction ${m}, ${layout} B: error ${error} <= ${tolerance}`);
