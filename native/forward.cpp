@@ -1,5 +1,6 @@
 #include "forward.h"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <string>
@@ -16,6 +17,7 @@ void PackedBatch::validate(const HParams & hp) const {
     if (T == 0) fail(E_ARGUMENT, "empty batch");
     if (positions.size() != T || branch.size() != T) fail(E_ARGUMENT, "packed batch arrays differ in length");
     if (n_groups <= 0 || T % (size_t) n_groups != 0) fail(E_ARGUMENT, "the batch length is not a multiple of its group count");
+    if (n_real() == 0) fail(E_ARGUMENT, "the batch is all padding");
     if (out_rows.size() != out_targets.size()) fail(E_ARGUMENT, "out_rows and out_targets differ in length");
     for (size_t i = 0; i < T; i++) {
         if (tokens[i] < 0 || tokens[i] >= hp.n_vocab) fail(E_ARGUMENT, "token id " + std::to_string(tokens[i]) + " is outside the vocabulary");
@@ -26,8 +28,15 @@ void PackedBatch::validate(const HParams & hp) const {
     }
     for (size_t r = 0; r < out_rows.size(); r++) {
         if (out_rows[r] < 0 || (size_t) out_rows[r] >= T) fail(E_ARGUMENT, "output row out of range");
+        if (branch[out_rows[r]] == -2) fail(E_ARGUMENT, "an output row is a padding token");
         if (out_targets[r] < 0 || out_targets[r] >= hp.n_vocab) fail(E_ARGUMENT, "target token out of range");
     }
+}
+
+int64_t PackedBatch::n_real() const { return std::count_if(branch.begin(), branch.end(), [](int32_t b) { return b != -2; }); }
+
+ForwardShape forward_shape(const PackedBatch & b, size_t n_features) {
+    return {(int64_t) b.tokens.size(), b.n_groups, b.n_real(), (int64_t) b.out_rows.size(), (int64_t) n_features};
 }
 
 namespace {
@@ -88,13 +97,11 @@ struct Blocks {
         return ggml_add(ctx, proj(il, L.ffn_down, T_DOWN, cur), x);
     }
 
-    // Layer il after attention (attn [hd·H, T]) on the rows `keep` of it only, when set: the last layer's output
+    // Layer il after attention, on chosen rows of x and of attn [hd·H, ·] (null: all of them): the last layer's output
     // projection and feed-forward need to run only where the heads read (as llama.cpp's output ids do).
-    ggml_tensor * finish_rows(size_t il, ggml_tensor * x, ggml_tensor * attn, ggml_tensor * keep) const {
-        if (keep) {
-            attn = ggml_get_rows(ctx, attn, keep);
-            x = ggml_get_rows(ctx, x, keep);
-        }
+    ggml_tensor * finish_rows(size_t il, ggml_tensor * x, ggml_tensor * x_rows, ggml_tensor * attn, ggml_tensor * attn_rows) const {
+        if (x_rows) x = ggml_get_rows(ctx, x, x_rows);
+        if (attn_rows) attn = ggml_get_rows(ctx, attn, attn_rows);
         return finish(il, x, attn);
     }
 
@@ -106,32 +113,45 @@ struct Blocks {
 
 }  // namespace
 
-ForwardGraph build_forward(ggml_context * ctx, const Model & model, int64_t T, int64_t G, int64_t R, int64_t F, const LoraWeights * lora) {
+ForwardGraph build_forward(ggml_context * ctx, const Model & model, const ForwardShape & shape, const LoraWeights * lora) {
     const HParams & hp = model.hparams();
-    const int64_t hd = hp.head_dim, S = T / G;
+    const int64_t hd = hp.head_dim, T = shape.T, G = shape.G, N = shape.N, R = shape.R, F = shape.F, S = T / G;
     const Blocks blocks{ctx, model, lora};
     ForwardGraph g;
-    g.tokens = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, T);
-    g.positions = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, T);
+    g.tokens = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, N);
+    g.positions = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, N);
     g.mask = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, S, S, 1, G);
-    for (ggml_tensor * t : {g.tokens, g.positions, g.mask}) ggml_set_input(t);
-
     // The heads read R scored rows, then F feature rows (a row may be both): the last layer finishes only those.
     g.keep = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, R + F);
-    ggml_set_input(g.keep);
+    g.keep_slot = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, R + F);
+    for (ggml_tensor * t : {g.tokens, g.positions, g.mask, g.keep, g.keep_slot}) ggml_set_input(t);
+    const size_t n_layer = model.layers().size();
+    if (N < T) {
+        g.slot_row = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, T);
+        ggml_set_input(g.slot_row);
+        if (n_layer > 1) {  // the last layer reads its rows through keep_slot
+            g.row_slot = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, N);
+            ggml_set_input(g.row_slot);
+        }
+    }
+    // Rows [a, b, N] to slots [a·b, T]: padding costs only attention, not the per-token work (about 10% of the
+    // tokens of a typical TWOSOME batch, whose slots are as long as its longest prompt plus actions).
+    const auto to_slots = [&](ggml_tensor * t) {
+        t = ggml_reshape_2d(ctx, t, t->ne[0] * t->ne[1], N);
+        return g.slot_row ? ggml_get_rows(ctx, t, g.slot_row) : t;
+    };
 
     const float kq_scale = 1.0f / std::sqrt((float) hd);
-    const size_t n_layer = model.layers().size();
-    ggml_tensor * x = ggml_get_rows(ctx, model.token_embd(), g.tokens);  // [E, T]
+    ggml_tensor * x = ggml_get_rows(ctx, model.token_embd(), g.tokens);  // [E, N]
     for (size_t il = 0; il < n_layer; il++) {
         ggml_tensor *q, *k, *v;
         blocks.qkv(il, x, g.positions, &q, &k, &v);
 
         // Mask + soft_max_ext attention per group (differentiable; flash attention has no backward).
         // GQA and groups by broadcasting over dims 2 and 3.
-        q = ggml_permute(ctx, ggml_reshape_4d(ctx, q, hd, hp.n_head, S, G), 0, 2, 1, 3);                   // [hd, S, H, G]
-        k = ggml_cont(ctx, ggml_permute(ctx, ggml_reshape_4d(ctx, k, hd, hp.n_head_kv, S, G), 0, 2, 1, 3));  // [hd, S, Hkv, G]
-        ggml_tensor * vt = ggml_cont(ctx, ggml_permute(ctx, ggml_reshape_4d(ctx, v, hd, hp.n_head_kv, S, G), 1, 2, 0, 3));  // [S, hd, Hkv, G]
+        q = ggml_permute(ctx, ggml_reshape_4d(ctx, to_slots(q), hd, hp.n_head, S, G), 0, 2, 1, 3);                   // [hd, S, H, G]
+        k = ggml_cont(ctx, ggml_permute(ctx, ggml_reshape_4d(ctx, to_slots(k), hd, hp.n_head_kv, S, G), 0, 2, 1, 3));  // [hd, S, Hkv, G]
+        ggml_tensor * vt = ggml_cont(ctx, ggml_permute(ctx, ggml_reshape_4d(ctx, to_slots(v), hd, hp.n_head_kv, S, G), 1, 2, 0, 3));  // [S, hd, Hkv, G]
         if (hp.n_head_kv < hp.n_head) {
             // GQA: give every query head its own copy of its kv head (h -> h / r, as mul_mat's broadcast would);
             // ggml's matmul backward cannot reduce a broadcast over heads when groups occupy dim 3.
@@ -141,8 +161,9 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, int64_t T, i
         ggml_tensor * kq = ggml_mul_mat(ctx, k, q);  // [S_k, S_q, H, G]
         kq = ggml_soft_max_ext(ctx, kq, g.mask, kq_scale, 0.0f);
         ggml_tensor * kqv = ggml_mul_mat(ctx, vt, kq);  // [hd, S_q, H, G]
-        ggml_tensor * attn = ggml_cont_2d(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3), hd * hp.n_head, T);
-        x = blocks.finish_rows(il, x, attn, il + 1 == n_layer ? g.keep : nullptr);
+        ggml_tensor * attn = ggml_cont_2d(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3), hd * hp.n_head, T);  // [hd·H, T]
+        const bool last = il + 1 == n_layer;
+        x = blocks.finish_rows(il, x, last ? g.keep : nullptr, attn, last ? g.keep_slot : g.row_slot);
     }
     x = blocks.final_norm(x);  // [E, R + F]
     const auto rows = [&](int64_t first, int64_t n) { return n == R + F ? x : ggml_view_2d(ctx, x, x->ne[0], n, x->nb[1], first * x->nb[1]); };
@@ -198,7 +219,8 @@ DecodeGraph build_decode(ggml_context * ctx, const Model & model, const KvCache 
         ggml_tensor * kq = ggml_soft_max_ext(ctx, ggml_mul_mat(ctx, ks, q), g.mask, kq_scale, 0.0f);  // [n_kv, T, H, nb]
         ggml_tensor * kqv = ggml_mul_mat(ctx, vs, kq);  // [hd, T, H, nb]
         ggml_tensor * attn = ggml_cont_2d(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3), hd * H, N);
-        x = blocks.finish_rows(il, x, attn, il + 1 == model.layers().size() ? g.last : nullptr);
+        ggml_tensor * last = il + 1 == model.layers().size() ? g.last : nullptr;
+        x = blocks.finish_rows(il, x, last, attn, last);
     }
     g.logits = ggml_mul_mat(ctx, model.output(), blocks.final_norm(x));  // [V, nb]
     ggml_set_output(g.logits);
@@ -206,10 +228,23 @@ DecodeGraph build_decode(ggml_context * ctx, const Model & model, const KvCache 
 }
 
 void set_forward_inputs(const ForwardGraph & g, const PackedBatch & b, int64_t n_vocab, const std::vector<int32_t> & feature_rows) {
-    const int64_t T = (int64_t) b.tokens.size(), R = (int64_t) b.out_rows.size();
-    ggml_backend_tensor_set(g.tokens, b.tokens.data(), 0, T * sizeof(int32_t));
-    ggml_backend_tensor_set(g.positions, b.positions.data(), 0, T * sizeof(int32_t));
-    const int64_t G = b.n_groups, S = T / G;
+    const int64_t T = (int64_t) b.tokens.size(), R = (int64_t) b.out_rows.size(), G = b.n_groups, S = T / G;
+    std::vector<int32_t> tokens, positions, row_slot, slot_row(T, 0);
+    for (int64_t i = 0; i < T; i++) {
+        if (b.branch[i] == -2) continue;
+        slot_row[i] = (int32_t) row_slot.size();
+        row_slot.push_back((int32_t) i);
+        tokens.push_back(b.tokens[i]);
+        positions.push_back(b.positions[i]);
+    }
+    const auto set = [](ggml_tensor * t, const std::vector<int32_t> & v) {
+        if (t && !v.empty()) ggml_backend_tensor_set(t, v.data(), 0, v.size() * sizeof(int32_t));
+    };
+    set(g.tokens, tokens);
+    set(g.positions, positions);
+    set(g.slot_row, slot_row);
+    set(g.row_slot, row_slot);
+
     std::vector<float> mask((size_t) (S * S * G), -INFINITY);
     for (int64_t gi = 0; gi < G; gi++) {
         const int32_t * br = b.branch.data() + gi * S;
@@ -227,10 +262,13 @@ void set_forward_inputs(const ForwardGraph & g, const PackedBatch & b, int64_t n
     ggml_backend_tensor_set(g.mask, mask.data(), 0, mask.size() * sizeof(float));
     std::vector<int32_t> picks(R);
     for (int64_t r = 0; r < R; r++) picks[r] = (int32_t) (r * n_vocab + b.out_targets[r]);
-    if (R > 0) ggml_backend_tensor_set(g.picks, picks.data(), 0, R * sizeof(int32_t));
-    std::vector<int32_t> keep(b.out_rows);
-    keep.insert(keep.end(), feature_rows.begin(), feature_rows.end());
-    if (!keep.empty()) ggml_backend_tensor_set(g.keep, keep.data(), 0, keep.size() * sizeof(int32_t));
+    set(g.picks, picks);
+    std::vector<int32_t> keep_slot(b.out_rows);
+    keep_slot.insert(keep_slot.end(), feature_rows.begin(), feature_rows.end());
+    std::vector<int32_t> keep(keep_slot.size());
+    for (size_t r = 0; r < keep.size(); r++) keep[r] = slot_row[keep_slot[r]];
+    set(g.keep, keep);
+    set(g.keep_slot, keep_slot);
 }
 
 std::vector<float> forward_logprobs(const Model & model, const PackedBatch & batch) {
@@ -242,7 +280,7 @@ std::vector<float> forward_logprobs(const Model & model, const PackedBatch & bat
     CtxPtr ctx(ggml_init(params));
     if (!ctx) fail(E_NATIVE, "cannot create a ggml context");
 
-    const ForwardGraph g = build_forward(ctx.get(), model, (int64_t) batch.tokens.size(), batch.n_groups, (int64_t) batch.out_rows.size());
+    const ForwardGraph g = build_forward(ctx.get(), model, forward_shape(batch));
     ggml_cgraph * gf = ggml_new_graph_custom(ctx.get(), max_nodes, false);
     ggml_build_forward_expand(gf, g.logp);
 

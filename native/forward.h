@@ -13,8 +13,9 @@ namespace rl {
 
 // One packed batch of n_groups groups, each a padded slot of T / n_groups tokens (a prompt and its branches).
 // Within a group, token i attends to token j iff j <= i and branch[j] is -1 (the shared prefix) or equals branch[i];
-// padding tokens (branch -2) attend only to themselves and nothing attends to them. Positions restart per branch, so
-// the caller sets them. Groups never see each other, and attention costs sum(group²), not (sum group)².
+// padding tokens (branch -2) are not computed: the graph runs its per-token work (projections, feed-forward) on the
+// real tokens only and lays them out in slots just for attention. Positions restart per branch, so the caller sets
+// them. Groups never see each other, and attention costs sum(group²), not (sum group)².
 struct PackedBatch {
     std::vector<int32_t> tokens;
     std::vector<int32_t> positions;
@@ -25,25 +26,33 @@ struct PackedBatch {
     std::vector<int32_t> out_targets;
 
     void validate(const HParams & hp) const;
+    int64_t n_real() const;  // tokens that are not padding
 };
 
-// Graph inputs created by build_forward; the caller fills them after allocation.
+// Graph inputs created by build_forward; the caller fills them after allocation. Rows are the N real tokens in batch
+// order; slots are the padded layout attention works in (T = S · G).
 struct ForwardGraph {
-    ggml_tensor * tokens = nullptr;     // I32 [T]
-    ggml_tensor * positions = nullptr;  // I32 [T]
-    ggml_tensor * mask = nullptr;       // F32 [S, S, 1, G], S = T / G
-    ggml_tensor * keep = nullptr;       // I32 [R + F]: the scored rows, then the feature rows
+    ggml_tensor * tokens = nullptr;     // I32 [N]
+    ggml_tensor * positions = nullptr;  // I32 [N]
+    ggml_tensor * slot_row = nullptr;   // I32 [T]: the row in each slot (padding: any row); null when N == T
+    ggml_tensor * row_slot = nullptr;   // I32 [N]: the slot of each row; null when N == T or in a one-layer model
+    ggml_tensor * mask = nullptr;       // F32 [S, S, 1, G]
+    ggml_tensor * keep = nullptr;       // I32 [R + F]: the rows the heads read (scored, then feature rows)
+    ggml_tensor * keep_slot = nullptr;  // I32 [R + F]: their slots
     ggml_tensor * picks = nullptr;      // I32 [R]: r*n_vocab + target into the flattened probabilities
     ggml_tensor * logp = nullptr;       // F32 [R] output: log p(target | row); null when R == 0
     ggml_tensor * features = nullptr;   // F32 [E, F] output: final-norm hidden states at feature_rows; null when F == 0
 };
 
-// Builds the forward graph of a batch of n_tokens in n_groups into ctx (a no_alloc context): log-probs for n_rows
-// (row, target) pairs and hidden-state features at n_features rows. `lora` (may be null) adds the adapter.
-ForwardGraph build_forward(ggml_context * ctx, const Model & model, int64_t n_tokens, int64_t n_groups, int64_t n_rows,
-                           int64_t n_features = 0, const LoraWeights * lora = nullptr);
+// Builds the forward graph of a batch (its shape: see forward_shape) into ctx (a no_alloc context): log-probs for R
+// (row, target) pairs and hidden-state features at F rows. `lora` (may be null) adds the adapter.
+struct ForwardShape {
+    int64_t T = 0, G = 1, N = 0, R = 0, F = 0;  // slots, groups, real tokens, scored rows, feature rows
+};
+ForwardShape forward_shape(const PackedBatch & batch, size_t n_features = 0);
+ForwardGraph build_forward(ggml_context * ctx, const Model & model, const ForwardShape & shape, const LoraWeights * lora = nullptr);
 
-// Writes the batch (and feature rows) into the graph's input tensors (after allocation).
+// Writes the batch (and feature rows, slot indices like out_rows) into the graph's input tensors (after allocation).
 void set_forward_inputs(const ForwardGraph & g, const PackedBatch & batch, int64_t n_vocab,
                         const std::vector<int32_t> & feature_rows = {});
 

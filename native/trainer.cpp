@@ -162,7 +162,7 @@ void Trainer::init_params() {
     }
 }
 
-std::unique_ptr<Trainer::Pending> Trainer::build(bool head, int64_t T, int64_t G, int64_t R, int64_t F, int64_t N) {
+std::unique_ptr<Trainer::Pending> Trainer::build(bool head, const ForwardShape & shape) {
     auto p = std::make_unique<Pending>();
     const size_t nodes = head ? 256 : 4 * forward_graph_size(model_);
     p->ctx = ggml_init({ggml_tensor_overhead() * nodes * 2 + 3 * ggml_graph_overhead_custom(nodes, true), nullptr, true});
@@ -170,6 +170,7 @@ std::unique_ptr<Trainer::Pending> Trainer::build(bool head, int64_t T, int64_t G
     ggml_context * ctx = p->ctx;
     ggml_tensor * out;
     if (head) {
+        const int64_t N = shape.N;
         p->head_in = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, model_.hparams().n_embd, N);
         ggml_set_input(p->head_in);
         ggml_tensor * x = p->head_in;
@@ -181,7 +182,7 @@ std::unique_ptr<Trainer::Pending> Trainer::build(bool head, int64_t T, int64_t G
         ggml_set_output(p->head_out);
         out = p->head_out;
     } else {
-        p->fg = build_forward(ctx, model_, T, G, R, F, &lora_);
+        p->fg = build_forward(ctx, model_, shape, &lora_);
         out = p->fg.logp;
     }
     p->coef = ggml_new_tensor_1d(ctx, GGML_TYPE_F32, ggml_nelements(out));
@@ -217,21 +218,22 @@ ForwardResult Trainer::forward(const PackedBatch & batch, const std::vector<int3
     batch.validate(hp);
     for (int32_t r : feature_rows) {
         if (r < 0 || (size_t) r >= batch.tokens.size()) fail(E_ARGUMENT, "feature row out of range");
+        if (batch.branch[r] == -2) fail(E_ARGUMENT, "a feature row is a padding token");
     }
     if (keep && (!lora || batch.out_rows.empty())) fail(E_ARGUMENT, "a kept forward needs the adapter and at least one scored token");
     if (batch.out_rows.empty() && feature_rows.empty()) fail(E_ARGUMENT, "a forward pass needs scored tokens or feature rows");
-    const int64_t T = batch.tokens.size(), R = batch.out_rows.size(), F = feature_rows.size();
+    const ForwardShape shape = forward_shape(batch, feature_rows.size());
 
     std::unique_ptr<Pending> p;
     if (keep) {
         pending_llm_.reset();
-        p = build(false, T, batch.n_groups, R, F, 0);
+        p = build(false, shape);
     } else {
         // Evaluation only: the same graph without its backward, on the model's allocator.
         p = std::make_unique<Pending>();
         const size_t nodes = forward_graph_size(model_);
         p->ctx = ggml_init({ggml_tensor_overhead() * nodes + ggml_graph_overhead_custom(nodes, false), nullptr, true});
-        p->fg = build_forward(p->ctx, model_, T, batch.n_groups, R, F, lora ? &lora_ : nullptr);
+        p->fg = build_forward(p->ctx, model_, shape, lora ? &lora_ : nullptr);
         p->gf = ggml_new_graph_custom(p->ctx, nodes, false);
         if (p->fg.logp) ggml_build_forward_expand(p->gf, p->fg.logp);
         if (p->fg.features) ggml_build_forward_expand(p->gf, p->fg.features);
@@ -266,7 +268,9 @@ void Trainer::backward(const std::vector<float> & coef) {
 std::vector<float> Trainer::head_forward(const std::vector<float> & features, int64_t n, bool keep) {
     if (head_.empty()) fail(E_ARGUMENT, "this trainer has no value head");
     if (n <= 0 || (int64_t) features.size() != n * model_.hparams().n_embd) fail(E_ARGUMENT, "features must hold n × n_embd values");
-    std::unique_ptr<Pending> p = build(true, 0, 1, 0, 0, n);
+    ForwardShape rows;
+    rows.N = n;
+    std::unique_ptr<Pending> p = build(true, rows);
     write(p->head_in, features);
     model_.compute(p->gf);
     std::vector<float> values = read(p->head_out);

@@ -95,7 +95,7 @@ private:
     struct Pending;
     void init_params();
     void release();
-    std::unique_ptr<Pending> build(bool head, int64_t T, int64_t G, int64_t R, int64_t F, int64_t N);
+    std::unique_ptr<Pending> build(bool head, const ForwardShape & shape);  // the head reads shape.N feature rows
     void run_backward(Pending & p, const std::vector<float> & coef);
     std::array<double, 2> grad_square_norms();
 

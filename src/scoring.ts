@@ -102,27 +102,31 @@ export function prepareItems(model: Pick<ScoringModel, 'hparams' | 'tokenize'>, 
   return { units, owners };
 }
 
-/** Estimated compute-buffer bytes of one graph over `units` (attention per group, activations, LM-head rows). */
-export function estimateBytes(hp: ModelHParams, units: readonly PackUnit[]): number {
+/** Shape of the graph over `units`: S-token slots in G groups (T = S·G, for attention), N real tokens, R scored rows. */
+function graphShape(units: readonly PackUnit[]) {
   const S = Math.ceil(Math.max(...units.map(unitLength)) / 16) * 16;
   const G = units.length;
+  const N = units.reduce((n, u) => n + unitLength(u), 0);
   const R = units.reduce((n, u) => n + u.scored.length, 0);
-  const T = S * G;
-  const attention = 3 * S * S * hp.nHead * G;
-  const activations = T * (8 * hp.nEmbd + 3 * hp.nFf + 2 * (hp.nHead + 2 * hp.nHeadKv) * hp.headDim);
+  return { S, G, T: S * G, N, R };
+}
+
+/** Estimated compute-buffer bytes of one graph over `units` (attention per group, activations, LM-head rows). */
+export function estimateBytes(hp: ModelHParams, units: readonly PackUnit[]): number {
+  const { S, G, T, N, R } = graphShape(units);
+  const attention = 3 * S * S * hp.nHead * G + 2 * T * (hp.nHead + 2 * hp.nHeadKv) * hp.headDim;
+  const activations = N * (8 * hp.nEmbd + 3 * hp.nFf);
   return 4 * (attention + activations + 2 * R * hp.nVocab);
 }
 
 /**
  * Estimated compute-buffer bytes of a *training* graph over `units`: unlike scoring, the forward keeps every layer's
  * activations for the backward pass (about 8 embedding-wide and 2 feed-forward-wide vectors per token and layer, and
- * the attention probabilities). Measured: 3–15% above what the engine allocates, from 8 × 1024 to LLaMA-7B shapes.
+ * the attention probabilities). Measured: 13–18% above what the engine allocates, from 8 × 1024 to LLaMA-7B shapes.
  */
 export function estimateTrainingBytes(hp: ModelHParams, units: readonly PackUnit[]): number {
-  const S = Math.ceil(Math.max(...units.map(unitLength)) / 16) * 16;
-  const G = units.length;
-  const R = units.reduce((n, u) => n + u.scored.length, 0);
-  const perLayer = S * G * (8 * hp.nEmbd + 2 * hp.nFf) + S * S * hp.nHead * G;
+  const { S, G, N, R } = graphShape(units);
+  const perLayer = N * (8 * hp.nEmbd + 2 * hp.nFf) + S * S * hp.nHead * G;
   return 4 * (hp.nLayer * perLayer + 4 * R * hp.nVocab);  // the LM head: logits, probabilities and their gradients
 }
 
