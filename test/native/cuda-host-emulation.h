@@ -22,6 +22,7 @@
 
 inline thread_local uint3 threadIdx;
 inline thread_local uint3 blockIdx;
+inline dim3 blockDim, gridDim;
 inline std::barrier<> * emulated_block_barrier;
 
 inline void __syncthreads() { emulated_block_barrier->arrive_and_wait(); }
@@ -30,6 +31,8 @@ inline void __syncthreads() { emulated_block_barrier->arrive_and_wait(); }
 template <class Kernel> void emulate_launch(dim3 grid, unsigned threads, Kernel kernel) {
     std::barrier<> barrier(threads);
     emulated_block_barrier = &barrier;
+    blockDim = dim3(threads, 1, 1);
+    gridDim = grid;
     for (unsigned by = 0; by < grid.y; by++) {
         for (unsigned bx = 0; bx < grid.x; bx++) {
             std::vector<std::thread> pool;

@@ -5,7 +5,7 @@
 import t, { type Test } from 'tap';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { packageRoot } from '../../src/native.js';
 import { buildAndRun } from '../helpers/native-program.js';
 
@@ -15,11 +15,14 @@ const base = join(packageRoot, 'build', 'llama.cpp', 'ggml', 'src', 'libggml-bas
 const skip = nvcc.status !== 0 ? 'nvcc is not installed' : !existsSync(base) ? `${base} is missing (a build with shared ggml libraries?)` : false;
 const types = ['f32', 'f16', 'bf16', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q8_0', 'q2_K', 'q3_K', 'q4_K', 'q5_K', 'q6_K'];
 
-/** Compiles a host C++ source against ggml (nvcc supplies the CUDA headers), runs it, returns its lines split on spaces. */
-function hostProgram(t: Test, source: string, name: string, flags: string[] = []): string[][] {
+/**
+ * Compiles a host C++ source against ggml (nvcc supplies the CUDA headers), links ggml's base library (and `libs`
+ * before it), runs it, returns its lines split on spaces.
+ */
+function hostProgram(t: Test, source: string, name: string, flags: string[] = [], libs: string[] = []): string[][] {
   const includes = ['include', 'src', 'src/ggml-cuda'].map((d) => `-I${join(ggml, d)}`);
   const compile = ['-std=c++20', '-O2', ...flags, '-x', 'c++', source, ...includes, `-I${join(packageRoot, 'test', 'native')}`];
-  return buildAndRun(t, name, { compiler: 'nvcc', compile, link: [base, '-lpthread', '-lgomp'] });
+  return buildAndRun(t, name, { compiler: 'nvcc', compile, link: [...libs, base, '-lpthread', '-lgomp'] });
 }
 
 t.test('CUDA weight decoders equal ggml dequantization for every supported type', { skip }, async (t) => {
@@ -46,3 +49,11 @@ for (const [variant, tensorCores, bf16, tolerance] of variants) {
     for (const [type, m, layout, error] of results) t.ok(Number(error) <= tolerance, `${type}, reduction ${m}, ${layout} B: error ${error} <= ${tolerance}`);
   });
 }
+
+// The backward of the packed forward's row gathers (activations into attention slots and back) on every layer.
+t.test('the CUDA get_rows_back kernels (emulated on the host) equal the CPU backend bit for bit', { skip }, async (t) => {
+  const cpu = join(dirname(base), 'libggml-cpu.a');
+  const results = hostProgram(t, join(packageRoot, 'test', 'native', 'get-rows-back-emulated.cpp'), 'get-rows-back-emulated', [], [cpu]);
+  t.same(results.map(([name]) => name), ['slots-to-rows', 'rows-to-slots', 'random-repeats']);
+  for (const [name, diff] of results) t.equal(Number(diff), 0, `${name}: max |difference| ${diff}`);
+});
