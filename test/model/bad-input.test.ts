@@ -76,6 +76,26 @@ t.test('input problems', async (t) => {
   await t.rejects(loadModel(''), InvalidArgumentError);
 });
 
+t.test('malformed packed batches are refused with what is wrong', async (t) => {
+  const model = await loadModel(await testModel());
+  t.teardown(() => model.dispose());
+  const i32 = (a: number[]) => Int32Array.from(a);
+  // Two groups of 4 slots: tokens 1..3 in the first (then one padding slot), 1..2 in the second.
+  const good = { tokens: i32([1, 5, 6, 0, 1, 7, 0, 0]), positions: i32([0, 1, 2, 0, 0, 1, 0, 0]), branch: i32([-1, -1, -1, -2, -1, -1, -2, -2]), nGroups: 2, outRows: i32([1, 4]), outTargets: i32([6, 7]) };
+  t.equal((await model.evaluate(good)).length, 2);
+  const bad: [string, object, RegExp][] = [
+    ['uneven groups', { nGroups: 3 }, /not a multiple of its group count/],
+    ['all padding', { branch: i32(Array(8).fill(-2)) }, /all padding/],
+    ['a scored padding slot', { outRows: i32([1, 6]) }, /output row is a padding token/],
+    ['a row outside the batch', { outRows: i32([1, 8]) }, /output row out of range/],
+    ['a token outside the vocabulary', { tokens: i32([1, 5, 6, 0, 1, 32000, 0, 0]) }, /outside the vocabulary/],
+    ['arrays of different lengths', { positions: i32([0, 1]) }, /differ in length/],
+  ];
+  for (const [what, change, message] of bad) {
+    await t.rejects(model.evaluate({ ...good, ...change }), { constructor: InvalidArgumentError, message } as never, what);
+  }
+});
+
 t.test('a model file replaced after loading is not trained on', async (t) => {
   // Training re-reads CPU weights that were repacked for the forward pass from the file (weights of the same size,
   // from another seed, must not be mixed in). x86 with AVX2 and ARM with dotprod repack q4_0.
