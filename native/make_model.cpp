@@ -10,16 +10,26 @@
 #include "handles.h"
 #include "ggml.h"
 #include "gguf.h"
+#include "llama.h"
 #include "rng.h"
 
 namespace rl {
 namespace {
 
-ggml_type parse_type(const std::string & name) {
-    static const std::pair<const char *, ggml_type> types[] = {
-        {"f32", GGML_TYPE_F32},   {"f16", GGML_TYPE_F16},   {"bf16", GGML_TYPE_BF16}, {"q8_0", GGML_TYPE_Q8_0},
-        {"q4_0", GGML_TYPE_Q4_0}, {"q4_1", GGML_TYPE_Q4_1}, {"q5_0", GGML_TYPE_Q5_0}, {"q5_1", GGML_TYPE_Q5_1},
-        {"q4_k", GGML_TYPE_Q4_K}, {"q5_k", GGML_TYPE_Q5_K}, {"q6_k", GGML_TYPE_Q6_K},
+// A weight type by name, and the file type llama.cpp's tools report for a file whose matrices all have it.
+struct WeightType {
+    ggml_type type;
+    llama_ftype ftype;
+};
+
+WeightType parse_type(const std::string & name) {
+    static const std::pair<const char *, WeightType> types[] = {
+        {"f32", {GGML_TYPE_F32, LLAMA_FTYPE_ALL_F32}},        {"f16", {GGML_TYPE_F16, LLAMA_FTYPE_MOSTLY_F16}},
+        {"bf16", {GGML_TYPE_BF16, LLAMA_FTYPE_MOSTLY_BF16}},  {"q8_0", {GGML_TYPE_Q8_0, LLAMA_FTYPE_MOSTLY_Q8_0}},
+        {"q4_0", {GGML_TYPE_Q4_0, LLAMA_FTYPE_MOSTLY_Q4_0}},  {"q4_1", {GGML_TYPE_Q4_1, LLAMA_FTYPE_MOSTLY_Q4_1}},
+        {"q5_0", {GGML_TYPE_Q5_0, LLAMA_FTYPE_MOSTLY_Q5_0}},  {"q5_1", {GGML_TYPE_Q5_1, LLAMA_FTYPE_MOSTLY_Q5_1}},
+        {"q4_k", {GGML_TYPE_Q4_K, LLAMA_FTYPE_MOSTLY_Q4_K_S}}, {"q5_k", {GGML_TYPE_Q5_K, LLAMA_FTYPE_MOSTLY_Q5_K_S}},
+        {"q6_k", {GGML_TYPE_Q6_K, LLAMA_FTYPE_MOSTLY_Q6_K}},
     };
     for (const auto & [n, t] : types) {
         if (name == n) return t;
@@ -36,8 +46,9 @@ struct Spec {
 }  // namespace
 
 void make_model(const MakeModelOptions & o) {
-    const ggml_type wtype = parse_type(o.type);
-    const ggml_type rtype = o.round_trip.empty() ? wtype : parse_type(o.round_trip);
+    const WeightType weights = parse_type(o.type);
+    const ggml_type wtype = weights.type;
+    const ggml_type rtype = o.round_trip.empty() ? wtype : parse_type(o.round_trip).type;
     if (o.n_layer <= 0 || o.n_embd <= 0 || o.n_head <= 0 || o.n_head_kv <= 0 || o.n_ff <= 0 || o.n_ctx <= 0) {
         fail(E_ARGUMENT, "layers, embd, heads, kv-heads, ff and ctx must be positive");
     }
@@ -68,7 +79,7 @@ void make_model(const MakeModelOptions & o) {
     }
     gguf_set_val_str(g.get(), "general.architecture", "llama");
     gguf_set_val_str(g.get(), "general.name", "rl-ggml random test model");
-    gguf_set_val_u32(g.get(), "general.file_type", 0);
+    gguf_set_val_u32(g.get(), "general.file_type", (uint32_t) weights.ftype);
     gguf_set_val_u32(g.get(), "llama.context_length", (uint32_t) o.n_ctx);
     gguf_set_val_u32(g.get(), "llama.embedding_length", (uint32_t) o.n_embd);
     gguf_set_val_u32(g.get(), "llama.block_count", (uint32_t) o.n_layer);

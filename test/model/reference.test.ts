@@ -37,6 +37,12 @@ const configs: (Omit<MakeModelOptions, 'out'> & { name: string })[] = [
   { name: 'f32 bpe GQA rope_freqs', type: 'f32', vocab: 'bpe', kvHeads: 2, ropeFreqs: true },
 ];
 
+// How llama.cpp describes each generated file's type (general.file_type; "mostly": the norms stay F32).
+const fileTypes: Record<string, string> = {
+  f32: 'all F32', f16: 'F16', bf16: 'BF16', q8_0: 'Q8_0', q4_0: 'Q4_0', q4_1: 'Q4_1', q5_0: 'Q5_0', q5_1: 'Q5_1',
+  q4_k: 'Q4_K - Small', q5_k: 'Q5_K - Small', q6_k: 'Q6_K',
+};
+
 for (const { name, ...options } of configs) {
   t.test(name, async (t) => {
     const path = await testModel(options);
@@ -46,6 +52,7 @@ for (const { name, ...options } of configs) {
       await ours.dispose();
       await ref.dispose();
     });
+    t.equal(ref.typeDescription, `llama ?B ${fileTypes[options.type ?? 'f32']}`, 'llama.cpp reads the file type');
     for (const text of [...texts, longText]) {
       t.same(ours.tokenize(text), await referenceTokenize(ref, text), `tokens of ${JSON.stringify(text.slice(0, 30))}`);
     }
