@@ -1,9 +1,11 @@
 #include "make_model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "errors.h"
@@ -40,8 +42,29 @@ WeightType parse_type(const std::string & name) {
 struct Spec {
     std::string name;
     int64_t ne0, ne1;
-    float scale;  // std of the random init; 0 means "norm weights": 1 + small noise
+    float scale;  // std of the random init; 0 means "norm weights": 1 + small noise; < 0: rope frequency factors
+
+    uint64_t draws_per_value() const { return scale < 0 ? 1 : 2; }  // generator steps: a uniform or a normal
+
+    // Rows [r0, r1) of the values, from `rng` positioned at row 0: any split of the rows gives the same tensor.
+    void generate(Rng rng, int64_t r0, int64_t r1, float * out) const {
+        rng.skip((uint64_t) (r0 * ne0) * draws_per_value());
+        for (int64_t i = 0; i < (r1 - r0) * ne0; i++) {
+            if (scale > 0) out[i] = scale * rng.normal();
+            else if (scale == 0) out[i] = 1.0f + 0.1f * rng.normal();
+            else out[i] = 1.0f + 0.5f * (float) rng.uniform();
+        }
+    }
 };
+
+// Runs f(r0, r1) over [0, rows) split among the machine's cores: a 7B model is ~7e9 draws.
+template <class F> void parallel_rows(int64_t rows, F f) {
+    const int64_t n = std::clamp<int64_t>((int64_t) std::thread::hardware_concurrency(), 1, rows);
+    std::vector<std::thread> workers;
+    for (int64_t i = 1; i < n; i++) workers.emplace_back(f, rows * i / n, rows * (i + 1) / n);
+    f(0, rows / n);
+    for (std::thread & w : workers) w.join();
+}
 
 }  // namespace
 
@@ -131,21 +154,22 @@ void make_model(const MakeModelOptions & o) {
     std::vector<uint8_t> q;
     for (size_t i = 0; ok && i < specs.size(); i++) {
         const Spec & s = specs[i];
-        w.resize((size_t) (s.ne0 * s.ne1));
-        for (float & x : w) {
-            if (s.scale > 0) x = s.scale * rng.normal();
-            else if (s.scale == 0) x = 1.0f + 0.1f * rng.normal();
-            else x = 1.0f + 0.5f * (float) rng.uniform();  // rope frequency factors
-        }
         const ggml_type t = s.ne1 == 1 ? GGML_TYPE_F32 : wtype;
-        if (s.ne1 > 1 && rtype != wtype) {
-            std::vector<uint8_t> rq(ggml_row_size(rtype, s.ne0) * (size_t) s.ne1);
-            ggml_quantize_chunk(rtype, w.data(), rq.data(), 0, s.ne1, s.ne0, nullptr);
-            ggml_get_type_traits(rtype)->to_float(rq.data(), w.data(), s.ne0 * s.ne1);
-        }
+        const bool round_trip = s.ne1 > 1 && rtype != wtype;
         const size_t n = ggml_row_size(t, s.ne0) * (size_t) s.ne1;
+        w.resize((size_t) (s.ne0 * s.ne1));
         q.resize(n + align);
-        ggml_quantize_chunk(t, w.data(), q.data(), 0, s.ne1, s.ne0, nullptr);
+        parallel_rows(s.ne1, [&](int64_t r0, int64_t r1) {
+            float * rows = w.data() + r0 * s.ne0;
+            s.generate(rng, r0, r1, rows);
+            if (round_trip) {
+                std::vector<uint8_t> rq(ggml_row_size(rtype, s.ne0) * (size_t) (r1 - r0));
+                ggml_quantize_chunk(rtype, rows, rq.data(), 0, r1 - r0, s.ne0, nullptr);
+                ggml_get_type_traits(rtype)->to_float(rq.data(), rows, (r1 - r0) * s.ne0);
+            }
+            ggml_quantize_chunk(t, w.data(), q.data(), r0 * s.ne0, r1 - r0, s.ne0, nullptr);
+        });
+        rng.skip((uint64_t) (s.ne0 * s.ne1) * s.draws_per_value());
         const size_t padded = GGML_PAD(n, align);
         std::memset(q.data() + n, 0, padded - n);
         ok = std::fwrite(q.data(), 1, padded, f) == padded;
