@@ -57,7 +57,7 @@ struct Spec {
     }
 };
 
-// Runs f(r0, r1) over [0, rows) split among the machine's cores: a 7B model is ~7e9 draws.
+// Runs f(r0, r1) over [0, rows) split among the machine's cores: a 7B model is ~7e9 random values.
 template <class F> void parallel_rows(int64_t rows, F f) {
     const int64_t n = std::clamp<int64_t>((int64_t) std::thread::hardware_concurrency(), 1, rows);
     std::vector<std::thread> workers;
