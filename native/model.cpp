@@ -152,6 +152,8 @@ void Model::release() {
     }
     if (twin_buf_) ggml_backend_buffer_free(twin_buf_);
     if (file_map_) munmap(file_map_, file_map_size_);
+    if (file_fd_ >= 0) close(file_fd_);
+    file_fd_ = -1;
     twin_ctx_ = nullptr;
     twin_buf_ = nullptr;
     file_map_ = nullptr;
@@ -389,12 +391,16 @@ void Model::map_backward_twins() {
     struct stat st {};
     void * map = fstat(fd, &st) == 0 ? mmap(nullptr, (size_t) st.st_size, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
     const int map_errno = errno;
-    close(fd);
-    if (map == MAP_FAILED) fail(E_BAD_FILE, "cannot map model file " + path_ + " for training: " + std::strerror(map_errno));
+    if (map == MAP_FAILED) {
+        close(fd);
+        fail(E_BAD_FILE, "cannot map model file " + path_ + " for training: " + std::strerror(map_errno));
+    }
     if (std::make_pair((int64_t) st.st_size, mtime_ns(st)) != loaded_file_) {
         munmap(map, (size_t) st.st_size);
+        close(fd);
         fail(E_BAD_FILE, path_ + " changed after the model was loaded; load it again to train on it");
     }
+    file_fd_ = fd;
     file_map_ = map;
     file_map_size_ = (size_t) st.st_size;
 
@@ -414,6 +420,12 @@ void Model::map_backward_twins() {
         twin_bytes_ += ggml_nbytes(t);
         set_backward_twin(t, twin);
     }
+}
+
+void Model::check_backward_twins() const {
+    struct stat st {};
+    if (file_fd_ < 0 || (fstat(file_fd_, &st) == 0 && std::make_pair((int64_t) st.st_size, mtime_ns(st)) == loaded_file_)) return;
+    fail(E_BAD_FILE, path_ + " was modified in place while training (the backward pass reads weights from it); load it again to go on");
 }
 
 void Model::compute(ggml_cgraph * graph) const {

@@ -79,6 +79,10 @@ public:
     // pass (see weight_grad.h). Forward passes keep the faster repacked weights, so the log-probs of scoring and of
     // training stay identical. Idempotent; nothing to do without repacked weights.
     void map_backward_twins();
+    // The mapped file must stay as it was: truncated in place it would fault, rewritten in place it would feed other
+    // weights to the gradient. Checked (one fstat of the mapped file) before every backward pass that reads it; a
+    // file replaced by rename leaves the mapped one intact and is fine.
+    void check_backward_twins() const;
     // Bytes on the device: the weights, and the compute buffer of scoring/generation graphs (its high-water mark).
     size_t weight_bytes() const;
     size_t compute_bytes() const { return ggml_gallocr_get_buffer_size(alloc_, 0); }
@@ -110,6 +114,7 @@ private:
     ggml_backend_buffer_t weights_repack_ = nullptr;  // projections in ggml's interleaved CPU layout, when available
     std::pair<int64_t, int64_t> loaded_file_{-1, -1};  // size and mtime (ns) of the file the weights were read from
     // map_backward_twins(): the model file mapped read-only, and twins of the repacked projections inside it
+    int file_fd_ = -1;
     void * file_map_ = nullptr;
     size_t file_map_size_ = 0;
     ggml_context * twin_ctx_ = nullptr;

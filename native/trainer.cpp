@@ -261,6 +261,7 @@ void Trainer::backward(const std::vector<float> & coef) {
     if ((int64_t) coef.size() != ggml_nelements(pending_llm_->coef)) {
         fail(E_ARGUMENT, "backward got " + std::to_string(coef.size()) + " coefficients for " + std::to_string(ggml_nelements(pending_llm_->coef)) + " scored tokens");
     }
+    model_.check_backward_twins();
     run_backward(*pending_llm_, coef);
     pending_llm_.reset();
 }

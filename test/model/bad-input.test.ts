@@ -110,3 +110,21 @@ t.test('a model file replaced after loading is not trained on', async (t) => {
   const policy = await createPolicy(fresh, { lora: { rank: 2 } });
   t.teardown(() => policy.dispose());
 });
+
+t.test('a model file rewritten in place during training stops the backward pass with an error, not a fault', async (t) => {
+  // The backward pass reads the repacked projections' twins from the mapped file: truncated in place, reading them
+  // would fault (SIGBUS); rewritten in place, they would be other weights.
+  const path = tempPath('in-place.gguf');
+  copyFileSync(await testModel({ type: 'q4_0' }), path);
+  const model = await loadModel(path, { device: 'cpu' });
+  t.teardown(() => model.dispose());
+  const policy = await createPolicy(model, { lora: { rank: 2 } });
+  t.teardown(() => policy.dispose());
+  const items = [{ prompt: 'You are in the kitchen.', actions: ['open the fridge', 'wait'] }];
+  await policy.forward(items);
+  await policy.backward({ dLogprob: [[1, -1]], dValue: [0] });
+  await policy.forward(items);
+  truncateSync(path, 4096);
+  await t.rejects(policy.backward({ dLogprob: [[1, -1]], dValue: [0] }), { constructor: ModelLoadError, message: /was modified in place while training/ } as never);
+});
+
