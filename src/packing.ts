@@ -32,9 +32,14 @@ export function unitSpan(u: PackUnit): number {
 /** Group slots are padded to a multiple of this: ggml's fast f32 GEMM needs contractions over tokens in 16s. */
 const SLOT_ALIGN = 16;
 
+/** Tokens per group slot when `units` share one batch: the longest unit, rounded up to SLOT_ALIGN. */
+export function slotLength(units: readonly PackUnit[]): number {
+  return Math.ceil(Math.max(...units.map(unitLength)) / SLOT_ALIGN) * SLOT_ALIGN;
+}
+
 /** Lays out units as one native batch; results come back in the order of the units' `scored` lists. */
 export function packBatch(units: readonly PackUnit[]): NativeBatch {
-  const slot = Math.ceil(Math.max(...units.map(unitLength)) / SLOT_ALIGN) * SLOT_ALIGN;
+  const slot = slotLength(units);
   const n = slot * units.length;
   const tokens = new Int32Array(n);
   const positions = new Int32Array(n);

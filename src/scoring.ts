@@ -11,7 +11,7 @@
  */
 import { InvalidArgumentError } from './errors.js';
 import type { ModelHParams } from './model.js';
-import { packBatch, unitLength, unitSpan, type PackUnit } from './packing.js';
+import { packBatch, slotLength, unitLength, unitSpan, type PackUnit } from './packing.js';
 
 export type Normalization = 'sum' | 'token' | 'word';
 export const normalizations: readonly Normalization[] = ['sum', 'token', 'word'];
@@ -104,7 +104,7 @@ export function prepareItems(model: Pick<ScoringModel, 'hparams' | 'tokenize'>, 
 
 /** Shape of the graph over `units`: S-token slots in G groups (T = S·G, for attention), N real tokens, R scored rows. */
 function graphShape(units: readonly PackUnit[]) {
-  const S = Math.ceil(Math.max(...units.map(unitLength)) / 16) * 16;
+  const S = slotLength(units);
   const G = units.length;
   const N = units.reduce((n, u) => n + unitLength(u), 0);
   const R = units.reduce((n, u) => n + u.scored.length, 0);

@@ -1,6 +1,16 @@
 import type { Test } from 'tap';
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/native.js';
 import { tempPath } from './models.js';
+
+/** The static libraries of the addon's CPU build (build/llama.cpp), for test programs to link. */
+export const builtLibraries = {
+  llama: join(packageRoot, 'build', 'llama.cpp', 'src', 'libllama.a'),
+  ggml: join(packageRoot, 'build', 'llama.cpp', 'ggml', 'src', 'libggml.a'),
+  ggmlCpu: join(packageRoot, 'build', 'llama.cpp', 'ggml', 'src', 'libggml-cpu.a'),
+  ggmlBase: join(packageRoot, 'build', 'llama.cpp', 'ggml', 'src', 'libggml-base.a'),
+};
 
 /**
  * Compiles and links a test program (`compile` and `link` are argument lists for `compiler`, without the output

@@ -5,16 +5,15 @@ import t from 'tap';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/native.js';
-import { buildAndRun } from '../helpers/native-program.js';
+import { buildAndRun, builtLibraries } from '../helpers/native-program.js';
 
-const build = join(packageRoot, 'build');
-const log = join(build, 'CMakeFiles', 'rl_ggml.dir', 'native', 'log.cpp.o');
-const libs = ['src/libllama.a', 'ggml/src/libggml.a', 'ggml/src/libggml-cpu.a', 'ggml/src/libggml-base.a'].map((l) => join(build, 'llama.cpp', l));
+const log = join(packageRoot, 'build', 'CMakeFiles', 'rl_ggml.dir', 'native', 'log.cpp.o');
+const libs = [builtLibraries.llama, builtLibraries.ggml, builtLibraries.ggmlCpu, builtLibraries.ggmlBase];
 const missing = [log, ...libs].find((f) => !existsSync(f));
 
 t.test('ggml aborts become typed engine errors that say what failed', { skip: missing ? `${missing} is missing (a build with shared ggml libraries?)` : false }, async (t) => {
   const vendor = join(packageRoot, 'vendor', 'llama.cpp');
-  const compile = ['-std=c++17', join(packageRoot, 'test', 'native', 'abort-errors.cpp'), ...['native'].map((d) => `-I${join(packageRoot, d)}`), ...['ggml/include', 'ggml/src', 'include'].map((d) => `-I${join(vendor, d)}`)];
+  const compile = ['-std=c++17', join(packageRoot, 'test', 'native', 'abort-errors.cpp'), `-I${join(packageRoot, 'native')}`, ...['ggml/include', 'ggml/src', 'include'].map((d) => `-I${join(vendor, d)}`)];
   const rows = buildAndRun(t, 'abort-errors', { compiler: 'g++', compile, link: [log, ...libs, '-lpthread', '-lgomp', '-ldl'], separator: '\t' });
   const cases = Object.fromEntries(rows.map(([name, code, message]) => [name, { code, message }]));
   t.same(Object.keys(cases), ['cuda-oom', 'cublas-oom', 'cuda-fault', 'assert', 'stale', 'warnings']);

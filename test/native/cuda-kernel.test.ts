@@ -5,13 +5,13 @@
 import t, { type Test } from 'tap';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { packageRoot } from '../../src/native.js';
-import { buildAndRun } from '../helpers/native-program.js';
+import { buildAndRun, builtLibraries } from '../helpers/native-program.js';
 
 const nvcc = spawnSync('nvcc', ['--version'], { encoding: 'utf8' });
 const ggml = join(packageRoot, 'vendor', 'llama.cpp', 'ggml');
-const base = join(packageRoot, 'build', 'llama.cpp', 'ggml', 'src', 'libggml-base.a');
+const base = builtLibraries.ggmlBase;
 const skip = nvcc.status !== 0 ? 'nvcc is not installed' : !existsSync(base) ? `${base} is missing (a build with shared ggml libraries?)` : false;
 const types = ['f32', 'f16', 'bf16', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q8_0', 'q2_K', 'q3_K', 'q4_K', 'q5_K', 'q6_K'];
 
@@ -52,8 +52,7 @@ for (const [variant, tensorCores, bf16, tolerance] of variants) {
 
 // The backward of the packed forward's row gathers (activations into attention slots and back) on every layer.
 t.test('the CUDA get_rows_back kernels (emulated on the host) equal the CPU backend bit for bit', { skip }, async (t) => {
-  const cpu = join(dirname(base), 'libggml-cpu.a');
-  const results = hostProgram(t, join(packageRoot, 'test', 'native', 'get-rows-back-emulated.cpp'), 'get-rows-back-emulated', [], [cpu]);
+  const results = hostProgram(t, join(packageRoot, 'test', 'native', 'get-rows-back-emulated.cpp'), 'get-rows-back-emulated', [], [builtLibraries.ggmlCpu]);
   t.same(results.map(([name]) => name), ['slots-to-rows', 'rows-to-slots', 'random-repeats']);
   for (const [name, diff] of results) t.equal(Number(diff), 0, `${name}: max |difference| ${diff}`);
 });
