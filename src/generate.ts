@@ -25,8 +25,11 @@ export interface GenerateOptions {
   bos?: boolean;
 }
 
-export interface Generation {
-  prompt: string;
+/** A prompt: text (tokenized with BOS unless `bos: false`), or token ids used as they are. */
+export type Prompt = string | readonly number[];
+
+export interface Generation<P extends Prompt = Prompt> {
+  prompt: P;
   /** The generated text (cut before a stop string). */
   text: string;
   /** The generated token ids (without an ending EOS). */
@@ -47,8 +50,8 @@ function check(ok: boolean, message: string): void {
   if (!ok) throw new InvalidArgumentError('INVALID_ARGUMENT', `generate: ${message}`);
 }
 
-export async function generateWith(g: Generator, prompts: readonly string[], options: GenerateOptions = {}): Promise<Generation[]> {
-  check(Array.isArray(prompts) && prompts.every((p) => typeof p === 'string'), 'prompts must be an array of strings');
+export async function generateWith<P extends Prompt>(g: Generator, prompts: readonly P[], options: GenerateOptions = {}): Promise<Generation<P>[]> {
+  check(Array.isArray(prompts) && prompts.every((p) => typeof p === 'string' || Array.isArray(p)), 'prompts must be an array of strings or token-id arrays');
   const maxTokens = options.maxTokens ?? 128;
   const temperature = options.temperature ?? 0;
   const topK = options.topK ?? 0;
@@ -63,8 +66,8 @@ export async function generateWith(g: Generator, prompts: readonly string[], opt
   check(Number.isInteger(parallel) && parallel > 0, 'parallel must be a positive integer');
   const stop = options.stop ?? [];
   check(stop.every((s) => typeof s === 'string' && s !== ''), 'stop strings must be non-empty strings');
-  const requests = prompts.map((p) => ({ prompt: Int32Array.from(g.tokenize(p, { bos: options.bos ?? true })), maxTokens, stop }));
-  check(requests.every((r) => r.prompt.length > 0), 'a prompt has no tokens (empty text without BOS)');
+  const requests = prompts.map((p) => ({ prompt: Int32Array.from(typeof p === 'string' ? g.tokenize(p, { bos: options.bos ?? true }) : p), maxTokens, stop }));
+  check(requests.every((r) => r.prompt.length > 0), 'a prompt has no tokens (empty text without BOS, or no ids)');
   const out = await g.generate(requests, { temperature, topK, topP, seed }, parallel);
   return out.map((r, i) => ({ prompt: prompts[i], text: r.text, tokens: Array.from(r.tokens), logprobs: Array.from(r.logprobs), finishReason: r.finish }));
 }

@@ -3,7 +3,7 @@ export * from './errors.js';
 export { loadModel, Model } from './model.js';
 export type { LoadModelOptions, ModelHParams, TensorInfo, TokenizeOptions, TokenLogprobs } from './model.js';
 export { listDevices } from './devices.js';
-export type { GenerateOptions, Generation } from './generate.js';
+export type { GenerateOptions, Generation, Prompt } from './generate.js';
 export type { Device, DeviceInfo, DeviceList } from './devices.js';
 export { normalizations } from './scoring.js';
 export type { ActionScore, Normalization, PromptScores, ScoreItem, ScoreOptions } from './scoring.js';

@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { DisposedError, InvalidArgumentError } from './errors.js';
 import { resolveDeviceOption, type Device, type DeviceInfo } from './devices.js';
-import { generateWith, type GenerateOptions, type Generation } from './generate.js';
+import { generateWith, type GenerateOptions, type Generation, type Prompt } from './generate.js';
 import { callNative, callNativeSync, native, type NativeBatch, type NativeModel } from './native.js';
 import { packBatch } from './packing.js';
 import { scoreActions, type PromptScores, type ScoreItem, type ScoreOptions } from './scoring.js';
@@ -144,8 +144,8 @@ export class Model {
     return scoreActions(this, items, options);
   }
 
-  /** Continues each prompt with generated text (greedy by default; see GenerateOptions), decoding them together. */
-  generate(prompts: readonly string[], options?: GenerateOptions): Promise<Generation[]> {
+  /** Continues each prompt (text, or token ids) with generated text (greedy by default; see GenerateOptions), decoding them together. */
+  generate<P extends Prompt>(prompts: readonly P[], options?: GenerateOptions): Promise<Generation<P>[]> {
     const m = this.#live();
     return generateWith(
       { tokenize: (x, o) => this.tokenize(x, o), generate: (r, s, n) => this.#enqueue(() => callNative(() => m.generate(r, s, n))) },

@@ -1,4 +1,5 @@
-import type { GameOutcome } from './game.js';
+import { INVALID_FORMAT, parseEtoAction, type ChatEnv, type ChatStep, type ChatTurn } from '../core/chat.js';
+import type { GameOutcome, TwPddlGame } from './game.js';
 
 /** ETO's ALFWorld step limit. */
 export const ETO_MAX_STEPS = 40;
@@ -34,4 +35,39 @@ export function etoObservation(feedback: string): string {
 /** ETO's reward: 1 once the game is won. */
 export function etoReward(outcome: GameOutcome): number {
   return outcome.won ? 1 : 0;
+}
+
+/**
+ * A game behind ETO's ALFWorld wrapper, as a conversation: instruction, "OK", the task text; each reply's action (the
+ * text after "Action: ") goes to the game; the episode ends when the game is won (reward 1) or after 40 replies.
+ */
+export class EtoHousehold implements ChatEnv {
+  private steps = 0;
+
+  constructor(
+    private readonly game: TwPddlGame,
+    private readonly maxSteps = ETO_MAX_STEPS,
+  ) {}
+
+  reset(): ChatTurn[] {
+    this.steps = 0;
+    return [
+      { from: 'human', value: HOUSEHOLD_INSTRUCTION },
+      { from: 'gpt', value: 'OK' },
+      { from: 'human', value: etoTaskText(this.game.reset().feedback) },
+    ];
+  }
+
+  step(reply: string): ChatStep {
+    const action = parseEtoAction(reply);
+    let observation = INVALID_FORMAT;
+    let reward = 0;
+    if (action !== null) {
+      const outcome = this.game.step(action);
+      reward = etoReward(outcome);
+      observation = etoObservation(outcome.feedback);
+    }
+    this.steps++;
+    return { observation, reward, done: reward > 0 || this.steps >= this.maxSteps };
+  }
 }

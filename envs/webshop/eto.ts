@@ -4,11 +4,10 @@
  * reward 0 unless that step was the purchase. Conversations use ETO's layout: instruction, "OK", task turn, then
  * alternating agent and observation turns.
  */
+import { INVALID_FORMAT, parseEtoAction, type ChatTurn } from '../core/chat.js';
 import type { WebShopSession } from './session.js';
 
 export const ETO_MAX_STEPS = 10;
-
-export const INVALID_FORMAT = "Observation: Invalid format. The input must contains 'Action: '";
 
 /** The instruction turn of every conversation (rl-ggml's wording of ETO's WebShop prompt). */
 export const ETO_INSTRUCTION = [
@@ -22,18 +21,6 @@ export const ETO_INSTRUCTION = [
   'Thought: your reasoning about what to do next',
   'Action: the action, e.g. search[blue running shoes] or click[buy now]',
 ].join('\n');
-
-export interface ChatTurn {
-  from: 'human' | 'gpt';
-  value: string;
-}
-
-/** The text after the first "Action: " of a reply (trimmed reply), or null when absent. */
-export function parseEtoAction(reply: string): string | null {
-  const text = reply.trim();
-  const at = text.indexOf('Action: ');
-  return at < 0 ? null : text.slice(at + 'Action: '.length);
-}
 
 export interface EtoStep {
   observation: string;

@@ -4,7 +4,8 @@
  * that match the goal's options, buy. Emits ETO-style turns.
  */
 import type { Goal } from './goals.js';
-import { EtoWebShop, type ChatTurn } from './eto.js';
+import type { ChatTurn } from '../core/chat.js';
+import { EtoWebShop } from './eto.js';
 import { RESULTS_PER_PAGE } from './pages.js';
 import { normalizeColor, tokenSetRatio } from './reward.js';
 import { goalQuery, WebShopSession } from './session.js';

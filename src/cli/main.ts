@@ -4,8 +4,10 @@ import { hideBin } from 'yargs/helpers';
 import { RlGgmlError } from '../errors.js';
 import { benchCommand } from './commands/bench.js';
 import { envCommand } from './commands/env.js';
+import { etoCommand } from './commands/eto.js';
 import { evalCommand } from './commands/eval.js';
 import { expertsCommand } from './commands/experts.js';
+import { exploreCommand } from './commands/explore.js';
 import { generateCommand } from './commands/generate.js';
 import { infoCommand } from './commands/info.js';
 import { logprobsCommand } from './commands/logprobs.js';
@@ -30,6 +32,8 @@ const commands = [
   plotCommand,
   benchCommand,
   sftCommand,
+  exploreCommand,
+  etoCommand,
   envCommand,
   playCommand,
   expertsCommand,

@@ -5,18 +5,18 @@
  * Each piece is tokenized on its own and concatenated, so the marked span is exactly the agent's text plus its EOS.
  */
 import { readFileSync } from 'node:fs';
+import type { ChatTurn } from '../../envs/core/chat.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Model } from '../model.js';
 import type { MarkedSequence } from './llm-policy.js';
 
-export interface Turn {
-  from: 'human' | 'gpt';
-  value: string;
-}
+export type Turn = ChatTurn;
 
 export interface Trajectory {
   id: string;
   conversations: Turn[];
+  /** The episode's final reward, where known (WebShop experts, explored episodes); ETO-format data has none. */
+  reward?: number;
 }
 
 /** Reads and validates a trajectory file, naming the first problem it finds. */
@@ -42,26 +42,35 @@ export function readTrajectories(path: string): Trajectory[] {
 }
 
 /** Tokens of a conversation with its agent turns marked. Throws when it does not fit the model's context. */
-export function encodeConversation(model: Model, turns: readonly Turn[]): MarkedSequence {
+export function encodeConversation(model: Model, turns: readonly Turn[], firstMarkedTurn = 0): MarkedSequence {
+  const seq = conversationTokens(model, turns, firstMarkedTurn);
+  model.checkLength(seq.tokens.length);
+  return seq;
+}
+
+/**
+ * Tokens of a conversation (see the module comment), agent turns from `firstMarkedTurn` on marked. A conversation
+ * that ends with a human turn ends with `[/INST]`: the prompt for the agent's next reply.
+ */
+export function conversationTokens(model: Model, turns: readonly Turn[], firstMarkedTurn = 0): MarkedSequence {
   const tokens: number[] = [];
   const marked: boolean[] = [];
   const push = (ids: number[], mark: boolean) => {
     tokens.push(...ids);
     for (const _ of ids) marked.push(mark);
   };
-  for (const turn of turns) {
+  turns.forEach((turn, k) => {
     if (turn.from === 'human') {
       push([model.bosToken], false);
       push(model.tokenize(`[INST] ${turn.value.trim()} [/INST]`), false);
     } else {
-      push(model.tokenize(` ${turn.value.trim()} `), true);
-      push([model.eosToken], true);
+      push(model.tokenize(` ${turn.value.trim()} `), k >= firstMarkedTurn);
+      push([model.eosToken], k >= firstMarkedTurn);
     }
-  }
+  });
   if (tokens[0] !== model.bosToken) {
     tokens.unshift(model.bosToken);
     marked.unshift(false);
   }
-  model.checkLength(tokens.length);
   return { tokens, marked };
 }

@@ -1,7 +1,7 @@
 /**
  * `LlmPolicy` on the native engine: LoRA actor + value head over a frozen model (see ./policy.ts for the contract).
  */
-import { generateWith, type GenerateOptions, type Generation } from '../generate.js';
+import { generateWith, type GenerateOptions, type Generation, type Prompt } from '../generate.js';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError, RlGgmlError } from '../errors.js';
@@ -121,7 +121,7 @@ export class NativeLlmPolicy implements LlmPolicy {
   }
 
   /** Generates text with the adapter applied (see Model.generate). */
-  generate(prompts: readonly string[], options?: GenerateOptions): Promise<Generation[]> {
+  generate<P extends Prompt>(prompts: readonly P[], options?: GenerateOptions): Promise<Generation<P>[]> {
     const t = this.#live();
     return generateWith({ tokenize: (x, o) => this.#model.tokenize(x, o), generate: (r, s, n) => this.#model.schedule(() => t.generate(r, s, n)) }, prompts, options);
   }

@@ -5,6 +5,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { Model } from '../model.js';
 import { encodeConversation, type Trajectory } from './conversation.js';
+import { learningRate, microBatches, shuffled } from './batching.js';
 import { createPolicy, type MarkedSequence, type NativeLlmPolicy } from './llm-policy.js';
 import { loraTargets, type LoraTarget } from './policy.js';
 
@@ -41,29 +42,6 @@ export interface SftResult {
   steps: number;
   losses: number[];
   policy: NativeLlmPolicy;
-}
-
-/** A seeded shuffle (mulberry32), so runs are repeatable. */
-function shuffled<T>(xs: readonly T[], seed: number): T[] {
-  let a = seed >>> 0;
-  const rand = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = [...xs];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
-
-export function learningRate(step: number, steps: number, peak: number): number {
-  const warmup = Math.max(1, Math.ceil(0.03 * steps));
-  if (step < warmup) return (peak * (step + 1)) / warmup;
-  return 0.5 * peak * (1 + Math.cos((Math.PI * (step - warmup)) / Math.max(1, steps - warmup)));
 }
 
 export async function sft(options: SftOptions, control: { signal?: AbortSignal; onProgress?: (p: SftProgress) => void } = {}): Promise<SftResult> {
@@ -106,10 +84,8 @@ export async function sft(options: SftOptions, control: { signal?: AbortSignal; 
       const started = performance.now();
       policy.zeroGrad();
       let sum = 0;
-      // micro-batches: gradient accumulation over packed groups that fit `microTokens`
-      for (let i = 0; i < chosen.length; ) {
-        const micro = [chosen[i++]];
-        while (i < chosen.length && Math.max(...[...micro, chosen[i]].map((s) => s.tokens.length)) * (micro.length + 1) <= microTokens) micro.push(chosen[i++]);
+      // gradient accumulation over packed groups that fit `microTokens`
+      for (const micro of microBatches(chosen, microTokens)) {
         const f = await policy.forwardSequences(micro);
         sum += f.logprob.reduce((a, b) => a + b, 0);
         await policy.backwardSequences(micro.map(() => -1 / nTokens));

@@ -1,10 +1,8 @@
 import { writeFileSync } from 'node:fs';
-import { mixedTaskType } from '../../../envs/household/env.js';
+import { householdGames } from '../../../envs/chat-tasks.js';
 import { runExpert } from '../../../envs/household/expert.js';
 import { TwPddlGame } from '../../../envs/household/game.js';
-import { generateGame, SPLITS, type Split } from '../../../envs/household/gen/generator.js';
-import { listGames, readGameFile } from '../../../envs/household/loader.js';
-import { TASK_IDS, type TaskSpec } from '../../../envs/household/tasks.js';
+import type { TaskSpec } from '../../../envs/household/tasks.js';
 import { ETO_MAX_STEPS, etoObservation, etoTaskText, HOUSEHOLD_INSTRUCTION } from '../../../envs/household/wrapper.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { ExpertsArgs } from './args.js';
@@ -37,33 +35,17 @@ export function expertConversation(id: string, game: TwPddlGame, task: TaskSpec)
  * folder's split that the expert wins within 40 steps).
  */
 export async function householdExperts(argv: ExpertsArgs): Promise<void> {
-  const split = argv.split as Split;
-  if (!SPLITS.includes(split)) throw new InvalidArgumentError('BAD_SPLIT', `experts: unknown split "${argv.split}" (train|seen|unseen)`);
-  const suffix = argv.env.startsWith('household/') ? argv.env.slice('household/'.length) : '';
-  if (suffix !== 'mixed' && !(suffix in TASK_IDS)) throw new InvalidArgumentError('UNKNOWN_ENV', `experts: unknown environment "${argv.env}"`);
   if (!Number.isInteger(argv.n) || argv.n < 0) throw new InvalidArgumentError('BAD_N', `experts: --n must be a non-negative integer`);
   const out: Conversation[] = [];
   let tried = 0;
-  if (argv.dataDir !== undefined) {
-    for (const entry of listGames(argv.dataDir, split)) {
-      if (out.length >= argv.n) break;
-      if (suffix !== 'mixed' && entry.taskType !== TASK_IDS[suffix]) continue;
-      const { game, task } = readGameFile(entry.path);
-      tried++;
-      const conv = task && expertConversation(entry.path, new TwPddlGame(game), task);
-      if (conv) out.push(conv);
-    }
-  } else {
-    for (let i = 0; i < argv.n; i++) {
-      const seed = argv.seed + i;
-      const type = suffix === 'mixed' ? mixedTaskType(split, seed) : TASK_IDS[suffix]!;
-      const g = generateGame(type, split, seed);
-      tried++;
-      const conv = expertConversation(`household/${type}/${split}/${seed}`, new TwPddlGame(g.game), g.task);
-      if (conv) out.push(conv);
-    }
+  for (const g of householdGames(argv.env, argv.split, argv.seed, argv.dataDir)) {
+    // generated games: N attempts; a data folder: until N wins
+    if (argv.dataDir === undefined ? tried >= argv.n : out.length >= argv.n) break;
+    tried++;
+    const conv = g.task && expertConversation(g.id, new TwPddlGame(g.game), g.task);
+    if (conv) out.push(conv);
   }
   writeFileSync(argv.out, `${JSON.stringify(out, null, 1)}\n`);
-  const summary = { env: argv.env, split, games: tried, trajectories: out.length, out: argv.out };
+  const summary = { env: argv.env, split: argv.split, games: tried, trajectories: out.length, out: argv.out };
   process.stdout.write(argv.json ? `${JSON.stringify(summary)}\n` : `wrote ${out.length} of ${tried} expert trajectories to ${argv.out}\n`);
 }

@@ -1,8 +1,7 @@
 import { writeFileSync } from 'node:fs';
+import { webshopGoals } from '../../../envs/chat-tasks.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { runExpert, type ExpertTrajectory } from '../../../envs/webshop/expert.js';
-import { splitIndices } from '../../../envs/webshop/goals.js';
-import { PyRandom } from '../../../envs/webshop/pyrandom.js';
 import { Shop } from '../../../envs/webshop/shop.js';
 import type { ExpertsArgs } from './args.js';
 
@@ -15,8 +14,7 @@ export async function webshopExperts(argv: ExpertsArgs): Promise<void> {
   if (!argv.dataDir) throw new InvalidArgumentError('NO_DATA_DIR', 'experts --env webshop: --data-dir is required');
   if (!Number.isInteger(argv.n) || argv.n < 0) throw new InvalidArgumentError('BAD_N', `experts: --n must be a non-negative integer, got ${argv.n}`);
   const shop = Shop.open({ dataDir: argv.dataDir });
-  const indices = [...new Set(splitIndices(argv.split, shop.goals.length, shop.dataDir))];
-  if (argv.seed) new PyRandom(argv.seed).shuffle(indices);
+  const indices = webshopGoals(shop, argv.split, argv.seed);
   const out: ExpertTrajectory[] = [];
   let attempted = 0;
   for (const index of indices) {

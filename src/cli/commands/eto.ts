@@ -1,0 +1,96 @@
+import type { Argv, CommandModule } from 'yargs';
+import type { Device } from '../../devices.js';
+import { loadModel } from '../../model.js';
+import { readTrajectories } from '../../training/conversation.js';
+import { eto } from '../../training/eto.js';
+import { agentOptions, episodePrinter, exploreOptionsOf, taskOptionsOf, type AgentArgs } from '../agent-options.js';
+import { deviceOption } from '../device-option.js';
+
+interface Args extends AgentArgs {
+  model: string;
+  device?: Device;
+  start: string;
+  data: string;
+  out: string;
+  iterations: number;
+  epochs: number;
+  lr: number;
+  beta: number;
+  batch: number;
+  resume: boolean;
+}
+
+/** `rl-ggml eto`: ETO's exploration + DPO iterations from a behaviour-cloned adapter. */
+export const etoCommand: CommandModule<object, Args> = {
+  command: 'eto',
+  describe: 'ETO after SFT: explore the expert tasks, pair failures with expert successes, DPO; iterated',
+  builder: (y: Argv) =>
+    agentOptions(y)
+      .option('model', { type: 'string', demandOption: true, describe: 'base GGUF model' })
+      .option('start', { type: 'string', demandOption: true, describe: 'the behaviour-cloned policy: an rl-ggml sft folder or a LoRA adapter.gguf' })
+      .option('data', { type: 'string', demandOption: true, describe: 'expert trajectories (rl-ggml experts output; ids name the tasks)' })
+      .option('out', { type: 'string', demandOption: true, describe: 'run folder' })
+      .option('iterations', { type: 'number', default: 2, describe: "ETO iterations (the paper: 2 WebShop, 1 ALFWorld)" })
+      .option('epochs', { type: 'number', default: 3, describe: 'DPO epochs per iteration' })
+      .option('lr', { type: 'number', default: 2e-5, describe: 'DPO peak learning rate of the LoRA (3% warm-up, cosine decay)' })
+      .option('beta', { type: 'number', default: 0.1, describe: "DPO's beta" })
+      .option('batch', { type: 'number', default: 32, describe: 'pairs per optimizer step' })
+      .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out after its last finished iteration' })
+      .option('device', deviceOption) as unknown as Argv<Args>,
+  handler: async (argv) => {
+    const experts = readTrajectories(argv.data);
+    const tasks = taskOptionsOf(argv, experts.some((t) => t.id.startsWith('webshop_')));
+    const model = await loadModel(argv.model, { device: argv.device });
+    const controller = new AbortController();
+    const onSigint = () => {
+      if (controller.signal.aborted) process.exit(130);
+      process.stderr.write('\nstopping after this step; finished iterations are kept (Ctrl-C again to quit at once)\n');
+      controller.abort();
+    };
+    process.on('SIGINT', onSigint);
+    const progress = new Map<number, ReturnType<typeof episodePrinter>>();
+    let rewards = 0;
+    let lastLine = 0;
+    try {
+      const result = await eto(
+        {
+          model,
+          start: argv.start,
+          experts,
+          out: argv.out,
+          iterations: argv.iterations,
+          dpo: { epochs: argv.epochs, lr: argv.lr, beta: argv.beta, batch: argv.batch, seed: argv.seed },
+          explore: exploreOptionsOf(argv),
+          tasks,
+          resume: argv.resume,
+        },
+        {
+          signal: controller.signal,
+          onEvent: (e) => {
+            if (argv.json) return void console.log(JSON.stringify(e));
+            if (e.type === 'episode') {
+              if (!progress.has(e.iteration)) {
+                progress.set(e.iteration, episodePrinter(`iteration ${e.iteration} exploration`));
+                rewards = 0;
+              }
+              rewards += e.reward;
+              progress.get(e.iteration)!(e.done, e.total, rewards / e.done);
+            } else if (e.type === 'dpo' && (Date.now() - lastLine > 5000 || e.step === e.steps)) {
+              lastLine = Date.now();
+              process.stderr.write(`iteration ${e.iteration} DPO step ${e.step}/${e.steps}: loss ${e.loss.toFixed(4)}, accuracy ${e.accuracy.toFixed(2)}, margin ${e.margin.toFixed(3)}\n`);
+            } else if (e.type === 'iteration') {
+              console.log(`iteration ${e.iteration}: explored mean reward ${e.explored.meanReward.toFixed(3)} (success ${(100 * e.explored.successRate).toFixed(1)}%), ${e.pairs} pairs, DPO loss ${e.firstLoss?.toFixed(4) ?? '–'} → ${e.finalLoss?.toFixed(4) ?? '–'}; policy in ${e.dir}`);
+            }
+          },
+        },
+      );
+      if (argv.json) console.log(JSON.stringify({ type: 'result', ...result }));
+      else if (result.stopped) console.log(`stopped; continue with: rl-ggml eto --out ${argv.out} --resume (and the same options)`);
+      else console.log(`done: the last adapter is ${result.adapter}`);
+      if (result.stopped) process.exitCode = 130;
+    } finally {
+      process.off('SIGINT', onSigint);
+      await model.dispose();
+    }
+  },
+};

@@ -1,0 +1,200 @@
+/**
+ * ETO's contrastive stage: failure/success trajectory pairs and DPO on them.
+ *
+ * A pair shares the expert's opening turns (instruction, "OK", task) and continues with the chosen (higher-reward)
+ * and rejected (lower-reward) agent turns. DPO's sigmoid loss on a pair, with summed log-probs of the agent tokens
+ * after the opening turns under the policy (π) and the reference (the policy at the start of the stage, ρ):
+ *   z = β·[(π_c − ρ_c) − (π_r − ρ_r)],  loss = −log σ(z),  ∂loss/∂π_c = −β·σ(−z) = −∂loss/∂π_r.
+ * The reference log-probs are computed once per stage (the reference code recomputes them every batch).
+ */
+import { InvalidArgumentError } from '../errors.js';
+import type { Model } from '../model.js';
+import { conversationTokens, type Trajectory, type Turn } from './conversation.js';
+import type { MarkedSequence, NativeLlmPolicy } from './llm-policy.js';
+import { learningRate, microBatches, shuffled } from './batching.js';
+
+/** Opening turns every pair shares: instruction, "OK", task. */
+const PROMPT_TURNS = 3;
+
+export interface TrajectoryPair {
+  id: string;
+  prompt: Turn[];
+  chosen: Turn[];
+  rejected: Turn[];
+  chosenReward: number;
+  rejectedReward: number;
+}
+
+export interface PairOptions {
+  /**
+   * Rejected trajectories longer than the expert's by more than this many rounds (reply + observation) are cut there
+   * (ETO does so with 5 in partial-reward environments); null: never cut.
+   */
+  cutRounds?: number | null;
+}
+
+/**
+ * ETO's pairs: each explored trajectory against the expert trajectory of the same task (same id); the higher reward is
+ * chosen, equal rewards (both successes included) give no pair. Expert trajectories without a reward count as 1.
+ */
+export function makePairs(experts: readonly Trajectory[], explored: readonly Trajectory[], options: PairOptions = {}): TrajectoryPair[] {
+  const byId = new Map(experts.map((t) => [t.id, t]));
+  const pairs: TrajectoryPair[] = [];
+  for (const ex of explored) {
+    const expert = byId.get(ex.id);
+    if (!expert) throw new InvalidArgumentError('BAD_DATA', `explored trajectory "${ex.id}" has no expert trajectory of the same task`);
+    const expertReward = expert.reward ?? 1;
+    const exploredReward = ex.reward ?? 0;
+    if (expertReward === exploredReward) continue;
+    const expertTurns = agentPart(expert.conversations, Infinity);
+    const exploredTurns = agentPart(ex.conversations, options.cutRounds == null ? Infinity : rounds(expertTurns) + options.cutRounds);
+    if (rounds(expertTurns) === 0 || rounds(exploredTurns) === 0) continue;
+    const expertWins = expertReward > exploredReward;
+    pairs.push({
+      id: ex.id,
+      prompt: expert.conversations.slice(0, PROMPT_TURNS),
+      chosen: expertWins ? expertTurns : exploredTurns,
+      rejected: expertWins ? exploredTurns : expertTurns,
+      chosenReward: Math.max(expertReward, exploredReward),
+      rejectedReward: Math.min(expertReward, exploredReward),
+    });
+  }
+  return pairs;
+}
+
+/** Agent replies among turns. */
+function rounds(turns: readonly Turn[]): number {
+  return turns.filter((t) => t.from === 'gpt').length;
+}
+
+/** The turns after the opening ones, up to `maxRounds` replies, without a trailing observation (nothing learns from it). */
+function agentPart(conversation: readonly Turn[], maxRounds: number): Turn[] {
+  const out: Turn[] = [];
+  let replies = 0;
+  for (const turn of conversation.slice(PROMPT_TURNS)) {
+    if (turn.from === 'gpt' && ++replies > maxRounds) break;
+    out.push(turn);
+  }
+  while (out.at(-1)?.from === 'human') out.pop();
+  return out;
+}
+
+/** DPO's loss on one pair and its derivatives with respect to the policy's summed log-probs. */
+export function dpoLoss(
+  policy: { chosen: number; rejected: number },
+  reference: { chosen: number; rejected: number },
+  beta: number,
+): { loss: number; dChosen: number; dRejected: number; margin: number } {
+  const margin = beta * (policy.chosen - reference.chosen - (policy.rejected - reference.rejected));
+  // −log σ(z) = softplus(−z), written to stay finite for large |z|
+  const loss = margin > 0 ? Math.log1p(Math.exp(-margin)) : -margin + Math.log1p(Math.exp(margin));
+  const s = 1 / (1 + Math.exp(margin)); // σ(−z)
+  return { loss, dChosen: -beta * s, dRejected: beta * s, margin };
+}
+
+export interface DpoOptions {
+  /** DPO's β (default 0.1, ETO's). */
+  beta?: number;
+  /** Peak learning rate of the LoRA parameters (3% warm-up, cosine decay; default 2e-5). */
+  lr?: number;
+  epochs?: number;
+  /** Pairs per optimizer step (default 32, ETO's). */
+  batch?: number;
+  seed?: number;
+  /** Most packed tokens per forward/backward (larger batches accumulate gradients over several). */
+  microBatchTokens?: number;
+}
+
+export interface DpoProgress {
+  step: number;
+  steps: number;
+  epoch: number;
+  /** Mean loss of this step's pairs. */
+  loss: number;
+  /** Fraction of this step's pairs whose chosen side the policy already prefers more than the reference does (z > 0). */
+  accuracy: number;
+  /** Mean z / β of the step's pairs: how far the policy has moved the log-ratio towards the chosen side. */
+  margin: number;
+  lr: number;
+}
+
+export interface DpoResult {
+  steps: number;
+  losses: number[];
+  /** Pairs left out because chosen or rejected does not fit the model's context. */
+  dropped: number;
+}
+
+interface EncodedPair {
+  chosen: MarkedSequence;
+  rejected: MarkedSequence;
+  reference: { chosen: number; rejected: number };
+}
+
+/** Summed marked log-probs of sequences, in micro-batches (forward only; what a stage's reference is). */
+async function sequenceLogprobs(policy: NativeLlmPolicy, seqs: MarkedSequence[], microTokens: number): Promise<number[]> {
+  const out: number[] = [];
+  for (const micro of microBatches(seqs, microTokens)) out.push(...(await policy.forwardSequences(micro)).logprob);
+  return out;
+}
+
+/** One DPO stage on `policy` (updated in place), its reference being the policy as it is on entry. */
+export async function dpo(
+  policy: NativeLlmPolicy,
+  pairs: readonly TrajectoryPair[],
+  options: DpoOptions = {},
+  control: { signal?: AbortSignal; onProgress?: (p: DpoProgress) => void } = {},
+): Promise<DpoResult> {
+  const model: Model = policy.model;
+  const beta = options.beta ?? 0.1;
+  const lr = options.lr ?? 2e-5;
+  const epochs = options.epochs ?? 3;
+  const batch = options.batch ?? 32;
+  const microTokens = options.microBatchTokens ?? 4096;
+  for (const [k, v] of Object.entries({ beta, lr, epochs, batch, microTokens })) {
+    if (!(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new InvalidArgumentError('INVALID_ARGUMENT', `dpo: ${k} must be positive, got ${v}`);
+  }
+  const encode = (p: TrajectoryPair, side: Turn[]) => conversationTokens(model, [...p.prompt, ...side], p.prompt.length);
+  const fitting = pairs
+    .map((p) => ({ chosen: encode(p, p.chosen), rejected: encode(p, p.rejected) }))
+    .filter((e) => Math.max(e.chosen.tokens.length, e.rejected.tokens.length) <= model.hparams.nCtxTrain);
+  const ref = await sequenceLogprobs(policy, fitting.flatMap((e) => [e.chosen, e.rejected]), microTokens);
+  const encoded: EncodedPair[] = fitting.map((e, i) => ({ ...e, reference: { chosen: ref[2 * i], rejected: ref[2 * i + 1] } }));
+  const perEpoch = Math.ceil(encoded.length / batch);
+  const steps = perEpoch * epochs;
+  const seed = options.seed ?? 1;
+  const losses: number[] = [];
+  let order: EncodedPair[] = [];
+  for (let step = 0; step < steps && !control.signal?.aborted; step++) {
+    const epoch = Math.floor(step / perEpoch);
+    if (step % perEpoch === 0) order = shuffled(encoded, seed + epoch);
+    const chosen = order.slice((step % perEpoch) * batch, (step % perEpoch + 1) * batch);
+    policy.zeroGrad();
+    let loss = 0;
+    let wins = 0;
+    let margin = 0;
+    // a pair's two sides always share a micro-batch
+    const sides = chosen.flatMap((p) => [p.chosen, p.rejected]);
+    let at = 0;
+    for (const micro of microBatches(sides, microTokens, 2)) {
+      const { logprob } = await policy.forwardSequences(micro);
+      const grads: number[] = [];
+      for (let i = 0; i < micro.length; i += 2) {
+        const pair = chosen[at++];
+        const d = dpoLoss({ chosen: logprob[i], rejected: logprob[i + 1] }, pair.reference, beta);
+        loss += d.loss;
+        wins += d.margin > 0 ? 1 : 0;
+        margin += d.margin / beta;
+        grads.push(d.dChosen / chosen.length, d.dRejected / chosen.length);
+      }
+      await policy.backwardSequences(grads);
+    }
+    const rate = learningRate(step, steps, lr);
+    const report = await policy.step({ actor: { lr: rate, maxGradNorm: 1, weightDecay: 0 } });
+    loss /= chosen.length;
+    if (report.skipped || !Number.isFinite(loss)) throw new InvalidArgumentError('NAN_LOSS', `dpo: non-finite loss or gradients at step ${step + 1} (loss ${loss}); lower the learning rate`);
+    losses.push(loss);
+    control.onProgress?.({ step: step + 1, steps, epoch, loss, accuracy: wins / chosen.length, margin: margin / chosen.length, lr: rate });
+  }
+  return { steps: losses.length, losses, dropped: pairs.length - fitting.length };
+}

@@ -1,0 +1,151 @@
+/**
+ * ETO (Song et al., ACL 2024) after behaviour cloning: per iteration, the policy explores every expert task once,
+ * each explored trajectory is paired with the expert's (higher reward chosen), and a DPO stage trains on the pairs
+ * with the iteration's starting policy as reference. Each iteration starts a fresh optimizer from the previous
+ * iteration's adapter, as the reference code launches a new training run per iteration.
+ *
+ * Run folder: `config.json`; `metrics.jsonl` (one `explore` line per iteration, one `dpo` line per step);
+ * `iter-K.explored.json` (ETO-format trajectories with rewards); `iter-K/` (the policy after iteration K: adapter.gguf
+ * in llama.cpp's format, state.gguf, policy.json). An iteration counts once its folder exists, so a stopped run
+ * resumes after its last finished iteration, and gives the same results as an uninterrupted one.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chatTaskById, type ChatTaskOptions } from '../../envs/chat-tasks.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { Model } from '../model.js';
+import { writeJsonAtomic } from '../train/files.js';
+import type { Trajectory } from './conversation.js';
+import { dpo, makePairs, type DpoOptions, type DpoProgress } from './dpo.js';
+import { explore, exploreSummary, type ExploredTrajectory, type ExploreOptions } from './explore.js';
+import { loadAdapter, type NativeLlmPolicy } from './llm-policy.js';
+
+export interface EtoOptions {
+  model: Model;
+  /** The behaviour-cloned start: an `rl-ggml sft` folder or a llama.cpp LoRA adapter file. */
+  start: string;
+  /** Expert trajectories; their ids name the tasks to explore (`household/<type>/<split>/<seed>`, a game path, `webshop_<n>`). */
+  experts: Trajectory[];
+  /** Run folder. */
+  out: string;
+  /** ETO iterations (default 2; the paper: 2 for WebShop, 1 for ALFWorld). */
+  iterations?: number;
+  dpo?: DpoOptions;
+  explore?: ExploreOptions;
+  /** Where the tasks come from (the shop of WebShop goals; a step limit other than ETO's). */
+  tasks?: ChatTaskOptions;
+  /** Continue the run in `out` after its last finished iteration. */
+  resume?: boolean;
+}
+
+export interface EtoIteration {
+  iteration: number;
+  /** Mean reward and success rate of the exploration (the policy before this iteration's DPO). */
+  explored: { episodes: number; meanReward: number; successRate: number };
+  pairs: number;
+  /** Pairs left out because they do not fit the model's context. */
+  dropped: number;
+  steps: number;
+  firstLoss: number | null;
+  finalLoss: number | null;
+  /** The policy folder written at the end of the iteration. */
+  dir: string;
+}
+
+export type EtoEvent =
+  | { type: 'episode'; iteration: number; done: number; total: number; id: string; reward: number }
+  | ({ type: 'explore'; iteration: number } & EtoIteration['explored'])
+  | ({ type: 'dpo'; iteration: number } & DpoProgress)
+  | ({ type: 'iteration' } & EtoIteration);
+
+export interface EtoResult {
+  iterations: EtoIteration[];
+  /** True when stopped by the signal before the last iteration finished. */
+  stopped: boolean;
+  /** The adapter of the last finished iteration (the start's when none finished). */
+  adapter: string;
+}
+
+/** ETO's partial-reward environments, whose rejected trajectories are cut 5 rounds past the expert's length. */
+function cutRounds(id: string): number | null {
+  return id.startsWith('webshop_') ? 5 : null;
+}
+
+function adapterOf(start: string): string {
+  return existsSync(start) && statSync(start).isDirectory() ? join(start, 'adapter.gguf') : start;
+}
+
+export async function eto(options: EtoOptions, control: { signal?: AbortSignal; onEvent?: (e: EtoEvent) => void } = {}): Promise<EtoResult> {
+  const { model, experts, out } = options;
+  const iterations = options.iterations ?? 2;
+  if (!Number.isInteger(iterations) || iterations <= 0) throw new InvalidArgumentError('INVALID_ARGUMENT', `eto: iterations must be a positive integer, got ${iterations}`);
+  const ids = [...new Set(experts.map((t) => t.id))];
+  if (ids.length !== experts.length) throw new InvalidArgumentError('BAD_DATA', 'eto: expert trajectories must have distinct ids (one per task)');
+  const tasks = ids.map((id) => chatTaskById(id, options.tasks));
+  const config = { start: options.start, iterations, tasks: experts.length, dpo: options.dpo ?? {}, explore: options.explore ?? {}, maxSteps: options.tasks?.maxSteps ?? null };
+  const metricsPath = join(out, 'metrics.jsonl');
+  const iterDir = (k: number) => join(out, `iter-${k}`);
+
+  let done = 0;
+  const results: EtoIteration[] = [];
+  if (options.resume) {
+    if (!existsSync(join(out, 'config.json'))) throw new InvalidArgumentError('NO_RUN', `eto: nothing to resume in ${out}`);
+    while (existsSync(join(iterDir(done + 1), 'policy.json'))) done++;
+    // keep what finished iterations logged; drop the rest (and a line cut short by a crash)
+    const kept: EtoEvent[] = [];
+    for (const line of existsSync(metricsPath) ? readFileSync(metricsPath, 'utf8').split('\n') : []) {
+      try {
+        const e = JSON.parse(line) as EtoEvent;
+        if (e.iteration <= done) kept.push(e);
+      } catch {
+        // not a whole line
+      }
+    }
+    results.push(...kept.filter((e): e is Extract<EtoEvent, { type: 'iteration' }> => e.type === 'iteration'));
+    writeFileSync(metricsPath, kept.map((e) => `${JSON.stringify(e)}\n`).join(''));
+  } else {
+    if (existsSync(join(out, 'config.json'))) throw new InvalidArgumentError('RUN_EXISTS', `eto: ${out} already holds a run (resume it, or choose another --out)`);
+    mkdirSync(out, { recursive: true });
+    await writeJsonAtomic(join(out, 'config.json'), config);
+    writeFileSync(metricsPath, '');
+  }
+  const log = (e: EtoEvent) => {
+    control.onEvent?.(e);
+    if (e.type !== 'episode') appendFileSync(metricsPath, `${JSON.stringify(e)}\n`);
+  };
+
+  let adapter = done > 0 ? join(iterDir(done), 'adapter.gguf') : adapterOf(options.start);
+  for (let k = done + 1; k <= iterations && !control.signal?.aborted; k++) {
+    const policy: NativeLlmPolicy = await loadAdapter(model, adapter);
+    try {
+      const explored: ExploredTrajectory[] = await explore(model, policy, tasks, options.explore, {
+        signal: control.signal,
+        onEpisode: (t, n, total) => log({ type: 'episode', iteration: k, done: n, total, id: t.id, reward: t.reward }),
+      });
+      if (control.signal?.aborted) break;
+      const summary = exploreSummary(explored);
+      log({ type: 'explore', iteration: k, ...summary });
+      await writeJsonAtomic(join(out, `iter-${k}.explored.json`), explored);
+      const pairs = explored.flatMap((t) => makePairs(experts, [t], { cutRounds: cutRounds(t.id) }));
+      const r = await dpo(policy, pairs, options.dpo, { signal: control.signal, onProgress: (p) => log({ type: 'dpo', iteration: k, ...p }) });
+      if (control.signal?.aborted) break;
+      const result: EtoIteration = {
+        iteration: k,
+        explored: summary,
+        pairs: pairs.length,
+        dropped: r.dropped,
+        steps: r.steps,
+        firstLoss: r.losses[0] ?? null,
+        finalLoss: r.losses.at(-1) ?? null,
+        dir: iterDir(k),
+      };
+      await policy.save(iterDir(k), { kind: 'eto', iteration: k });
+      log({ type: 'iteration', ...result });
+      results.push(result);
+      adapter = join(iterDir(k), 'adapter.gguf');
+    } finally {
+      await policy.dispose();
+    }
+  }
+  return { iterations: results, stopped: results.length < iterations, adapter };
+}

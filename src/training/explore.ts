@@ -1,0 +1,109 @@
+/**
+ * ETO's exploration: the agent plays each task once as a conversation. Every round, the replies of all unfinished
+ * episodes are generated in one batched call (the model's KV-cache decoder), each from its whole conversation in
+ * the Llama-2-chat layout that SFT and DPO train on, so the agent acts on exactly the tokens it is trained with.
+ */
+import type { ChatTask } from '../../envs/chat-tasks.js';
+import type { ChatEnv } from '../../envs/core/chat.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { Generation, Prompt, GenerateOptions } from '../generate.js';
+import type { Model } from '../model.js';
+import { conversationTokens, type Trajectory, type Turn } from './conversation.js';
+
+/** What plays: a model (the base, or one with an adapter applied) or a policy being trained. */
+export interface Agent {
+  generate(prompts: readonly Prompt[], options?: GenerateOptions): Promise<Generation[]>;
+}
+
+export interface ExploreOptions {
+  /** New tokens per reply at most (default 128; a reply is cut there). */
+  maxTokens?: number;
+  /** 0 (default, as ETO's released script): greedy replies; above 0: sampled at this temperature. */
+  temperature?: number;
+  /** Seed of sampled replies. */
+  seed?: number;
+  /** Conversations decoded together (default 8). */
+  parallel?: number;
+}
+
+export interface ExploredTrajectory extends Trajectory {
+  reward: number;
+  /** Agent replies made. */
+  steps: number;
+  /** 'done': the environment ended the episode (success or its step limit); 'context': the next reply would not fit the model's context. */
+  end: 'done' | 'context';
+}
+
+interface Episode {
+  task: ChatTask;
+  env: ChatEnv;
+  turns: Turn[];
+  reward: number;
+  steps: number;
+  end?: ExploredTrajectory['end'];
+}
+
+/** Plays every task once with `agent`; trajectories come back in task order. */
+export async function explore(
+  model: Model,
+  agent: Agent,
+  tasks: readonly ChatTask[],
+  options: ExploreOptions = {},
+  control: { signal?: AbortSignal; onEpisode?: (t: ExploredTrajectory, done: number, total: number) => void } = {},
+): Promise<ExploredTrajectory[]> {
+  const maxTokens = options.maxTokens ?? 128;
+  if (!Number.isInteger(maxTokens) || maxTokens <= 0) throw new InvalidArgumentError('INVALID_ARGUMENT', `explore: maxTokens must be a positive integer, got ${maxTokens}`);
+  const episodes: Episode[] = tasks.map((task) => {
+    const env = task.open();
+    return { task, env, turns: env.reset(), reward: 0, steps: 0 };
+  });
+  let finished = 0;
+  const finish = (e: Episode, end: Episode['end']) => {
+    e.end = end;
+    control.onEpisode?.(trajectory(e), ++finished, episodes.length);
+  };
+  for (let round = 0; ; round++) {
+    const active: Episode[] = [];
+    const prompts: number[][] = [];
+    for (const e of episodes) {
+      if (e.end) continue;
+      const { tokens } = conversationTokens(model, e.turns);
+      if (tokens.length + maxTokens > model.hparams.nCtxTrain) finish(e, 'context');
+      else {
+        active.push(e);
+        prompts.push(tokens);
+      }
+    }
+    if (active.length === 0 || control.signal?.aborted) break;
+    const replies = await agent.generate(prompts, {
+      maxTokens,
+      temperature: options.temperature ?? 0,
+      seed: (options.seed ?? 1) + round,
+      parallel: options.parallel ?? 8,
+    });
+    active.forEach((e, i) => {
+      const reply = replies[i].text.trim();
+      e.turns.push({ from: 'gpt', value: reply });
+      const r = e.env.step(reply);
+      e.steps++;
+      e.reward = r.reward;
+      if (r.done) finish(e, 'done');
+      else e.turns.push({ from: 'human', value: r.observation });
+    });
+  }
+  return episodes.filter((e) => e.end).map(trajectory);
+}
+
+function trajectory(e: Episode): ExploredTrajectory {
+  return { id: e.task.id, conversations: e.turns, reward: e.reward, steps: e.steps, end: e.end ?? 'done' };
+}
+
+/** Mean reward and success rate (reward 1) of explored trajectories. */
+export function exploreSummary(ts: readonly ExploredTrajectory[]): { episodes: number; meanReward: number; successRate: number } {
+  const n = ts.length;
+  return {
+    episodes: n,
+    meanReward: n ? ts.reduce((s, t) => s + t.reward, 0) / n : 0,
+    successRate: n ? ts.filter((t) => t.reward >= 1).length / n : 0,
+  };
+}

@@ -1,0 +1,105 @@
+// ETO's DPO stage: the loss and its derivatives (finite differences, large margins), the pair rules of the paper,
+// micro-batching that never splits a pair, and DPO on a generated model: the reference is the entry policy (first
+// loss exactly ln 2), and training moves the log-ratio towards the chosen side.
+import t from 'tap';
+import { loadModel } from '../../src/model.js';
+import { microBatches } from '../../src/training/batching.js';
+import { conversationTokens, type Trajectory, type Turn } from '../../src/training/conversation.js';
+import { dpo, dpoLoss, makePairs, type DpoProgress } from '../../src/training/dpo.js';
+import { createPolicy } from '../../src/training/llm-policy.js';
+import { testModel } from '../helpers/models.js';
+
+const opening: Turn[] = [
+  { from: 'human', value: 'You are an agent. Reply with Thought and Action.' },
+  { from: 'gpt', value: 'OK' },
+  { from: 'human', value: 'Your task is to: put a mug on the table.' },
+];
+const rounds = (n: number, action: string): Turn[] =>
+  Array.from({ length: n }, (_, i): Turn[] => [
+    { from: 'gpt', value: `Thought: step ${i}.\nAction: ${action} ${i}` },
+    { from: 'human', value: `Observation: you did ${action} ${i}.` },
+  ]).flat();
+const traj = (id: string, turns: Turn[], reward?: number): Trajectory => ({ id, conversations: [...opening, ...turns], ...(reward === undefined ? {} : { reward }) });
+
+t.test('dpoLoss: value, derivatives by finite differences, finite for huge margins', async (t) => {
+  const ref = { chosen: -12.5, rejected: -9.25 };
+  for (const beta of [0.1, 0.5]) {
+    for (const p of [{ chosen: -12, rejected: -10 }, { chosen: -20, rejected: -3 }]) {
+      const d = dpoLoss(p, ref, beta);
+      const z = beta * (p.chosen - ref.chosen - (p.rejected - ref.rejected));
+      t.ok(Math.abs(d.loss - -Math.log(1 / (1 + Math.exp(-z)))) < 1e-12);
+      const h = 1e-5;
+      const fdC = (dpoLoss({ ...p, chosen: p.chosen + h }, ref, beta).loss - dpoLoss({ ...p, chosen: p.chosen - h }, ref, beta).loss) / (2 * h);
+      const fdR = (dpoLoss({ ...p, rejected: p.rejected + h }, ref, beta).loss - dpoLoss({ ...p, rejected: p.rejected - h }, ref, beta).loss) / (2 * h);
+      t.ok(Math.abs(fdC - d.dChosen) < 1e-8 && Math.abs(fdR - d.dRejected) < 1e-8, `beta ${beta}: ${d.dChosen} vs ${fdC}`);
+    }
+  }
+  const far = dpoLoss({ chosen: 0, rejected: -1e5 }, { chosen: 0, rejected: 0 }, 0.1);
+  const wrong = dpoLoss({ chosen: -1e5, rejected: 0 }, { chosen: 0, rejected: 0 }, 0.1);
+  t.same([far.loss, far.dChosen], [0, -0]);
+  t.same([wrong.loss, wrong.dChosen, wrong.dRejected], [1e4, -0.1, 0.1]);
+});
+
+t.test("pairs follow ETO's rules", async (t) => {
+  const experts = [traj('a', rounds(2, 'take')), traj('b', rounds(3, 'buy'), 0.5), traj('c', rounds(1, 'go'), 0.75)];
+  const explored = [
+    traj('a', rounds(4, 'look'), 0), // a failure: the expert is chosen
+    traj('b', rounds(20, 'click'), 0.25), // partial rewards: cut to the expert's 3 rounds + 5
+    traj('c', rounds(2, 'walk'), 1), // the agent beat the expert: its trajectory is chosen
+  ];
+  const pairs = makePairs(experts, explored, { cutRounds: 5 });
+  t.equal(pairs.length, 3);
+  t.same(pairs[0].prompt, opening);
+  t.same([pairs[0].chosen, pairs[0].rejected.length], [rounds(2, 'take').slice(0, -1), 7], 'the expert wins; trailing observations are dropped');
+  t.equal(pairs[1].rejected.filter((x) => x.from === 'gpt').length, 8, 'cut at 3 + 5 rounds');
+  t.same([pairs[1].chosenReward, pairs[1].rejectedReward], [0.5, 0.25]);
+  t.same(pairs[2].chosen[0], rounds(1, 'walk')[0], 'a better exploration is chosen');
+  t.equal(makePairs(experts, explored).find((p) => p.id === 'b')!.rejected.length, 39, 'no cut without cutRounds');
+  t.same(makePairs(experts, [traj('a', rounds(1, 'x'), 1), traj('b', rounds(1, 'y'), 0.5)]), [], 'equal rewards give no pair (experts without reward count 1)');
+  t.same(makePairs(experts, [traj('a', [], 0)]), [], 'an episode without a reply gives no pair');
+  t.throws(() => makePairs(experts, [traj('zzz', rounds(1, 'x'), 0)]), { code: 'BAD_DATA' });
+});
+
+t.test('micro-batches: bounded, in order, pairs kept together', async (t) => {
+  const seq = (n: number) => ({ tokens: Array<number>(n).fill(1), marked: Array<boolean>(n).fill(true) });
+  const seqs = [10, 30, 20, 20, 50, 5, 5, 5].map(seq);
+  const singles = [...microBatches(seqs, 60)];
+  t.same(singles.map((m) => m.map((s) => s.tokens.length)), [[10, 30], [20, 20], [50], [5, 5, 5]]);
+  const pairs = [...microBatches(seqs, 60, 2)];
+  t.same(pairs.map((m) => m.length % 2), pairs.map(() => 0));
+  t.same(pairs.flat(), seqs, 'every sequence once, in order');
+  t.same([...microBatches(seqs, 1, 2)].map((m) => m.length), [2, 2, 2, 2], 'a chunk larger than the budget still runs alone');
+});
+
+t.test('DPO on a generated model: the entry policy is the reference, and training prefers the chosen side', async (t) => {
+  const model = await loadModel(await testModel(), { threads: 2 });
+  const policy = await createPolicy(model, { valueHead: false, seed: 3 });
+  t.teardown(async () => {
+    await policy.dispose();
+    await model.dispose();
+  });
+  const experts = ['a', 'b', 'c'].map((id, i) => traj(id, rounds(1 + i, 'take mug')));
+  const pairs = makePairs(experts, ['a', 'b', 'c'].map((id) => traj(id, rounds(2, 'go to drawer'), 0)));
+  const sides = pairs.map((p) => [p.chosen, p.rejected].map((s) => conversationTokens(model, [...p.prompt, ...s], 3)));
+  const markedCount = (turns: Turn[], from: number) => conversationTokens(model, turns, from).marked.filter(Boolean).length;
+  const whole = [...pairs[0].prompt, ...pairs[0].chosen];
+  t.equal(markedCount(whole, 0) - markedCount(whole, 3), model.tokenize(' OK ').length + 1, "the opening's \"OK\" is not scored");
+  const before = (await policy.forwardSequences(sides.flat())).logprob;
+  const steps: DpoProgress[] = [];
+  const r = await dpo(policy, pairs, { batch: 2, epochs: 4, lr: 5e-3, microBatchTokens: 256 }, { onProgress: (p) => steps.push(p) });
+  t.equal(r.steps, 8);
+  t.equal(r.dropped, 0);
+  t.ok(Math.abs(steps[0].loss - Math.LN2) < 1e-6, `first loss ${steps[0].loss} = ln 2: the reference is the policy on entry`);
+  t.equal(steps[0].accuracy, 0);
+  t.ok(r.losses.at(-1)! < 0.3, `loss ${r.losses[0].toFixed(3)} -> ${r.losses.at(-1)!.toFixed(3)}`);
+  t.equal(steps.at(-1)!.accuracy, 1);
+  const after = (await policy.forwardSequences(sides.flat())).logprob;
+  for (let i = 0; i < pairs.length; i++) {
+    const gain = after[2 * i] - before[2 * i] - (after[2 * i + 1] - before[2 * i + 1]);
+    t.ok(gain > 1, `pair ${i}: chosen-vs-rejected log-ratio +${gain.toFixed(2)}`);
+  }
+  t.same(steps.map((s) => s.lr > 0), steps.map(() => true));
+  await t.rejects(dpo(policy, pairs, { beta: 0 }), { code: 'INVALID_ARGUMENT' });
+  const nothing = await dpo(policy, []);
+  t.same(nothing, { steps: 0, losses: [], dropped: 0 });
+});
