@@ -101,7 +101,11 @@ export async function eto(options: EtoOptions, control: { signal?: AbortSignal; 
         // not a whole line
       }
     }
-    results.push(...kept.filter((e): e is Extract<EtoEvent, { type: 'iteration' }> => e.type === 'iteration'));
+    for (const e of kept) {
+      if (e.type !== 'iteration') continue;
+      const { type: _, ...finished } = e;
+      results.push(finished);
+    }
     writeFileSync(metricsPath, kept.map((e) => `${JSON.stringify(e)}\n`).join(''));
   } else {
     if (existsSync(join(out, 'config.json'))) throw new InvalidArgumentError('RUN_EXISTS', `eto: ${out} already holds a run (resume it, or choose another --out)`);

@@ -1,0 +1,182 @@
+// ETO's loop: trajectory ids name the tasks the experts played (household and WebShop); an agent replaying the
+// expert's replies through exploration gets the expert's conversation and reward back; a model's exploration replies
+// with its own greedy continuation of exactly the training layout and stops where the context ends; `eto` iterates,
+// resumes to the same result, and the CLI commands run it.
+import t from 'tap';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chatTaskById, chatTasks } from '../../envs/chat-tasks.js';
+import { INVALID_FORMAT } from '../../envs/core/chat.js';
+import { runExpert as runShopExpert } from '../../envs/webshop/expert.js';
+import { Shop } from '../../envs/webshop/shop.js';
+import { expertConversation } from '../../src/cli/experts/household.js';
+import { TwPddlGame } from '../../envs/household/game.js';
+import { generateGame } from '../../envs/household/gen/generator.js';
+import type { Generation, Prompt } from '../../src/generate.js';
+import { loadModel } from '../../src/model.js';
+import { conversationTokens, type Trajectory } from '../../src/training/conversation.js';
+import { eto, type EtoEvent } from '../../src/training/eto.js';
+import { explore, exploreSummary, type Agent } from '../../src/training/explore.js';
+import { sft } from '../../src/training/sft.js';
+import { runCli } from '../helpers/cli.js';
+import { tempPath, testModel } from '../helpers/models.js';
+import { syntheticCatalog } from '../envs/webshop/fixture.js';
+
+/** An agent that replies with the given texts in turn (one conversation at a time). */
+function scripted(replies: string[]): Agent {
+  let next = 0;
+  return {
+    generate: async <P extends Prompt>(prompts: readonly P[]) =>
+      prompts.map((prompt): Generation<P> => ({ prompt, text: ` ${replies[next++] ?? 'no more'} `, tokens: [], logprobs: [], finishReason: 'eos' })),
+  };
+}
+
+const householdExpert = (type: Parameters<typeof generateGame>[0], seed: number): Trajectory => {
+  const g = generateGame(type, 'train', seed);
+  return expertConversation(`household/${type}/train/${seed}`, new TwPddlGame(g.game), g.task)!;
+};
+
+t.test('task ids: the experts’ games and goals, replayed through exploration with the expert’s replies', async (t) => {
+  const model = await loadModel(await testModel(), { threads: 2 });
+  t.teardown(() => model.dispose());
+  const expert = householdExpert('pick_clean_then_place_in_recep', 4);
+  const replies = expert.conversations.slice(3).filter((x) => x.from === 'gpt').map((x) => x.value);
+  const [played] = await explore(model, scripted(replies), [chatTaskById(expert.id)]);
+  t.same(played.conversations, expert.conversations, 'the same conversation, turn for turn');
+  t.same([played.reward, played.steps, played.end], [1, replies.length, 'done']);
+
+  const tasks = chatTasks('household/mixed', 'train', 3, { seed: 7 });
+  const r = runCli(['experts', '--env', 'household/mixed', '--split', 'train', '--n', '3', '--seed', '7', '--out', tempPath('exp7.json'), '--json']);
+  t.equal(r.status, 0, r.stderr);
+  t.same(tasks.map((x) => x.id), JSON.parse(readFileSync(tempPath('exp7.json'), 'utf8')).map((x: Trajectory) => x.id), 'chatTasks lists the games experts visits');
+
+  const shop = Shop.open({ dataDir: syntheticCatalog(300, 5).dir });
+  const goal = shop.goals.findIndex((_, i) => runShopExpert(shop, i) !== null);
+  const shopExpert = runShopExpert(shop, goal)!;
+  const shopReplies = shopExpert.conversations.slice(3).filter((x) => x.from === 'gpt').map((x) => x.value);
+  const [bought] = await explore(model, scripted(shopReplies), [chatTaskById(shopExpert.id, { shop })]);
+  t.same([bought.reward, bought.conversations], [shopExpert.reward, shopExpert.conversations]);
+  t.same(chatTasks('webshop', 'all', 2, { shop }).map((x) => x.id), ['webshop_0', 'webshop_1']);
+
+  const [lost] = await explore(model, scripted(['I am not sure.', 'Action: jump', 'Action: look']), [chatTaskById(expert.id, { maxSteps: 3 })]);
+  t.same(lost.conversations.slice(3).map((x) => x.value.split('\n')[0]), ['I am not sure.', INVALID_FORMAT, 'Action: jump', 'Observation: Nothing happens.', 'Action: look']);
+  t.same([lost.reward, lost.steps, lost.end], [0, 3, 'done'], 'the step limit ends the episode');
+
+  t.throws(() => chatTaskById('webshop_3'), { code: 'NO_DATA_DIR' });
+  t.throws(() => chatTaskById(`webshop_${shop.goals.length}`, { shop }), { code: 'UNKNOWN_TASK' });
+  t.throws(() => chatTaskById('household/flying/train/1'), { code: 'UNKNOWN_TASK' });
+  t.throws(() => chatTaskById('trajectory-17'), { code: 'UNKNOWN_TASK', message: /household\/<type>\/<split>\/<seed>/ });
+  t.throws(() => chatTasks('household/nope', 'train', 1), { code: 'UNKNOWN_ENV' });
+  t.throws(() => chatTasks('webshop', 'test', 1), { code: 'NO_DATA_DIR' });
+});
+
+t.test('a model explores with greedy replies to the training layout, and stops where its context ends', async (t) => {
+  const model = await loadModel(await testModel(), { threads: 2 });
+  t.teardown(() => model.dispose());
+  const tasks = chatTasks('household/mixed', 'train', 3, { maxSteps: 2 });
+  const episodes: string[] = [];
+  const runs = await explore(model, model, tasks, { maxTokens: 12, parallel: 2 }, { onEpisode: (x, done, total) => episodes.push(`${x.id} ${done}/${total}`) });
+  t.equal(episodes.length, 3);
+  t.same(runs.map((x) => x.id), tasks.map((x) => x.id), 'task order');
+  t.same(exploreSummary(runs), { episodes: 3, meanReward: 0, successRate: 0 });
+  for (const run of runs) t.same([run.steps, run.end, run.conversations.length], [2, 'done', 3 + 3]);
+  // the first reply is the model's greedy continuation of the conversation's tokens
+  const prompt = conversationTokens(model, runs[1].conversations.slice(0, 3)).tokens;
+  const [direct] = await model.generate([prompt], { maxTokens: 12 });
+  t.equal(runs[1].conversations[3].value, direct.text.trim());
+  t.same(await explore(model, model, tasks, { maxTokens: 12, parallel: 3 }), runs, 'greedy exploration is repeatable, whatever the batching');
+
+  const short = await loadModel(await testModel({ ctx: 512 }), { threads: 2 });
+  t.teardown(() => short.dispose());
+  const [cut] = await explore(short, short, chatTasks('household/mixed', 'train', 1), { maxTokens: 64 });
+  t.equal(cut.end, 'context');
+  t.ok(conversationTokens(short, cut.conversations).tokens.length + 64 > 512);
+  await t.rejects(explore(model, model, tasks, { maxTokens: 0 }), { code: 'INVALID_ARGUMENT' });
+});
+
+t.test('eto iterates exploration and DPO, and a resumed run ends where an uninterrupted one does', async (t) => {
+  const path = await testModel();
+  const model = await loadModel(path, { threads: 2 });
+  t.teardown(() => model.dispose());
+  const experts = [householdExpert('pick_and_place_simple', 1), householdExpert('pick_heat_then_place_in_recep', 2)];
+  const start = tempPath('eto-sft');
+  await (await sft({ model, data: experts, out: start, steps: 3, batch: 2 })).policy.dispose();
+  const options = {
+    model,
+    start,
+    experts,
+    iterations: 2,
+    dpo: { batch: 1, epochs: 2, lr: 1e-3 },
+    explore: { maxTokens: 16 },
+    tasks: { maxSteps: 2 },
+  };
+  const events: EtoEvent[] = [];
+  const whole = await eto({ ...options, out: tempPath('eto-whole') }, { onEvent: (e) => events.push(e) });
+  t.same([whole.stopped, whole.iterations.length, whole.adapter], [false, 2, join(tempPath('eto-whole'), 'iter-2', 'adapter.gguf')]);
+  for (const it of whole.iterations) {
+    t.same([it.explored.episodes, it.pairs, it.steps, it.dropped], [2, 2, 4, 0]);
+    t.ok(Math.abs(it.firstLoss! - Math.LN2) < 1e-6 && it.finalLoss! < it.firstLoss!, `iteration ${it.iteration}: loss ${it.firstLoss} -> ${it.finalLoss}`);
+  }
+  t.same(
+    [...new Set(events.map((e) => e.type))],
+    ['episode', 'explore', 'dpo', 'iteration'],
+    'episodes, then the exploration summary, DPO steps and the iteration',
+  );
+  const metrics = readFileSync(join(tempPath('eto-whole'), 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  t.equal(metrics.filter((m) => m.type === 'dpo').length, 8);
+  const explored = JSON.parse(readFileSync(join(tempPath('eto-whole'), 'iter-1.explored.json'), 'utf8'));
+  t.same(explored.map((x: Trajectory) => x.id), experts.map((x) => x.id));
+
+  // stopped in the middle of iteration 2's DPO, then resumed
+  const out = tempPath('eto-resumed');
+  const controller = new AbortController();
+  const first = await eto({ ...options, out }, { signal: controller.signal, onEvent: (e) => e.type === 'dpo' && e.iteration === 2 && e.step === 2 && controller.abort() });
+  t.same([first.stopped, first.iterations.length], [true, 1]);
+  await t.rejects(eto({ ...options, out }), { code: 'RUN_EXISTS' });
+  const resumed = await eto({ ...options, out, resume: true });
+  t.same(resumed.iterations.map((i) => ({ ...i, dir: '' })), whole.iterations.map((i) => ({ ...i, dir: '' })));
+  t.ok(readFileSync(resumed.adapter).equals(readFileSync(whole.adapter)), 'the same final adapter, byte for byte');
+  t.same(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').length, metrics.length, 'no line of the stopped iteration is left');
+
+  await t.rejects(eto({ ...options, out: tempPath('eto-none'), resume: true }), { code: 'NO_RUN' });
+  await t.rejects(eto({ ...options, out: tempPath('eto-dup'), experts: [experts[0], experts[0]] }), { code: 'BAD_DATA' });
+  await t.rejects(eto({ ...options, out: tempPath('eto-zero'), iterations: 0 }), { code: 'INVALID_ARGUMENT' });
+});
+
+t.test('explore and eto CLIs', async (t) => {
+  const path = await testModel();
+  const data = tempPath('cli-eto-experts.json');
+  const r0 = runCli(['experts', '--env', 'household/mixed', '--split', 'train', '--n', '2', '--out', data]);
+  t.equal(r0.status, 0, r0.stderr);
+  const sftDir = tempPath('cli-eto-sft');
+  t.equal(runCli(['sft', '--model', path, '--data', data, '--out', sftDir, '--steps', '2']).status, 0);
+
+  const traj = tempPath('cli-explored.json');
+  const ex = runCli(['explore', '--model', path, '--adapter', join(sftDir, 'adapter.gguf'), '--env', 'household/mixed', '--split', 'seen', '--n', '2', '--max-steps', '2', '--max-tokens', '8', '--out', traj, '--json']);
+  t.equal(ex.status, 0, ex.stderr);
+  const lines = ex.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  t.same(lines.map((l) => l.type), ['episode', 'episode', 'result']);
+  t.match(lines[2], { episodes: 2, meanReward: 0, successRate: 0, out: traj });
+  t.equal(JSON.parse(readFileSync(traj, 'utf8')).length, 2);
+  const plain = runCli(['explore', '--model', path, '--env', 'household/mixed', '--n', '1', '--max-steps', '1', '--max-tokens', '4']);
+  t.match(plain.stdout, /^1 episodes: mean reward 0\.000, success rate 0\.0%/);
+
+  const out = tempPath('cli-eto');
+  const run = runCli(['eto', '--model', path, '--start', sftDir, '--data', data, '--out', out, '--iterations', '1', '--max-steps', '2', '--max-tokens', '8', '--batch', '2', '--epochs', '1', '--json']);
+  t.equal(run.status, 0, run.stderr);
+  const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!);
+  t.match(result, { type: 'result', stopped: false, adapter: join(out, 'iter-1', 'adapter.gguf') });
+  t.equal(result.iterations[0].pairs, 2);
+  const text = runCli(['eto', '--model', path, '--start', sftDir, '--data', data, '--out', out, '--iterations', '2', '--max-steps', '2', '--max-tokens', '8', '--resume']);
+  t.equal(text.status, 0, text.stderr);
+  t.match(text.stdout, /iteration 2: explored mean reward 0\.000 \(success 0\.0%\), 2 pairs, DPO loss 0\.6931 → /);
+  t.match(text.stdout, /done: the last adapter is .*iter-2/);
+
+  const shopData = tempPath('cli-eto-shop.json');
+  writeFileSync(shopData, JSON.stringify([{ id: 'webshop_1', conversations: [{ from: 'human', value: 'x' }, { from: 'gpt', value: 'Action: search[a]' }] }]));
+  const noShop = runCli(['eto', '--model', path, '--start', sftDir, '--data', shopData, '--out', tempPath('cli-eto-shop')]);
+  t.equal(noShop.status, 1);
+  t.match(noShop.stderr, /WebShop goal: give the shop's --data-dir/);
+  t.match(runCli(['eto', '--help']).stdout, /--beta/);
+  t.match(runCli(['explore', '--help']).stdout, /--max-tokens/);
+});
