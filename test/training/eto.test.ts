@@ -3,8 +3,10 @@
 // with its own greedy continuation of exactly the training layout and stops where the context ends; `eto` iterates,
 // resumes to the same result, and the CLI commands run it.
 import t from 'tap';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chatTaskById, chatTasks } from '../../envs/chat-tasks.js';
 import { INVALID_FORMAT } from '../../envs/core/chat.js';
 import { runExpert as runShopExpert } from '../../envs/webshop/expert.js';
@@ -171,6 +173,21 @@ t.test('explore and eto CLIs', async (t) => {
   t.equal(text.status, 0, text.stderr);
   t.match(text.stdout, /iteration 2: explored mean reward 0\.000 \(success 0\.0%\), 2 pairs, DPO loss 0\.6931 → /);
   t.match(text.stdout, /done: the last adapter is .*iter-2/);
+
+  // Ctrl-C during DPO: exit 130, nothing of the unfinished iteration kept as finished
+  const stopped = tempPath('cli-eto-stopped');
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../../src/cli/main.js', import.meta.url)), 'eto', '--model', path, '--start', sftDir, '--data', data, '--out', stopped, '--max-steps', '2', '--max-tokens', '8', '--batch', '1', '--epochs', '50', '--json']);
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  child.stdout.on('data', (d) => {
+    stdout += d;
+    if (stdout.includes('"type":"dpo"') && !child.killed) child.kill('SIGINT');
+  });
+  t.equal(await new Promise((resolve) => child.on('close', resolve)), 130, stderr);
+  t.match(stderr, /stopping after this step; finished iterations are kept/);
+  t.match(JSON.parse(stdout.trim().split('\n').at(-1)!), { type: 'result', stopped: true, iterations: [], adapter: join(sftDir, 'adapter.gguf') });
+  t.notOk(existsSync(join(stopped, 'iter-1')));
 
   const shopData = tempPath('cli-eto-shop.json');
   writeFileSync(shopData, JSON.stringify([{ id: 'webshop_1', conversations: [{ from: 'human', value: 'x' }, { from: 'gpt', value: 'Action: search[a]' }] }]));

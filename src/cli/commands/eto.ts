@@ -5,6 +5,7 @@ import { readTrajectories } from '../../training/conversation.js';
 import { eto } from '../../training/eto.js';
 import { agentOptions, episodePrinter, exploreOptionsOf, taskOptionsOf, type AgentArgs } from '../agent-options.js';
 import { deviceOption } from '../device-option.js';
+import { withInterrupt } from '../interrupt.js';
 
 interface Args extends AgentArgs {
   model: string;
@@ -41,18 +42,11 @@ export const etoCommand: CommandModule<object, Args> = {
     const experts = readTrajectories(argv.data);
     const tasks = taskOptionsOf(argv, experts.some((t) => t.id.startsWith('webshop_')));
     const model = await loadModel(argv.model, { device: argv.device });
-    const controller = new AbortController();
-    const onSigint = () => {
-      if (controller.signal.aborted) process.exit(130);
-      process.stderr.write('\nstopping after this step; finished iterations are kept (Ctrl-C again to quit at once)\n');
-      controller.abort();
-    };
-    process.on('SIGINT', onSigint);
     const progress = new Map<number, ReturnType<typeof episodePrinter>>();
     let rewards = 0;
     let lastLine = 0;
     try {
-      const result = await eto(
+      const result = await withInterrupt('stopping after this step; finished iterations are kept', (signal) => eto(
         {
           model,
           start: argv.start,
@@ -65,7 +59,7 @@ export const etoCommand: CommandModule<object, Args> = {
           resume: argv.resume,
         },
         {
-          signal: controller.signal,
+          signal,
           onEvent: (e) => {
             if (argv.json) return void console.log(JSON.stringify(e));
             if (e.type === 'episode') {
@@ -83,13 +77,12 @@ export const etoCommand: CommandModule<object, Args> = {
             }
           },
         },
-      );
+      ));
       if (argv.json) console.log(JSON.stringify({ type: 'result', ...result }));
       else if (result.stopped) console.log(`stopped; continue with: rl-ggml eto --out ${argv.out} --resume (and the same options)`);
       else console.log(`done: the last adapter is ${result.adapter}`);
       if (result.stopped) process.exitCode = 130;
     } finally {
-      process.off('SIGINT', onSigint);
       await model.dispose();
     }
   },

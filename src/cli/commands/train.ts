@@ -5,6 +5,7 @@ import { algos, configSchema } from '../../train/config.js';
 import { progressPrinter, type ProgressMode, type ProgressWriter } from '../../train/progress.js';
 import { train, type TrainHooks, type TrainResult } from '../../train/train.js';
 import { deviceOption } from '../device-option.js';
+import { withInterrupt } from '../interrupt.js';
 
 export interface TrainArgs {
   config?: string;
@@ -85,19 +86,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('device', deviceOption)
       .option('json', { type: 'boolean', default: false, describe: 'progress as JSON lines' }) as unknown as Argv<TrainArgs>,
   handler: async (argv) => {
-    const controller = new AbortController();
-    const onSigint = () => {
-      if (controller.signal.aborted) process.exit(130);
-      process.stderr.write('\nstopping: writing a checkpoint (Ctrl-C again to quit at once)\n');
-      controller.abort();
-    };
-    process.on('SIGINT', onSigint);
-    try {
-      const mode: ProgressMode = argv.json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain';
-      const result = await runTrain(argv, process.stdout, mode, { signal: controller.signal });
-      if (result.stopped) process.exitCode = 130;
-    } finally {
-      process.off('SIGINT', onSigint);
-    }
+    const mode: ProgressMode = argv.json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain';
+    const result = await withInterrupt('stopping: writing a checkpoint', (signal) => runTrain(argv, process.stdout, mode, { signal }));
+    if (result.stopped) process.exitCode = 130;
   },
 };
