@@ -138,11 +138,13 @@ Napi::Int32Array to_int32(Napi::Env env, const std::vector<int32_t> & v) {
     return a;
 }
 
-// generate(requests: [{prompt: Int32Array, maxTokens, stop: string[]}], {temperature, topK, topP, seed}, slots)
+// generate(requests: [{prompt: Int32Array, maxTokens, stop: string[], slot?}], {temperature, topK, topP, seed}, slots,
+//          keep: bool): with keep, every request names a slot of the owner's PromptCache, which outlives the call.
 struct GenerationArgs {
     std::vector<rl::GenerationRequest> requests;
     rl::Sampling sampling;
     int slots = 1;
+    bool keep = false;
 };
 
 GenerationArgs generation_args(const Napi::CallbackInfo & info) {
@@ -155,6 +157,7 @@ GenerationArgs generation_args(const Napi::CallbackInfo & info) {
         r.max_tokens = o.Get("maxTokens").As<Napi::Number>().Int32Value();
         Napi::Array stop = o.Get("stop").As<Napi::Array>();
         for (uint32_t j = 0; j < stop.Length(); j++) r.stop.push_back(stop.Get(j).As<Napi::String>().Utf8Value());
+        if (o.Has("slot") && o.Get("slot").IsNumber()) r.slot = o.Get("slot").As<Napi::Number>().Int32Value();
         a.requests.push_back(std::move(r));
     }
     Napi::Object s = info[1].As<Napi::Object>();
@@ -163,6 +166,7 @@ GenerationArgs generation_args(const Napi::CallbackInfo & info) {
     a.sampling.top_p = s.Get("topP").As<Napi::Number>().FloatValue();
     a.sampling.seed = (uint64_t) s.Get("seed").As<Napi::Number>().Int64Value();
     a.slots = info[2].As<Napi::Number>().Int32Value();
+    a.keep = info.Length() > 3 && info[3].ToBoolean().Value();
     return a;
 }
 
@@ -174,6 +178,7 @@ Napi::Value generations_to_js(Napi::Env env, std::vector<rl::Generation> & gs) {
         o.Set("logprobs", to_float32(env, gs[i].logprobs));
         o.Set("text", gs[i].text);
         o.Set("finish", gs[i].finish);
+        o.Set("cached", (double) gs[i].cached);
         arr.Set(i, o);
     }
     return arr;
@@ -203,6 +208,7 @@ public:
                                InstanceMethod("logprobs", &ModelWrap::Logprobs),
                                InstanceMethod("device", &ModelWrap::Device),
                                InstanceMethod("generate", &ModelWrap::Generate),
+                               InstanceMethod("releaseCache", &ModelWrap::ReleaseCache),
                                InstanceMethod("memory", &ModelWrap::Memory),
                                InstanceMethod("dispose", &ModelWrap::Dispose),
                            });
@@ -301,9 +307,17 @@ private:
         return guarded(info.Env(), [&]() -> Napi::Value {
             auto args = std::make_shared<GenerationArgs>(generation_args(info));
             rl::Model * m = &model(info.Env());
+            rl::PromptCache * cache = args->keep ? &cache_ : nullptr;
             return run_async<std::vector<rl::Generation>>(
-                info.Env(), [m, args]() { return rl::generate(*m, args->requests, args->sampling, args->slots, nullptr); }, generations_to_js);
+                info.Env(), [m, args, cache]() { return rl::generate(*m, args->requests, args->sampling, args->slots, nullptr, cache); },
+                generations_to_js);
         });
+    }
+
+    // Frees the K,V that generate(..., keep) kept.
+    Napi::Value ReleaseCache(const Napi::CallbackInfo & info) {
+        cache_ = {};
+        return info.Env().Undefined();
     }
 
     // {weights, compute}: bytes on the device
@@ -318,11 +332,13 @@ private:
     }
 
     Napi::Value Dispose(const Napi::CallbackInfo & info) {
+        cache_ = {};
         model_.reset();
         return info.Env().Undefined();
     }
 
     std::unique_ptr<rl::Model> model_;
+    rl::PromptCache cache_;  // after model_: destroyed first, while the model's device is still there
 };
 
 
@@ -336,6 +352,7 @@ public:
                            {
                                InstanceMethod("forward", &TrainerWrap::Forward),
                                InstanceMethod("generate", &TrainerWrap::Generate),
+                               InstanceMethod("releaseCache", &TrainerWrap::ReleaseCache),
                                InstanceMethod("memory", &TrainerWrap::Memory),
                                InstanceMethod("backward", &TrainerWrap::Backward),
                                InstanceMethod("headForward", &TrainerWrap::HeadForward),
@@ -390,10 +407,16 @@ private:
         return guarded(info.Env(), [&]() -> Napi::Value {
             auto args = std::make_shared<GenerationArgs>(generation_args(info));
             rl::Trainer * t = &trainer();
+            rl::PromptCache * cache = args->keep ? &cache_ : nullptr;
             return run_async<std::vector<rl::Generation>>(
-                info.Env(), [t, args]() { return rl::generate(t->model(), args->requests, args->sampling, args->slots, &t->lora()); },
+                info.Env(), [t, args, cache]() { return rl::generate(t->model(), args->requests, args->sampling, args->slots, &t->lora(), cache); },
                 generations_to_js);
         });
+    }
+
+    Napi::Value ReleaseCache(const Napi::CallbackInfo & info) {
+        cache_ = {};
+        return info.Env().Undefined();
     }
 
     // forward(batch, featureRows: Int32Array, lora: bool, keep: bool) -> Promise<{logp, features}>
@@ -528,6 +551,7 @@ private:
     }
 
     Napi::Value Dispose(const Napi::CallbackInfo & info) {
+        cache_ = {};
         trainer_.reset();
         model_ref_.Reset();
         return info.Env().Undefined();
@@ -535,6 +559,7 @@ private:
 
     std::unique_ptr<rl::Trainer> trainer_;
     Napi::ObjectReference model_ref_;
+    rl::PromptCache cache_;  // K,V of generate(..., keep) with the adapter; destroyed first
 };
 
 

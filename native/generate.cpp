@@ -13,37 +13,33 @@
 #include "rng.h"
 
 namespace rl {
+
+// Zeroed once so that masked cells are finite (a masked score contributes 0 × value, which is NaN if the value is).
+KvStore::KvStore(const Model & model, int64_t n_ctx, int64_t n_slots) {
+    const HParams & hp = model.hparams();
+    ctx.reset(ggml_init({ggml_tensor_overhead() * 2 * (size_t) hp.n_layer, nullptr, true}));
+    kv.n_ctx = n_ctx;
+    kv.n_slots = n_slots;
+    for (int64_t il = 0; il < hp.n_layer; il++) {
+        kv.k.push_back(ggml_new_tensor_2d(ctx.get(), GGML_TYPE_F16, hp.head_dim, n_ctx * hp.n_head_kv * n_slots));
+        kv.v.push_back(ggml_new_tensor_2d(ctx.get(), GGML_TYPE_F16, 1, n_ctx * hp.head_dim * hp.n_head_kv * n_slots));
+    }
+    buf.reset(ggml_backend_alloc_ctx_tensors_from_buft(ctx.get(), ggml_backend_get_default_buffer_type(model.backend())));
+    if (!buf) fail(E_OOM, "out of memory for a KV cache of " + std::to_string(n_slots) + " × " + std::to_string(n_ctx) + " tokens");
+    ggml_backend_buffer_clear(buf.get(), 0);
+}
+
 namespace {
 
-// The cache of one generate() call, on the model's device; F16 like llama.cpp's default. Zeroed once so that masked
-// cells are finite (a masked score contributes 0 × value, which is NaN if the value is).
-struct OwnedCache {
-    CtxPtr ctx;
-    BufferPtr buf;
-    KvCache kv;
-
-    OwnedCache(const Model & model, int64_t n_ctx, int64_t n_slots) {
-        const HParams & hp = model.hparams();
-        ctx.reset(ggml_init({ggml_tensor_overhead() * 2 * (size_t) hp.n_layer, nullptr, true}));
-        kv.n_ctx = n_ctx;
-        kv.n_slots = n_slots;
-        for (int64_t il = 0; il < hp.n_layer; il++) {
-            kv.k.push_back(ggml_new_tensor_2d(ctx.get(), GGML_TYPE_F16, hp.head_dim, n_ctx * hp.n_head_kv * n_slots));
-            kv.v.push_back(ggml_new_tensor_2d(ctx.get(), GGML_TYPE_F16, 1, n_ctx * hp.head_dim * hp.n_head_kv * n_slots));
-        }
-        buf.reset(ggml_backend_alloc_ctx_tensors_from_buft(ctx.get(), ggml_backend_get_default_buffer_type(model.backend())));
-        if (!buf) fail(E_OOM, "out of memory for a KV cache of " + std::to_string(n_slots) + " × " + std::to_string(n_ctx) + " tokens");
-        ggml_backend_buffer_clear(buf.get(), 0);
-    }
-};
-
-// One decoding graph: T new tokens for each slot in [slot0, slot0 + nb) whose caches hold past[b] tokens.
+// One decoding graph: T new tokens for each slot in [slot0, slot0 + nb) whose caches hold past[b] tokens. A slot with
+// past[b] < 0 is idle (T = 1): it writes a dummy token into its last cell, which no slot's held tokens ever reach
+// (a request needs at most n_ctx cells and its last sampled token is never fed), and its logits are ignored.
 std::vector<float> decode(const Model & model, const KvCache & cache, int64_t slot0, const std::vector<std::vector<int32_t>> & tokens,
                           const std::vector<int64_t> & past, const LoraWeights * lora) {
     const HParams & hp = model.hparams();
     const int64_t nb = (int64_t) tokens.size(), T = (int64_t) tokens[0].size(), C = cache.n_ctx, hd = hp.head_dim, Hkv = hp.n_head_kv;
     // Attend over a multiple of 64 cells so that graph shapes (and the allocator's buffer) repeat across steps.
-    const int64_t n_kv = std::min<int64_t>(C, (*std::max_element(past.begin(), past.end()) + T + 63) / 64 * 64);
+    const int64_t n_kv = std::min<int64_t>(C, (std::max<int64_t>(0, *std::max_element(past.begin(), past.end())) + T + 63) / 64 * 64);
     const size_t nodes = forward_graph_size(model) + 8 * (size_t) hp.n_layer;
     CtxPtr ctx(ggml_init({ggml_tensor_overhead() * nodes + ggml_graph_overhead_custom(nodes, false), nullptr, true}));
     const DecodeGraph g = build_decode(ctx.get(), model, cache, slot0, nb, T, n_kv, lora);
@@ -57,14 +53,15 @@ std::vector<float> decode(const Model & model, const KvCache & cache, int64_t sl
     for (int64_t b = 0; b < nb; b++) {
         const int64_t slot = slot0 + b;
         for (int64_t t = 0; t < T; t++) {
-            const int64_t p = past[b] + t;
-            tok.push_back(tokens[b][t]);
+            const bool idle = past[b] < 0;
+            const int64_t p = idle ? C - 1 : past[b] + t;
+            tok.push_back(idle ? 0 : tokens[b][t]);
             pos.push_back((int32_t) p);
             for (int64_t h = 0; h < Hkv; h++) k_rows.push_back(p + C * (h + Hkv * slot));
             for (int64_t h = 0; h < Hkv; h++) {
                 for (int64_t d = 0; d < hd; d++) v_cells.push_back(p + C * (d + hd * (h + Hkv * slot)));
             }
-            std::fill_n(mask.begin() + (b * T + t) * n_kv, p + 1, 0.0f);
+            std::fill_n(mask.begin() + (b * T + t) * n_kv, idle ? 1 : p + 1, 0.0f);
         }
         last[b] = (int32_t) (b * T + T - 1);
     }
@@ -120,7 +117,8 @@ std::pair<int32_t, float> sample(const float * logits, int64_t n_vocab, const Sa
 
 struct Slot {
     size_t request;
-    Rng rng;  // per request, so that samples do not depend on which requests share a wave
+    int64_t slot;  // the cache slot
+    Rng rng;       // per request, so that samples do not depend on which requests share a wave
     Generation out;
     int64_t past = 0;
     int32_t next = 0;  // sampled, not yet in the cache
@@ -158,13 +156,14 @@ void accept(const Model & model, const GenerationRequest & req, Slot & s, int32_
 }  // namespace
 
 std::vector<Generation> generate(const Model & model, const std::vector<GenerationRequest> & requests, const Sampling & sampling, int slots,
-                                 const LoraWeights * lora) {
+                                 const LoraWeights * lora, PromptCache * cache) {
     const HParams & hp = model.hparams();
     if (slots <= 0) fail(E_ARGUMENT, "slots must be positive");
     if (!(sampling.temperature >= 0) || !(sampling.top_p > 0 && sampling.top_p <= 1) || sampling.top_k < 0) {
         fail(E_ARGUMENT, "sampling needs temperature >= 0, 0 < top_p <= 1 and top_k >= 0");
     }
     int64_t n_ctx = 0;
+    std::vector<bool> taken((size_t) slots, false);
     for (const GenerationRequest & r : requests) {
         if (r.prompt.empty()) fail(E_ARGUMENT, "a prompt has no tokens");
         if (r.max_tokens <= 0) fail(E_ARGUMENT, "max_tokens must be positive");
@@ -177,38 +176,81 @@ std::vector<Generation> generate(const Model & model, const std::vector<Generati
                                  " new ones exceeds the model's context of " + std::to_string(hp.n_ctx_train));
         }
         n_ctx = std::max(n_ctx, need);
+        if (cache) {
+            if (r.slot < 0 || r.slot >= slots) fail(E_ARGUMENT, "cache slot " + std::to_string(r.slot) + " is outside [0, " + std::to_string(slots) + ")");
+            if (taken[(size_t) r.slot]) fail(E_ARGUMENT, "two prompts name cache slot " + std::to_string(r.slot));
+            taken[(size_t) r.slot] = true;
+        }
     }
     std::vector<Generation> out(requests.size());
     if (requests.empty()) return out;
-    const int64_t n_slots = std::min<int64_t>(slots, (int64_t) requests.size());
-    OwnedCache cache(model, std::min<int64_t>(hp.n_ctx_train, (n_ctx + 63) / 64 * 64), n_slots);
 
-    for (size_t first = 0; first < requests.size(); first += (size_t) n_slots) {
+    PromptCache local;
+    PromptCache & pc = cache ? *cache : local;
+    const int64_t n_slots = cache ? slots : std::min<int64_t>(slots, (int64_t) requests.size());
+    if (!pc.store || pc.store->kv.n_ctx < n_ctx || pc.store->kv.n_slots < n_slots) {
+        // a kept cache grows by doubling, so that a conversation getting longer round by round re-allocates rarely
+        const int64_t grown = pc.store ? 2 * pc.store->kv.n_ctx : 0;
+        const int64_t cells = std::min<int64_t>(hp.n_ctx_train, std::max<int64_t>((n_ctx + 63) / 64 * 64, grown));
+        const int64_t n = std::max<int64_t>(n_slots, pc.store ? pc.store->kv.n_slots : 0);
+        pc.store.reset();
+        pc.held.assign((size_t) n, {});
+        pc.store = std::make_unique<KvStore>(model, cells, n);
+    }
+    const uint64_t version = lora ? lora->version : 0;
+    if (pc.version != version) {
+        for (auto & h : pc.held) h.clear();
+        pc.version = version;
+    }
+    const KvCache & kv = pc.store->kv;
+
+    // waves of (request, slot): all requests at once in their named slots, or n_slots at a time
+    std::vector<std::vector<std::pair<size_t, int64_t>>> waves;
+    for (size_t i = 0; i < requests.size(); i++) {
+        if (cache ? waves.empty() : i % (size_t) n_slots == 0) waves.emplace_back();
+        waves.back().push_back({i, cache ? requests[i].slot : (int64_t) (i % (size_t) n_slots)});
+    }
+    for (const auto & members : waves) {
         std::vector<Slot> wave;
-        for (size_t i = first; i < std::min(requests.size(), first + (size_t) n_slots); i++) {
-            wave.push_back({i, Rng{sampling.seed * 0x9E3779B97F4A7C15ULL + i}, {}, 0, 0, false});
+        int64_t lo = kv.n_slots, hi = 0;
+        for (const auto & [i, slot] : members) {
+            wave.push_back({i, slot, Rng{sampling.seed * 0x9E3779B97F4A7C15ULL + i}, {}, 0, 0, false});
+            lo = std::min(lo, slot);
+            hi = std::max(hi, slot);
         }
-        for (int64_t b = 0; b < (int64_t) wave.size(); b++) {  // prefill: the whole prompt, one slot at a time
-            const GenerationRequest & req = requests[wave[b].request];
-            const std::vector<float> logits = decode(model, cache.kv, b, {req.prompt}, {0}, lora);
-            wave[b].past = (int64_t) req.prompt.size();
-            const auto [tok, lp] = sample(logits.data(), hp.n_vocab, sampling, wave[b].rng);
-            accept(model, req, wave[b], tok, lp);
+        for (Slot & s : wave) {  // prefill, one slot at a time: what the slot does not hold yet
+            const GenerationRequest & req = requests[s.request];
+            std::vector<int32_t> & held = pc.held[(size_t) s.slot];
+            size_t common = 0;  // at most all but the last prompt token, whose logits are needed
+            while (common < held.size() && common + 1 < req.prompt.size() && held[common] == req.prompt[common]) common++;
+            held.resize(common);
+            const std::vector<int32_t> rest(req.prompt.begin() + (ptrdiff_t) common, req.prompt.end());
+            const std::vector<float> logits = decode(model, kv, s.slot, {rest}, {(int64_t) common}, lora);
+            held = req.prompt;
+            s.out.cached = (int64_t) common;
+            s.past = (int64_t) req.prompt.size();
+            const auto [tok, lp] = sample(logits.data(), hp.n_vocab, sampling, s.rng);
+            accept(model, req, s, tok, lp);
         }
-        // Decode: every slot of the wave steps together; finished ones re-feed a token and ignore the result.
+        // Decode: the wave's slots step together (slots lo..hi; the others in that range idle).
+        std::vector<Slot *> at((size_t) (hi - lo + 1), nullptr);
+        for (Slot & s : wave) at[(size_t) (s.slot - lo)] = &s;
         while (std::any_of(wave.begin(), wave.end(), [](const Slot & s) { return !s.done; })) {
             std::vector<std::vector<int32_t>> step;
             std::vector<int64_t> past;
-            for (const Slot & s : wave) {
-                step.push_back({s.done ? 0 : s.next});
-                past.push_back(s.done ? 0 : s.past);
+            for (Slot * s : at) {
+                const bool live = s && !s->done;
+                step.push_back({live ? s->next : 0});
+                past.push_back(live ? s->past : -1);
             }
-            const std::vector<float> logits = decode(model, cache.kv, 0, step, past, lora);
-            for (size_t b = 0; b < wave.size(); b++) {
-                if (wave[b].done) continue;
-                wave[b].past++;
-                const auto [tok, lp] = sample(logits.data() + b * hp.n_vocab, hp.n_vocab, sampling, wave[b].rng);
-                accept(model, requests[wave[b].request], wave[b], tok, lp);
+            const std::vector<float> logits = decode(model, kv, lo, step, past, lora);
+            for (size_t b = 0; b < at.size(); b++) {
+                Slot * s = at[b];
+                if (!s || s->done) continue;
+                pc.held[(size_t) s->slot].push_back(s->next);
+                s->past++;
+                const auto [tok, lp] = sample(logits.data() + b * hp.n_vocab, hp.n_vocab, sampling, s->rng);
+                accept(model, requests[s->request], *s, tok, lp);
             }
         }
         for (Slot & s : wave) {

@@ -3,6 +3,7 @@
 // lora_a ne [n_in, r], lora_b ne [r, n_out].
 #pragma once
 #include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,8 @@ struct LoraPair {
 struct LoraWeights {
     float scale = 0.0f;
     std::vector<std::array<LoraPair, T_COUNT>> layers;
+    // Bumped whenever the adapter's values change: K,V that generation cached under another version are stale.
+    uint64_t version = 0;
 
     const LoraPair * find(size_t layer, Target t) const {
         if (layer >= layers.size() || !layers[layer][t].a) return nullptr;

@@ -326,6 +326,7 @@ StepReport Trainer::step(const AdamW & actor, const AdamW & critic) {
         zero_grad();
         return rep;
     }
+    lora_.version++;
     // torch.nn.utils.clip_grad_norm_ then torch.optim.AdamW, per group, as one graph of ggml AdamW steps.
     const AdamW * opt[2] = {&actor, &critic};
     const double norm[2] = {rep.actor_norm, rep.critic_norm};
@@ -374,6 +375,7 @@ std::vector<float> Trainer::read(const ggml_tensor * t) const {
 void Trainer::write(ggml_tensor * t, const std::vector<float> & data) {
     if ((int64_t) data.size() != ggml_nelements(t)) fail(E_ARGUMENT, std::string("wrong number of values for ") + ggml_get_name(t));
     ggml_backend_tensor_set(t, data.data(), 0, data.size() * sizeof(float));
+    lora_.version++;
 }
 
 void Trainer::save_adapter(const std::string & path) const {
@@ -410,6 +412,7 @@ void Trainer::load_adapter(const std::string & path) {
     for (Param & p : params_) {
         if (p.group == G_ACTOR) ggml_backend_tensor_set(p.value, f.tensor(p.name)->data, 0, ggml_nbytes(p.value));
     }
+    lora_.version++;
 }
 
 void Trainer::save_state(const std::string & path, const std::string & meta_json) const {

@@ -19,8 +19,15 @@ export interface GenerateOptions {
   seed?: number;
   /** Stop as soon as the generated text contains one of these; the text is cut before it. */
   stop?: string[];
-  /** Prompts decoded together in one batch (default: up to 8). */
+  /** Prompts decoded together in one batch (default: up to 8); with `slots`, the number of cache slots. */
   parallel?: number;
+  /**
+   * Keep each prompt's K,V (and its generated tokens') after the call in this slot of the model's (or policy's)
+   * generation cache, one distinct slot in [0, parallel) per prompt: a later prompt in the same slot that extends
+   * them computes only its new tokens (a conversation's next round). The cache is emptied when the policy's weights
+   * change and freed by `releaseGenerationCache()`.
+   */
+  slots?: number[];
   /** Prepend the beginning-of-sequence token to each prompt (default true). */
   bos?: boolean;
 }
@@ -38,12 +45,14 @@ export interface Generation<P extends Prompt = Prompt> {
   logprobs: number[];
   /** Why generation ended: the model's end-of-sequence token, a stop string, or maxTokens. */
   finishReason: 'eos' | 'stop' | 'length';
+  /** Prompt tokens whose K,V were already in the prompt's cache slot (0 without `slots`). */
+  cachedTokens: number;
 }
 
 /** What a model or policy needs to generate: tokenization and the native generate call. */
 export interface Generator {
   tokenize(text: string, options: { bos?: boolean }): number[];
-  generate(requests: NativeGenerationRequest[], sampling: NativeSampling, slots: number): Promise<NativeGeneration[]>;
+  generate(requests: NativeGenerationRequest[], sampling: NativeSampling, slots: number, keep: boolean): Promise<NativeGeneration[]>;
 }
 
 function check(ok: boolean, message: string): void {
@@ -57,17 +66,35 @@ export async function generateWith<P extends Prompt>(g: Generator, prompts: read
   const topK = options.topK ?? 0;
   const topP = options.topP ?? 1;
   const seed = options.seed ?? 1;
-  const parallel = options.parallel ?? Math.min(8, Math.max(1, prompts.length));
+  const slots = options.slots;
+  const parallel = options.parallel ?? (slots ? Math.max(1, ...slots.map((x) => x + 1)) : Math.min(8, Math.max(1, prompts.length)));
   check(Number.isInteger(maxTokens) && maxTokens > 0, 'maxTokens must be a positive integer');
   check(Number.isFinite(temperature) && temperature >= 0, 'temperature must be >= 0');
   check(Number.isInteger(topK) && topK >= 0, 'topK must be a non-negative integer');
   check(Number.isFinite(topP) && topP > 0 && topP <= 1, 'topP must be in (0, 1]');
   check(Number.isInteger(seed) && seed >= 0, 'seed must be a non-negative integer');
   check(Number.isInteger(parallel) && parallel > 0, 'parallel must be a positive integer');
+  if (slots) {
+    check(Array.isArray(slots) && slots.length === prompts.length, 'slots must give one cache slot per prompt');
+    check(slots.every((x) => Number.isInteger(x) && x >= 0 && x < parallel), `cache slots must be integers in [0, ${parallel})`);
+    check(new Set(slots).size === slots.length, 'two prompts name the same cache slot');
+  }
   const stop = options.stop ?? [];
   check(stop.every((s) => typeof s === 'string' && s !== ''), 'stop strings must be non-empty strings');
-  const requests = prompts.map((p) => ({ prompt: Int32Array.from(typeof p === 'string' ? g.tokenize(p, { bos: options.bos ?? true }) : p), maxTokens, stop }));
+  const requests = prompts.map((p, i) => ({
+    prompt: Int32Array.from(typeof p === 'string' ? g.tokenize(p, { bos: options.bos ?? true }) : p),
+    maxTokens,
+    stop,
+    ...(slots ? { slot: slots[i] } : {}),
+  }));
   check(requests.every((r) => r.prompt.length > 0), 'a prompt has no tokens (empty text without BOS, or no ids)');
-  const out = await g.generate(requests, { temperature, topK, topP, seed }, parallel);
-  return out.map((r, i) => ({ prompt: prompts[i], text: r.text, tokens: Array.from(r.tokens), logprobs: Array.from(r.logprobs), finishReason: r.finish }));
+  const out = await g.generate(requests, { temperature, topK, topP, seed }, parallel, slots !== undefined);
+  return out.map((r, i) => ({
+    prompt: prompts[i],
+    text: r.text,
+    tokens: Array.from(r.tokens),
+    logprobs: Array.from(r.logprobs),
+    finishReason: r.finish,
+    cachedTokens: r.cached,
+  }));
 }

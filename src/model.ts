@@ -148,10 +148,16 @@ export class Model {
   generate<P extends Prompt>(prompts: readonly P[], options?: GenerateOptions): Promise<Generation<P>[]> {
     const m = this.#live();
     return generateWith(
-      { tokenize: (x, o) => this.tokenize(x, o), generate: (r, s, n) => this.#enqueue(() => callNative(() => m.generate(r, s, n))) },
+      { tokenize: (x, o) => this.tokenize(x, o), generate: (r, s, n, keep) => this.#enqueue(() => callNative(() => m.generate(r, s, n, keep))) },
       prompts,
       options,
     );
+  }
+
+  /** Frees the K,V that `generate(..., { slots })` kept (after calls already queued). */
+  releaseGenerationCache(): Promise<void> {
+    const m = this.#live();
+    return this.#enqueue(async () => m.releaseCache());
   }
 
   /** Throws InvalidArgumentError when a sequence of `n` tokens does not fit the model's context. */

@@ -46,7 +46,9 @@ export interface NativeModel {
   logprobs(batch: NativeBatch): Promise<Float32Array>;
   device(): DeviceInfo;
   memory(): { weights: number; compute: number };
-  generate(requests: NativeGenerationRequest[], sampling: NativeSampling, slots: number): Promise<NativeGeneration[]>;
+  /** keep: every request names a slot of the model's kept K,V cache (see native/generate.h). */
+  generate(requests: NativeGenerationRequest[], sampling: NativeSampling, slots: number, keep: boolean): Promise<NativeGeneration[]>;
+  releaseCache(): void;
   dispose(): void;
 }
 
@@ -55,6 +57,7 @@ export interface NativeGenerationRequest {
   prompt: Int32Array;
   maxTokens: number;
   stop: string[];
+  slot?: number;
 }
 
 export interface NativeSampling {
@@ -69,6 +72,7 @@ export interface NativeGeneration {
   logprobs: Float32Array;
   text: string;
   finish: 'eos' | 'stop' | 'length';
+  cached: number;
 }
 
 export interface NativeMakeModelOptions extends ModelShape {
@@ -87,7 +91,8 @@ export interface NativeMakeModelOptions extends ModelShape {
 export interface NativeTrainer {
   forward(batch: NativeBatch, featureRows: Int32Array, lora: boolean, keep: boolean): Promise<{ logp: Float32Array; features: Float32Array }>;
   memory(): { params: number; compute: number };
-  generate(requests: NativeGenerationRequest[], sampling: NativeSampling, slots: number): Promise<NativeGeneration[]>;
+  generate(requests: NativeGenerationRequest[], sampling: NativeSampling, slots: number, keep: boolean): Promise<NativeGeneration[]>;
+  releaseCache(): void;
   backward(coefficients: Float32Array): Promise<void>;
   headForward(features: Float32Array, n: number, keep: boolean): Promise<Float32Array>;
   headBackward(dValues: Float32Array): Promise<void>;

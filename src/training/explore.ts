@@ -13,6 +13,8 @@ import { conversationTokens, type Trajectory, type Turn } from './conversation.j
 /** What plays: a model (the base, or one with an adapter applied) or a policy being trained. */
 export interface Agent {
   generate(prompts: readonly Prompt[], options?: GenerateOptions): Promise<Generation[]>;
+  /** Frees the K,V that `generate` kept in its cache slots. */
+  releaseGenerationCache?(): Promise<void>;
 }
 
 export interface ExploreOptions {
@@ -22,7 +24,7 @@ export interface ExploreOptions {
   temperature?: number;
   /** Seed of sampled replies. */
   seed?: number;
-  /** Conversations decoded together (default 8). */
+  /** Conversations played at once (default 8), each in a cache slot of the agent's generator. */
   parallel?: number;
 }
 
@@ -43,7 +45,11 @@ interface Episode {
   end?: ExploredTrajectory['end'];
 }
 
-/** Plays every task once with `agent`; trajectories come back in task order. */
+/**
+ * Plays every task once with `agent`; trajectories come back in task order. `parallel` conversations are played at
+ * once, each keeping its slot of the generator's K,V cache from round to round (a round then computes only the new
+ * observation and reply), and a finished conversation's slot goes to the next task.
+ */
 export async function explore(
   model: Model,
   agent: Agent,
@@ -52,44 +58,56 @@ export async function explore(
   control: { signal?: AbortSignal; onEpisode?: (t: ExploredTrajectory, done: number, total: number) => void } = {},
 ): Promise<ExploredTrajectory[]> {
   const maxTokens = options.maxTokens ?? 128;
+  const parallel = options.parallel ?? 8;
   if (!Number.isInteger(maxTokens) || maxTokens <= 0) throw new InvalidArgumentError('INVALID_ARGUMENT', `explore: maxTokens must be a positive integer, got ${maxTokens}`);
-  const episodes: Episode[] = tasks.map((task) => {
-    const env = task.open();
-    return { task, env, turns: env.reset(), reward: 0, steps: 0 };
-  });
+  if (!Number.isInteger(parallel) || parallel <= 0) throw new InvalidArgumentError('INVALID_ARGUMENT', `explore: parallel must be a positive integer, got ${parallel}`);
+  const episodes: Episode[] = [];
   let finished = 0;
   const finish = (e: Episode, end: Episode['end']) => {
     e.end = end;
-    control.onEpisode?.(trajectory(e), ++finished, episodes.length);
+    control.onEpisode?.(trajectory(e), ++finished, tasks.length);
   };
-  for (let round = 0; ; round++) {
-    const active: Episode[] = [];
-    const prompts: number[][] = [];
-    for (const e of episodes) {
-      if (e.end) continue;
-      const { tokens } = conversationTokens(model, e.turns);
-      if (tokens.length + maxTokens > model.hparams.nCtxTrain) finish(e, 'context');
-      else {
-        active.push(e);
-        prompts.push(tokens);
+  const inSlot: (Episode | undefined)[] = new Array(parallel);
+  try {
+    for (let round = 0; !control.signal?.aborted; round++) {
+      const prompts: number[][] = [];
+      const slots: number[] = [];
+      const live: Episode[] = [];
+      for (let s = 0; s < parallel; s++) {
+        for (;;) {
+          let e = inSlot[s];
+          if (!e || e.end) {
+            const task = tasks[episodes.length];
+            if (!task) break;
+            const env = task.open();
+            e = inSlot[s] = { task, env, turns: env.reset(), reward: 0, steps: 0 };
+            episodes.push(e);
+          }
+          const { tokens } = conversationTokens(model, e.turns);
+          if (tokens.length + maxTokens > model.hparams.nCtxTrain) {
+            finish(e, 'context');
+            continue;
+          }
+          prompts.push(tokens);
+          slots.push(s);
+          live.push(e);
+          break;
+        }
       }
+      if (live.length === 0) break;
+      const replies = await agent.generate(prompts, { maxTokens, temperature: options.temperature ?? 0, seed: (options.seed ?? 1) + round, parallel, slots });
+      live.forEach((e, i) => {
+        const reply = replies[i].text.trim();
+        e.turns.push({ from: 'gpt', value: reply });
+        const r = e.env.step(reply);
+        e.steps++;
+        e.reward = r.reward;
+        if (r.done) finish(e, 'done');
+        else e.turns.push({ from: 'human', value: r.observation });
+      });
     }
-    if (active.length === 0 || control.signal?.aborted) break;
-    const replies = await agent.generate(prompts, {
-      maxTokens,
-      temperature: options.temperature ?? 0,
-      seed: (options.seed ?? 1) + round,
-      parallel: options.parallel ?? 8,
-    });
-    active.forEach((e, i) => {
-      const reply = replies[i].text.trim();
-      e.turns.push({ from: 'gpt', value: reply });
-      const r = e.env.step(reply);
-      e.steps++;
-      e.reward = r.reward;
-      if (r.done) finish(e, 'done');
-      else e.turns.push({ from: 'human', value: r.observation });
-    });
+  } finally {
+    await agent.releaseGenerationCache?.();
   }
   return episodes.filter((e) => e.end).map(trajectory);
 }

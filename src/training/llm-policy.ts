@@ -123,7 +123,13 @@ export class NativeLlmPolicy implements LlmPolicy {
   /** Generates text with the adapter applied (see Model.generate). */
   generate<P extends Prompt>(prompts: readonly P[], options?: GenerateOptions): Promise<Generation<P>[]> {
     const t = this.#live();
-    return generateWith({ tokenize: (x, o) => this.#model.tokenize(x, o), generate: (r, s, n) => this.#model.schedule(() => t.generate(r, s, n)) }, prompts, options);
+    return generateWith({ tokenize: (x, o) => this.#model.tokenize(x, o), generate: (r, s, n, keep) => this.#model.schedule(() => t.generate(r, s, n, keep)) }, prompts, options);
+  }
+
+  /** Frees the K,V that `generate(..., { slots })` kept. */
+  releaseGenerationCache(): Promise<void> {
+    const t = this.#live();
+    return this.#model.schedule(async () => t.releaseCache());
   }
 
   /** Per-token log-probs of a text with the adapter applied. */

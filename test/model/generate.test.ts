@@ -90,6 +90,57 @@ t.test('a policy generates with its adapter, as node-llama-cpp does with the sav
   }
 });
 
+t.test('cache slots keep a conversation between calls: the next round computes only its new tokens, with the same result', async (t) => {
+  const model = await loadModel(await peaked(), { threads: 2 });
+  const policy = await createPolicy(model, { lora: { rank: 4, alpha: 8, targets: ['q', 'v'] }, valueHead: false, seed: 5 });
+  t.teardown(async () => {
+    await policy.dispose();
+    await model.dispose();
+  });
+  const first = prompts.slice(0, 2).map((p) => model.tokenize(p, { bos: true }));
+  const round1 = await model.generate(first, { maxTokens: 6, slots: [1, 0], parallel: 3 });
+  t.same(round1.map((g) => g.cachedTokens), [0, 0]);
+  t.same(round1.map((g) => g.tokens), (await model.generate(first, { maxTokens: 6 })).map((g) => g.tokens), 'as without slots');
+  // the next round: each conversation continues with what it generated plus new text
+  const more = model.tokenize(' Then you see a bowl.');
+  const second = first.map((p, i) => [...p, ...round1[i].tokens, ...more]);
+  const round2 = await model.generate(second, { maxTokens: 6, slots: [1, 0], parallel: 3 });
+  t.same(
+    round2.map((g) => g.cachedTokens),
+    first.map((p, i) => p.length + round1[i].tokens.length - (round1[i].finishReason === 'length' ? 1 : 0)),
+    'the prompt and the generated tokens fed back are reused',
+  );
+  const fresh = await model.generate(second, { maxTokens: 6 });
+  t.same(round2.map((g) => g.tokens), fresh.map((g) => g.tokens), 'the same continuation as from scratch');
+  const drift = Math.max(...round2.flatMap((g, i) => g.logprobs.map((x, k) => Math.abs(x - fresh[i].logprobs[k]))));
+  t.ok(drift < 1e-2, `log-probs within ${drift.toExponential(2)} of a fresh prefill (F16 cache)`);
+  const swapped = await model.generate([second[1]], { maxTokens: 2, slots: [1], parallel: 3 });
+  t.ok(swapped[0].cachedTokens < 4, 'another conversation in a slot reuses only the common opening');
+  const long = [...second[0], ...model.tokenize(' and more'.repeat(60))];
+  const [grown] = await model.generate([long], { maxTokens: 2, slots: [2], parallel: 3 });
+  t.equal(grown.cachedTokens, 0, 'a longer conversation grows the cache (and empties it)');
+  t.same(grown.tokens, (await model.generate([long], { maxTokens: 2 }))[0].tokens);
+  await model.releaseGenerationCache();
+  t.equal((await model.generate([second[0]], { maxTokens: 2, slots: [1], parallel: 3 }))[0].cachedTokens, 0, 'released');
+
+  // a policy's cache is emptied when its weights change
+  const a = await policy.generate([second[0]], { maxTokens: 4, slots: [0] });
+  t.equal((await policy.generate([second[0]], { maxTokens: 4, slots: [0] }))[0].cachedTokens, second[0].length - 1);
+  const b = policy.parameters().find((p) => p.name.endsWith('.lora_b'))!;
+  policy.setParameter(b.name, new Float32Array(b.shape[0] * b.shape[1]).fill(0.05));
+  const [changed] = await policy.generate([second[0]], { maxTokens: 4, slots: [0] });
+  t.equal(changed.cachedTokens, 0, 'new weights: nothing reused');
+  t.same(changed.tokens, (await policy.generate([second[0]], { maxTokens: 4 }))[0].tokens);
+  t.same(a[0].prompt, second[0]);
+  await policy.releaseGenerationCache();
+
+  const bad = (o: object, pattern: RegExp) => t.rejects(model.generate(first, o), { constructor: InvalidArgumentError, message: pattern } as never, pattern.source);
+  await bad({ slots: [0] }, /one cache slot per prompt/);
+  await bad({ slots: [0, 0] }, /the same cache slot/);
+  await bad({ slots: [0, 3], parallel: 2 }, /cache slots must be integers in \[0, 2\)/);
+  await bad({ slots: [0, -1] }, /cache slots must be integers/);
+});
+
 t.test('bad options and states are clear errors', async (t) => {
   const model = await loadModel(await testModel(), { threads: 2 });
   const bad = (o: object, pattern: RegExp) => t.rejects(model.generate(['Hi'], o), { constructor: InvalidArgumentError, message: pattern } as never, pattern.source);

@@ -29,7 +29,7 @@ function scripted(replies: string[]): Agent {
   let next = 0;
   return {
     generate: async <P extends Prompt>(prompts: readonly P[]) =>
-      prompts.map((prompt): Generation<P> => ({ prompt, text: ` ${replies[next++] ?? 'no more'} `, tokens: [], logprobs: [], finishReason: 'eos' })),
+      prompts.map((prompt): Generation<P> => ({ prompt, text: ` ${replies[next++] ?? 'no more'} `, tokens: [], logprobs: [], finishReason: 'eos', cachedTokens: 0 })),
   };
 }
 
