@@ -94,6 +94,7 @@ t.test('a model explores with greedy replies to the training layout, and stops w
   t.equal(cut.end, 'context');
   t.ok(conversationTokens(short, cut.conversations).tokens.length + 64 > 512);
   await t.rejects(explore(model, model, tasks, { maxTokens: 0 }), { code: 'INVALID_ARGUMENT' });
+  await t.rejects(explore(model, model, tasks, { parallel: 1.5 }), { code: 'INVALID_ARGUMENT' });
 });
 
 t.test('eto iterates exploration and DPO, and a resumed run ends where an uninterrupted one does', async (t) => {
