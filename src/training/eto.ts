@@ -82,7 +82,9 @@ export async function eto(options: EtoOptions, control: { signal?: AbortSignal; 
   const ids = [...new Set(experts.map((t) => t.id))];
   if (ids.length !== experts.length) throw new InvalidArgumentError('BAD_DATA', 'eto: expert trajectories must have distinct ids (one per task)');
   const tasks = ids.map((id) => chatTaskById(id, options.tasks));
-  const config = { start: options.start, iterations, tasks: experts.length, dpo: options.dpo ?? {}, explore: options.explore ?? {}, maxSteps: options.tasks?.maxSteps ?? null };
+  const config = { start: options.start, iterations, tasks: ids, dpo: options.dpo ?? {}, explore: options.explore ?? {}, maxSteps: options.tasks?.maxSteps ?? null };
+  // a start that does not load fails here, before a run folder exists
+  await (await loadAdapter(model, adapterOf(options.start))).dispose();
   const metricsPath = join(out, 'metrics.jsonl');
   const iterDir = (k: number) => join(out, `iter-${k}`);
 
@@ -90,6 +92,14 @@ export async function eto(options: EtoOptions, control: { signal?: AbortSignal; 
   const results: EtoIteration[] = [];
   if (options.resume) {
     if (!existsSync(join(out, 'config.json'))) throw new InvalidArgumentError('NO_RUN', `eto: nothing to resume in ${out}`);
+    // the same run, possibly with more iterations
+    const saved = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
+    for (const key of Object.keys(config) as (keyof typeof config)[]) {
+      if (key !== 'iterations' && JSON.stringify(saved[key]) !== JSON.stringify(config[key])) {
+        throw new InvalidArgumentError('CONFIG_MISMATCH', `eto: ${out} was started with another ${key} (${JSON.stringify(saved[key])}); resume it with the options it was started with`);
+      }
+    }
+    await writeJsonAtomic(join(out, 'config.json'), config);
     while (existsSync(join(iterDir(done + 1), 'policy.json'))) done++;
     // keep what finished iterations logged; drop the rest (and a line cut short by a crash)
     const kept: EtoEvent[] = [];

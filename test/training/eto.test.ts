@@ -141,6 +141,10 @@ t.test('eto iterates exploration and DPO, and a resumed run ends where an uninte
   t.ok(readFileSync(resumed.adapter).equals(readFileSync(whole.adapter)), 'the same final adapter, byte for byte');
   t.same(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').length, metrics.length, 'no line of the stopped iteration is left');
 
+  await t.rejects(eto({ ...options, out, resume: true, dpo: { ...options.dpo, lr: 1 } }), { code: 'CONFIG_MISMATCH', message: /another dpo/ });
+  await t.rejects(eto({ ...options, out, resume: true, experts: experts.slice(1) }), { code: 'CONFIG_MISMATCH', message: /another tasks/ });
+  await t.rejects(eto({ ...options, out: tempPath('eto-bad-start'), start: tempPath('nowhere') }), { message: /nowhere is not a readable GGUF file/ });
+  t.notOk(existsSync(tempPath('eto-bad-start')), 'a start that does not load leaves no run folder');
   await t.rejects(eto({ ...options, out: tempPath('eto-none'), resume: true }), { code: 'NO_RUN' });
   await t.rejects(eto({ ...options, out: tempPath('eto-dup'), experts: [experts[0], experts[0]] }), { code: 'BAD_DATA' });
   await t.rejects(eto({ ...options, out: tempPath('eto-zero'), iterations: 0 }), { code: 'INVALID_ARGUMENT' });
@@ -170,7 +174,7 @@ t.test('explore and eto CLIs', async (t) => {
   const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!);
   t.match(result, { type: 'result', stopped: false, adapter: join(out, 'iter-1', 'adapter.gguf') });
   t.equal(result.iterations[0].pairs, 2);
-  const text = runCli(['eto', '--model', path, '--start', sftDir, '--data', data, '--out', out, '--iterations', '2', '--max-steps', '2', '--max-tokens', '8', '--resume']);
+  const text = runCli(['eto', '--model', path, '--start', sftDir, '--data', data, '--out', out, '--iterations', '2', '--max-steps', '2', '--max-tokens', '8', '--batch', '2', '--epochs', '1', '--resume']);
   t.equal(text.status, 0, text.stderr);
   t.match(text.stdout, /iteration 2: explored mean reward 0\.000 \(success 0\.0%\), 2 pairs, DPO loss 0\.6931 → /);
   t.match(text.stdout, /done: the last adapter is .*iter-2/);
