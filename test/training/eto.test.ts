@@ -165,6 +165,10 @@ t.test('explore and eto CLIs', async (t) => {
   t.same(lines.map((l) => l.type), ['episode', 'episode', 'result']);
   t.match(lines[2], { episodes: 2, meanReward: 0, successRate: 0, out: traj });
   t.equal(JSON.parse(readFileSync(traj, 'utf8')).length, 2);
+  const shopDir = syntheticCatalog(300, 5).dir;
+  const shopRun = runCli(['explore', '--model', path, '--env', 'webshop', '--data-dir', shopDir, '--n', '1', '--max-steps', '1', '--max-tokens', '4', '--json']);
+  t.equal(shopRun.status, 0, shopRun.stderr);
+  t.match(JSON.parse(shopRun.stdout.trim().split('\n').at(-1)!), { type: 'result', env: 'webshop', split: 'test', episodes: 1 });
   const plain = runCli(['explore', '--model', path, '--env', 'household/mixed', '--n', '1', '--max-steps', '1', '--max-tokens', '4']);
   t.match(plain.stdout, /^1 episodes: mean reward 0\.000, success rate 0\.0%/);
 

@@ -7,7 +7,7 @@ import { modelSessionOptions, withModel, type ModelSessionArgs } from '../model-
 
 interface Args extends ModelSessionArgs, AgentArgs {
   env: string;
-  split: string;
+  split?: string;
   n: number;
   out?: string;
 }
@@ -22,11 +22,12 @@ export const exploreCommand: CommandModule<object, Args> = {
   builder: (y: Argv) =>
     agentOptions(modelSessionOptions(y))
       .option('env', { type: 'string', demandOption: true, describe: 'household/<task-type>, household/mixed or webshop' })
-      .option('split', { type: 'string', default: 'unseen', describe: 'household: train|seen|unseen; webshop: a goal split (test, eto-test, ...)' })
+      .option('split', { type: 'string', describe: 'household: train|seen|unseen (default unseen); webshop: a goal split (default test; eto-test, ...)' })
       .option('n', { type: 'number', default: 50, describe: 'number of tasks' })
       .option('out', { type: 'string', describe: 'write the trajectories (ETO format, with rewards) to this JSON file' }) as unknown as Argv<Args>,
   handler: async (argv) => {
-    const tasks = chatTasks(argv.env, argv.split, argv.n, { ...taskOptionsOf(argv, argv.env === 'webshop'), seed: argv.seed, dataDir: argv.dataDir });
+    const split = argv.split ?? (argv.env === 'webshop' ? 'test' : 'unseen');
+    const tasks = chatTasks(argv.env, split, argv.n, { ...taskOptionsOf(argv, argv.env === 'webshop'), seed: argv.seed, dataDir: argv.dataDir });
     await withModel(argv.model, argv.adapter, argv.device, async (model, adapter) => {
       const progress = episodePrinter('explore');
       let rewards = 0;
@@ -38,7 +39,7 @@ export const exploreCommand: CommandModule<object, Args> = {
         },
       });
       if (argv.out) await writeJsonAtomic(argv.out, trajectories);
-      const summary = { env: argv.env, split: argv.split, ...exploreSummary(trajectories), out: argv.out ?? null };
+      const summary = { env: argv.env, split, ...exploreSummary(trajectories), out: argv.out ?? null };
       console.log(
         argv.json
           ? JSON.stringify({ type: 'result', ...summary })
