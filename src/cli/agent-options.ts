@@ -22,7 +22,7 @@ export function agentOptions(y: Argv): Argv {
     .option('max-tokens', { type: 'number', default: 128, describe: 'new tokens per reply at most' })
     .option('temperature', { type: 'number', default: 0, describe: "0: greedy replies (ETO's); above 0: sampled" })
     .option('parallel', { type: 'number', default: 8, describe: 'conversations decoded together' })
-    .option('seed', { type: 'number', default: 0, describe: 'seed of sampled replies (explore: also which tasks, as in rl-ggml experts)' })
+    .option('seed', { type: 'number', default: 0, describe: 'seed of sampled replies; explore: also which tasks (as rl-ggml experts); eto: also the order of the DPO pairs' })
     .option('json', { type: 'boolean', default: false, describe: 'JSON lines' });
 }
 
