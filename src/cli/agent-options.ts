@@ -35,12 +35,17 @@ export function taskOptionsOf(argv: AgentArgs, webshop: boolean): ChatTaskOption
   return { shop: webshop && argv.dataDir ? Shop.open({ dataDir: argv.dataDir }) : undefined, maxSteps: argv.maxSteps };
 }
 
-/** Episode progress for people: a bar on a terminal, a line every 5 s otherwise (JSON mode prints its own lines). */
-export function episodePrinter(label: string): (done: number, total: number, meanReward: number) => void {
+/**
+ * Episode progress for people, fed each finished episode's reward: a bar on a terminal, a line every 5 s otherwise
+ * (JSON mode prints its own lines).
+ */
+export function episodePrinter(label: string): (reward: number, done: number, total: number) => void {
   const tty = process.stderr.isTTY;
   let last = 0;
-  return (done, total, meanReward) => {
-    const line = `${label}: ${done}/${total} episodes, mean reward ${meanReward.toFixed(3)}`;
+  let rewards = 0;
+  return (reward, done, total) => {
+    rewards += reward;
+    const line = `${label}: ${done}/${total} episodes, mean reward ${(rewards / done).toFixed(3)}`;
     if (tty) {
       const full = Math.round((done / total) * 24);
       process.stderr.write(`\r\x1b[2K[${'#'.repeat(full)}${'-'.repeat(24 - full)}] ${line}${done === total ? '\n' : ''}`);

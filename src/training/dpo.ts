@@ -28,9 +28,9 @@ export interface TrajectoryPair {
 export interface PairOptions {
   /**
    * Rejected trajectories longer than the expert's by more than this many rounds (reply + observation) are cut there
-   * (ETO does so with 5 in partial-reward environments); null: never cut.
+   * (ETO does so with 5 in partial-reward environments); null: never cut. A function gives it per task id.
    */
-  cutRounds?: number | null;
+  cutRounds?: number | null | ((id: string) => number | null);
 }
 
 /**
@@ -47,7 +47,8 @@ export function makePairs(experts: readonly Trajectory[], explored: readonly Tra
     const exploredReward = ex.reward ?? 0;
     if (expertReward === exploredReward) continue;
     const expertTurns = agentPart(expert.conversations, Infinity);
-    const exploredTurns = agentPart(ex.conversations, options.cutRounds == null ? Infinity : rounds(expertTurns) + options.cutRounds);
+    const cut = typeof options.cutRounds === 'function' ? options.cutRounds(ex.id) : options.cutRounds;
+    const exploredTurns = agentPart(ex.conversations, cut == null ? Infinity : rounds(expertTurns) + cut);
     if (rounds(expertTurns) === 0 || rounds(exploredTurns) === 0) continue;
     const expertWins = expertReward > exploredReward;
     pairs.push({

@@ -140,7 +140,7 @@ export async function eto(options: EtoOptions, control: { signal?: AbortSignal; 
       const summary = exploreSummary(explored);
       log({ type: 'explore', iteration: k, ...summary });
       await writeJsonAtomic(join(out, `iter-${k}.explored.json`), explored);
-      const pairs = explored.flatMap((t) => makePairs(experts, [t], { cutRounds: cutRounds(t.id) }));
+      const pairs = makePairs(experts, explored, { cutRounds });
       const r = await dpo(policy, pairs, options.dpo, { signal: control.signal, onProgress: (p) => log({ type: 'dpo', iteration: k, ...p }) });
       if (control.signal?.aborted) break;
       const result: EtoIteration = {

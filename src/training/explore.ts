@@ -59,8 +59,9 @@ export async function explore(
 ): Promise<ExploredTrajectory[]> {
   const maxTokens = options.maxTokens ?? 128;
   if (!Number.isInteger(maxTokens) || maxTokens <= 0) throw new InvalidArgumentError('INVALID_ARGUMENT', `explore: maxTokens must be a positive integer, got ${maxTokens}`);
-  if (!Number.isInteger(options.parallel ?? 8) || (options.parallel ?? 8) <= 0) throw new InvalidArgumentError('INVALID_ARGUMENT', `explore: parallel must be a positive integer, got ${options.parallel}`);
-  const parallel = Math.min(options.parallel ?? 8, Math.max(1, tasks.length)); // no cache slot for a task that is not there
+  const requested = options.parallel ?? 8;
+  if (!Number.isInteger(requested) || requested <= 0) throw new InvalidArgumentError('INVALID_ARGUMENT', `explore: parallel must be a positive integer, got ${requested}`);
+  const parallel = Math.min(requested, Math.max(1, tasks.length)); // no cache slot for a task that is not there
   const episodes: Episode[] = [];
   let finished = 0;
   const finish = (e: Episode, end: Episode['end']) => {

@@ -42,8 +42,7 @@ export const etoCommand: CommandModule<object, Args> = {
     const experts = readTrajectories(argv.data);
     const tasks = taskOptionsOf(argv, experts.some((t) => t.id.startsWith('webshop_')));
     const model = await loadModel(argv.model, { device: argv.device });
-    const progress = new Map<number, ReturnType<typeof episodePrinter>>();
-    let rewards = 0;
+    let progress = { iteration: 0, print: episodePrinter('') };
     let lastLine = 0;
     try {
       const result = await withInterrupt('stopping after this step; finished iterations are kept', (signal) => eto(
@@ -63,12 +62,8 @@ export const etoCommand: CommandModule<object, Args> = {
           onEvent: (e) => {
             if (argv.json) return void console.log(JSON.stringify(e));
             if (e.type === 'episode') {
-              if (!progress.has(e.iteration)) {
-                progress.set(e.iteration, episodePrinter(`iteration ${e.iteration} exploration`));
-                rewards = 0;
-              }
-              rewards += e.reward;
-              progress.get(e.iteration)!(e.done, e.total, rewards / e.done);
+              if (progress.iteration !== e.iteration) progress = { iteration: e.iteration, print: episodePrinter(`iteration ${e.iteration} exploration`) };
+              progress.print(e.reward, e.done, e.total);
             } else if (e.type === 'dpo' && (Date.now() - lastLine > 5000 || e.step === e.steps)) {
               lastLine = Date.now();
               process.stderr.write(`iteration ${e.iteration} DPO step ${e.step}/${e.steps}: loss ${e.loss.toFixed(4)}, accuracy ${e.accuracy.toFixed(2)}, margin ${e.margin.toFixed(3)}\n`);

@@ -30,12 +30,10 @@ export const exploreCommand: CommandModule<object, Args> = {
     const tasks = chatTasks(argv.env, split, argv.n, { ...taskOptionsOf(argv, argv.env === 'webshop'), seed: argv.seed, dataDir: argv.dataDir });
     await withModel(argv.model, argv.adapter, argv.device, async (model, adapter) => {
       const progress = episodePrinter('explore');
-      let rewards = 0;
       const trajectories = await explore(model, adapter ?? model, tasks, exploreOptionsOf(argv), {
         onEpisode: (t, done, total) => {
-          rewards += t.reward;
           if (argv.json) console.log(JSON.stringify({ type: 'episode', id: t.id, reward: t.reward, steps: t.steps, end: t.end }));
-          else progress(done, total, rewards / done);
+          else progress(t.reward, done, total);
         },
       });
       if (argv.out) await writeJsonAtomic(argv.out, trajectories);
