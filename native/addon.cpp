@@ -138,7 +138,7 @@ Napi::Int32Array to_int32(Napi::Env env, const std::vector<int32_t> & v) {
     return a;
 }
 
-// generate(requests: [{prompt: Int32Array, maxTokens, stop: string[], slot?}], {temperature, topK, topP, seed}, slots,
+// generate(requests: [{prompt: Int32Array, maxTokens, stop: string[], slot?, seed?}], {temperature, topK, topP, seed}, slots,
 //          keep: bool): with keep, every request names a slot of the owner's PromptCache, which outlives the call.
 struct GenerationArgs {
     std::vector<rl::GenerationRequest> requests;
@@ -158,6 +158,7 @@ GenerationArgs generation_args(const Napi::CallbackInfo & info) {
         Napi::Array stop = o.Get("stop").As<Napi::Array>();
         for (uint32_t j = 0; j < stop.Length(); j++) r.stop.push_back(stop.Get(j).As<Napi::String>().Utf8Value());
         if (o.Has("slot") && o.Get("slot").IsNumber()) r.slot = o.Get("slot").As<Napi::Number>().Int32Value();
+        if (o.Has("seed") && o.Get("seed").IsNumber()) r.seed = o.Get("seed").As<Napi::Number>().Int64Value();
         a.requests.push_back(std::move(r));
     }
     Napi::Object s = info[1].As<Napi::Object>();

@@ -214,7 +214,8 @@ std::vector<Generation> generate(const Model & model, const std::vector<Generati
         std::vector<Slot> wave;
         int64_t lo = kv.n_slots, hi = 0;
         for (const auto & [i, slot] : members) {
-            wave.push_back({i, slot, Rng{sampling.seed * 0x9E3779B97F4A7C15ULL + i}, {}, 0, 0, false});
+            const int64_t own = requests[i].seed;
+            wave.push_back({i, slot, own >= 0 ? Rng::stream((uint64_t) own, 0) : Rng::stream(sampling.seed, i), {}, 0, 0, false});
             lo = std::min(lo, slot);
             hi = std::max(hi, slot);
         }

@@ -28,6 +28,7 @@ struct GenerationRequest {
     int max_tokens = 128;
     std::vector<std::string> stop;      // stop when the generated text contains one (it is cut off)
     int slot = -1;                      // with a PromptCache: the slot that keeps this conversation
+    int64_t seed = -1;                  // >= 0: this request samples from its own stream (else the call's seed and its index)
 };
 
 struct Generation {

@@ -19,6 +19,9 @@ struct Rng {
     // (0, 1), never 0 (the normal draw takes its log)
     double uniform() { return ((next() >> 11) + 0.5) * (1.0 / 9007199254740992.0); }
     float normal() { return (float) (std::sqrt(-2.0 * std::log(uniform())) * std::cos(6.283185307179586 * uniform())); }
+    // The stream for (seed, index): its start is hashed, so no two pairs share a stretch of draws (a start of
+    // seed * kStep + index would make seed s + 1's stream seed s's shifted by one draw).
+    static Rng stream(uint64_t seed, uint64_t index) { return Rng{Rng{Rng{seed}.next() + index}.next()}; }
     // Jumps over n next() calls (uniform takes one, normal two): workers can each start at their part of a stream.
     void skip(uint64_t n) { s += n * kStep; }
 };

@@ -15,8 +15,13 @@ export interface GenerateOptions {
   topK?: number;
   /** Sample only from the smallest set of tokens whose probability reaches p (default 1: all). */
   topP?: number;
-  /** Seed of the sampling; each prompt draws from its own stream, so results do not depend on `parallel`. */
+  /** Seed of the sampling; each prompt draws from its own stream (of the seed and its index), so results do not depend on `parallel`. */
   seed?: number;
+  /**
+   * One seed per prompt, instead of `seed`: prompt i's stream then depends on `seeds[i]` alone, not on its place in
+   * the call (a prompt with seed s samples as the only prompt of a call with `seed: s`).
+   */
+  seeds?: readonly number[];
   /** Stop as soon as the generated text contains one of these; the text is cut before it. */
   stop?: string[];
   /** Prompts decoded together in one batch (default: up to 8); with `slots`, the number of cache slots. */
@@ -73,6 +78,11 @@ export async function generateWith<P extends Prompt>(g: Generator, prompts: read
   check(Number.isInteger(topK) && topK >= 0, 'topK must be a non-negative integer');
   check(Number.isFinite(topP) && topP > 0 && topP <= 1, 'topP must be in (0, 1]');
   check(Number.isInteger(seed) && seed >= 0, 'seed must be a non-negative integer');
+  const seeds = options.seeds;
+  if (seeds) {
+    check(Array.isArray(seeds) && seeds.length === prompts.length, 'seeds must give one seed per prompt');
+    check(seeds.every((x) => Number.isSafeInteger(x) && x >= 0), 'seeds must be non-negative integers');
+  }
   check(Number.isInteger(parallel) && parallel > 0, 'parallel must be a positive integer');
   if (slots) {
     check(Array.isArray(slots) && slots.length === prompts.length, 'slots must give one cache slot per prompt');
@@ -86,6 +96,7 @@ export async function generateWith<P extends Prompt>(g: Generator, prompts: read
     maxTokens,
     stop,
     ...(slots ? { slot: slots[i] } : {}),
+    ...(seeds ? { seed: seeds[i] } : {}),
   }));
   check(requests.every((r) => r.prompt.length > 0), 'a prompt has no tokens (empty text without BOS, or no ids)');
   const out = await g.generate(requests, { temperature, topK, topP, seed }, parallel, slots !== undefined);

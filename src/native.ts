@@ -58,6 +58,8 @@ export interface NativeGenerationRequest {
   maxTokens: number;
   stop: string[];
   slot?: number;
+  /** This request's own sampling stream (else the call's seed with the request's index). */
+  seed?: number;
 }
 
 export interface NativeSampling {

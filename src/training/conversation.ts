@@ -41,6 +41,23 @@ export function readTrajectories(path: string): Trajectory[] {
   return data as Trajectory[];
 }
 
+/**
+ * Training data from several trajectory sets (experts and explored episodes, for rejection-sampling fine-tuning):
+ * those whose reward reaches `minReward` (a trajectory without one is an expert's, reward 1), each distinct
+ * conversation of a task once (a greedy agent often replays the expert's).
+ */
+export function selectTrajectories(sets: readonly (readonly Trajectory[])[], minReward = -Infinity): Trajectory[] {
+  const seen = new Set<string>();
+  const out: Trajectory[] = [];
+  for (const t of sets.flat()) {
+    const key = JSON.stringify([t.id, t.conversations.map((turn) => [turn.from, turn.value])]);
+    if ((t.reward ?? 1) < minReward || seen.has(key)) continue;
+    seen.add(key);
+    out.push(t);
+  }
+  return out;
+}
+
 /** Tokens of a conversation with its agent turns marked. Throws when it does not fit the model's context. */
 export function encodeConversation(model: Model, turns: readonly Turn[], firstMarkedTurn = 0): MarkedSequence {
   const seq = conversationTokens(model, turns, firstMarkedTurn);

@@ -1,13 +1,15 @@
 /**
- * ETO's exploration: the agent plays each task once as a conversation. Every round, the replies of all unfinished
- * episodes are generated in one batched call (the model's KV-cache decoder), each from its whole conversation in
- * the Llama-2-chat layout that SFT and DPO train on, so the agent acts on exactly the tokens it is trained with.
+ * ETO's exploration: the agent plays each task as a conversation (once, or `samples` times for Best-of-N and
+ * rejection sampling). Every round, the replies of all unfinished episodes are generated in one batched call (the
+ * model's KV-cache decoder), each from its whole conversation in the Llama-2-chat layout that SFT and DPO train on,
+ * so the agent acts on exactly the tokens it is trained with.
  */
 import type { ChatTask } from '../../envs/chat-tasks.js';
 import type { ChatEnv } from '../../envs/core/chat.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Generation, Prompt, GenerateOptions } from '../generate.js';
 import type { Model } from '../model.js';
+import { Rng } from '../train/rng.js';
 import { conversationTokens, type Trajectory, type Turn } from './conversation.js';
 
 /** What plays: a model (the base, or one with an adapter applied) or a policy being trained. */
@@ -22,14 +24,18 @@ export interface ExploreOptions {
   maxTokens?: number;
   /** 0 (default, as ETO's released script): greedy replies; above 0: sampled at this temperature. */
   temperature?: number;
-  /** Seed of sampled replies. */
+  /** Seed of sampled replies: each episode has its own stream, so they do not depend on `parallel`. */
   seed?: number;
   /** Conversations played at once (default 8), each in a cache slot of the agent's generator. */
   parallel?: number;
+  /** Episodes per task (default 1); more than one needs sampled replies (`temperature` above 0). */
+  samples?: number;
 }
 
 export interface ExploredTrajectory extends Trajectory {
   reward: number;
+  /** Which of the task's episodes (0 to samples - 1). */
+  sample: number;
   /** Agent replies made. */
   steps: number;
   /** 'done': the environment ended the episode (success or its step limit); 'context': the next reply would not fit the model's context. */
@@ -38,6 +44,9 @@ export interface ExploredTrajectory extends Trajectory {
 
 interface Episode {
   task: ChatTask;
+  sample: number;
+  /** Draws the seed of each of the episode's replies. */
+  rng: Rng;
   env: ChatEnv;
   turns: Turn[];
   reward: number;
@@ -46,9 +55,9 @@ interface Episode {
 }
 
 /**
- * Plays every task once with `agent`; trajectories come back in task order. `parallel` conversations are played at
- * once, each keeping its slot of the generator's K,V cache from round to round (a round then computes only the new
- * observation and reply), and a finished conversation's slot goes to the next task.
+ * Plays every task `samples` times with `agent`; trajectories come back in task order (a task's samples together).
+ * `parallel` conversations are played at once, each keeping its slot of the generator's K,V cache from round to round
+ * (a round then computes only the new observation and reply), and a finished conversation's slot goes to the next.
  */
 export async function explore(
   model: Model,
@@ -61,16 +70,26 @@ export async function explore(
   if (!Number.isInteger(maxTokens) || maxTokens <= 0) throw new InvalidArgumentError('INVALID_ARGUMENT', `explore: maxTokens must be a positive integer, got ${maxTokens}`);
   const requested = options.parallel ?? 8;
   if (!Number.isInteger(requested) || requested <= 0) throw new InvalidArgumentError('INVALID_ARGUMENT', `explore: parallel must be a positive integer, got ${requested}`);
-  const parallel = Math.min(requested, Math.max(1, tasks.length)); // no cache slot for a task that is not there
+  const samples = options.samples ?? 1;
+  if (!Number.isInteger(samples) || samples <= 0) throw new InvalidArgumentError('INVALID_ARGUMENT', `explore: samples must be a positive integer, got ${samples}`);
+  const temperature = options.temperature ?? 0;
+  if (samples > 1 && !(temperature > 0)) {
+    throw new InvalidArgumentError('INVALID_ARGUMENT', `explore: ${samples} samples per task need sampled replies (a temperature above 0; greedy replies repeat the same episode)`);
+  }
+  const plays = tasks.flatMap((task) => Array.from({ length: samples }, (_, sample) => ({ task, sample })));
+  const parallel = Math.min(requested, Math.max(1, plays.length)); // no cache slot for an episode that is not there
+  // episodes start in task order whatever `parallel` is, so each draws the same stream of reply seeds
+  const seeds = new Rng(options.seed ?? 1);
+  const draw = (rng: Rng) => Math.floor(rng.next() * 2 ** 53);
   const episodes: Episode[] = [];
   let finished = 0;
   const finish = (e: Episode, end: Episode['end']) => {
     e.end = end;
-    control.onEpisode?.(trajectory(e), ++finished, tasks.length);
+    control.onEpisode?.(trajectory(e), ++finished, plays.length);
   };
   const inSlot: (Episode | undefined)[] = new Array(parallel);
   try {
-    for (let round = 0; !control.signal?.aborted; round++) {
+    while (!control.signal?.aborted) {
       const prompts: number[][] = [];
       const slots: number[] = [];
       const live: Episode[] = [];
@@ -78,10 +97,10 @@ export async function explore(
         for (;;) {
           let e = inSlot[s];
           if (!e || e.end) {
-            const task = tasks[episodes.length];
-            if (!task) break;
-            const env = task.open();
-            e = inSlot[s] = { task, env, turns: env.reset(), reward: 0, steps: 0 };
+            const play = plays[episodes.length];
+            if (!play) break;
+            const env = play.task.open();
+            e = inSlot[s] = { ...play, rng: new Rng(draw(seeds)), env, turns: env.reset(), reward: 0, steps: 0 };
             episodes.push(e);
           }
           const { tokens } = conversationTokens(model, e.turns);
@@ -96,7 +115,8 @@ export async function explore(
         }
       }
       if (live.length === 0) break;
-      const replies = await agent.generate(prompts, { maxTokens, temperature: options.temperature ?? 0, seed: (options.seed ?? 1) + round, parallel, slots });
+      const seedsOfReplies = live.map((e) => draw(e.rng));
+      const replies = await agent.generate(prompts, { maxTokens, temperature, seeds: seedsOfReplies, parallel, slots });
       live.forEach((e, i) => {
         const reply = replies[i].text.trim();
         e.turns.push({ from: 'gpt', value: reply });
@@ -114,7 +134,17 @@ export async function explore(
 }
 
 function trajectory(e: Episode): ExploredTrajectory {
-  return { id: e.task.id, conversations: e.turns, reward: e.reward, steps: e.steps, end: e.end ?? 'done' };
+  return { id: e.task.id, conversations: e.turns, reward: e.reward, sample: e.sample, steps: e.steps, end: e.end ?? 'done' };
+}
+
+/** Each task's best trajectory (the first with the highest reward), in task order: Best-of-N's pick of its samples. */
+export function bestOf(ts: readonly ExploredTrajectory[]): ExploredTrajectory[] {
+  const best = new Map<string, ExploredTrajectory>();
+  for (const t of ts) {
+    const b = best.get(t.id);
+    if (!b || t.reward > b.reward) best.set(t.id, t);
+  }
+  return [...best.values()];
 }
 
 /** Mean reward and success rate (reward 1) of explored trajectories. */

@@ -50,6 +50,24 @@ t.test('decoding prompts together changes nothing; sampling is seeded per prompt
   t.same(ids(await model.generate(prompts, { maxTokens: 10, temperature: 2, topP: 1e-6 })), ids(await model.generate(prompts, { maxTokens: 10 })), 'tiny top-p is greedy');
   const lp = await forwardLogprobs(model, prompts[0], a[0].tokens);
   t.ok(Math.max(...a[0].logprobs.map((x, i) => Math.abs(x - lp[i]))) < 1e-2, 'sampled tokens carry their temperature-1 log-probs');
+
+  // seeds per prompt: a prompt's samples depend on its own seed only, not on its place in the call
+  const own = await model.generate(prompts, { ...sampled, seeds: [11, 12, 13] });
+  const alone = await Promise.all(prompts.map(async (p, i) => (await model.generate([p], { ...sampled, seed: 11 + i }))[0].tokens));
+  t.same(ids(own), alone, 'seeds[i] samples as a call of its own with seed seeds[i]');
+  t.same(ids(await model.generate([...prompts].reverse(), { ...sampled, seeds: [13, 12, 11] })), [...alone].reverse(), 'whatever the order');
+  // Between two equally likely tokens (top-k 2 at a huge temperature) a draw u picks the more likely one iff u < 1/2,
+  // so a sample is a sequence of coin flips of its stream: neighbouring seeds' flips must not be one another's
+  // shifted by a draw (they were, when a stream started at seed * step + index).
+  const promptIds = model.tokenize(prompts[1], { bos: true });
+  const flips = async (seed: number) => {
+    const [g] = await model.generate([promptIds], { maxTokens: 24, temperature: 1e4, topK: 2, seed });
+    const top = await model.generate(g.tokens.map((_, k) => [...promptIds, ...g.tokens.slice(0, k)]), { maxTokens: 1 });
+    return g.tokens.map((tok, k) => tok === top[k].tokens[0]);
+  };
+  const [f1, f2] = [await flips(1), await flips(2)];
+  const shifted = f2.slice(0, -1).filter((f, k) => f === f1[k + 1]).length;
+  t.ok(shifted < 20, `seed 2's coin flips are not seed 1's shifted by one (${shifted} of 23 agree)`);
 });
 
 t.test('stop strings and token budgets end generation', async (t) => {
@@ -146,6 +164,8 @@ t.test('bad options and states are clear errors', async (t) => {
   const bad = (o: object, pattern: RegExp) => t.rejects(model.generate(['Hi'], o), { constructor: InvalidArgumentError, message: pattern } as never, pattern.source);
   await bad({ maxTokens: 0 }, /maxTokens must be a positive integer/);
   await bad({ temperature: -1 }, /temperature must be >= 0/);
+  await bad({ seeds: [1, 2] }, /one seed per prompt/);
+  await bad({ seeds: [1.5] }, /seeds must be non-negative integers/);
   await bad({ topP: 0 }, /topP must be in \(0, 1\]/);
   await bad({ topK: 1.5 }, /topK must be a non-negative integer/);
   await bad({ parallel: 0 }, /parallel must be a positive integer/);

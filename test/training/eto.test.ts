@@ -16,9 +16,9 @@ import { TwPddlGame } from '../../envs/household/game.js';
 import { generateGame } from '../../envs/household/gen/generator.js';
 import type { Generation, Prompt } from '../../src/generate.js';
 import { loadModel } from '../../src/model.js';
-import { conversationTokens, type Trajectory } from '../../src/training/conversation.js';
+import { conversationTokens, selectTrajectories, type Trajectory } from '../../src/training/conversation.js';
 import { eto, type EtoEvent } from '../../src/training/eto.js';
-import { explore, exploreSummary, type Agent } from '../../src/training/explore.js';
+import { bestOf, explore, exploreSummary, type Agent, type ExploredTrajectory } from '../../src/training/explore.js';
 import { sft } from '../../src/training/sft.js';
 import { runCli } from '../helpers/cli.js';
 import { tempPath, testModel } from '../helpers/models.js';
@@ -95,6 +95,41 @@ t.test('a model explores with greedy replies to the training layout, and stops w
   t.ok(conversationTokens(short, cut.conversations).tokens.length + 64 > 512);
   await t.rejects(explore(model, model, tasks, { maxTokens: 0 }), { code: 'INVALID_ARGUMENT' });
   await t.rejects(explore(model, model, tasks, { parallel: 1.5 }), { code: 'INVALID_ARGUMENT' });
+});
+
+t.test('several sampled episodes per task (Best-of-N, rejection sampling), the same whatever the batching', async (t) => {
+  const model = await loadModel(await testModel(), { threads: 2 });
+  t.teardown(() => model.dispose());
+  const tasks = chatTasks('household/mixed', 'train', 2, { maxSteps: 2 });
+  const options = { maxTokens: 8, temperature: 1.5, samples: 3, seed: 5 };
+  const runs = await explore(model, model, tasks, { ...options, parallel: 2 });
+  t.same(runs.map((x) => [x.id, x.sample]), tasks.flatMap((x) => [0, 1, 2].map((k) => [x.id, k])), "a task's samples together, in task order");
+  t.same(await explore(model, model, tasks, { ...options, parallel: 5 }), runs, 'each episode draws its own seeds: batching changes nothing');
+  t.equal(new Set(runs.map((x) => x.conversations[3].value)).size, 6, 'every sample replies its own way');
+  t.not(JSON.stringify(await explore(model, model, tasks, { ...options, seed: 6 })), JSON.stringify(runs), 'another seed, other samples');
+  await t.rejects(explore(model, model, tasks, { samples: 2 }), { code: 'INVALID_ARGUMENT', message: /need sampled replies/ });
+  await t.rejects(explore(model, model, tasks, { samples: 0, temperature: 1 }), { code: 'INVALID_ARGUMENT' });
+
+  const played = (id: string, sample: number, reward: number, reply = `r${sample}`): ExploredTrajectory => ({
+    id,
+    sample,
+    reward,
+    steps: 1,
+    end: 'done',
+    conversations: [{ from: 'human', value: 'task' }, { from: 'gpt', value: reply }],
+  });
+  const sampled = [played('a', 0, 0.2), played('a', 1, 0.5), played('a', 2, 0.5), played('b', 0, 0), played('b', 1, 0)];
+  t.same(bestOf(sampled).map((x) => [x.id, x.sample]), [['a', 1], ['b', 0]], 'the first of the best per task');
+  t.same(exploreSummary(bestOf(sampled)), { episodes: 2, meanReward: 0.25, successRate: 0 });
+
+  const expert: Trajectory = { id: 'a', conversations: [{ from: 'human', value: 'task' }, { from: 'gpt', value: 'r0' }] };
+  const explored = [played('a', 0, 1), played('a', 1, 1, 'other'), played('a', 2, 0.5, 'third'), played('b', 0, 1, 'r0')];
+  t.same(
+    selectTrajectories([[expert], explored], 1).map((x) => [x.id, x.conversations[1].value]),
+    [['a', 'r0'], ['a', 'other'], ['b', 'r0']],
+    "RFT's data: experts (no reward: 1) and the successes, a conversation the expert already had once",
+  );
+  t.equal(selectTrajectories([[expert], explored]).length, 4, 'without a floor, every distinct conversation');
 });
 
 t.test('eto iterates exploration and DPO, and a resumed run ends where an uninterrupted one does', async (t) => {
@@ -204,5 +239,22 @@ t.test('explore and eto CLIs', async (t) => {
   t.equal(noShop.status, 1);
   t.match(noShop.stderr, /WebShop goal: give the shop's --data-dir/);
   t.match(runCli(['eto', '--help']).stdout, /--beta/);
+
+  // Best-of-N on the expert tasks, then rejection-sampling fine-tuning on the experts plus the successes
+  const sampled = tempPath('cli-sampled.json');
+  const bon = runCli(['explore', '--model', path, '--adapter', join(sftDir, 'adapter.gguf'), '--tasks', data, '--samples', '2', '--temperature', '1', '--max-steps', '1', '--max-tokens', '4', '--out', sampled, '--json']);
+  t.equal(bon.status, 0, bon.stderr);
+  const bonResult = JSON.parse(bon.stdout.trim().split('\n').at(-1)!);
+  t.match(bonResult, { type: 'result', tasks: data, samples: 2, episodes: 4, bestOf: { episodes: 2 } });
+  t.same(JSON.parse(readFileSync(sampled, 'utf8')).map((x: ExploredTrajectory) => x.id), JSON.parse(readFileSync(data, 'utf8')).flatMap((x: Trajectory) => [x.id, x.id]));
+  t.match(runCli(['explore', '--model', path, '--tasks', data, '--samples', '2', '--temperature', '1', '--max-steps', '1', '--max-tokens', '4']).stdout, /^4 episodes: .*; best of 2 per task \(2 tasks\): mean reward/);
+  t.match(runCli(['explore', '--model', path, '--n', '1']).stderr, /give either --env or --tasks/);
+  t.match(runCli(['explore', '--model', path, '--env', 'household/mixed', '--samples', '3']).stderr, /3 samples per task need sampled replies/);
+  const rft = runCli(['sft', '--model', path, '--data', data, '--data', sampled, '--min-reward', '1', '--out', tempPath('cli-rft'), '--steps', '1', '--json']);
+  t.equal(rft.status, 0, rft.stderr);
+  t.match(JSON.parse(rft.stdout.trim().split('\n').at(-1)!), { type: 'done', trajectories: 2, steps: 1 }, 'the experts; no sampled episode succeeded');
+  const none = runCli(['sft', '--model', path, '--data', sampled, '--min-reward', '1', '--out', tempPath('cli-rft-none')]);
+  t.equal(none.status, 1);
+  t.match(none.stderr, /no trajectory has a reward of at least 1/);
   t.match(runCli(['explore', '--help']).stdout, /--max-tokens/);
 });

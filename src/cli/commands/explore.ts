@@ -1,47 +1,77 @@
 import type { Argv, CommandModule } from 'yargs';
-import { chatTasks } from '../../../envs/chat-tasks.js';
+import { chatTaskById, chatTasks, type ChatTask } from '../../../envs/chat-tasks.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { writeJsonAtomic } from '../../train/files.js';
-import { explore, exploreSummary } from '../../training/explore.js';
+import { readTrajectories } from '../../training/conversation.js';
+import { bestOf, explore, exploreSummary } from '../../training/explore.js';
 import { agentOptions, episodePrinter, exploreOptionsOf, taskOptionsOf, type AgentArgs } from '../agent-options.js';
 import { modelSessionOptions, withModel, type ModelSessionArgs } from '../model-session.js';
 
 interface Args extends ModelSessionArgs, AgentArgs {
-  env: string;
+  env?: string;
+  tasks?: string;
   split?: string;
   n: number;
+  samples: number;
   out?: string;
 }
 
+function splitOf(argv: Args): string {
+  return argv.split ?? (argv.env === 'webshop' ? 'test' : 'unseen');
+}
+
+/** The tasks to play: N of an environment's split, or those a trajectory file names (one per distinct id). */
+function tasksOf(argv: Args): ChatTask[] {
+  if ((argv.env === undefined) === (argv.tasks === undefined)) throw new InvalidArgumentError('INVALID_ARGUMENT', 'explore: give either --env or --tasks');
+  if (argv.tasks !== undefined) {
+    const ids = [...new Set(readTrajectories(argv.tasks).map((t) => t.id))];
+    const options = taskOptionsOf(argv, ids.some((id) => id.startsWith('webshop_')));
+    return ids.map((id) => chatTaskById(id, options));
+  }
+  const env = argv.env as string;
+  return chatTasks(env, splitOf(argv), argv.n, { ...taskOptionsOf(argv, env === 'webshop'), seed: argv.seed, dataDir: argv.dataDir });
+}
+
 /**
- * `rl-ggml explore`: a language-model agent (the model, or a LoRA adapter on it) plays N tasks of a split as ETO's
- * conversations; prints the mean reward and success rate (ETO's evaluation) and can write the trajectories.
+ * `rl-ggml explore`: a language-model agent (the model, or a LoRA adapter on it) plays tasks as ETO's conversations;
+ * prints the mean reward and success rate (ETO's evaluation), with several samples per task also Best-of-N's, and
+ * can write the trajectories (the input of rejection-sampling fine-tuning: `rl-ggml sft --min-reward`).
  */
 export const exploreCommand: CommandModule<object, Args> = {
   command: 'explore',
-  describe: "Let the model (or an adapter) play ETO's household or WebShop tasks; mean reward, success rate, trajectories",
+  describe: "Let the model (or an adapter) play ETO's household or WebShop tasks; mean reward, success rate (and Best-of-N), trajectories",
   builder: (y: Argv) =>
     agentOptions(modelSessionOptions(y))
-      .option('env', { type: 'string', demandOption: true, describe: 'household/<task-type>, household/mixed or webshop' })
+      .option('env', { type: 'string', describe: 'household/<task-type>, household/mixed or webshop' })
+      .option('tasks', { type: 'string', describe: 'instead of --env: play the tasks of this trajectory file (e.g. the experts\', for rejection sampling)' })
       .option('split', { type: 'string', describe: 'household: train|seen|unseen (default unseen); webshop: a goal split (default test; eto-test, ...)' })
-      .option('n', { type: 'number', default: 50, describe: 'number of tasks' })
+      .option('n', { type: 'number', default: 50, describe: 'number of tasks (with --env)' })
+      .option('samples', { type: 'number', default: 1, describe: 'episodes per task (more than 1 needs --temperature above 0); reports Best-of-N too' })
       .option('out', { type: 'string', describe: 'write the trajectories (ETO format, with rewards) to this JSON file' }) as unknown as Argv<Args>,
   handler: async (argv) => {
-    const split = argv.split ?? (argv.env === 'webshop' ? 'test' : 'unseen');
-    const tasks = chatTasks(argv.env, split, argv.n, { ...taskOptionsOf(argv, argv.env === 'webshop'), seed: argv.seed, dataDir: argv.dataDir });
+    const tasks = tasksOf(argv);
     await withModel(argv.model, argv.adapter, argv.device, async (model, adapter) => {
       const progress = episodePrinter('explore');
-      const trajectories = await explore(model, adapter ?? model, tasks, exploreOptionsOf(argv), {
+      const trajectories = await explore(model, adapter ?? model, tasks, { ...exploreOptionsOf(argv), samples: argv.samples }, {
         onEpisode: (t, done, total) => {
-          if (argv.json) console.log(JSON.stringify({ type: 'episode', id: t.id, reward: t.reward, steps: t.steps, end: t.end }));
+          if (argv.json) console.log(JSON.stringify({ type: 'episode', id: t.id, sample: t.sample, reward: t.reward, steps: t.steps, end: t.end }));
           else progress(t.reward, done, total);
         },
       });
       if (argv.out) await writeJsonAtomic(argv.out, trajectories);
-      const summary = { env: argv.env, split, ...exploreSummary(trajectories), out: argv.out ?? null };
+      const summary = {
+        ...(argv.tasks !== undefined ? { tasks: argv.tasks } : { env: argv.env, split: splitOf(argv) }),
+        samples: argv.samples,
+        ...exploreSummary(trajectories),
+        ...(argv.samples > 1 ? { bestOf: exploreSummary(bestOf(trajectories)) } : {}),
+        out: argv.out ?? null,
+      };
+      if (argv.json) return void console.log(JSON.stringify({ type: 'result', ...summary }));
+      const rates = (s: { meanReward: number; successRate: number }) => `mean reward ${s.meanReward.toFixed(3)}, success rate ${(100 * s.successRate).toFixed(1)}%`;
       console.log(
-        argv.json
-          ? JSON.stringify({ type: 'result', ...summary })
-          : `${summary.episodes} episodes: mean reward ${summary.meanReward.toFixed(3)}, success rate ${(100 * summary.successRate).toFixed(1)}%${argv.out ? `; trajectories in ${argv.out}` : ''}`,
+        `${summary.episodes} episodes: ${rates(summary)}` +
+          (summary.bestOf ? `; best of ${argv.samples} per task (${summary.bestOf.episodes} tasks): ${rates(summary.bestOf)}` : '') +
+          (argv.out ? `; trajectories in ${argv.out}` : ''),
       );
     });
   },

@@ -2,14 +2,16 @@ import type { Argv, CommandModule } from 'yargs';
 import type { Device } from '../../devices.js';
 import { loadModel } from '../../model.js';
 import { deviceOption } from '../device-option.js';
-import { readTrajectories } from '../../training/conversation.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { readTrajectories, selectTrajectories } from '../../training/conversation.js';
 import type { LoraTarget } from '../../training/policy.js';
 import { sft } from '../../training/sft.js';
 
 interface Args {
   model: string;
   device?: Device;
-  data: string;
+  data: string[];
+  minReward?: number;
   out: string;
   steps?: number;
   epochs: number;
@@ -22,14 +24,18 @@ interface Args {
   json: boolean;
 }
 
-/** `rl-ggml sft`: behaviour cloning of a LoRA adapter on ETO-format trajectories. */
+/**
+ * `rl-ggml sft`: behaviour cloning of a LoRA adapter on ETO-format trajectories; with several files and
+ * `--min-reward`, rejection-sampling fine-tuning (RFT: the experts plus the explored episodes that succeeded).
+ */
 export const sftCommand: CommandModule<object, Args> = {
   command: 'sft',
   describe: 'Train a LoRA adapter by behaviour cloning on expert trajectories (loss on agent turns only)',
   builder: (y: Argv) =>
     y
       .option('model', { type: 'string', demandOption: true, describe: 'base GGUF model' })
-      .option('data', { type: 'string', demandOption: true, describe: 'trajectories JSON: [{id, conversations: [{from, value}]}]' })
+      .option('data', { type: 'string', array: true, demandOption: true, describe: 'trajectories JSON: [{id, conversations: [{from, value}]}]; repeat for several files' })
+      .option('min-reward', { type: 'number', describe: 'train only on trajectories with at least this reward (none given: an expert\'s, 1); identical ones count once' })
       .option('out', { type: 'string', demandOption: true, describe: 'checkpoint folder to write' })
       .option('steps', { type: 'number', describe: 'optimizer steps (default: epochs over the data)' })
       .option('epochs', { type: 'number', default: 3 })
@@ -42,7 +48,8 @@ export const sftCommand: CommandModule<object, Args> = {
       .option('device', deviceOption)
       .option('json', { type: 'boolean', default: false, describe: 'one JSON object per step' }) as unknown as Argv<Args>,
   handler: async (argv) => {
-    const data = readTrajectories(argv.data);
+    const data = selectTrajectories(argv.data.map(readTrajectories), argv.minReward);
+    if (data.length === 0) throw new InvalidArgumentError('BAD_DATA', `sft: no trajectory has a reward of at least ${argv.minReward}`);
     const model = await loadModel(argv.model, { device: argv.device });
     const tty = process.stdout.isTTY && !argv.json;
     let lastLine = 0;
@@ -77,8 +84,12 @@ export const sftCommand: CommandModule<object, Args> = {
       );
       await result.policy.dispose();
       if (tty) process.stdout.write('\n');
-      const summary = { out: argv.out, steps: result.steps, firstLoss: result.losses[0], finalLoss: result.losses.at(-1) };
-      console.log(argv.json ? JSON.stringify({ type: 'done', ...summary }) : `wrote ${argv.out} (${summary.steps} steps, loss ${summary.firstLoss?.toFixed(4)} → ${summary.finalLoss?.toFixed(4)})`);
+      const summary = { out: argv.out, trajectories: data.length, steps: result.steps, firstLoss: result.losses[0], finalLoss: result.losses.at(-1) };
+      console.log(
+        argv.json
+          ? JSON.stringify({ type: 'done', ...summary })
+          : `wrote ${argv.out} (${summary.trajectories} trajectories, ${summary.steps} steps, loss ${summary.firstLoss?.toFixed(4)} → ${summary.finalLoss?.toFixed(4)})`,
+      );
     } finally {
       await model.dispose();
     }
