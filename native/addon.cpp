@@ -1,10 +1,14 @@
-// N-API surface of the engine. Long work (loading, forward passes, writing models) runs on libuv's worker pool via
-// AsyncWorker and resolves a Promise; the TypeScript layer (src/native.ts) serializes calls per model and maps
-// error codes onto typed Error classes.
+// N-API surface of the engine. Long work (loading, forward passes, writing models) runs off the JS thread, on the
+// engine's compute thread (see ComputeThread), and resolves a Promise; the TypeScript layer (src/native.ts)
+// serializes calls per model and maps error codes onto typed Error classes.
 #include <napi.h>
 
+#include <condition_variable>
+#include <deque>
 #include <functional>
+#include <future>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "device.h"
@@ -26,7 +30,47 @@ Napi::Error to_js_error(Napi::Env env, const std::string & code, const std::stri
     return e;
 }
 
-// Runs `work` off the JS thread and resolves with `convert(result)` on it.
+// The one thread that runs all engine work, in the order it was queued. ggml's CPU backend parallelizes with OpenMP,
+// whose worker team belongs to the thread that starts a parallel region: work started from libuv's pool threads in
+// turn left a team per pool thread, and once a process has more OpenMP threads than cores, libgomp stops spinning at
+// barriers and sleeps on a futex instead (token-by-token decoding crosses hundreds of barriers per token and ran at
+// half speed with 2 threads on 2 cores). Created on first use and never destroyed, so process exit never waits on it.
+class ComputeThread {
+public:
+    static ComputeThread & get() {
+        static ComputeThread * instance = new ComputeThread();
+        return *instance;
+    }
+    // Runs `job` on the compute thread; returns when it has run.
+    void run(const std::function<void()> & job) {
+        std::packaged_task<void()> task(job);
+        std::future<void> done = task.get_future();
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            queue_.push_back(std::move(task));
+        }
+        ready_.notify_one();
+        done.get();
+    }
+
+private:
+    ComputeThread() { std::thread([this] { loop(); }).detach(); }
+    [[noreturn]] void loop() {
+        for (;;) {
+            std::unique_lock<std::mutex> lock(mutex_);
+            ready_.wait(lock, [this] { return !queue_.empty(); });
+            std::packaged_task<void()> task = std::move(queue_.front());
+            queue_.pop_front();
+            lock.unlock();
+            task();
+        }
+    }
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::deque<std::packaged_task<void()>> queue_;
+};
+
+// Runs `work` on the compute thread (a libuv worker waits for it) and resolves with `convert(result)` on the JS thread.
 template <typename R>
 class Task : public Napi::AsyncWorker {
 public:
@@ -34,19 +78,21 @@ public:
         : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)), convert_(std::move(convert)) {}
     Napi::Promise promise() { return deferred_.Promise(); }
     void Execute() override {
-        rl::log_capture_begin();  // libuv reuses its threads: this call's log lines only
-        try {
-            result_ = work_();
-        } catch (const rl::Error & e) {
-            code_ = e.code;
-            SetError(e.what());
-        } catch (const std::bad_alloc &) {
-            code_ = rl::E_OOM;
-            SetError("out of host memory");
-        } catch (const std::exception & e) {
-            code_ = rl::E_NATIVE;
-            SetError(e.what());
-        }
+        ComputeThread::get().run([this] {
+            rl::log_capture_begin();  // this call's log lines only
+            try {
+                result_ = work_();
+            } catch (const rl::Error & e) {
+                code_ = e.code;
+                SetError(e.what());
+            } catch (const std::bad_alloc &) {
+                code_ = rl::E_OOM;
+                SetError("out of host memory");
+            } catch (const std::exception & e) {
+                code_ = rl::E_NATIVE;
+                SetError(e.what());
+            }
+        });
     }
     void OnOK() override { deferred_.Resolve(convert_(Env(), result_)); }
     void OnError(const Napi::Error & e) override { deferred_.Reject(to_js_error(Env(), code_, e.Message()).Value()); }

@@ -7,6 +7,9 @@
  *   4 parallel environments (rollout scoring, values), then `TwosomeAgent.update` (value minibatches, policy
  *   minibatches of 4 with gradient accumulation and AdamW steps on the LoRA actor);
  *
+ * - generation, the decoding ETO's exploration runs: `genTokens` new tokens greedily after a one-word prompt, for one
+ *   sequence (what llama-bench's tg test measures) and for `genParallel` sequences decoded together;
+ *
  * and reports the device's memory after the run. The workload's token ids can be written in the input format of the
  * PyTorch peer (bench/peers/twosome_peft.py) so the same update can be timed there on identical tokens.
  */
@@ -113,6 +116,10 @@ export async function generatedBenchModel(preset: BenchPreset, type: WeightType,
 }
 
 export interface BenchOptions extends Partial<WorkloadShape> {
+  /** New tokens per generated sequence (default 128; 0: no generation figures). */
+  genTokens?: number;
+  /** Sequences of the batched generation figure (default 8, exploration's default). */
+  genParallel?: number;
   /** Measure each figure for at least this long (default 5 s) and at least `minRounds` rounds (default 3). */
   minSeconds?: number;
   minRounds?: number;
@@ -146,6 +153,11 @@ export interface BenchResult {
     /** AdamW steps of the actor per update. */
     actorSteps: number;
   };
+  /**
+   * Greedy decoding after a one-word prompt (the prompt's own pass included; the model without an adapter): tokens/s
+   * of one sequence and of `parallel` sequences together. Null with `genTokens: 0`.
+   */
+  generation: { tokens: number; tokensPerSec: number; parallel: number; batchTokensPerSec: number } | null;
   /** Measured rounds (each figure, interleaved) after one warm-up round. */
   rounds: number;
   /**
@@ -170,18 +182,29 @@ export function benchTwosomeConfig(decisions: number): TwosomeConfig {
 }
 
 /** `options` with their defaults, validated (InvalidArgumentError), and the workload they describe. */
-export function resolveBenchOptions(options: BenchOptions = {}): { shape: Required<WorkloadShape>; minSeconds: number; minRounds: number; items: ScoreItem[] } {
+export function resolveBenchOptions(options: BenchOptions = {}): {
+  shape: Required<WorkloadShape>;
+  minSeconds: number;
+  minRounds: number;
+  genTokens: number;
+  genParallel: number;
+  items: ScoreItem[];
+} {
   const shape = { prompts: options.prompts ?? defaultShape.prompts, actions: options.actions ?? defaultShape.actions, promptWords: options.promptWords ?? defaultShape.promptWords, seed: options.seed ?? 1 };
   const minSeconds = options.minSeconds ?? 5;
   if (typeof minSeconds !== 'number' || !(minSeconds >= 0) || !Number.isFinite(minSeconds)) throw new InvalidArgumentError('INVALID_ARGUMENT', `min seconds must be a number >= 0, got ${minSeconds}`);
   const minRounds = options.minRounds ?? 3;
   checkCount('min rounds', minRounds, 1);
-  return { shape, minSeconds, minRounds, items: benchWorkload(shape) };
+  const genTokens = options.genTokens ?? 128;
+  checkCount('generated tokens', genTokens, 0);
+  const genParallel = options.genParallel ?? 8;
+  checkCount('generation parallel', genParallel, 1);
+  return { shape, minSeconds, minRounds, genTokens, genParallel, items: benchWorkload(shape) };
 }
 
 /** Runs the benchmark on a loaded model; the caller disposes the model. */
 export async function runTwosomeBench(model: Model, options: BenchOptions = {}): Promise<BenchResult> {
-  const { shape, minSeconds, minRounds, items } = resolveBenchOptions(options);
+  const { shape, minSeconds, minRounds, genTokens, genParallel, items } = resolveBenchOptions(options);
   const n = items.length;
   const { units, owners } = prepareItems(model, items);
   const promptTokens = items.reduce((a, it) => a + model.tokenize(it.prompt, { bos: true }).length, 0);
@@ -223,9 +246,17 @@ export async function runTwosomeBench(model: Model, options: BenchOptions = {}):
       await agent.update(rollout, 1, rng);
     };
     const score = async () => void (await model.scoreActions(items));
+    // One-word prompts, another word per sequence so that the batched sequences differ; greedy: every round the same.
+    const genPrompts = Array.from({ length: genParallel }, (_, k) => model.tokenize(nouns[k % nouns.length], { bos: true }));
+    const generated = [0, 0];
+    const generate = (prompts: number[][], i: number) => async () => {
+      const out = await model.generate(prompts, { maxTokens: genTokens, parallel: prompts.length });
+      generated[i] = out.reduce((a, g) => a + g.tokens.length, 0);
+    };
+    const figures = genTokens > 0 ? [score, update, generate(genPrompts.slice(0, 1), 0), generate(genPrompts, 1)] : [score, update];
 
     let rounds = 0;
-    const [tScore, tUpdate] = await timeInterleaved(minSeconds, [score, update], minRounds, (p) => {
+    const [tScore, tUpdate, tGen1, tGenN] = await timeInterleaved(minSeconds, figures, minRounds, (p) => {
       rounds = p.rounds;
       options.onProgress?.(p);
     });
@@ -252,6 +283,7 @@ export async function runTwosomeBench(model: Model, options: BenchOptions = {}):
         gradAccumSteps: config.gradAccumSteps,
         actorSteps: Math.floor(policyBatches / config.gradAccumSteps) * config.updateEpochs,
       },
+      generation: genTokens > 0 ? { tokens: genTokens, tokensPerSec: generated[0] / tGen1, parallel: genParallel, batchTokensPerSec: generated[1] / tGenN } : null,
       rounds,
       memory,
     };

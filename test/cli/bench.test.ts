@@ -10,9 +10,9 @@ import { loadModel } from '../../src/model.js';
 import { runCli } from '../helpers/cli.js';
 import { testModel } from '../helpers/models.js';
 
-const quick = ['--device', 'cpu', '--threads', '2', '--prompts', '2', '--actions', '3', '--min-seconds', '0.2'];
+const quick = ['--device', 'cpu', '--threads', '2', '--prompts', '2', '--actions', '3', '--gen-tokens', '8', '--gen-parallel', '3', '--min-seconds', '0.2'];
 
-function checkResult(t: Test, r: BenchResult, shape: { prompts: number; actions: number }): void {
+function checkResult(t: Test, r: BenchResult, shape: { prompts: number; actions: number }, generation: { tokens: number; parallel: number }): void {
   t.match(r.device, { id: 'cpu', name: 'CPU', kind: 'cpu' });
   t.type(r.device.description, 'string');
   t.match(r.workload, { prompts: shape.prompts, actions: shape.actions, promptWords: 100 });
@@ -23,6 +23,8 @@ function checkResult(t: Test, r: BenchResult, shape: { prompts: number; actions:
   }
   t.ok(Math.abs(r.scoring.decisionsPerSec * r.scoring.secondsPerCall - shape.prompts) < 1e-9);
   t.match(r.ppoUpdate, { actBatch: 4, policyMinibatch: 4, valueMinibatch: 32, gradAccumSteps: 1, actorSteps: 1 });
+  t.match(r.generation, generation);
+  t.ok(r.generation!.tokensPerSec > 0 && r.generation!.batchTokensPerSec > 0, `generation ${JSON.stringify(r.generation)}`);
   t.ok(r.rounds >= 1);
   t.equal(r.memory.kind, 'cpu');
   if (r.memory.kind === 'cpu') t.ok(r.memory.peakRssBytes > 1e6);
@@ -58,9 +60,11 @@ t.test('timeInterleaved: warm-up, interleaved rounds, medians', async (t) => {
 t.test('library: runTwosomeBench on the tiny model; workload tokens are the scorer\'s', async (t) => {
   const model = await loadModel(await testModel(), { device: 'cpu', threads: 2 });
   t.teardown(() => model.dispose());
-  const r = await runTwosomeBench(model, { prompts: 2, actions: 3, minSeconds: 0.1, minRounds: 1 });
-  checkResult(t, r, { prompts: 2, actions: 3 });
+  const r = await runTwosomeBench(model, { prompts: 2, actions: 3, genTokens: 6, genParallel: 2, minSeconds: 0.1, minRounds: 1 });
+  checkResult(t, r, { prompts: 2, actions: 3 }, { tokens: 6, parallel: 2 });
+  t.equal((await runTwosomeBench(model, { prompts: 1, actions: 2, genTokens: 0, minSeconds: 0, minRounds: 1 })).generation, null, 'genTokens 0: no generation figures');
   await t.rejects(runTwosomeBench(model, { prompts: 2, actions: 3, minSeconds: -1 }), InvalidArgumentError);
+  await t.rejects(runTwosomeBench(model, { prompts: 2, actions: 3, genParallel: 0 }), { message: /generation parallel must be an integer >= 1/ });
 
   const items = benchWorkload({ prompts: 2, actions: 3, promptWords: 30 });
   const w = workloadTokens(model, items);
@@ -100,7 +104,7 @@ t.test('CLI: --json, --write-workload, the table', async (t) => {
   const r = runCli(['bench', '--model', modelPath, ...quick, '--json', '--write-workload', file]);
   t.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout);
-  checkResult(t, out, { prompts: 2, actions: 3 });
+  checkResult(t, out, { prompts: 2, actions: 3 }, { tokens: 8, parallel: 3 });
   t.match(out, { model: { path: modelPath, generated: false, nLayer: 2, nEmbd: 64, nVocab: 32000 }, threads: 2, minSeconds: 0.2, workloadFile: file });
   t.match(r.stderr, /loading .*\nwarming up .*\nmeasuring for at least 0\.2 s/, 'plain progress lines when stderr is not a terminal');
   t.notMatch(r.stderr, /\x1b/);
@@ -123,6 +127,7 @@ t.test('CLI: --json, --write-workload, the table', async (t) => {
   t.match(table.stdout, /device\s+cpu .*2 threads/);
   t.match(table.stdout, /packed action scoring\s+[\d.,]+\s+[\d.,]+\s+[\d.]+/);
   t.match(table.stdout, /TWOSOME PPO update\s+[\d.,]+/);
+  t.match(table.stdout, /generation, 1 sequence\s+–\s+[\d.,]+\s+[\d.]+\n.*generation, 3 together\s+–\s+[\d.,]+/);
   t.match(table.stdout, /memory\s+peak RSS [\d.]+ GiB/);
 });
 

@@ -28,6 +28,8 @@ interface Args {
   prompts: number;
   actions: number;
   promptWords: number;
+  genTokens: number;
+  genParallel: number;
   minSeconds: number;
   writeWorkload?: string;
   json: boolean;
@@ -97,10 +99,10 @@ function memoryLine(m: BenchResult['memory']): string {
     : `peak RSS ${gib(m.peakRssBytes)} (process); ${engine}`;
 }
 
-/** `rl-ggml bench`: TWOSOME's speed on this machine (packed action scoring, one PPO update) and its memory. */
+/** `rl-ggml bench`: TWOSOME's speed on this machine (packed action scoring, one PPO update), ETO's generation, memory. */
 export const benchCommand: CommandModule<object, Args> = {
   command: 'bench',
-  describe: "Measure TWOSOME's speed here: packed action scoring and one PPO update (decisions/s, tokens/s, memory)",
+  describe: "Measure speed here: TWOSOME's packed action scoring and PPO update, ETO's generation (decisions/s, tokens/s, memory)",
   builder: (y: Argv) =>
     y
       .option('model', { type: 'string', describe: `GGUF model path or hf: URI [default: a generated random-weights model, --preset ${DEFAULT_PRESET} --type ${DEFAULT_TYPE}, made once into the cache]` })
@@ -112,6 +114,8 @@ export const benchCommand: CommandModule<object, Args> = {
       .option('prompts', { type: 'number', default: defaultShape.prompts, describe: 'decisions in the workload (prompts, each with its actions)' })
       .option('actions', { type: 'number', default: defaultShape.actions, describe: 'actions per prompt' })
       .option('prompt-words', { type: 'number', default: defaultShape.promptWords, describe: 'words per prompt' })
+      .option('gen-tokens', { type: 'number', default: 128, describe: 'new tokens per generated sequence (0: no generation figures)' })
+      .option('gen-parallel', { type: 'number', default: 8, describe: 'sequences decoded together for the batched generation figure' })
       .option('min-seconds', { type: 'number', default: 5, describe: 'time each figure for at least this long (and at least 3 rounds)' })
       .option('write-workload', { type: 'string', describe: "write the workload's token ids to this JSON file (the input of bench/peers/twosome_peft.py)" })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON object' })
@@ -119,7 +123,7 @@ export const benchCommand: CommandModule<object, Args> = {
       .example('rl-ggml bench --model llama-2-7b.Q4_0.gguf --device cuda --json', 'a real model on the first GPU') as unknown as Argv<Args>,
   handler: async (argv) => {
     // Bad numbers fail before anything is generated or loaded.
-    const options = { prompts: argv.prompts, actions: argv.actions, promptWords: argv.promptWords, minSeconds: argv.minSeconds };
+    const options = { prompts: argv.prompts, actions: argv.actions, promptWords: argv.promptWords, genTokens: argv.genTokens, genParallel: argv.genParallel, minSeconds: argv.minSeconds };
     resolveBenchOptions(options);
     if (argv.threads !== undefined && (!Number.isInteger(argv.threads) || argv.threads < 1)) {
       throw new InvalidArgumentError('INVALID_ARGUMENT', `--threads must be a positive integer, got ${argv.threads}`);
@@ -155,7 +159,7 @@ export const benchCommand: CommandModule<object, Args> = {
           }
         }
         const onProgress = (p: TimingProgress) => {
-          if (p.phase === 'warm-up') status.phase('warming up (one scoring pass, one PPO update)…');
+          if (p.phase === 'warm-up') status.phase(`warming up (one scoring pass, one PPO update${argv.genTokens > 0 ? ', generation' : ''})…`);
           else if (p.rounds === 0) status.phase(`measuring for at least ${argv.minSeconds} s…`);
           else status.detail(`measuring for at least ${argv.minSeconds} s… ${p.rounds} round${p.rounds === 1 ? '' : 's'}`);
         };
@@ -182,6 +186,12 @@ export const benchCommand: CommandModule<object, Args> = {
         console.log(`${''.padEnd(24)}${'decisions/s'.padStart(12)}${'tokens/s'.padStart(12)}${'seconds'.padStart(10)}`);
         console.log(`${'packed action scoring'.padEnd(24)}${rate(result.scoring.decisionsPerSec).padStart(12)}${rate(result.scoring.tokensPerSec).padStart(12)}${result.scoring.secondsPerCall.toFixed(3).padStart(10)}`);
         console.log(`${'TWOSOME PPO update'.padEnd(24)}${rate(u.decisionsPerSec).padStart(12)}${'–'.padStart(12)}${u.secondsPerUpdate.toFixed(3).padStart(10)}`);
+        const g = result.generation;
+        if (g) {
+          console.log(`${'generation, 1 sequence'.padEnd(24)}${'–'.padStart(12)}${rate(g.tokensPerSec).padStart(12)}${(g.tokens / g.tokensPerSec).toFixed(3).padStart(10)}`);
+          const batch = `generation, ${g.parallel} together`;
+          console.log(`${batch.padEnd(24)}${'–'.padStart(12)}${rate(g.batchTokensPerSec).padStart(12)}${((g.tokens * g.parallel) / g.batchTokensPerSec).toFixed(3).padStart(10)}`);
+        }
         console.log('');
         console.log(`memory    ${memoryLine(result.memory)}`);
         console.log(
