@@ -91,6 +91,11 @@ export interface ChatTaskOptions {
   maxSteps?: number;
 }
 
+/** Whether a trajectory id names a WebShop goal (whose tasks need the shop). */
+export function isWebshopTask(id: string): boolean {
+  return WEBSHOP.test(id);
+}
+
 /** The task a trajectory id names (see the module comment). */
 export function chatTaskById(id: string, options: ChatTaskOptions = {}): ChatTask {
   const generated = GENERATED.exec(id);

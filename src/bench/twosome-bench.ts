@@ -154,10 +154,11 @@ export interface BenchResult {
     actorSteps: number;
   };
   /**
-   * Greedy decoding after a one-word prompt (the prompt's own pass included; the model without an adapter): tokens/s
-   * of one sequence and of `parallel` sequences together. Null with `genTokens: 0`.
+   * Greedy decoding of up to `tokens` new tokens after a one-word prompt (the prompt's own pass included; the model
+   * without an adapter): seconds per call and tokens/s (of the tokens generated) of one sequence and of `parallel`
+   * sequences together. Null with `genTokens: 0`.
    */
-  generation: { tokens: number; tokensPerSec: number; parallel: number; batchTokensPerSec: number } | null;
+  generation: { tokens: number; secondsPerCall: number; tokensPerSec: number; parallel: number; batchSecondsPerCall: number; batchTokensPerSec: number } | null;
   /** Measured rounds (each figure, interleaved) after one warm-up round. */
   rounds: number;
   /**
@@ -283,7 +284,10 @@ export async function runTwosomeBench(model: Model, options: BenchOptions = {}):
         gradAccumSteps: config.gradAccumSteps,
         actorSteps: Math.floor(policyBatches / config.gradAccumSteps) * config.updateEpochs,
       },
-      generation: genTokens > 0 ? { tokens: genTokens, tokensPerSec: generated[0] / tGen1, parallel: genParallel, batchTokensPerSec: generated[1] / tGenN } : null,
+      generation:
+        genTokens > 0
+          ? { tokens: genTokens, secondsPerCall: tGen1, tokensPerSec: generated[0] / tGen1, parallel: genParallel, batchSecondsPerCall: tGenN, batchTokensPerSec: generated[1] / tGenN }
+          : null,
       rounds,
       memory,
     };

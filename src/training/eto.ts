@@ -11,7 +11,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chatTaskById, type ChatTaskOptions } from '../../envs/chat-tasks.js';
+import { chatTaskById, isWebshopTask, type ChatTaskOptions } from '../../envs/chat-tasks.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Model } from '../model.js';
 import { writeJsonAtomic } from '../train/files.js';
@@ -68,7 +68,7 @@ export interface EtoResult {
 
 /** ETO's partial-reward environments, whose rejected trajectories are cut 5 rounds past the expert's length. */
 function cutRounds(id: string): number | null {
-  return id.startsWith('webshop_') ? 5 : null;
+  return isWebshopTask(id) ? 5 : null;
 }
 
 function adapterOf(start: string): string {

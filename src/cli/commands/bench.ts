@@ -188,9 +188,9 @@ export const benchCommand: CommandModule<object, Args> = {
         console.log(`${'TWOSOME PPO update'.padEnd(24)}${rate(u.decisionsPerSec).padStart(12)}${'–'.padStart(12)}${u.secondsPerUpdate.toFixed(3).padStart(10)}`);
         const g = result.generation;
         if (g) {
-          console.log(`${'generation, 1 sequence'.padEnd(24)}${'–'.padStart(12)}${rate(g.tokensPerSec).padStart(12)}${(g.tokens / g.tokensPerSec).toFixed(3).padStart(10)}`);
+          console.log(`${'generation, 1 sequence'.padEnd(24)}${'–'.padStart(12)}${rate(g.tokensPerSec).padStart(12)}${g.secondsPerCall.toFixed(3).padStart(10)}`);
           const batch = `generation, ${g.parallel} together`;
-          console.log(`${batch.padEnd(24)}${'–'.padStart(12)}${rate(g.batchTokensPerSec).padStart(12)}${((g.tokens * g.parallel) / g.batchTokensPerSec).toFixed(3).padStart(10)}`);
+          console.log(`${batch.padEnd(24)}${'–'.padStart(12)}${rate(g.batchTokensPerSec).padStart(12)}${g.batchSecondsPerCall.toFixed(3).padStart(10)}`);
         }
         console.log('');
         console.log(`memory    ${memoryLine(result.memory)}`);

@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { Device } from '../../devices.js';
 import { loadModel } from '../../model.js';
+import { isWebshopTask } from '../../../envs/chat-tasks.js';
 import { readTrajectories } from '../../training/conversation.js';
 import { eto } from '../../training/eto.js';
 import { agentOptions, episodePrinter, exploreOptionsOf, taskOptionsOf, type AgentArgs } from '../agent-options.js';
@@ -40,7 +41,7 @@ export const etoCommand: CommandModule<object, Args> = {
       .option('device', deviceOption) as unknown as Argv<Args>,
   handler: async (argv) => {
     const experts = readTrajectories(argv.data);
-    const tasks = taskOptionsOf(argv, experts.some((t) => t.id.startsWith('webshop_')));
+    const tasks = taskOptionsOf(argv, experts.some((t) => isWebshopTask(t.id)));
     const model = await loadModel(argv.model, { device: argv.device });
     let progress = { iteration: 0, print: episodePrinter('') };
     let lastLine = 0;

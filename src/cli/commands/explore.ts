@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { chatTaskById, chatTasks, type ChatTask } from '../../../envs/chat-tasks.js';
+import { chatTaskById, chatTasks, isWebshopTask, type ChatTask } from '../../../envs/chat-tasks.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { writeJsonAtomic } from '../../train/files.js';
 import { readTrajectories } from '../../training/conversation.js';
@@ -25,7 +25,7 @@ function tasksOf(argv: Args): ChatTask[] {
   if ((argv.env === undefined) === (argv.tasks === undefined)) throw new InvalidArgumentError('INVALID_ARGUMENT', 'explore: give either --env or --tasks');
   if (argv.tasks !== undefined) {
     const ids = [...new Set(readTrajectories(argv.tasks).map((t) => t.id))];
-    const options = taskOptionsOf(argv, ids.some((id) => id.startsWith('webshop_')));
+    const options = taskOptionsOf(argv, ids.some(isWebshopTask));
     return ids.map((id) => chatTaskById(id, options));
   }
   const env = argv.env as string;
