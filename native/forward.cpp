@@ -223,7 +223,9 @@ DecodeGraph build_decode(ggml_context * ctx, const Model & model, const KvCache 
         x = blocks.finish_rows(il, x, last, attn, last);
     }
     g.logits = ggml_mul_mat(ctx, model.output(), blocks.final_norm(x));  // [V, nb]
+    g.probs = ggml_soft_max(ctx, g.logits);
     ggml_set_output(g.logits);
+    ggml_set_output(g.probs);
     return g;
 }
 

@@ -73,6 +73,7 @@ struct DecodeGraph {
     ggml_tensor * mask = nullptr;       // F32 [n_kv, T, 1, nb]
     ggml_tensor * last = nullptr;       // I32 [nb]: row of each slot's last new token
     ggml_tensor * logits = nullptr;     // F32 [V, nb] output: next-token logits of each slot
+    ggml_tensor * probs = nullptr;      // F32 [V, nb] output: their softmax (the device's vectorized exp, not the host's)
 };
 
 // The decoding graph: T new tokens in each of the cache slots [slot0, slot0 + nb), written into the cache, attending

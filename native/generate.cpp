@@ -31,11 +31,15 @@ KvStore::KvStore(const Model & model, int64_t n_ctx, int64_t n_slots) {
 
 namespace {
 
+struct Step {
+    std::vector<float> logits, probs;  // [V, nb]
+};
+
 // One decoding graph: T new tokens for each slot in [slot0, slot0 + nb) whose caches hold past[b] tokens. A slot with
 // past[b] < 0 is idle (T = 1): it writes a dummy token into its last cell, which no slot's held tokens ever reach
 // (a request needs at most n_ctx cells and its last sampled token is never fed), and its logits are ignored.
-std::vector<float> decode(const Model & model, const KvCache & cache, int64_t slot0, const std::vector<std::vector<int32_t>> & tokens,
-                          const std::vector<int64_t> & past, const LoraWeights * lora) {
+Step decode(const Model & model, const KvCache & cache, int64_t slot0, const std::vector<std::vector<int32_t>> & tokens,
+            const std::vector<int64_t> & past, const LoraWeights * lora) {
     const HParams & hp = model.hparams();
     const int64_t nb = (int64_t) tokens.size(), T = (int64_t) tokens[0].size(), C = cache.n_ctx, hd = hp.head_dim, Hkv = hp.n_head_kv;
     // Attend over a multiple of 64 cells so that graph shapes (and the allocator's buffer) repeat across steps.
@@ -44,7 +48,7 @@ std::vector<float> decode(const Model & model, const KvCache & cache, int64_t sl
     CtxPtr ctx(ggml_init({ggml_tensor_overhead() * nodes + ggml_graph_overhead_custom(nodes, false), nullptr, true}));
     const DecodeGraph g = build_decode(ctx.get(), model, cache, slot0, nb, T, n_kv, lora);
     ggml_cgraph * gf = ggml_new_graph_custom(ctx.get(), nodes, false);
-    ggml_build_forward_expand(gf, g.logits);
+    ggml_build_forward_expand(gf, g.probs);
     if (!ggml_gallocr_alloc_graph(model.allocator(), gf)) fail(E_OOM, "out of memory allocating the decoding graph");
 
     std::vector<int32_t> tok, pos, last(nb);
@@ -72,27 +76,33 @@ std::vector<float> decode(const Model & model, const KvCache & cache, int64_t sl
     ggml_backend_tensor_set(g.mask, mask.data(), 0, mask.size() * sizeof(float));
     ggml_backend_tensor_set(g.last, last.data(), 0, last.size() * sizeof(int32_t));
     model.compute(gf);
-    std::vector<float> logits((size_t) (hp.n_vocab * nb));
-    ggml_backend_tensor_get(g.logits, logits.data(), 0, logits.size() * sizeof(float));
-    return logits;
+    Step out{std::vector<float>((size_t) (hp.n_vocab * nb)), std::vector<float>((size_t) (hp.n_vocab * nb))};
+    ggml_backend_tensor_get(g.logits, out.logits.data(), 0, out.logits.size() * sizeof(float));
+    ggml_backend_tensor_get(g.probs, out.probs.data(), 0, out.probs.size() * sizeof(float));
+    return out;
 }
 
-// Picks the next token from one slot's logits; returns it with its log-probability at temperature 1.
-std::pair<int32_t, float> sample(const float * logits, int64_t n_vocab, const Sampling & s, Rng & rng) {
-    int32_t pick = (int32_t) (std::max_element(logits, logits + n_vocab) - logits);  // greedy
-    const float max = logits[pick];
-    double z = 0;
-    for (int64_t i = 0; i < n_vocab; i++) z += std::exp((double) logits[i] - max);
-    const double log_z = max + std::log(z);
+// Picks the next token from one slot's logits and their softmax; returns it with its log-probability at temperature 1.
+std::pair<int32_t, float> sample(const float * logits, const float * probs, int64_t n_vocab, const Sampling & s, Rng & rng) {
+    const int32_t best = (int32_t) (std::max_element(logits, logits + n_vocab) - logits);
+    const float max = logits[best];
+    // log z = max - log p(best): p(best) >= 1/n_vocab, so this is exact to float rounding, with no exp on the host.
+    const double log_z = max - std::log((double) probs[best]);
+    int32_t pick = best;  // greedy
     if (s.temperature > 0) {
         std::vector<int32_t> ids(n_vocab);
         std::iota(ids.begin(), ids.end(), 0);
         const int64_t k = s.top_k > 0 ? std::min<int64_t>(s.top_k, n_vocab) : n_vocab;
-        std::partial_sort(ids.begin(), ids.begin() + k, ids.end(), [&](int32_t a, int32_t b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); });
-        ids.resize(k);
+        if (k < n_vocab || s.top_p < 1.0f) {  // only a cut needs the tokens in order
+            std::partial_sort(ids.begin(), ids.begin() + k, ids.end(), [&](int32_t a, int32_t b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); });
+            ids.resize(k);
+        }
         std::vector<double> w(k);
         double total = 0;
-        for (int64_t i = 0; i < k; i++) total += (w[i] = std::exp(((double) logits[ids[i]] - max) / s.temperature));
+        for (int64_t i = 0; i < k; i++) {
+            w[i] = s.temperature == 1.0f ? probs[ids[i]] : std::exp(((double) logits[ids[i]] - max) / s.temperature);
+            total += w[i];
+        }
         // top-p: the smallest prefix of the sorted tokens whose probability reaches p
         int64_t keep = k;
         double mass = 0;
@@ -226,31 +236,32 @@ std::vector<Generation> generate(const Model & model, const std::vector<Generati
             while (common < held.size() && common + 1 < req.prompt.size() && held[common] == req.prompt[common]) common++;
             held.resize(common);
             const std::vector<int32_t> rest(req.prompt.begin() + (ptrdiff_t) common, req.prompt.end());
-            const std::vector<float> logits = decode(model, kv, s.slot, {rest}, {(int64_t) common}, lora);
+            const Step step = decode(model, kv, s.slot, {rest}, {(int64_t) common}, lora);
             held = req.prompt;
             s.out.cached = (int64_t) common;
             s.past = (int64_t) req.prompt.size();
-            const auto [tok, lp] = sample(logits.data(), hp.n_vocab, sampling, s.rng);
+            const auto [tok, lp] = sample(step.logits.data(), step.probs.data(), hp.n_vocab, sampling, s.rng);
             accept(model, req, s, tok, lp);
         }
         // Decode: the wave's slots step together (slots lo..hi; the others in that range idle).
         std::vector<Slot *> at((size_t) (hi - lo + 1), nullptr);
         for (Slot & s : wave) at[(size_t) (s.slot - lo)] = &s;
         while (std::any_of(wave.begin(), wave.end(), [](const Slot & s) { return !s.done; })) {
-            std::vector<std::vector<int32_t>> step;
+            std::vector<std::vector<int32_t>> next;
             std::vector<int64_t> past;
             for (Slot * s : at) {
                 const bool live = s && !s->done;
-                step.push_back({live ? s->next : 0});
+                next.push_back({live ? s->next : 0});
                 past.push_back(live ? s->past : -1);
             }
-            const std::vector<float> logits = decode(model, kv, lo, step, past, lora);
+            const Step step = decode(model, kv, lo, next, past, lora);
             for (size_t b = 0; b < at.size(); b++) {
                 Slot * s = at[b];
                 if (!s || s->done) continue;
                 pc.held[(size_t) s->slot].push_back(s->next);
                 s->past++;
-                const auto [tok, lp] = sample(logits.data() + b * hp.n_vocab, hp.n_vocab, sampling, s->rng);
+                const size_t row = b * (size_t) hp.n_vocab;
+                const auto [tok, lp] = sample(step.logits.data() + row, step.probs.data() + row, hp.n_vocab, sampling, s->rng);
                 accept(model, requests[s->request], *s, tok, lp);
             }
         }
