@@ -17,12 +17,12 @@ export type { CreatePolicyOptions, MarkedSequence } from './training/llm-policy.
 export * from './training/policy.js';
 export { sft } from './training/sft.js';
 export type { SftOptions, SftProgress, SftResult } from './training/sft.js';
-export { bestOf, explore, exploreSummary } from './training/explore.js';
-export type { Agent, ExploreOptions, ExploredTrajectory } from './training/explore.js';
+export { bestOf, explore, exploreSummary, stepwiseTasks } from './training/explore.js';
+export type { Agent, ExploreOptions, ExploredTrajectory, ForcedTask } from './training/explore.js';
 export { dpo, dpoLoss, makePairs } from './training/dpo.js';
 export type { DpoOptions, DpoProgress, DpoResult, PairOptions, TrajectoryPair } from './training/dpo.js';
 export { eto } from './training/eto.js';
-export type { EtoEvent, EtoIteration, EtoOptions, EtoResult } from './training/eto.js';
+export type { EtoEvent, EtoIteration, EtoOptions, EtoResult, PairKind } from './training/eto.js';
 export { readTrajectories, selectTrajectories } from './training/conversation.js';
 export type { Trajectory, Turn } from './training/conversation.js';
 export { chatTaskById, chatTasks } from '../envs/chat-tasks.js';

@@ -19,6 +19,14 @@ export interface Trajectory {
   reward?: number;
 }
 
+/** Opening turns of an ETO conversation, before the agent's first reply: instruction, "OK", task. */
+export const OPENING_TURNS = 3;
+
+/** The agent's replies after the opening turns. */
+export function agentReplies(t: Trajectory): string[] {
+  return t.conversations.slice(OPENING_TURNS).filter((turn) => turn.from === 'gpt').map((turn) => turn.value);
+}
+
 /** Reads and validates a trajectory file, naming the first problem it finds. */
 export function readTrajectories(path: string): Trajectory[] {
   let data: unknown;

@@ -1,20 +1,17 @@
 /**
  * ETO's contrastive stage: failure/success trajectory pairs and DPO on them.
  *
- * A pair shares the expert's opening turns (instruction, "OK", task) and continues with the chosen (higher-reward)
- * and rejected (lower-reward) agent turns. DPO's sigmoid loss on a pair, with summed log-probs of the agent tokens
+ * A pair shares the expert's opening turns (instruction, "OK", task), and in step-wise exploration also the expert's
+ * replies that were replayed, and continues with the chosen (higher-reward) and rejected (lower-reward) agent turns. DPO's sigmoid loss on a pair, with summed log-probs of the agent tokens
  * after the opening turns under the policy (π) and the reference (the policy at the start of the stage, ρ):
  *   z = β·[(π_c − ρ_c) − (π_r − ρ_r)],  loss = −log σ(z),  ∂loss/∂π_c = −β·σ(−z) = −∂loss/∂π_r.
  * The reference log-probs are computed once per stage (the reference code recomputes them every batch).
  */
 import { InvalidArgumentError } from '../errors.js';
 import type { Model } from '../model.js';
-import { conversationTokens, type Trajectory, type Turn } from './conversation.js';
+import { conversationTokens, OPENING_TURNS, type Trajectory, type Turn } from './conversation.js';
 import type { MarkedSequence, NativeLlmPolicy } from './llm-policy.js';
 import { learningRate, microBatches, shuffled } from './batching.js';
-
-/** Opening turns every pair shares: instruction, "OK", task. */
-const PROMPT_TURNS = 3;
 
 export interface TrajectoryPair {
   id: string;
@@ -36,8 +33,10 @@ export interface PairOptions {
 /**
  * ETO's pairs: each explored trajectory against the expert trajectory of the same task (same id); the higher reward is
  * chosen, equal rewards (both successes included) give no pair. Expert trajectories without a reward count as 1.
+ * An explored trajectory that replayed the expert's first `forced` replies (step-wise exploration) is paired with the
+ * expert's continuation from there; the pair's prompt then also holds the replayed rounds, as the agent saw them.
  */
-export function makePairs(experts: readonly Trajectory[], explored: readonly Trajectory[], options: PairOptions = {}): TrajectoryPair[] {
+export function makePairs(experts: readonly Trajectory[], explored: readonly (Trajectory & { forced?: number })[], options: PairOptions = {}): TrajectoryPair[] {
   const byId = new Map(experts.map((t) => [t.id, t]));
   const pairs: TrajectoryPair[] = [];
   for (const ex of explored) {
@@ -46,14 +45,15 @@ export function makePairs(experts: readonly Trajectory[], explored: readonly Tra
     const expertReward = expert.reward ?? 1;
     const exploredReward = ex.reward ?? 0;
     if (expertReward === exploredReward) continue;
-    const expertTurns = agentPart(expert.conversations, Infinity);
+    const start = OPENING_TURNS + 2 * (ex.forced ?? 0); // each replayed round: the expert's reply and its observation
+    const expertTurns = agentPart(expert.conversations, start, Infinity);
     const cut = typeof options.cutRounds === 'function' ? options.cutRounds(ex.id) : options.cutRounds;
-    const exploredTurns = agentPart(ex.conversations, cut == null ? Infinity : rounds(expertTurns) + cut);
+    const exploredTurns = agentPart(ex.conversations, start, cut == null ? Infinity : rounds(expertTurns) + cut);
     if (rounds(expertTurns) === 0 || rounds(exploredTurns) === 0) continue;
     const expertWins = expertReward > exploredReward;
     pairs.push({
       id: ex.id,
-      prompt: expert.conversations.slice(0, PROMPT_TURNS),
+      prompt: [...expert.conversations.slice(0, OPENING_TURNS), ...ex.conversations.slice(OPENING_TURNS, start)],
       chosen: expertWins ? expertTurns : exploredTurns,
       rejected: expertWins ? exploredTurns : expertTurns,
       chosenReward: Math.max(expertReward, exploredReward),
@@ -68,11 +68,11 @@ function rounds(turns: readonly Turn[]): number {
   return turns.filter((t) => t.from === 'gpt').length;
 }
 
-/** The turns after the opening ones, up to `maxRounds` replies, without a trailing observation (nothing learns from it). */
-function agentPart(conversation: readonly Turn[], maxRounds: number): Turn[] {
+/** The turns from `start` on, up to `maxRounds` replies, without a trailing observation (nothing learns from it). */
+function agentPart(conversation: readonly Turn[], start: number, maxRounds: number): Turn[] {
   const out: Turn[] = [];
   let replies = 0;
-  for (const turn of conversation.slice(PROMPT_TURNS)) {
+  for (const turn of conversation.slice(start)) {
     if (turn.from === 'gpt' && ++replies > maxRounds) break;
     out.push(turn);
   }

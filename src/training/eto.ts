@@ -1,7 +1,8 @@
 /**
  * ETO (Song et al., ACL 2024) after behaviour cloning: per iteration, the policy explores every expert task once,
  * each explored trajectory is paired with the expert's (higher reward chosen), and a DPO stage trains on the pairs
- * with the iteration's starting policy as reference. Each iteration starts a fresh optimizer from the previous
+ * with the iteration's starting policy as reference. The paper's ablation is here too: step-wise pairs (the agent takes
+ * over from a random point of the expert's trajectory) and a mixture of both kinds. Each iteration starts a fresh optimizer from the previous
  * iteration's adapter, as the reference code launches a new training run per iteration.
  *
  * Run folder: `config.json`; `metrics.jsonl` (one `explore` line per iteration, one `dpo` line per step);
@@ -17,8 +18,11 @@ import type { Model } from '../model.js';
 import { writeJsonAtomic } from '../train/files.js';
 import type { Trajectory } from './conversation.js';
 import { dpo, makePairs, type DpoOptions, type DpoProgress } from './dpo.js';
-import { explore, exploreSummary, type ExploredTrajectory, type ExploreOptions } from './explore.js';
+import { explore, exploreSummary, stepwiseTasks, type ExploredTrajectory, type ExploreOptions } from './explore.js';
 import { loadAdapter, type NativeLlmPolicy } from './llm-policy.js';
+
+export type PairKind = 'trajectory' | 'step' | 'mixture';
+const PAIR_KINDS: readonly PairKind[] = ['trajectory', 'step', 'mixture'];
 
 export interface EtoOptions {
   model: Model;
@@ -32,6 +36,12 @@ export interface EtoOptions {
   iterations?: number;
   dpo?: DpoOptions;
   explore?: ExploreOptions;
+  /**
+   * Which explorations make the pairs: 'trajectory' (default; ETO's method: the agent plays each task from its start),
+   * 'step' (from a point of the expert's trajectory drawn per iteration, the expert's replies before it replayed) or
+   * 'mixture' (both, two explorations per task).
+   */
+  pairs?: PairKind;
   /** Where the tasks come from (the shop of WebShop goals; a step limit other than ETO's). */
   tasks?: ChatTaskOptions;
   /** Continue the run in `out` after its last finished iteration. */
@@ -40,7 +50,10 @@ export interface EtoOptions {
 
 export interface EtoIteration {
   iteration: number;
-  /** Mean reward and success rate of the exploration (the policy before this iteration's DPO). */
+  /**
+   * Mean reward and success rate of the exploration (the policy before this iteration's DPO); step-wise episodes
+   * count too, and the expert's replayed replies help them.
+   */
   explored: { episodes: number; meanReward: number; successRate: number };
   pairs: number;
   /** Pairs left out because they do not fit the model's context. */
@@ -81,8 +94,18 @@ export async function eto(options: EtoOptions, control: { signal?: AbortSignal; 
   if (!Number.isInteger(iterations) || iterations <= 0) throw new InvalidArgumentError('INVALID_ARGUMENT', `eto: iterations must be a positive integer, got ${iterations}`);
   const ids = [...new Set(experts.map((t) => t.id))];
   if (ids.length !== experts.length) throw new InvalidArgumentError('BAD_DATA', 'eto: expert trajectories must have distinct ids (one per task)');
-  const tasks = ids.map((id) => chatTaskById(id, options.tasks));
-  const config = { start: options.start, iterations, tasks: ids, dpo: options.dpo ?? {}, explore: options.explore ?? {}, maxSteps: options.tasks?.maxSteps ?? null };
+  const pairKind = options.pairs ?? 'trajectory';
+  if (!PAIR_KINDS.includes(pairKind)) throw new InvalidArgumentError('INVALID_ARGUMENT', `eto: pairs must be one of ${PAIR_KINDS.join(', ')}, got ${JSON.stringify(pairKind)}`);
+  const tasks = new Map(ids.map((id) => [id, chatTaskById(id, options.tasks)]));
+  const config = {
+    start: options.start,
+    iterations,
+    tasks: ids,
+    pairs: pairKind,
+    dpo: options.dpo ?? {},
+    explore: options.explore ?? {},
+    maxSteps: options.tasks?.maxSteps ?? null,
+  };
   // a start that does not load fails here, before a run folder exists
   await (await loadAdapter(model, adapterOf(options.start))).dispose();
   const metricsPath = join(out, 'metrics.jsonl');
@@ -132,7 +155,12 @@ export async function eto(options: EtoOptions, control: { signal?: AbortSignal; 
   for (let k = done + 1; k <= iterations && !control.signal?.aborted; k++) {
     const policy: NativeLlmPolicy = await loadAdapter(model, adapter);
     try {
-      const explored: ExploredTrajectory[] = await explore(model, policy, tasks, options.explore, {
+      // step-wise take-over points are drawn anew each iteration
+      const plays = [
+        ...(pairKind === 'step' ? [] : tasks.values()),
+        ...(pairKind === 'trajectory' ? [] : stepwiseTasks(experts, (id) => tasks.get(id)!, (options.explore?.seed ?? 1) + k)),
+      ];
+      const explored: ExploredTrajectory[] = await explore(model, policy, plays, options.explore, {
         signal: control.signal,
         onEpisode: (t, n, total) => log({ type: 'episode', iteration: k, done: n, total, id: t.id, reward: t.reward }),
       });

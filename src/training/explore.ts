@@ -1,6 +1,7 @@
 /**
  * ETO's exploration: the agent plays each task as a conversation (once, or `samples` times for Best-of-N and
- * rejection sampling). Every round, the replies of all unfinished episodes are generated in one batched call (the
+ * rejection sampling), from its start or, step-wise, from a point of the expert's trajectory (the expert's first
+ * replies replayed). Every round, the replies of all unfinished episodes are generated in one batched call (the
  * model's KV-cache decoder), each from its whole conversation in the Llama-2-chat layout that SFT and DPO train on,
  * so the agent acts on exactly the tokens it is trained with.
  */
@@ -10,7 +11,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Generation, Prompt, GenerateOptions } from '../generate.js';
 import type { Model } from '../model.js';
 import { Rng } from '../train/rng.js';
-import { conversationTokens, type Trajectory, type Turn } from './conversation.js';
+import { agentReplies, conversationTokens, type Trajectory, type Turn } from './conversation.js';
 
 /** What plays: a model (the base, or one with an adapter applied) or a policy being trained. */
 export interface Agent {
@@ -32,11 +33,19 @@ export interface ExploreOptions {
   samples?: number;
 }
 
+/** A task explored from a point of its expert trajectory: these replies of the expert are replayed, then the agent plays on. */
+export interface ForcedTask {
+  task: ChatTask;
+  forced: readonly string[];
+}
+
 export interface ExploredTrajectory extends Trajectory {
   reward: number;
   /** Which of the task's episodes (0 to samples - 1). */
   sample: number;
-  /** Agent replies made. */
+  /** The expert's replies replayed before the agent took over (0: the agent played from the start). */
+  forced: number;
+  /** Agent replies made (after the replayed ones). */
   steps: number;
   /** 'done': the environment ended the episode (success or its step limit); 'context': the next reply would not fit the model's context. */
   end: 'done' | 'context';
@@ -45,6 +54,7 @@ export interface ExploredTrajectory extends Trajectory {
 interface Episode {
   task: ChatTask;
   sample: number;
+  forced: number;
   /** Draws the seed of each of the episode's replies. */
   rng: Rng;
   env: ChatEnv;
@@ -62,7 +72,7 @@ interface Episode {
 export async function explore(
   model: Model,
   agent: Agent,
-  tasks: readonly ChatTask[],
+  tasks: readonly (ChatTask | ForcedTask)[],
   options: ExploreOptions = {},
   control: { signal?: AbortSignal; onEpisode?: (t: ExploredTrajectory, done: number, total: number) => void } = {},
 ): Promise<ExploredTrajectory[]> {
@@ -76,7 +86,10 @@ export async function explore(
   if (samples > 1 && !(temperature > 0)) {
     throw new InvalidArgumentError('INVALID_ARGUMENT', `explore: ${samples} samples per task need sampled replies (a temperature above 0; greedy replies repeat the same episode)`);
   }
-  const plays = tasks.flatMap((task) => Array.from({ length: samples }, (_, sample) => ({ task, sample })));
+  const plays = tasks.flatMap((t) => {
+    const { task, forced } = 'task' in t ? t : { task: t, forced: [] };
+    return Array.from({ length: samples }, (_, sample) => ({ task, forced, sample }));
+  });
   const parallel = Math.min(requested, Math.max(1, plays.length)); // no cache slot for an episode that is not there
   // episodes start in task order whatever `parallel` is, so each draws the same stream of reply seeds
   const seeds = new Rng(options.seed ?? 1);
@@ -86,6 +99,24 @@ export async function explore(
   const finish = (e: Episode, end: Episode['end']) => {
     e.end = end;
     control.onEpisode?.(trajectory(e), ++finished, plays.length);
+  };
+  // one round: the reply, and the observation it gets unless the episode ends
+  const play1 = (e: Episode, reply: string) => {
+    e.turns.push({ from: 'gpt', value: reply });
+    const r = e.env.step(reply);
+    e.reward = r.reward;
+    if (r.done) finish(e, 'done');
+    else e.turns.push({ from: 'human', value: r.observation });
+  };
+  const start = (play: (typeof plays)[number]): Episode => {
+    const env = play.task.open();
+    const e: Episode = { task: play.task, sample: play.sample, forced: 0, rng: new Rng(draw(seeds)), env, turns: env.reset(), reward: 0, steps: 0 };
+    for (const reply of play.forced) {
+      if (e.end) break;
+      play1(e, reply);
+      e.forced++;
+    }
+    return e;
   };
   const inSlot: (Episode | undefined)[] = new Array(parallel);
   try {
@@ -99,9 +130,9 @@ export async function explore(
           if (!e || e.end) {
             const play = plays[episodes.length];
             if (!play) break;
-            const env = play.task.open();
-            e = inSlot[s] = { ...play, rng: new Rng(draw(seeds)), env, turns: env.reset(), reward: 0, steps: 0 };
+            e = inSlot[s] = start(play);
             episodes.push(e);
+            if (e.end) continue;
           }
           const { tokens } = conversationTokens(model, e.turns);
           if (tokens.length + maxTokens > model.hparams.nCtxTrain) {
@@ -118,13 +149,8 @@ export async function explore(
       const seedsOfReplies = live.map((e) => draw(e.rng));
       const replies = await agent.generate(prompts, { maxTokens, temperature, seeds: seedsOfReplies, parallel, slots });
       live.forEach((e, i) => {
-        const reply = replies[i].text.trim();
-        e.turns.push({ from: 'gpt', value: reply });
-        const r = e.env.step(reply);
+        play1(e, replies[i].text.trim());
         e.steps++;
-        e.reward = r.reward;
-        if (r.done) finish(e, 'done');
-        else e.turns.push({ from: 'human', value: r.observation });
       });
     }
   } finally {
@@ -134,7 +160,24 @@ export async function explore(
 }
 
 function trajectory(e: Episode): ExploredTrajectory {
-  return { id: e.task.id, conversations: e.turns, reward: e.reward, sample: e.sample, steps: e.steps, end: e.end ?? 'done' };
+  return { id: e.task.id, conversations: e.turns, reward: e.reward, sample: e.sample, forced: e.forced, steps: e.steps, end: e.end ?? 'done' };
+}
+
+/**
+ * ETO's step-wise exploration tasks: each expert trajectory's task, to be taken over by the agent after the expert's
+ * first t replies, t drawn uniformly from 1 to n − 1 for n replies (`seed` makes the draw repeatable). Trajectories
+ * of fewer than two replies leave no such point and are skipped. `taskOf` gives the task an id names.
+ */
+export function stepwiseTasks(experts: readonly Trajectory[], taskOf: (id: string) => ChatTask, seed: number): ForcedTask[] {
+  const rng = new Rng(seed);
+  const out: ForcedTask[] = [];
+  for (const expert of experts) {
+    const replies = agentReplies(expert);
+    if (replies.length < 2) continue;
+    const t = 1 + Math.floor(rng.next() * (replies.length - 1));
+    out.push({ task: taskOf(expert.id), forced: replies.slice(0, t) });
+  }
+  return out;
 }
 
 /** Each task's best trajectory (the first with the highest reward), in task order: Best-of-N's pick of its samples. */

@@ -58,6 +58,13 @@ t.test("pairs follow ETO's rules", async (t) => {
   t.same(makePairs(experts, [traj('a', rounds(1, 'x'), 1), traj('b', rounds(1, 'y'), 0.5)]), [], 'equal rewards give no pair (experts without reward count 1)');
   t.same(makePairs(experts, [traj('a', [], 0)]), [], 'an episode without a reply gives no pair');
   t.throws(() => makePairs(experts, [traj('zzz', rounds(1, 'x'), 0)]), { code: 'BAD_DATA' });
+
+  // step-wise: the agent took over after the expert's first 2 of 3 replies (replayed, with their observations)
+  const [step] = makePairs(experts, [{ ...traj('b', [...rounds(3, 'buy').slice(0, 4), ...rounds(9, 'click').slice(4)], 0), forced: 2 }], { cutRounds: 5 });
+  t.same(step.prompt, [...opening, ...rounds(2, 'buy')], 'the replayed rounds join the prompt');
+  t.same(step.chosen, rounds(3, 'buy').slice(4, 5), "chosen: the expert's continuation from there");
+  t.same(step.rejected.filter((x) => x.from === 'gpt').length, 6, "rejected: the agent's 7 replies, cut at the expert's 1 remaining + 5");
+  t.same(step.rejected[0], rounds(9, 'click')[4]);
 });
 
 t.test('micro-batches: bounded, in order, pairs kept together', async (t) => {

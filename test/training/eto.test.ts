@@ -18,7 +18,7 @@ import type { Generation, Prompt } from '../../src/generate.js';
 import { loadModel } from '../../src/model.js';
 import { conversationTokens, selectTrajectories, type Trajectory } from '../../src/training/conversation.js';
 import { eto, type EtoEvent } from '../../src/training/eto.js';
-import { bestOf, explore, exploreSummary, type Agent, type ExploredTrajectory } from '../../src/training/explore.js';
+import { bestOf, explore, exploreSummary, stepwiseTasks, type Agent, type ExploredTrajectory } from '../../src/training/explore.js';
 import { sft } from '../../src/training/sft.js';
 import { runCli } from '../helpers/cli.js';
 import { tempPath, testModel } from '../helpers/models.js';
@@ -45,7 +45,18 @@ t.test('task ids: the experts’ games and goals, replayed through exploration w
   const replies = expert.conversations.slice(3).filter((x) => x.from === 'gpt').map((x) => x.value);
   const [played] = await explore(model, scripted(replies), [chatTaskById(expert.id)]);
   t.same(played.conversations, expert.conversations, 'the same conversation, turn for turn');
-  t.same([played.reward, played.steps, played.end], [1, replies.length, 'done']);
+  t.same([played.reward, played.forced, played.steps, played.end], [1, 0, replies.length, 'done']);
+
+  // step-wise: the expert's first t replies are replayed, the agent plays on from there
+  const takeovers = [1, 2, 3].map((seed) => stepwiseTasks([expert], chatTaskById, seed)[0].forced.length);
+  t.ok(takeovers.every((n) => n >= 1 && n < replies.length) && new Set(takeovers).size > 1, `take-over points ${takeovers} in 1..${replies.length - 1}`);
+  const [forced] = stepwiseTasks([expert], chatTaskById, 1);
+  t.same(forced.forced, replies.slice(0, forced.forced.length));
+  const [resumed] = await explore(model, scripted(replies.slice(forced.forced.length)), [forced]);
+  t.same(resumed.conversations, expert.conversations, 'the expert replayed to the take-over, then the agent');
+  t.same([resumed.reward, resumed.forced, resumed.steps], [1, forced.forced.length, replies.length - forced.forced.length]);
+  const oneReply = { ...expert, conversations: expert.conversations.slice(0, 5) };
+  t.same(stepwiseTasks([oneReply], chatTaskById, 1), [], 'a single reply leaves no point to take over from');
 
   const tasks = chatTasks('household/mixed', 'train', 3, { seed: 7 });
   const r = runCli(['experts', '--env', 'household/mixed', '--split', 'train', '--n', '3', '--seed', '7', '--out', tempPath('exp7.json'), '--json']);
@@ -114,6 +125,7 @@ t.test('several sampled episodes per task (Best-of-N, rejection sampling), the s
     id,
     sample,
     reward,
+    forced: 0,
     steps: 1,
     end: 'done',
     conversations: [{ from: 'human', value: 'task' }, { from: 'gpt', value: reply }],
@@ -183,6 +195,17 @@ t.test('eto iterates exploration and DPO, and a resumed run ends where an uninte
   await t.rejects(eto({ ...options, out: tempPath('eto-none'), resume: true }), { code: 'NO_RUN' });
   await t.rejects(eto({ ...options, out: tempPath('eto-dup'), experts: [experts[0], experts[0]] }), { code: 'BAD_DATA' });
   await t.rejects(eto({ ...options, out: tempPath('eto-zero'), iterations: 0 }), { code: 'INVALID_ARGUMENT' });
+  await t.rejects(eto({ ...options, out: tempPath('eto-kind'), pairs: 'turn' as never }), { code: 'INVALID_ARGUMENT', message: /pairs must be one of/ });
+
+  // the ablation's mixture: a task explored from its start and from a step of the expert's trajectory (the replayed
+  // replies count against the step limit, which the expert's 7 replies fit)
+  const mixture = { ...options, out: tempPath('eto-mixture'), experts: experts.slice(0, 1), iterations: 1, pairs: 'mixture' as const, tasks: { maxSteps: 8 } };
+  const mixed = await eto(mixture);
+  const played = JSON.parse(readFileSync(join(tempPath('eto-mixture'), 'iter-1.explored.json'), 'utf8')) as ExploredTrajectory[];
+  t.same(played.map((x) => [x.id, x.forced > 0]), [[experts[0].id, false], [experts[0].id, true]]);
+  t.ok(played.every((x) => x.steps > 0 && x.reward === 0), 'the agent replied in both episodes, and failed');
+  t.equal(mixed.iterations[0].pairs, 2, 'a pair per episode');
+  await t.rejects(eto({ ...mixture, resume: true, pairs: 'step' }), { code: 'CONFIG_MISMATCH', message: /another pairs/ });
 });
 
 t.test('explore and eto CLIs', async (t) => {
@@ -238,7 +261,9 @@ t.test('explore and eto CLIs', async (t) => {
   const noShop = runCli(['eto', '--model', path, '--start', sftDir, '--data', shopData, '--out', tempPath('cli-eto-shop')]);
   t.equal(noShop.status, 1);
   t.match(noShop.stderr, /WebShop goal: give the shop's --data-dir/);
-  t.match(runCli(['eto', '--help']).stdout, /--beta/);
+  t.match(runCli(['eto', '--help']).stdout, /--beta[\s\S]*--pairs/);
+  const badKind = runCli(['eto', '--model', path, '--start', sftDir, '--data', data, '--out', tempPath('cli-eto-kind'), '--pairs', 'turn']);
+  t.match([badKind.status, badKind.stderr], [2, /Argument: pairs, Given: "turn", Choices: "trajectory", "step", "mixture"/]);
 
   // Best-of-N on the expert tasks, then rejection-sampling fine-tuning on the experts plus the successes
   const sampled = tempPath('cli-sampled.json');

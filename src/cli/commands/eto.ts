@@ -3,7 +3,7 @@ import type { Device } from '../../devices.js';
 import { loadModel } from '../../model.js';
 import { isWebshopTask } from '../../../envs/chat-tasks.js';
 import { readTrajectories } from '../../training/conversation.js';
-import { eto } from '../../training/eto.js';
+import { eto, type PairKind } from '../../training/eto.js';
 import { agentOptions, episodePrinter, exploreOptionsOf, taskOptionsOf, type AgentArgs } from '../agent-options.js';
 import { deviceOption } from '../device-option.js';
 import { withInterrupt } from '../interrupt.js';
@@ -19,6 +19,7 @@ interface Args extends AgentArgs {
   lr: number;
   beta: number;
   batch: number;
+  pairs: PairKind;
   resume: boolean;
 }
 
@@ -37,6 +38,11 @@ export const etoCommand: CommandModule<object, Args> = {
       .option('lr', { type: 'number', default: 2e-5, describe: 'DPO peak learning rate of the LoRA (3% warm-up, cosine decay)' })
       .option('beta', { type: 'number', default: 0.1, describe: "DPO's beta" })
       .option('batch', { type: 'number', default: 32, describe: 'pairs per optimizer step' })
+      .option('pairs', {
+        choices: ['trajectory', 'step', 'mixture'] as const,
+        default: 'trajectory' as const,
+        describe: "what is explored and paired: whole tasks (ETO), from a random step of the expert's trajectory, or both",
+      })
       .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out after its last finished iteration' })
       .option('device', deviceOption) as unknown as Argv<Args>,
   handler: async (argv) => {
@@ -55,6 +61,7 @@ export const etoCommand: CommandModule<object, Args> = {
           iterations: argv.iterations,
           dpo: { epochs: argv.epochs, lr: argv.lr, beta: argv.beta, batch: argv.batch, seed: argv.seed },
           explore: exploreOptionsOf(argv),
+          pairs: argv.pairs,
           tasks,
           resume: argv.resume,
         },
