@@ -101,7 +101,7 @@ export async function explore(
     control.onEpisode?.(trajectory(e), ++finished, plays.length);
   };
   // one round: the reply, and the observation it gets unless the episode ends
-  const play1 = (e: Episode, reply: string) => {
+  const playRound = (e: Episode, reply: string) => {
     e.turns.push({ from: 'gpt', value: reply });
     const r = e.env.step(reply);
     e.reward = r.reward;
@@ -113,7 +113,7 @@ export async function explore(
     const e: Episode = { task: play.task, sample: play.sample, forced: 0, rng: new Rng(draw(seeds)), env, turns: env.reset(), reward: 0, steps: 0 };
     for (const reply of play.forced) {
       if (e.end) break;
-      play1(e, reply);
+      playRound(e, reply);
       e.forced++;
     }
     return e;
@@ -149,7 +149,7 @@ export async function explore(
       const seedsOfReplies = live.map((e) => draw(e.rng));
       const replies = await agent.generate(prompts, { maxTokens, temperature, seeds: seedsOfReplies, parallel, slots });
       live.forEach((e, i) => {
-        play1(e, replies[i].text.trim());
+        playRound(e, replies[i].text.trim());
         e.steps++;
       });
     }
