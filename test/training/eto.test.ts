@@ -16,7 +16,7 @@ import { TwPddlGame } from '../../envs/household/game.js';
 import { generateGame } from '../../envs/household/gen/generator.js';
 import type { Generation, Prompt } from '../../src/generate.js';
 import { loadModel } from '../../src/model.js';
-import { conversationTokens, selectTrajectories, type Trajectory } from '../../src/training/conversation.js';
+import { agentReplies, conversationTokens, selectTrajectories, type Trajectory } from '../../src/training/conversation.js';
 import { eto, type EtoEvent } from '../../src/training/eto.js';
 import { bestOf, explore, exploreSummary, stepwiseTasks, type Agent, type ExploredTrajectory } from '../../src/training/explore.js';
 import { sft } from '../../src/training/sft.js';
@@ -42,7 +42,7 @@ t.test('task ids: the experts’ games and goals, replayed through exploration w
   const model = await loadModel(await testModel(), { threads: 2 });
   t.teardown(() => model.dispose());
   const expert = householdExpert('pick_clean_then_place_in_recep', 4);
-  const replies = expert.conversations.slice(3).filter((x) => x.from === 'gpt').map((x) => x.value);
+  const replies = agentReplies(expert);
   const [played] = await explore(model, scripted(replies), [chatTaskById(expert.id)]);
   t.same(played.conversations, expert.conversations, 'the same conversation, turn for turn');
   t.same([played.reward, played.forced, played.steps, played.end], [1, 0, replies.length, 'done']);
@@ -66,7 +66,7 @@ t.test('task ids: the experts’ games and goals, replayed through exploration w
   const shop = Shop.open({ dataDir: syntheticCatalog(300, 5).dir });
   const goal = shop.goals.findIndex((_, i) => runShopExpert(shop, i) !== null);
   const shopExpert = runShopExpert(shop, goal)!;
-  const shopReplies = shopExpert.conversations.slice(3).filter((x) => x.from === 'gpt').map((x) => x.value);
+  const shopReplies = agentReplies(shopExpert);
   const [bought] = await explore(model, scripted(shopReplies), [chatTaskById(shopExpert.id, { shop })]);
   t.same([bought.reward, bought.conversations], [shopExpert.reward, shopExpert.conversations]);
   t.same(chatTasks('webshop', 'all', 2, { shop }).map((x) => x.id), ['webshop_0', 'webshop_1']);

@@ -1,12 +1,12 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { Device } from '../../devices.js';
-import { loadModel } from '../../model.js';
 import { isWebshopTask } from '../../../envs/chat-tasks.js';
 import { readTrajectories } from '../../training/conversation.js';
 import { eto, type PairKind } from '../../training/eto.js';
 import { agentOptions, episodePrinter, exploreOptionsOf, taskOptionsOf, type AgentArgs } from '../agent-options.js';
 import { deviceOption } from '../device-option.js';
 import { withInterrupt } from '../interrupt.js';
+import { withModel } from '../model-session.js';
 
 interface Args extends AgentArgs {
   model: string;
@@ -48,10 +48,9 @@ export const etoCommand: CommandModule<object, Args> = {
   handler: async (argv) => {
     const experts = readTrajectories(argv.data);
     const tasks = taskOptionsOf(argv, experts.some((t) => isWebshopTask(t.id)));
-    const model = await loadModel(argv.model, { device: argv.device });
     let progress = { iteration: 0, print: episodePrinter('') };
     let lastLine = 0;
-    try {
+    await withModel(argv.model, undefined, argv.device, async (model) => {
       const result = await withInterrupt('stopping after this step; finished iterations are kept', (signal) => eto(
         {
           model,
@@ -85,8 +84,6 @@ export const etoCommand: CommandModule<object, Args> = {
       else if (result.stopped) console.log(`stopped; continue with: rl-ggml eto --out ${argv.out} --resume (and the same options)`);
       else console.log(`done: the last adapter is ${result.adapter}`);
       if (result.stopped) process.exitCode = 130;
-    } finally {
-      await model.dispose();
-    }
+    });
   },
 };

@@ -1,11 +1,11 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { Device } from '../../devices.js';
-import { loadModel } from '../../model.js';
 import { deviceOption } from '../device-option.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { readTrajectories, selectTrajectories } from '../../training/conversation.js';
 import type { LoraTarget } from '../../training/policy.js';
 import { sft } from '../../training/sft.js';
+import { withModel } from '../model-session.js';
 
 interface Args {
   model: string;
@@ -50,10 +50,9 @@ export const sftCommand: CommandModule<object, Args> = {
   handler: async (argv) => {
     const data = selectTrajectories(argv.data.map(readTrajectories), argv.minReward);
     if (data.length === 0) throw new InvalidArgumentError('BAD_DATA', `sft: no trajectory has a reward of at least ${argv.minReward}`);
-    const model = await loadModel(argv.model, { device: argv.device });
     const tty = process.stdout.isTTY && !argv.json;
     let lastLine = 0;
-    try {
+    await withModel(argv.model, undefined, argv.device, async (model) => {
       const result = await sft(
         {
           model,
@@ -90,8 +89,6 @@ export const sftCommand: CommandModule<object, Args> = {
           ? JSON.stringify({ type: 'done', ...summary })
           : `wrote ${argv.out} (${summary.trajectories} trajectories, ${summary.steps} steps, loss ${summary.firstLoss?.toFixed(4)} → ${summary.finalLoss?.toFixed(4)})`,
       );
-    } finally {
-      await model.dispose();
-    }
+    });
   },
 };
