@@ -750,6 +750,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     exports.Set("loadModel", Napi::Function::New(env, LoadModel));
     exports.Set("listDevices", Napi::Function::New(env, ListDevices));
     exports.Set("makeModel", Napi::Function::New(env, MakeModel));
+    exports.Set("recomputeAttentionFromSlot", Napi::Number::New(env, (double) rl::kRecomputeAttentionFromSlot));
     return exports;
 }
 

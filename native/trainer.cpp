@@ -10,6 +10,7 @@
 #include "gguf.h"
 #include "log.h"
 #include "rng.h"
+#include "weight_grad.h"
 
 namespace rl {
 
@@ -203,7 +204,12 @@ std::unique_ptr<Trainer::Pending> Trainer::build(bool head, const ForwardShape &
         }
         if (node == loss) accs[i] = loss_grad_;  // outside the compute buffer, like the parameters' accumulators
     }
-    ggml_build_backward_expand(ctx, gb, accs.data());
+    if (!head && recompute_attention(shape.T / shape.G)) {
+        RecomputeScope recompute;
+        ggml_build_backward_expand(ctx, gb, accs.data());
+    } else {
+        ggml_build_backward_expand(ctx, gb, accs.data());
+    }
     p->loss_grad = loss_grad_;
 
     p->gf = ggml_new_graph_custom(ctx, nodes, false);

@@ -1,6 +1,7 @@
 #include "weight_grad.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -33,10 +34,32 @@ ggml_tensor * as_stored(ggml_tensor * w) {
 
 ggml_tensor * transposed(ggml_context * ctx, ggml_tensor * t) { return ggml_cont(ctx, ggml_transpose(ctx, t)); }
 
+// The recomputed attention probabilities of the backward pass being built (see RecomputeScope), by forward tensor.
+thread_local std::unordered_map<const ggml_tensor *, ggml_tensor *> * recomputed = nullptr;
+
+// Attention's probabilities P = soft_max(K·Q, mask) as the backward pass reads them: recomputed from K and Q (which it
+// keeps anyway) by the same ops, so bit for bit the forward's, once per backward graph. The LM head's softmax (over
+// W·x, a frozen weight) would cost a vocabulary-wide product to redo and stays the forward's.
+ggml_tensor * for_backward(ggml_context * ctx, ggml_tensor * p) {
+    if (!recomputed || p->op != GGML_OP_SOFT_MAX || p->src[2]) return p;
+    ggml_tensor * kq = p->src[0];
+    if (kq->op != GGML_OP_MUL_MAT || is_frozen_weight(kq->src[0]) || is_frozen_weight(kq->src[1])) return p;
+    ggml_tensor *& again = (*recomputed)[p];
+    if (!again) {
+        float scale, max_bias;
+        std::memcpy(&scale, (const float *) p->op_params + 0, sizeof(float));
+        std::memcpy(&max_bias, (const float *) p->op_params + 1, sizeof(float));
+        ggml_tensor * kq2 = ggml_mul_mat(ctx, kq->src[0], kq->src[1]);
+        std::memcpy(kq2->op_params, kq->op_params, sizeof(kq->op_params));  // the same precision request
+        again = ggml_soft_max_ext(ctx, kq2, p->src[1], scale, max_bias);
+    }
+    return again;
+}
+
 // node = mul_mat(a, b): a [k, m, ...], b [k, n, ...], dy [m, n, ...].
 ggml_tensor * mul_mat_grad(ggml_context * ctx, ggml_tensor * node, ggml_tensor * grad, int i) {
     ggml_tensor * a = node->src[0];
-    ggml_tensor * b = node->src[1];
+    ggml_tensor * b = i == 0 ? for_backward(ctx, node->src[1]) : node->src[1];  // da reads b: attention's P is recomputed
     if (i == 1 && is_frozen_weight(a)) {
         // [k, m]ᵀ x [m, n] -> [k, n], on the weight as stored (the op reads dy as a plain matrix)
         ggml_tensor * dx = ggml_mul_mat_t(ctx, as_stored(a), ggml_is_contiguous(grad) ? grad : ggml_cont(ctx, grad));
@@ -51,14 +74,34 @@ ggml_tensor * mul_mat_grad(ggml_context * ctx, ggml_tensor * node, ggml_tensor *
     return ggml_mul_mat(ctx, transposed(ctx, b), transposed(ctx, grad));      // da: [n, k] x [n, m] -> [k, m]
 }
 
+ggml_tensor * grad_hook(ggml_context * ctx, ggml_tensor * node, ggml_tensor * grad, int i) {
+    if (node->op == GGML_OP_MUL_MAT) return mul_mat_grad(ctx, node, grad, i);
+    ggml_tensor * p = for_backward(ctx, node);  // a softmax
+    if (p == node) return nullptr;
+    float scale, max_bias;
+    std::memcpy(&scale, (const float *) node->op_params + 0, sizeof(float));
+    std::memcpy(&max_bias, (const float *) node->op_params + 1, sizeof(float));
+    return ggml_soft_max_ext_back(ctx, grad, p, scale, max_bias);
+}
+
 }  // namespace
+
+RecomputeScope::RecomputeScope() : previous_(recomputed) { recomputed = &map_; }
+
+RecomputeScope::~RecomputeScope() { recomputed = previous_; }
+
+bool recompute_attention(int64_t slot) {
+    const char * env = std::getenv("RL_GGML_RECOMPUTE_ATTENTION");
+    if (env && *env) return std::string(env) == "1";
+    return slot >= kRecomputeAttentionFromSlot;
+}
 
 bool f32_backward() { return env_flag("RL_GGML_BACKWARD_F32"); }
 
 bool generic_backward() { return env_flag("RL_GGML_GENERIC_BACKWARD"); }
 
 void install_weight_grad_hook() {
-    if (!generic_backward()) ggml_set_mul_mat_grad(mul_mat_grad);
+    if (!generic_backward()) ggml_set_grad_hook(grad_hook);
 }
 
 void set_backward_twin(const ggml_tensor * weight, ggml_tensor * twin) {

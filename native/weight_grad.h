@@ -3,12 +3,40 @@
 // - da = bᵀ-contraction of dy, db = aᵀ·dy, both as transposed matmuls on ggml's fast GEMM kernels;
 // - for a frozen base weight W of any type, dx = Wᵀ·dy with ggml_mul_mat_t, an op our patch
 //   (native/patches/0002-mul-mat-t.patch) adds to ggml with CPU and CUDA kernels that read W as stored.
-// Installed into ggml's autodiff through the hook added by native/patches/0001-mul-mat-grad-hook.patch.
+// - attention's probabilities P = soft_max(K·Q, mask), which the backward of the softmax and of P·V read, are
+//   recomputed from K and Q inside the backward pass (within a RecomputeScope) instead of kept from the forward:
+//   S²·H floats per layer held for the whole step would be most of a long sequence's training memory (quadratic in
+//   its length); recomputed, they exist for one layer at a time, for the cost of one more K·Q product per layer.
+// Installed into ggml's autodiff through the hook added by native/patches/0001-grad-hook.patch.
 #pragma once
+
+#include <cstdint>
+#include <unordered_map>
 
 #include "ggml.h"
 
 namespace rl {
+
+// Recomputing costs one more K·Q product and softmax per layer (about 10% of a training step at 1,024 tokens on an
+// 8-layer, 1024-wide model; less on wider ones) and frees S²·H floats per layer (half the step's memory there, more
+// beyond): worth it for long sequences (ETO's conversations: about 600-2,400 tokens), not for TWOSOME's short prompt
+// groups. Applied from attention slots of this many tokens; RL_GGML_RECOMPUTE_ATTENTION=1 or 0 forces it either way.
+inline constexpr int64_t kRecomputeAttentionFromSlot = 512;
+bool recompute_attention(int64_t slot);
+
+// Open while ggml_build_backward_expand builds a training graph's backward pass, on the thread that builds it: the
+// attention probabilities it reads are recomputed (once per softmax) rather than kept from the forward pass.
+class RecomputeScope {
+public:
+    RecomputeScope();
+    ~RecomputeScope();
+    RecomputeScope(const RecomputeScope &) = delete;
+    RecomputeScope & operator=(const RecomputeScope &) = delete;
+
+private:
+    std::unordered_map<const ggml_tensor *, ggml_tensor *> map_;
+    std::unordered_map<const ggml_tensor *, ggml_tensor *> * previous_;
+};
 
 void install_weight_grad_hook();
 

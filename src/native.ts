@@ -125,6 +125,8 @@ interface Addon {
   createTrainer(model: NativeModel, options: NativeTrainerOptions): Promise<NativeTrainer>;
   adapterInfo(path: string): Promise<{ alpha: number; architecture: string; tensors: { name: string; shape: number[] }[] }>;
   makeModel(options: NativeMakeModelOptions): Promise<void>;
+  /** Training graphs with attention slots at least this long recompute attention's probabilities in the backward pass. */
+  recomputeAttentionFromSlot: number;
 }
 
 /** Root of the installed package (dist/src/native.js is two levels below it). */

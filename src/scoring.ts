@@ -11,6 +11,7 @@
  */
 import { InvalidArgumentError } from './errors.js';
 import type { ModelHParams } from './model.js';
+import { native } from './native.js';
 import { packBatch, slotLength, unitLength, unitSpan, type PackUnit } from './packing.js';
 
 export type Normalization = 'sum' | 'token' | 'word';
@@ -122,12 +123,15 @@ export function estimateBytes(hp: ModelHParams, units: readonly PackUnit[]): num
 /**
  * Estimated compute-buffer bytes of a *training* graph over `units`: unlike scoring, the forward keeps every layer's
  * activations for the backward pass (about 8 embedding-wide and 2 feed-forward-wide vectors per token and layer, and
- * the attention probabilities). Measured: 13–18% above what the engine allocates, from 8 × 1024 to LLaMA-7B shapes.
+ * the attention probabilities, which long slots recompute layer by layer instead). Measured: 13–18% above what the
+ * engine allocates, from 8 × 1024 to LLaMA-7B shapes.
  */
 export function estimateTrainingBytes(hp: ModelHParams, units: readonly PackUnit[]): number {
   const { S, G, N, R } = graphShape(units);
-  const perLayer = N * (8 * hp.nEmbd + 2 * hp.nFf) + S * S * hp.nHead * G;
-  return 4 * (hp.nLayer * perLayer + 4 * R * hp.nVocab);  // the LM head: logits, probabilities and their gradients
+  const probabilityLayers = S >= native().recomputeAttentionFromSlot ? 2 : hp.nLayer;
+  const attention = probabilityLayers * S * S * hp.nHead * G;
+  // the LM head: logits, probabilities and their gradients
+  return 4 * (hp.nLayer * N * (8 * hp.nEmbd + 2 * hp.nFf) + attention + 4 * R * hp.nVocab);
 }
 
 /** Splits a unit's branches so each part fits the budget on its own (the prefix is repeated in each part). */

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadModel } from '../../src/model.js';
 import type { MakeModelOptions } from '../../src/make-model.js';
+import { native } from '../../src/native.js';
 import { createPolicy, type NativeLlmPolicy } from '../../src/training/llm-policy.js';
 import type { LoraTarget, PolicyForward } from '../../src/training/policy.js';
 import { testModel } from '../helpers/models.js';
@@ -171,13 +172,42 @@ t.test('a fresh adapter reproduces the base model exactly', async (t) => {
 t.test('the training-memory estimate covers what a training forward allocates', async (t) => {
   const model = await loadModel(await testModel({ layers: 3, embd: 256, ff: 704, heads: 4 }), { threads: 2 });
   t.teardown(() => model.dispose());
-  for (const n of [1, 3]) {
+  // [prompts, repeats of the prompt's sentence]; 50 makes a slot long enough to recompute attention in the backward
+  for (const [n, repeats] of [[1, 4], [3, 4], [2, 50]]) {
     const policy = await createPolicy(model, { lora: { rank: 8, alpha: 16, targets: ['q', 'v'] }, valueHead: { hidden: [64, 32] } });
-    const batch = Array.from({ length: n }, (_, i) => ({ prompt: `${'You see a tomato and a bowl on the counter. '.repeat(4 + i)}Your next step is to`, actions: ['pick up the tomato', 'serve the dish', 'go north'] }));
+    const batch = Array.from({ length: n }, (_, i) => ({ prompt: `${'You see a tomato and a bowl on the counter. '.repeat(repeats + i)}Your next step is to`, actions: ['pick up the tomato', 'serve the dish', 'go north'] }));
     await policy.forward(batch);
     const actual = policy.memoryUsage().compute;
     const estimate = policy.trainingBytes(batch);
-    t.ok(estimate >= actual && estimate < 2 * actual, `${n} prompt(s): estimate ${estimate} B for ${actual} B allocated`);
+    t.ok(estimate >= actual && estimate < 2 * actual, `${n} prompt(s) of ${repeats} sentences: estimate ${estimate} B for ${actual} B allocated`);
     await policy.dispose();
   }
+});
+
+t.test('long sequences recompute attention in the backward pass: the same gradients, bit for bit, in less memory', async (t) => {
+  const model = await loadModel(await testModel({ layers: 8 }), { threads: 2 });
+  t.teardown(() => model.dispose());
+  const tokens = model.tokenize('You are in the middle of a room. Looking around you, you see a cabinet 1. '.repeat(30), { bos: true });
+  t.ok(tokens.length >= native().recomputeAttentionFromSlot, `${tokens.length} tokens: a slot past the recomputation threshold`);
+  const seqs = [{ tokens, marked: tokens.map((_, i) => i % 25 === 0) }];
+  const run = async (recompute: '0' | '1' | '') => {
+    process.env.RL_GGML_RECOMPUTE_ATTENTION = recompute;
+    const policy = await createPolicy(model, { lora: { rank: 2, alpha: 4, targets: ['q', 'k', 'v'] }, valueHead: false, seed: 3 });
+    perturbB(policy, 6);
+    await policy.forwardSequences(seqs);
+    await policy.backwardSequences([1]);
+    const grads = policy.parameters().map((p) => Array.from(policy.getGradient(p.name)));
+    const bytes = policy.memoryUsage().compute;
+    await policy.dispose();
+    return { grads, bytes };
+  };
+  const kept = await run('0');
+  const recomputed = await run('1');
+  t.same(recomputed.grads, kept.grads, 'identical gradients');
+  t.ok(kept.grads.flat().some((g) => g !== 0), 'gradients are not all zero');
+  t.ok(recomputed.bytes < 0.6 * kept.bytes, `compute memory ${recomputed.bytes} B instead of ${kept.bytes} B`);
+  process.env.RL_GGML_RECOMPUTE_ATTENTION = '';
+  const byDefault = await run('');
+  delete process.env.RL_GGML_RECOMPUTE_ATTENTION;
+  t.equal(byDefault.bytes, recomputed.bytes, 'recomputed by default at this length');
 });

@@ -1,0 +1,83 @@
+/**
+ * Training on long sequences (ETO's SFT and DPO shape: one conversation per graph): tokens/s of forward+backward+AdamW
+ * step and compute memory, with attention's probabilities recomputed in the backward pass against kept from the
+ * forward (RL_GGML_RECOMPUTE_ATTENTION=1 / 0), interleaved in one process on the same model.
+ *
+ *   npm run bench:sequence -- [--model M.gguf] [--threads N] [--lengths 512,1024,2048] [--min-seconds 5] [--json]
+ *
+ * LoRA r=8 on q,v; the loss marks every other sentence (the agent's turns of a conversation).
+ */
+import { availableParallelism } from 'node:os';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { loadModel, type Model } from '../../src/model.js';
+import { createPolicy, type MarkedSequence } from '../../src/training/llm-policy.js';
+import { benchModel, timeInterleaved } from '../common.js';
+
+const argv = yargs(hideBin(process.argv))
+  .option('model', { type: 'string', describe: 'GGUF to benchmark (default: a generated q4_0 model, 8 layers x 1024)' })
+  .option('threads', { type: 'number', default: availableParallelism() })
+  .option('lengths', { type: 'string', default: '512,1024,2048', describe: 'sequence lengths in tokens' })
+  .option('min-seconds', { type: 'number', default: 5 })
+  .option('json', { type: 'boolean', default: false })
+  .strict()
+  .parseSync();
+
+/** A conversation-like sequence of exactly `length` tokens, every other sentence marked. */
+function conversation(model: Model, length: number): MarkedSequence {
+  const tokens: number[] = [];
+  const marked: boolean[] = [];
+  for (let i = 0; tokens.length < length; i++) {
+    const text = i % 2 ? ` Thought: I need to find the mug ${i}. Action: go to cabinet ${i % 7}.` : ` On the cabinet ${i % 7}, you see a mug ${i}, a spoon ${i + 1} and a plate.`;
+    const ids = model.tokenize(text, { bos: i === 0 });
+    tokens.push(...ids);
+    marked.push(...ids.map(() => i % 2 === 1));
+  }
+  return { tokens: tokens.slice(0, length), marked: marked.slice(0, length) };
+}
+
+async function main() {
+  const path = await benchModel(argv.model);
+  const model = await loadModel(path, { threads: argv.threads });
+  const lengths = argv.lengths.split(',').map(Number);
+  const rows = [];
+  for (const length of lengths) {
+    const seq = conversation(model, length);
+    // one policy per side, so each reports its own compute-memory high-water mark
+    const sides = await Promise.all(['1', '0'].map(async (flag) => ({ flag, policy: await createPolicy(model, { lora: { rank: 8, alpha: 16, targets: ['q', 'v'] }, valueHead: false }) })));
+    const steps = sides.map(({ flag, policy }) => async () => {
+      process.env.RL_GGML_RECOMPUTE_ATTENTION = flag;
+      await policy.forwardSequences([seq]);
+      policy.zeroGrad();
+      await policy.backwardSequences([-1]);
+      await policy.step({ actor: { lr: 1e-6, maxGradNorm: 1 } });
+    });
+    const [recomputed, kept] = await timeInterleaved(argv.minSeconds, steps, 3);
+    const [recomputedBytes, keptBytes] = sides.map((s) => s.policy.memoryUsage().compute);
+    rows.push({
+      tokens: length,
+      recomputedTokensPerSec: length / recomputed,
+      keptTokensPerSec: length / kept,
+      timeRatio: recomputed / kept,
+      recomputedComputeMiB: recomputedBytes / 2 ** 20,
+      keptComputeMiB: keptBytes / 2 ** 20,
+      memoryRatio: recomputedBytes / keptBytes,
+    });
+    for (const { policy } of sides) await policy.dispose();
+  }
+  delete process.env.RL_GGML_RECOMPUTE_ATTENTION;
+  const result = { model: path, threads: argv.threads, rows, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
+  if (argv.json) console.log(JSON.stringify(result));
+  else {
+    console.log(`${path}, ${argv.threads} threads; attention recomputed vs kept`);
+    for (const r of rows) {
+      console.log(
+        `${String(r.tokens).padStart(6)} tokens: ${r.recomputedTokensPerSec.toFixed(0)} vs ${r.keptTokensPerSec.toFixed(0)} tok/s (time ${r.timeRatio.toFixed(2)}x), ` +
+          `compute ${r.recomputedComputeMiB.toFixed(0)} vs ${r.keptComputeMiB.toFixed(0)} MiB (${r.memoryRatio.toFixed(2)}x)`,
+      );
+    }
+  }
+  await model.dispose();
+}
+
+await main();
