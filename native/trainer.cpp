@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "errors.h"
 #include "handles.h"
@@ -204,10 +205,9 @@ std::unique_ptr<Trainer::Pending> Trainer::build(bool head, const ForwardShape &
         }
         if (node == loss) accs[i] = loss_grad_;  // outside the compute buffer, like the parameters' accumulators
     }
-    if (!head && recompute_attention(shape.T / shape.G)) {
-        RecomputeScope recompute;
-        ggml_build_backward_expand(ctx, gb, accs.data());
-    } else {
+    {
+        std::optional<RecomputeScope> recompute;
+        if (!head && recompute_attention(shape.T / shape.G)) recompute.emplace();
         ggml_build_backward_expand(ctx, gb, accs.data());
     }
     p->loss_grad = loss_grad_;

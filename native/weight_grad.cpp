@@ -5,6 +5,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 #include "ggml-backend.h"
 #include "ggml.h"
@@ -40,15 +41,21 @@ thread_local std::unordered_map<const ggml_tensor *, ggml_tensor *> * recomputed
 // Attention's probabilities P = soft_max(K·Q, mask) as the backward pass reads them: recomputed from K and Q (which it
 // keeps anyway) by the same ops, so bit for bit the forward's, once per backward graph. The LM head's softmax (over
 // W·x, a frozen weight) would cost a vocabulary-wide product to redo and stays the forward's.
+// A softmax node's scale and ALiBi bias (ggml_soft_max_ext's parameters).
+std::pair<float, float> softmax_params(const ggml_tensor * p) {
+    float scale, max_bias;
+    std::memcpy(&scale, (const float *) p->op_params + 0, sizeof(float));
+    std::memcpy(&max_bias, (const float *) p->op_params + 1, sizeof(float));
+    return {scale, max_bias};
+}
+
 ggml_tensor * for_backward(ggml_context * ctx, ggml_tensor * p) {
     if (!recomputed || p->op != GGML_OP_SOFT_MAX || p->src[2]) return p;
     ggml_tensor * kq = p->src[0];
     if (kq->op != GGML_OP_MUL_MAT || is_frozen_weight(kq->src[0]) || is_frozen_weight(kq->src[1])) return p;
     ggml_tensor *& again = (*recomputed)[p];
     if (!again) {
-        float scale, max_bias;
-        std::memcpy(&scale, (const float *) p->op_params + 0, sizeof(float));
-        std::memcpy(&max_bias, (const float *) p->op_params + 1, sizeof(float));
+        const auto [scale, max_bias] = softmax_params(p);
         ggml_tensor * kq2 = ggml_mul_mat(ctx, kq->src[0], kq->src[1]);
         std::memcpy(kq2->op_params, kq->op_params, sizeof(kq->op_params));  // the same precision request
         again = ggml_soft_max_ext(ctx, kq2, p->src[1], scale, max_bias);
@@ -78,9 +85,7 @@ ggml_tensor * grad_hook(ggml_context * ctx, ggml_tensor * node, ggml_tensor * gr
     if (node->op == GGML_OP_MUL_MAT) return mul_mat_grad(ctx, node, grad, i);
     ggml_tensor * p = for_backward(ctx, node);  // a softmax
     if (p == node) return nullptr;
-    float scale, max_bias;
-    std::memcpy(&scale, (const float *) node->op_params + 0, sizeof(float));
-    std::memcpy(&max_bias, (const float *) node->op_params + 1, sizeof(float));
+    const auto [scale, max_bias] = softmax_params(node);
     return ggml_soft_max_ext_back(ctx, grad, p, scale, max_bias);
 }
 
