@@ -1,8 +1,8 @@
 /**
  * What SFT and DPO share in scheduling their steps: a seeded shuffle per epoch, the warm-up + cosine learning rate,
- * and micro-batches that bound the packed tokens of one forward/backward.
+ * and micro-batches that bound the memory of one forward/backward.
  */
-import type { MarkedSequence } from './llm-policy.js';
+import type { MarkedSequence, NativeLlmPolicy } from './llm-policy.js';
 
 /** A seeded shuffle (mulberry32), so runs are repeatable. */
 export function shuffled<T>(xs: readonly T[], seed: number): T[] {
@@ -28,20 +28,25 @@ export function learningRate(step: number, steps: number, peak: number): number 
   return 0.5 * peak * (1 + Math.cos((Math.PI * (step - warmup)) / Math.max(1, steps - warmup)));
 }
 
+/** Default device memory (bytes) one SFT/DPO forward+backward may take: TWOSOME's `trainMemoryBudget` default. */
+export const defaultMemoryBudget = 2 ** 31;
+
 /**
- * Consecutive runs of `seqs` whose packed size (longest × count) stays within `maxTokens`, each holding at least one
- * chunk; chunks of `chunk` sequences (a DPO pair's two sides) are never split.
+ * Consecutive runs of `seqs` that `fits` accepts, each holding at least one chunk (a chunk too large alone still runs
+ * alone); chunks of `chunk` sequences (a DPO pair's two sides) are never split.
  */
-export function* microBatches(seqs: readonly MarkedSequence[], maxTokens: number, chunk = 1): Generator<MarkedSequence[]> {
+/** The micro-batch test of SFT and DPO: the policy's estimate of a training forward+backward within `budget` bytes. */
+export function withinMemory(policy: NativeLlmPolicy, budget: number): (micro: readonly MarkedSequence[]) => boolean {
+  return (micro) => policy.sequenceTrainingBytes(micro) <= budget;
+}
+
+export function* microBatches(seqs: readonly MarkedSequence[], fits: (micro: readonly MarkedSequence[]) => boolean, chunk = 1): Generator<MarkedSequence[]> {
   for (let i = 0; i < seqs.length; ) {
     const micro = seqs.slice(i, (i += chunk));
-    let longest = Math.max(...micro.map((s) => s.tokens.length));
     while (i < seqs.length) {
       const next = seqs.slice(i, i + chunk);
-      const widest = Math.max(longest, ...next.map((s) => s.tokens.length));
-      if (widest * (micro.length + next.length) > maxTokens) break;
+      if (!fits([...micro, ...next])) break;
       micro.push(...next);
-      longest = widest;
       i += chunk;
     }
     yield micro;

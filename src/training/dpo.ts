@@ -11,7 +11,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Model } from '../model.js';
 import { conversationTokens, OPENING_TURNS, type Trajectory, type Turn } from './conversation.js';
 import type { MarkedSequence, NativeLlmPolicy } from './llm-policy.js';
-import { learningRate, microBatches, shuffled } from './batching.js';
+import { defaultMemoryBudget, learningRate, microBatches, shuffled, withinMemory } from './batching.js';
 
 export interface TrajectoryPair {
   id: string;
@@ -102,8 +102,8 @@ export interface DpoOptions {
   /** Pairs per optimizer step (default 32, ETO's). */
   batch?: number;
   seed?: number;
-  /** Most packed tokens per forward/backward (larger batches accumulate gradients over several). */
-  microBatchTokens?: number;
+  /** Device memory (bytes, default 2 GiB) one forward/backward may take by the engine's estimate (see SftOptions). */
+  memoryBudget?: number;
 }
 
 export interface DpoProgress {
@@ -133,9 +133,9 @@ interface EncodedPair {
 }
 
 /** Summed marked log-probs of sequences, in micro-batches (forward only; what a stage's reference is). */
-async function sequenceLogprobs(policy: NativeLlmPolicy, seqs: MarkedSequence[], microTokens: number): Promise<number[]> {
+async function sequenceLogprobs(policy: NativeLlmPolicy, seqs: MarkedSequence[], fits: (micro: readonly MarkedSequence[]) => boolean): Promise<number[]> {
   const out: number[] = [];
-  for (const micro of microBatches(seqs, microTokens)) out.push(...(await policy.forwardSequences(micro)).logprob);
+  for (const micro of microBatches(seqs, fits)) out.push(...(await policy.forwardSequences(micro)).logprob);
   return out;
 }
 
@@ -151,15 +151,16 @@ export async function dpo(
   const lr = options.lr ?? 2e-5;
   const epochs = options.epochs ?? 3;
   const batch = options.batch ?? 32;
-  const microTokens = options.microBatchTokens ?? 4096;
-  for (const [k, v] of Object.entries({ beta, lr, epochs, batch, microTokens })) {
+  const memoryBudget = options.memoryBudget ?? defaultMemoryBudget;
+  for (const [k, v] of Object.entries({ beta, lr, epochs, batch, memoryBudget })) {
     if (!(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new InvalidArgumentError('INVALID_ARGUMENT', `dpo: ${k} must be positive, got ${v}`);
   }
   const encode = (p: TrajectoryPair, side: Turn[]) => conversationTokens(model, [...p.prompt, ...side], p.prompt.length);
   const fitting = pairs
     .map((p) => ({ chosen: encode(p, p.chosen), rejected: encode(p, p.rejected) }))
     .filter((e) => Math.max(e.chosen.tokens.length, e.rejected.tokens.length) <= model.hparams.nCtxTrain);
-  const ref = await sequenceLogprobs(policy, fitting.flatMap((e) => [e.chosen, e.rejected]), microTokens);
+  const fits = withinMemory(policy, memoryBudget);
+  const ref = await sequenceLogprobs(policy, fitting.flatMap((e) => [e.chosen, e.rejected]), fits);
   const encoded: EncodedPair[] = fitting.map((e, i) => ({ ...e, reference: { chosen: ref[2 * i], rejected: ref[2 * i + 1] } }));
   const perEpoch = Math.ceil(encoded.length / batch);
   const steps = perEpoch * epochs;
@@ -177,7 +178,7 @@ export async function dpo(
     // a pair's two sides always share a micro-batch
     const sides = chosen.flatMap((p) => [p.chosen, p.rejected]);
     let at = 0;
-    for (const micro of microBatches(sides, microTokens, 2)) {
+    for (const micro of microBatches(sides, fits, 2)) {
       const { logprob } = await policy.forwardSequences(micro);
       const grads: number[] = [];
       for (let i = 0; i < micro.length; i += 2) {

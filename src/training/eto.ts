@@ -102,7 +102,8 @@ export async function eto(options: EtoOptions, control: { signal?: AbortSignal; 
     iterations,
     tasks: ids,
     pairs: pairKind,
-    dpo: options.dpo ?? {},
+    // the memory budget changes how a step is split, not what it computes: a run may resume under another
+    dpo: { ...options.dpo, memoryBudget: undefined },
     explore: options.explore ?? {},
     maxSteps: options.tasks?.maxSteps ?? null,
   };

@@ -204,16 +204,7 @@ export class NativeLlmPolicy implements LlmPolicy {
   /** SFT/DPO: summed log-probs of the marked tokens of each sequence (kept for backwardSequences). */
   async forwardSequences(seqs: readonly MarkedSequence[]): Promise<{ logprob: number[]; tokens: number[] }> {
     const t = this.#live();
-    const units: PackUnit[] = seqs.map((s, n) => {
-      if (s.tokens.length !== s.marked.length) throw new InvalidArgumentError('INVALID_ARGUMENT', `sequence ${n}: marked must have one entry per token`);
-      this.#model.checkLength(s.tokens.length);
-      const scored: [number, number][] = [];
-      s.marked.forEach((m, i) => {
-        if (m && i > 0) scored.push([-1, i]);
-      });
-      if (scored.length === 0) throw new InvalidArgumentError('INVALID_ARGUMENT', `sequence ${n} has no marked tokens`);
-      return { prefix: s.tokens, branches: [], scored };
-    });
+    const units = this.#sequenceUnits(seqs);
     const { logp } = await this.#model.schedule(() => t.forward(packBatch(units), new Int32Array(0), true, true));
     this.#pending = undefined;
     this.#pendingSequences = units.map((u) => u.scored.length);
@@ -225,6 +216,25 @@ export class NativeLlmPolicy implements LlmPolicy {
       logprob.push(s);
     }
     return { logprob, tokens: units.map((u) => u.scored.length) };
+  }
+
+  /** Estimated device memory (bytes) of `forwardSequences(seqs)` + `backwardSequences`, for sizing micro-batches. */
+  sequenceTrainingBytes(seqs: readonly MarkedSequence[]): number {
+    return estimateTrainingBytes(this.#model.hparams, this.#sequenceUnits(seqs));
+  }
+
+  /** Each sequence as a packed group of its own: the tokens as prefix, the marked ones scored. */
+  #sequenceUnits(seqs: readonly MarkedSequence[]): PackUnit[] {
+    return seqs.map((s, n) => {
+      if (s.tokens.length !== s.marked.length) throw new InvalidArgumentError('INVALID_ARGUMENT', `sequence ${n}: marked must have one entry per token`);
+      this.#model.checkLength(s.tokens.length);
+      const scored: [number, number][] = [];
+      s.marked.forEach((m, i) => {
+        if (m && i > 0) scored.push([-1, i]);
+      });
+      if (scored.length === 0) throw new InvalidArgumentError('INVALID_ARGUMENT', `sequence ${n} has no marked tokens`);
+      return { prefix: s.tokens, branches: [], scored };
+    });
   }
 
   async backwardSequences(dLogprob: readonly number[]): Promise<void> {

@@ -5,7 +5,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { Model } from '../model.js';
 import { encodeConversation, type Trajectory } from './conversation.js';
-import { learningRate, microBatches, shuffled } from './batching.js';
+import { defaultMemoryBudget, learningRate, microBatches, shuffled, withinMemory } from './batching.js';
 import { createPolicy, type MarkedSequence, type NativeLlmPolicy } from './llm-policy.js';
 import { loraTargets, type LoraTarget } from './policy.js';
 
@@ -24,8 +24,11 @@ export interface SftOptions {
   alpha?: number;
   targets?: LoraTarget[];
   seed?: number;
-  /** Most packed tokens per forward/backward (larger batches accumulate gradients over several). */
-  microBatchTokens?: number;
+  /**
+   * Device memory (bytes, default 2 GiB) one forward/backward may take by the engine's estimate: a batch beyond it
+   * runs as several, accumulating the same gradient (a conversation larger alone runs alone).
+   */
+  memoryBudget?: number;
 }
 
 export interface SftProgress {
@@ -49,8 +52,8 @@ export async function sft(options: SftOptions, control: { signal?: AbortSignal; 
   const batch = options.batch ?? 8;
   const epochs = options.epochs ?? 3;
   const lr = options.lr ?? 2e-4;
-  const microTokens = options.microBatchTokens ?? 4096;
-  for (const [k, v] of Object.entries({ batch, epochs, lr, microTokens })) {
+  const memoryBudget = options.memoryBudget ?? defaultMemoryBudget;
+  for (const [k, v] of Object.entries({ batch, epochs, lr, memoryBudget })) {
     if (!(typeof v === 'number' && v > 0)) throw new InvalidArgumentError('INVALID_ARGUMENT', `sft: ${k} must be positive, got ${v}`);
   }
   for (const t of options.targets ?? []) {
@@ -72,6 +75,7 @@ export async function sft(options: SftOptions, control: { signal?: AbortSignal; 
     valueHead: false,
     seed,
   });
+  const fits = withinMemory(policy, memoryBudget);
   try {
     const losses: number[] = [];
     let order: MarkedSequence[] = [];
@@ -84,8 +88,8 @@ export async function sft(options: SftOptions, control: { signal?: AbortSignal; 
       const started = performance.now();
       policy.zeroGrad();
       let sum = 0;
-      // gradient accumulation over packed groups that fit `microTokens`
-      for (const micro of microBatches(chosen, microTokens)) {
+      // gradient accumulation over packed groups that fit the memory budget
+      for (const micro of microBatches(chosen, fits)) {
         const f = await policy.forwardSequences(micro);
         sum += f.logprob.reduce((a, b) => a + b, 0);
         await policy.backwardSequences(micro.map(() => -1 / nTokens));

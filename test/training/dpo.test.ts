@@ -3,10 +3,10 @@
 // loss exactly ln 2), and training moves the log-ratio towards the chosen side.
 import t from 'tap';
 import { loadModel } from '../../src/model.js';
-import { microBatches } from '../../src/training/batching.js';
+import { microBatches, withinMemory } from '../../src/training/batching.js';
 import { conversationTokens, type Trajectory, type Turn } from '../../src/training/conversation.js';
 import { dpo, dpoLoss, makePairs, type DpoProgress } from '../../src/training/dpo.js';
-import { createPolicy } from '../../src/training/llm-policy.js';
+import { createPolicy, type MarkedSequence } from '../../src/training/llm-policy.js';
 import { testModel } from '../helpers/models.js';
 
 const opening: Turn[] = [
@@ -70,12 +70,28 @@ t.test("pairs follow ETO's rules", async (t) => {
 t.test('micro-batches: bounded, in order, pairs kept together', async (t) => {
   const seq = (n: number) => ({ tokens: Array<number>(n).fill(1), marked: Array<boolean>(n).fill(true) });
   const seqs = [10, 30, 20, 20, 50, 5, 5, 5].map(seq);
-  const singles = [...microBatches(seqs, 60)];
+  const packed = (budget: number) => (m: readonly MarkedSequence[]) => Math.max(...m.map((s) => s.tokens.length)) * m.length <= budget;
+  const singles = [...microBatches(seqs, packed(60))];
   t.same(singles.map((m) => m.map((s) => s.tokens.length)), [[10, 30], [20, 20], [50], [5, 5, 5]]);
-  const pairs = [...microBatches(seqs, 60, 2)];
+  const pairs = [...microBatches(seqs, packed(60), 2)];
   t.same(pairs.map((m) => m.length % 2), pairs.map(() => 0));
   t.same(pairs.flat(), seqs, 'every sequence once, in order');
-  t.same([...microBatches(seqs, 1, 2)].map((m) => m.length), [2, 2, 2, 2], 'a chunk larger than the budget still runs alone');
+  t.same([...microBatches(seqs, packed(1), 2)].map((m) => m.length), [2, 2, 2, 2], 'a chunk larger than the budget still runs alone');
+
+  // SFT and DPO size them by the engine's memory estimate of a training forward+backward
+  const model = await loadModel(await testModel(), { threads: 1 });
+  const policy = await createPolicy(model, { valueHead: false });
+  t.teardown(async () => {
+    await policy.dispose();
+    await model.dispose();
+  });
+  const real = [40, 40, 40, 90].map((n) => ({ tokens: Array.from({ length: n }, (_, i) => 100 + i), marked: Array.from({ length: n }, (_, i) => i > n / 2) }));
+  const budget = policy.sequenceTrainingBytes(real.slice(0, 2));
+  t.ok(budget > policy.sequenceTrainingBytes(real.slice(0, 1)) && budget < policy.sequenceTrainingBytes(real.slice(0, 3)));
+  t.same([...microBatches(real, withinMemory(policy, budget))].map((m) => m.length), [2, 1, 1], 'two 40-token sequences fit where three do not');
+  await policy.forwardSequences(real.slice(0, 2));
+  await policy.backwardSequences([1, 1]);
+  t.ok(policy.memoryUsage().compute <= budget, `the estimate covers the allocation (${policy.memoryUsage().compute} <= ${budget} B)`);
 });
 
 t.test('DPO on a generated model: the entry policy is the reference, and training prefers the chosen side', async (t) => {
@@ -93,7 +109,7 @@ t.test('DPO on a generated model: the entry policy is the reference, and trainin
   t.equal(markedCount(whole, 0) - markedCount(whole, 3), model.tokenize(' OK ').length + 1, "the opening's \"OK\" is not scored");
   const before = (await policy.forwardSequences(sides.flat())).logprob;
   const steps: DpoProgress[] = [];
-  const r = await dpo(policy, pairs, { batch: 2, epochs: 4, lr: 5e-3, microBatchTokens: 256 }, { onProgress: (p) => steps.push(p) });
+  const r = await dpo(policy, pairs, { batch: 2, epochs: 4, lr: 5e-3, memoryBudget: 1 }, { onProgress: (p) => steps.push(p) });
   t.equal(r.steps, 8);
   t.equal(r.dropped, 0);
   t.ok(Math.abs(steps[0].loss - Math.LN2) < 1e-6, `first loss ${steps[0].loss} = ln 2: the reference is the policy on entry`);

@@ -214,7 +214,10 @@ t.test('explore and eto CLIs', async (t) => {
   const r0 = runCli(['experts', '--env', 'household/mixed', '--split', 'train', '--n', '2', '--out', data]);
   t.equal(r0.status, 0, r0.stderr);
   const sftDir = tempPath('cli-eto-sft');
-  t.equal(runCli(['sft', '--model', path, '--data', data, '--out', sftDir, '--steps', '2']).status, 0);
+  // a budget below any conversation's estimate: each runs as its own micro-batch
+  t.equal(runCli(['sft', '--model', path, '--data', data, '--out', sftDir, '--steps', '2', '--memory-budget', '1']).status, 0);
+  const badBudget = runCli(['sft', '--model', path, '--data', data, '--out', tempPath('cli-sft-budget'), '--memory-budget', '0']);
+  t.match([badBudget.status, badBudget.stderr], [1, /memoryBudget must be positive, got 0/]);
 
   const traj = tempPath('cli-explored.json');
   const ex = runCli(['explore', '--model', path, '--adapter', join(sftDir, 'adapter.gguf'), '--env', 'household/mixed', '--split', 'seen', '--n', '2', '--max-steps', '2', '--max-tokens', '8', '--out', traj, '--json']);
@@ -236,10 +239,10 @@ t.test('explore and eto CLIs', async (t) => {
   const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!);
   t.match(result, { type: 'result', stopped: false, adapter: join(out, 'iter-1', 'adapter.gguf') });
   t.equal(result.iterations[0].pairs, 2);
-  const text = runCli(['eto', '--model', path, '--start', sftDir, '--data', data, '--out', out, '--iterations', '2', '--max-steps', '2', '--max-tokens', '8', '--batch', '2', '--epochs', '1', '--resume']);
+  const text = runCli(['eto', '--model', path, '--start', sftDir, '--data', data, '--out', out, '--iterations', '2', '--max-steps', '2', '--max-tokens', '8', '--batch', '2', '--epochs', '1', '--resume', '--memory-budget', '1000000']);
   t.equal(text.status, 0, text.stderr);
   t.match(text.stdout, /iteration 2: explored mean reward 0\.000 \(success 0\.0%\), 2 pairs, DPO loss 0\.6931 → /);
-  t.match(text.stdout, /done: the last adapter is .*iter-2/);
+  t.match(text.stdout, /done: the last adapter is .*iter-2/, 'resumed under another memory budget (it splits steps, not what they compute)');
 
   // Ctrl-C during DPO: exit 130, nothing of the unfinished iteration kept as finished
   const stopped = tempPath('cli-eto-stopped');
@@ -261,7 +264,7 @@ t.test('explore and eto CLIs', async (t) => {
   const noShop = runCli(['eto', '--model', path, '--start', sftDir, '--data', shopData, '--out', tempPath('cli-eto-shop')]);
   t.equal(noShop.status, 1);
   t.match(noShop.stderr, /WebShop goal: give the shop's --data-dir/);
-  t.match(runCli(['eto', '--help']).stdout, /--beta[\s\S]*--pairs/);
+  t.match(runCli(['eto', '--help']).stdout, /--beta[\s\S]*--pairs[\s\S]*--memory-budget/);
   const badKind = runCli(['eto', '--model', path, '--start', sftDir, '--data', data, '--out', tempPath('cli-eto-kind'), '--pairs', 'turn']);
   t.match([badKind.status, badKind.stderr], [2, /Argument: pairs, Given: "turn", Choices: "trajectory", "step", "mixture"/]);
 

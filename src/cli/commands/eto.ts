@@ -6,6 +6,7 @@ import { eto, type PairKind } from '../../training/eto.js';
 import { agentOptions, episodePrinter, exploreOptionsOf, taskOptionsOf, type AgentArgs } from '../agent-options.js';
 import { deviceOption } from '../device-option.js';
 import { withInterrupt } from '../interrupt.js';
+import { memoryBudgetOption } from '../memory-budget-option.js';
 import { withModel } from '../model-session.js';
 
 interface Args extends AgentArgs {
@@ -21,6 +22,7 @@ interface Args extends AgentArgs {
   batch: number;
   pairs: PairKind;
   resume: boolean;
+  memoryBudget?: number;
 }
 
 /** `rl-ggml eto`: ETO's exploration + DPO iterations from a behaviour-cloned adapter. */
@@ -44,6 +46,7 @@ export const etoCommand: CommandModule<object, Args> = {
         describe: "what is explored and paired: whole tasks (ETO), from a random step of the expert's trajectory, or both",
       })
       .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out after its last finished iteration' })
+      .option('memory-budget', memoryBudgetOption)
       .option('device', deviceOption) as unknown as Argv<Args>,
   handler: async (argv) => {
     const experts = readTrajectories(argv.data);
@@ -58,7 +61,7 @@ export const etoCommand: CommandModule<object, Args> = {
           experts,
           out: argv.out,
           iterations: argv.iterations,
-          dpo: { epochs: argv.epochs, lr: argv.lr, beta: argv.beta, batch: argv.batch, seed: argv.seed },
+          dpo: { epochs: argv.epochs, lr: argv.lr, beta: argv.beta, batch: argv.batch, seed: argv.seed, memoryBudget: argv.memoryBudget },
           explore: exploreOptionsOf(argv),
           pairs: argv.pairs,
           tasks,

@@ -5,6 +5,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import { readTrajectories, selectTrajectories } from '../../training/conversation.js';
 import type { LoraTarget } from '../../training/policy.js';
 import { sft } from '../../training/sft.js';
+import { memoryBudgetOption } from '../memory-budget-option.js';
 import { withModel } from '../model-session.js';
 
 interface Args {
@@ -22,6 +23,7 @@ interface Args {
   targets: string;
   seed: number;
   json: boolean;
+  memoryBudget?: number;
 }
 
 /**
@@ -45,6 +47,7 @@ export const sftCommand: CommandModule<object, Args> = {
       .option('alpha', { type: 'number', default: 16 })
       .option('targets', { type: 'string', default: 'q,v', describe: 'projections: q,k,v,o,gate,up,down' })
       .option('seed', { type: 'number', default: 1 })
+      .option('memory-budget', memoryBudgetOption)
       .option('device', deviceOption)
       .option('json', { type: 'boolean', default: false, describe: 'one JSON object per step' }) as unknown as Argv<Args>,
   handler: async (argv) => {
@@ -66,6 +69,7 @@ export const sftCommand: CommandModule<object, Args> = {
           alpha: argv.alpha,
           targets: argv.targets.split(',').map((s) => s.trim()) as LoraTarget[],
           seed: argv.seed,
+          memoryBudget: argv.memoryBudget,
         },
         {
           onProgress: (p) => {

@@ -1,0 +1,7 @@
+/** The `--memory-budget` flag of the commands that train on conversations (sft, eto). */
+import type { Options } from 'yargs';
+
+export const memoryBudgetOption: Options = {
+  type: 'number',
+  describe: 'device memory (bytes) one forward/backward may take by the engine\'s estimate; a batch beyond it runs as several, accumulating the same gradient [default: 2 GiB]',
+};
