@@ -31,15 +31,15 @@ export function learningRate(step: number, steps: number, peak: number): number 
 /** Default device memory (bytes) one SFT/DPO forward+backward may take: TWOSOME's `trainMemoryBudget` default. */
 export const defaultMemoryBudget = 2 ** 31;
 
-/**
- * Consecutive runs of `seqs` that `fits` accepts, each holding at least one chunk (a chunk too large alone still runs
- * alone); chunks of `chunk` sequences (a DPO pair's two sides) are never split.
- */
 /** The micro-batch test of SFT and DPO: the policy's estimate of a training forward+backward within `budget` bytes. */
 export function withinMemory(policy: NativeLlmPolicy, budget: number): (micro: readonly MarkedSequence[]) => boolean {
   return (micro) => policy.sequenceTrainingBytes(micro) <= budget;
 }
 
+/**
+ * Consecutive runs of `seqs` that `fits` accepts, each holding at least one chunk (a chunk too large alone still runs
+ * alone); chunks of `chunk` sequences (a DPO pair's two sides) are never split.
+ */
 export function* microBatches(seqs: readonly MarkedSequence[], fits: (micro: readonly MarkedSequence[]) => boolean, chunk = 1): Generator<MarkedSequence[]> {
   for (let i = 0; i < seqs.length; ) {
     const micro = seqs.slice(i, (i += chunk));
