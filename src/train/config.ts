@@ -7,6 +7,7 @@ import { getEnvSpec } from '../../envs/registry.js';
 import { FOOD_VARIANTS } from '../../envs/virtualhome/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import { normalizations, type Normalization } from '../scoring.js';
+import { defaultMemoryBudget } from '../training/batching.js';
 import { loraTargets, type LoraTarget } from '../training/policy.js';
 
 export type Algo = 'twosome' | 'ppo' | 'saycan';
@@ -179,7 +180,7 @@ export function defaultConfig(env: string, algo: Algo): TrainConfig {
     loraTargets: ['q', 'v'],
     valueHidden: [1024, 512],
     valueFeatures: 'base',
-    trainMemoryBudget: 2 ** 31,
+    trainMemoryBudget: defaultMemoryBudget,
   };
 }
 

@@ -28,7 +28,7 @@ export function learningRate(step: number, steps: number, peak: number): number 
   return 0.5 * peak * (1 + Math.cos((Math.PI * (step - warmup)) / Math.max(1, steps - warmup)));
 }
 
-/** Default device memory (bytes) one SFT/DPO forward+backward may take: TWOSOME's `trainMemoryBudget` default. */
+/** Default device memory (bytes) one training forward+backward may take (SFT, DPO and TWOSOME's `trainMemoryBudget`). */
 export const defaultMemoryBudget = 2 ** 31;
 
 /** The micro-batch test of SFT and DPO: the policy's estimate of a training forward+backward within `budget` bytes. */
