@@ -466,7 +466,7 @@ private:
         return info.Env().Undefined();
     }
 
-    // forward(batch, featureRows: Int32Array, lora: bool, keep: bool) -> Promise<{logp, features}>
+    // forward(batch, featureRows: Int32Array, lora: bool, keep: bool, checkpoint: bool) -> Promise<{logp, features}>
     Napi::Value Forward(const Napi::CallbackInfo & info) {
         rl::PackedBatch batch;
         std::vector<int32_t> rows;
@@ -477,9 +477,9 @@ private:
             to_js_error(info.Env(), e.code, e.what()).ThrowAsJavaScriptException();
             return info.Env().Undefined();
         }
-        const bool lora = info[2].ToBoolean(), keep = info[3].ToBoolean();
+        const bool lora = info[2].ToBoolean(), keep = info[3].ToBoolean(), checkpoint = info[4].ToBoolean();
         return async<rl::ForwardResult>(
-            info, [batch, rows, lora, keep](rl::Trainer & t) { return t.forward(batch, rows, lora, keep); },
+            info, [batch, rows, lora, keep, checkpoint](rl::Trainer & t) { return t.forward(batch, rows, lora, keep, checkpoint); },
             [](Napi::Env env, rl::ForwardResult & r) -> Napi::Value {
                 Napi::Object o = Napi::Object::New(env);
                 o.Set("logp", to_float32(env, r.logp));

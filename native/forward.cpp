@@ -113,23 +113,28 @@ struct Blocks {
 
 }  // namespace
 
-ForwardGraph build_forward(ggml_context * ctx, const Model & model, const ForwardShape & shape, const LoraWeights * lora) {
+ForwardGraph build_forward(ggml_context * ctx, const Model & model, const ForwardShape & shape, const LoraWeights * lora, LayerRange range,
+                           ggml_tensor * x_in) {
     const HParams & hp = model.hparams();
     const int64_t hd = hp.head_dim, T = shape.T, G = shape.G, N = shape.N, R = shape.R, F = shape.F, S = T / G;
+    const size_t n_layer = model.layers().size();
+    range.end = std::min(range.end, n_layer);
+    const bool heads = range.end == n_layer;
     const Blocks blocks{ctx, model, lora};
     ForwardGraph g;
-    g.tokens = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, N);
     g.positions = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, N);
     g.mask = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, S, S, 1, G);
-    // The heads read R scored rows, then F feature rows (a row may be both): the last layer finishes only those.
-    g.keep = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, R + F);
-    g.keep_slot = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, R + F);
-    for (ggml_tensor * t : {g.tokens, g.positions, g.mask, g.keep, g.keep_slot}) ggml_set_input(t);
-    const size_t n_layer = model.layers().size();
+    for (ggml_tensor * t : {g.positions, g.mask}) ggml_set_input(t);
+    if (heads) {
+        // The heads read R scored rows, then F feature rows (a row may be both): the last layer finishes only those.
+        g.keep = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, R + F);
+        g.keep_slot = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, R + F);
+        for (ggml_tensor * t : {g.keep, g.keep_slot}) ggml_set_input(t);
+    }
     if (N < T) {
         g.slot_row = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, T);
         ggml_set_input(g.slot_row);
-        if (n_layer > 1) {  // the last layer reads its rows through keep_slot
+        if (range.first + 1 < n_layer) {  // the last layer reads its rows through keep_slot
             g.row_slot = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, N);
             ggml_set_input(g.row_slot);
         }
@@ -142,8 +147,14 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, const Forwar
     };
 
     const float kq_scale = 1.0f / std::sqrt((float) hd);
-    ggml_tensor * x = ggml_get_rows(ctx, model.token_embd(), g.tokens);  // [E, N]
-    for (size_t il = 0; il < n_layer; il++) {
+    ggml_tensor * x = x_in;
+    if (range.first == 0) {
+        g.tokens = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, N);
+        ggml_set_input(g.tokens);
+        x = ggml_get_rows(ctx, model.token_embd(), g.tokens);  // [E, N]
+    }
+    for (size_t il = range.first; il < range.end; il++) {
+        g.layer_in.push_back(x);
         ggml_tensor *q, *k, *v;
         blocks.qkv(il, x, g.positions, &q, &k, &v);
 
@@ -164,6 +175,10 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, const Forwar
         ggml_tensor * attn = ggml_cont_2d(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3), hd * hp.n_head, T);  // [hd·H, T]
         const bool last = il + 1 == n_layer;
         x = blocks.finish_rows(il, x, last ? g.keep : nullptr, attn, last ? g.keep_slot : g.row_slot);
+    }
+    if (!heads) {
+        g.x_out = x;
+        return g;
     }
     x = blocks.final_norm(x);  // [E, R + F]
     const auto rows = [&](int64_t first, int64_t n) { return n == R + F ? x : ggml_view_2d(ctx, x, x->ne[0], n, x->nb[1], first * x->nb[1]); };

@@ -3,6 +3,7 @@
 // TWOSOME's [prompt | a1 | ... | aK] packing and multi-turn conversations use the same graph.
 #pragma once
 #include <cstdint>
+#include <cstddef>
 #include <vector>
 
 #include "ggml.h"
@@ -42,15 +43,26 @@ struct ForwardGraph {
     ggml_tensor * picks = nullptr;      // I32 [R]: r*n_vocab + target into the flattened probabilities
     ggml_tensor * logp = nullptr;       // F32 [R] output: log p(target | row); null when R == 0
     ggml_tensor * features = nullptr;   // F32 [E, F] output: final-norm hidden states at feature_rows; null when F == 0
+    std::vector<ggml_tensor *> layer_in;  // F32 [E, N]: the hidden state entering each layer of the graph, in order
+    ggml_tensor * x_out = nullptr;      // F32 [E, N]: the hidden state leaving a graph that ends before the heads
+};
+
+// The layers [first, end) of a forward graph, for layer checkpointing: a graph that starts past layer 0 reads its
+// input hidden states from a given tensor instead of the embeddings, and one that ends before the last layer returns
+// its output hidden states (x_out) instead of the heads' log-probs and features.
+struct LayerRange {
+    size_t first = 0, end = SIZE_MAX;
 };
 
 // Builds the forward graph of a batch (its shape: see forward_shape) into ctx (a no_alloc context): log-probs for R
-// (row, target) pairs and hidden-state features at F rows. `lora` (may be null) adds the adapter.
+// (row, target) pairs and hidden-state features at F rows. `lora` (may be null) adds the adapter. With a layer range
+// starting past layer 0, `x_in` (F32 [E, N]) is the hidden state entering its first layer.
 struct ForwardShape {
     int64_t T = 0, G = 1, N = 0, R = 0, F = 0;  // slots, groups, real tokens, scored rows, feature rows
 };
 ForwardShape forward_shape(const PackedBatch & batch, size_t n_features = 0);
-ForwardGraph build_forward(ggml_context * ctx, const Model & model, const ForwardShape & shape, const LoraWeights * lora = nullptr);
+ForwardGraph build_forward(ggml_context * ctx, const Model & model, const ForwardShape & shape, const LoraWeights * lora = nullptr,
+                           LayerRange range = {}, ggml_tensor * x_in = nullptr);
 
 // Writes the batch (and feature rows, slot indices like out_rows) into the graph's input tensors (after allocation).
 void set_forward_inputs(const ForwardGraph & g, const PackedBatch & batch, int64_t n_vocab,

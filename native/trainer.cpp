@@ -1,5 +1,6 @@
 #include "trainer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -25,6 +26,33 @@ struct Trainer::Pending {
     ggml_tensor * coef = nullptr;
     ggml_tensor * loss_grad = nullptr;  // dL/dL = 1, set right before the backward pass
     ~Pending() {
+        if (ctx) ggml_free(ctx);
+    }
+};
+
+// The layers one training graph covers. A segment that ends before the last layer takes the gradient of its output
+// hidden states (dy) in place of the log-probs' coefficients; one that starts past layer 0 reads its input hidden
+// states from x_in and accumulates their gradient into dx.
+struct Trainer::Segment {
+    LayerRange range;
+    ggml_tensor * x_in = nullptr;
+    ggml_tensor * dx = nullptr;
+    ggml_tensor * dy = nullptr;
+};
+
+// What a checkpointed forward keeps for its backward: the batch, and the hidden state entering every layer but the
+// first (which starts from the embeddings), with two gradient buffers of the same shape, on the model's device.
+struct Trainer::Checkpoints {
+    PackedBatch batch;
+    std::vector<int32_t> feature_rows;
+    ForwardShape shape;
+    ggml_context * ctx = nullptr;
+    ggml_backend_buffer_t buf = nullptr;
+    std::vector<ggml_tensor *> x;  // x[il]: entering layer il (x[0] is null)
+    ggml_tensor * dy = nullptr;    // the gradient of the hidden states leaving the layer being recomputed
+    ggml_tensor * dx = nullptr;    // ... and of those entering it
+    ~Checkpoints() {
+        if (buf) ggml_backend_buffer_free(buf);
         if (ctx) ggml_free(ctx);
     }
 };
@@ -101,6 +129,7 @@ Trainer::~Trainer() { release(); }
 void Trainer::release() {
     pending_llm_.reset();
     pending_head_.reset();
+    checkpoints_.reset();
     if (alloc_llm_) ggml_gallocr_free(alloc_llm_);
     if (alloc_head_) ggml_gallocr_free(alloc_head_);
     if (alloc_opt_) ggml_gallocr_free(alloc_opt_);
@@ -164,7 +193,7 @@ void Trainer::init_params() {
     }
 }
 
-std::unique_ptr<Trainer::Pending> Trainer::build(bool head, const ForwardShape & shape) {
+std::unique_ptr<Trainer::Pending> Trainer::build(bool head, const ForwardShape & shape, const Segment & seg) {
     auto p = std::make_unique<Pending>();
     const size_t nodes = head ? 256 : 4 * forward_graph_size(model_);
     p->ctx = ggml_init({ggml_tensor_overhead() * nodes * 2 + 3 * ggml_graph_overhead_custom(nodes, true), nullptr, true});
@@ -184,11 +213,16 @@ std::unique_ptr<Trainer::Pending> Trainer::build(bool head, const ForwardShape &
         ggml_set_output(p->head_out);
         out = p->head_out;
     } else {
-        p->fg = build_forward(ctx, model_, shape, &lora_);
-        out = p->fg.logp;
+        p->fg = build_forward(ctx, model_, shape, &lora_, seg.range, seg.x_in);
+        out = p->fg.x_out ? p->fg.x_out : p->fg.logp;
     }
-    p->coef = ggml_new_tensor_1d(ctx, GGML_TYPE_F32, ggml_nelements(out));
-    ggml_set_input(p->coef);
+    // loss = Σ out ⊙ coef: its gradient with respect to out is coef, which the caller passes (or dy, for a segment).
+    if (seg.dy) {
+        p->coef = seg.dy;
+    } else {
+        p->coef = ggml_new_tensor_1d(ctx, GGML_TYPE_F32, ggml_nelements(out));
+        ggml_set_input(p->coef);
+    }
     ggml_tensor * loss = ggml_sum(ctx, ggml_mul(ctx, out, p->coef));
     ggml_set_loss(loss);
     ggml_set_output(loss);
@@ -204,6 +238,7 @@ std::unique_ptr<Trainer::Pending> Trainer::build(bool head, const ForwardShape &
             if (prm.value == node) accs[i] = prm.grad;
         }
         if (node == loss) accs[i] = loss_grad_;  // outside the compute buffer, like the parameters' accumulators
+        if (node == seg.x_in) accs[i] = seg.dx;
     }
     {
         std::optional<RecomputeScope> recompute;
@@ -219,7 +254,25 @@ std::unique_ptr<Trainer::Pending> Trainer::build(bool head, const ForwardShape &
     return p;
 }
 
-ForwardResult Trainer::forward(const PackedBatch & batch, const std::vector<int32_t> & feature_rows, bool lora, bool keep) {
+// The forward pass alone: for evaluation (on the model's allocator), or a checkpointed training forward that copies
+// each layer's input hidden states into `ck` as it goes (on the training allocator).
+std::unique_ptr<Trainer::Pending> Trainer::build_forward_only(const ForwardShape & shape, bool lora, const Checkpoints * ck) {
+    auto p = std::make_unique<Pending>();
+    const size_t nodes = forward_graph_size(model_) + model_.layers().size();
+    p->ctx = ggml_init({ggml_tensor_overhead() * nodes + ggml_graph_overhead_custom(nodes, false), nullptr, true});
+    if (!p->ctx) fail(E_NATIVE, "cannot create a ggml context");
+    p->fg = build_forward(p->ctx, model_, shape, lora ? &lora_ : nullptr);
+    p->gf = ggml_new_graph_custom(p->ctx, nodes, false);
+    // The copies come first in the graph's order, so each layer's input is copied out as soon as it is computed
+    // rather than held in the compute buffer until the outputs are.
+    for (size_t il = 1; ck && il < ck->x.size(); il++) ggml_build_forward_expand(p->gf, ggml_cpy(p->ctx, p->fg.layer_in[il], ck->x[il]));
+    if (p->fg.logp) ggml_build_forward_expand(p->gf, p->fg.logp);
+    if (p->fg.features) ggml_build_forward_expand(p->gf, p->fg.features);
+    if (!ggml_gallocr_alloc_graph(ck ? alloc_llm_ : model_.allocator(), p->gf)) fail(E_OOM, "out of memory allocating the forward graph");
+    return p;
+}
+
+ForwardResult Trainer::forward(const PackedBatch & batch, const std::vector<int32_t> & feature_rows, bool lora, bool keep, bool checkpoint) {
     const HParams & hp = model_.hparams();
     batch.validate(hp);
     for (int32_t r : feature_rows) {
@@ -227,23 +280,33 @@ ForwardResult Trainer::forward(const PackedBatch & batch, const std::vector<int3
         if (batch.branch[r] == -2) fail(E_ARGUMENT, "a feature row is a padding token");
     }
     if (keep && (!lora || batch.out_rows.empty())) fail(E_ARGUMENT, "a kept forward needs the adapter and at least one scored token");
+    if (checkpoint && !keep) fail(E_ARGUMENT, "a checkpointed forward must be kept");
     if (batch.out_rows.empty() && feature_rows.empty()) fail(E_ARGUMENT, "a forward pass needs scored tokens or feature rows");
     const ForwardShape shape = forward_shape(batch, feature_rows.size());
-
-    std::unique_ptr<Pending> p;
     if (keep) {
         pending_llm_.reset();
-        p = build(false, shape);
+        checkpoints_.reset();
+    }
+
+    std::unique_ptr<Pending> p;
+    std::unique_ptr<Checkpoints> ck;
+    if (keep && checkpoint && hp.n_layer > 1) {
+        ck = std::make_unique<Checkpoints>();
+        ck->batch = batch;
+        ck->feature_rows = feature_rows;
+        ck->shape = shape;
+        ck->ctx = ggml_init({ggml_tensor_overhead() * (hp.n_layer + 2), nullptr, true});
+        if (!ck->ctx) fail(E_NATIVE, "cannot create a ggml context");
+        ck->x.assign(hp.n_layer, nullptr);
+        for (int64_t il = 1; il < hp.n_layer; il++) ck->x[il] = ggml_new_tensor_2d(ck->ctx, GGML_TYPE_F32, hp.n_embd, shape.N);
+        ck->dy = ggml_new_tensor_2d(ck->ctx, GGML_TYPE_F32, hp.n_embd, shape.N);
+        ck->dx = ggml_new_tensor_2d(ck->ctx, GGML_TYPE_F32, hp.n_embd, shape.N);
+        ck->buf = ggml_backend_alloc_ctx_tensors_from_buft(ck->ctx, ggml_backend_get_default_buffer_type(model_.backend()));
+        if (!ck->buf) fail(E_OOM, "out of memory allocating the layer checkpoints");
+        checkpoint_bytes_ = std::max(checkpoint_bytes_, ggml_backend_buffer_get_size(ck->buf));
+        p = build_forward_only(shape, true, ck.get());
     } else {
-        // Evaluation only: the same graph without its backward, on the model's allocator.
-        p = std::make_unique<Pending>();
-        const size_t nodes = forward_graph_size(model_);
-        p->ctx = ggml_init({ggml_tensor_overhead() * nodes + ggml_graph_overhead_custom(nodes, false), nullptr, true});
-        p->fg = build_forward(p->ctx, model_, shape, lora ? &lora_ : nullptr);
-        p->gf = ggml_new_graph_custom(p->ctx, nodes, false);
-        if (p->fg.logp) ggml_build_forward_expand(p->gf, p->fg.logp);
-        if (p->fg.features) ggml_build_forward_expand(p->gf, p->fg.features);
-        if (!ggml_gallocr_alloc_graph(model_.allocator(), p->gf)) fail(E_OOM, "out of memory allocating the forward graph");
+        p = keep ? build(false, shape, {}) : build_forward_only(shape, lora, nullptr);
     }
     set_forward_inputs(p->fg, batch, hp.n_vocab, feature_rows);
     model_.compute(p->gf);
@@ -251,25 +314,52 @@ ForwardResult Trainer::forward(const PackedBatch & batch, const std::vector<int3
     ForwardResult r;
     if (p->fg.logp) r.logp = read(p->fg.logp);
     if (p->fg.features) r.features = read(p->fg.features);
-    if (keep) pending_llm_ = std::move(p);
+    if (ck) {
+        checkpoints_ = std::move(ck);
+    } else if (keep) {
+        pending_llm_ = std::move(p);
+    }
     return r;
 }
 
 void Trainer::run_backward(Pending & p, const std::vector<float> & coef) {
-    write(p.coef, coef);
+    if (!coef.empty()) write(p.coef, coef);
     const float one = 1.0f;
     ggml_backend_tensor_set(p.loss_grad, &one, 0, sizeof(float));
     model_.compute(p.gbwd);
 }
 
 void Trainer::backward(const std::vector<float> & coef) {
-    if (!pending_llm_) fail(E_ARGUMENT, "backward without a kept forward");
-    if ((int64_t) coef.size() != ggml_nelements(pending_llm_->coef)) {
-        fail(E_ARGUMENT, "backward got " + std::to_string(coef.size()) + " coefficients for " + std::to_string(ggml_nelements(pending_llm_->coef)) + " scored tokens");
+    if (!pending_llm_ && !checkpoints_) fail(E_ARGUMENT, "backward without a kept forward");
+    const int64_t n_coef = checkpoints_ ? checkpoints_->shape.R : ggml_nelements(pending_llm_->coef);
+    if ((int64_t) coef.size() != n_coef) {
+        fail(E_ARGUMENT, "backward got " + std::to_string(coef.size()) + " coefficients for " + std::to_string(n_coef) + " scored tokens");
     }
     model_.check_backward_twins();
-    run_backward(*pending_llm_, coef);
-    pending_llm_.reset();
+    if (checkpoints_) {
+        std::unique_ptr<Checkpoints> ck = std::move(checkpoints_);
+        backward_checkpointed(*ck, coef);
+    } else {
+        run_backward(*pending_llm_, coef);
+        pending_llm_.reset();
+    }
+}
+
+// Last layer to first: recompute the layer from its kept input, then backpropagate the gradient of its output
+// (the log-probs' coefficients for the last layer, dy for the others) into its adapters and its input (dx, which
+// becomes dy of the layer below).
+void Trainer::backward_checkpointed(Checkpoints & ck, const std::vector<float> & coef) {
+    const size_t n_layer = ck.x.size();
+    for (size_t il = n_layer; il-- > 0;) {
+        Segment seg{{il, il + 1}, ck.x[il], il > 0 ? ck.dx : nullptr, il + 1 < n_layer ? ck.dy : nullptr};
+        if (seg.x_in) ggml_set_param(seg.x_in);  // so that autodiff differentiates with respect to it
+        std::unique_ptr<Pending> p = build(false, ck.shape, seg);
+        set_forward_inputs(p->fg, ck.batch, model_.hparams().n_vocab, ck.feature_rows);
+        if (seg.dx) ggml_backend_tensor_memset(seg.dx, 0, 0, ggml_nbytes(seg.dx));
+        model_.compute(p->gf);
+        run_backward(*p, seg.dy ? std::vector<float>{} : coef);
+        std::swap(ck.dx, ck.dy);
+    }
 }
 
 std::vector<float> Trainer::head_forward(const std::vector<float> & features, int64_t n, bool keep) {
@@ -277,7 +367,7 @@ std::vector<float> Trainer::head_forward(const std::vector<float> & features, in
     if (n <= 0 || (int64_t) features.size() != n * model_.hparams().n_embd) fail(E_ARGUMENT, "features must hold n × n_embd values");
     ForwardShape rows;
     rows.N = n;
-    std::unique_ptr<Pending> p = build(true, rows);
+    std::unique_ptr<Pending> p = build(true, rows, {});
     write(p->head_in, features);
     model_.compute(p->gf);
     std::vector<float> values = read(p->head_out);
@@ -362,7 +452,7 @@ StepReport Trainer::step(const AdamW & actor, const AdamW & critic) {
 size_t Trainer::compute_bytes() const {
     size_t n = 0;
     for (ggml_gallocr_t a : {alloc_llm_, alloc_head_, alloc_opt_}) n += ggml_gallocr_get_buffer_size(a, 0);
-    return n;
+    return n + checkpoint_bytes_;
 }
 
 Param & Trainer::param(const std::string & name) {

@@ -7,6 +7,10 @@
 // rows, so the coefficients the caller passes *are* the upstream gradients dL/dlogp — any loss computed in
 // TypeScript (PPO, SFT, DPO) backpropagates exactly. The value head works the same way on features read from a
 // forward pass (detached from the LLM by construction).
+//
+// Layer checkpointing (forward with checkpoint = true) keeps only the hidden state entering each layer instead of
+// all activations; the backward pass then recomputes one layer at a time, last to first, and backpropagates through
+// it (the same ops, so the same gradients) for one more forward pass of compute.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -71,8 +75,9 @@ public:
     size_t compute_bytes() const;
     const std::vector<Param> & params() const { return params_; }
 
-    // LLM forward with (lora = true) or without the adapter; keep = retain for backward (lora must be true).
-    ForwardResult forward(const PackedBatch & batch, const std::vector<int32_t> & feature_rows, bool lora, bool keep);
+    // LLM forward with (lora = true) or without the adapter; keep = retain for backward (lora must be true), all
+    // activations or, with checkpoint, each layer's input only.
+    ForwardResult forward(const PackedBatch & batch, const std::vector<int32_t> & feature_rows, bool lora, bool keep, bool checkpoint = false);
     void backward(const std::vector<float> & coef);
 
     std::vector<float> head_forward(const std::vector<float> & features, int64_t n, bool keep);
@@ -93,10 +98,16 @@ public:
 
 private:
     struct Pending;
+    struct Checkpoints;
+    struct Segment;
     void init_params();
     void release();
-    std::unique_ptr<Pending> build(bool head, const ForwardShape & shape);  // the head reads shape.N feature rows
+    // A training graph (forward and backward): the value head (reading shape.N feature rows), or the LLM's layers in
+    // `seg` (all of them by default).
+    std::unique_ptr<Pending> build(bool head, const ForwardShape & shape, const Segment & seg);
+    std::unique_ptr<Pending> build_forward_only(const ForwardShape & shape, bool lora, const Checkpoints * ck);
     void run_backward(Pending & p, const std::vector<float> & coef);
+    void backward_checkpointed(Checkpoints & ck, const std::vector<float> & coef);
     std::array<double, 2> grad_square_norms();
 
     Model & model_;
@@ -113,6 +124,8 @@ private:
     ggml_gallocr_t alloc_head_ = nullptr;
     ggml_gallocr_t alloc_opt_ = nullptr;
     std::unique_ptr<Pending> pending_llm_, pending_head_;
+    std::unique_ptr<Checkpoints> checkpoints_;
+    size_t checkpoint_bytes_ = 0;  // the largest checkpoint buffer so far
 };
 
 }  // namespace rl

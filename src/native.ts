@@ -91,7 +91,8 @@ export interface NativeMakeModelOptions extends ModelShape {
 
 /** native/trainer.h: LoRA + value head on a model, differentiable. */
 export interface NativeTrainer {
-  forward(batch: NativeBatch, featureRows: Int32Array, lora: boolean, keep: boolean): Promise<{ logp: Float32Array; features: Float32Array }>;
+  /** keep: retain for `backward`; checkpoint (with keep): retain each layer's input only and recompute the layers in `backward`. */
+  forward(batch: NativeBatch, featureRows: Int32Array, lora: boolean, keep: boolean, checkpoint?: boolean): Promise<{ logp: Float32Array; features: Float32Array }>;
   memory(): { params: number; compute: number };
   generate(requests: NativeGenerationRequest[], sampling: NativeSampling, slots: number, keep: boolean): Promise<NativeGeneration[]>;
   releaseCache(): void;

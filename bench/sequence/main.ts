@@ -1,7 +1,10 @@
 /**
  * Training on long sequences (ETO's SFT and DPO shape: one conversation per graph): tokens/s of forward+backward+AdamW
- * step and compute memory, with attention's probabilities recomputed in the backward pass against kept from the
- * forward (RL_GGML_RECOMPUTE_ATTENTION=1 / 0), interleaved in one process on the same model.
+ * step and device memory (compute buffers and layer checkpoints) of three ways to keep what the backward pass needs,
+ * interleaved in one process on the same model:
+ * - kept: every activation from the forward pass (RL_GGML_RECOMPUTE_ATTENTION=0);
+ * - attention: attention's probabilities recomputed in the backward pass (RL_GGML_RECOMPUTE_ATTENTION=1);
+ * - layers: layer checkpointing (a memory budget of 1 byte forces it), attention as by default.
  *
  *   npm run bench:sequence -- [--model M.gguf] [--threads N] [--lengths 512,1024,2048] [--min-seconds 5] [--json]
  *
@@ -41,27 +44,29 @@ async function main() {
   const model = await loadModel(path, { threads: argv.threads });
   const lengths = argv.lengths.split(',').map(Number);
   const rows = [];
+  const variants = [
+    { name: 'kept', recompute: '0', memoryBudget: undefined },
+    { name: 'attention', recompute: '1', memoryBudget: undefined },
+    { name: 'layers', recompute: '', memoryBudget: 1 },
+  ];
   for (const length of lengths) {
     const seq = conversation(model, length);
-    // one policy per side, so each reports its own compute-memory high-water mark
-    const sides = await Promise.all(['1', '0'].map(async (flag) => ({ flag, policy: await createPolicy(model, { lora: { rank: 8, alpha: 16, targets: ['q', 'v'] }, valueHead: false }) })));
-    const steps = sides.map(({ flag, policy }) => async () => {
-      process.env.RL_GGML_RECOMPUTE_ATTENTION = flag;
-      await policy.forwardSequences([seq]);
+    // one policy per variant, so each reports its own memory high-water mark
+    const sides = await Promise.all(variants.map(async (v) => ({ ...v, policy: await createPolicy(model, { lora: { rank: 8, alpha: 16, targets: ['q', 'v'] }, valueHead: false }) })));
+    const steps = sides.map(({ recompute, memoryBudget, policy }) => async () => {
+      process.env.RL_GGML_RECOMPUTE_ATTENTION = recompute;
+      await policy.forwardSequences([seq], { memoryBudget });
       policy.zeroGrad();
       await policy.backwardSequences([-1]);
       await policy.step({ actor: { lr: 1e-6, maxGradNorm: 1 } });
     });
-    const [recomputed, kept] = await timeInterleaved(argv.minSeconds, steps, 3);
-    const [recomputedBytes, keptBytes] = sides.map((s) => s.policy.memoryUsage().compute);
+    const seconds = await timeInterleaved(argv.minSeconds, steps, 3);
+    const bytes = sides.map((s) => s.policy.memoryUsage().compute);
     rows.push({
       tokens: length,
-      recomputedTokensPerSec: length / recomputed,
-      keptTokensPerSec: length / kept,
-      timeRatio: recomputed / kept,
-      recomputedComputeMiB: recomputedBytes / 2 ** 20,
-      keptComputeMiB: keptBytes / 2 ** 20,
-      memoryRatio: recomputedBytes / keptBytes,
+      variants: Object.fromEntries(
+        sides.map((s, i) => [s.name, { tokensPerSec: length / seconds[i], computeMiB: bytes[i] / 2 ** 20, timeRatio: seconds[i] / seconds[0], memoryRatio: bytes[i] / bytes[0] }]),
+      ),
     });
     for (const { policy } of sides) await policy.dispose();
   }
@@ -69,12 +74,12 @@ async function main() {
   const result = { model: path, threads: argv.threads, rows, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
   if (argv.json) console.log(JSON.stringify(result));
   else {
-    console.log(`${path}, ${argv.threads} threads; attention recomputed vs kept`);
+    console.log(`${path}, ${argv.threads} threads; tok/s and device memory, ratios to keeping every activation`);
     for (const r of rows) {
-      console.log(
-        `${String(r.tokens).padStart(6)} tokens: ${r.recomputedTokensPerSec.toFixed(0)} vs ${r.keptTokensPerSec.toFixed(0)} tok/s (time ${r.timeRatio.toFixed(2)}x), ` +
-          `compute ${r.recomputedComputeMiB.toFixed(0)} vs ${r.keptComputeMiB.toFixed(0)} MiB (${r.memoryRatio.toFixed(2)}x)`,
+      const cells = Object.entries(r.variants).map(
+        ([name, v]) => `${name} ${v.tokensPerSec.toFixed(0)} tok/s (${v.timeRatio.toFixed(2)}x time), ${v.computeMiB.toFixed(0)} MiB (${v.memoryRatio.toFixed(2)}x)`,
       );
+      console.log(`${String(r.tokens).padStart(6)} tokens: ${cells.join('; ')}`);
     }
   }
   await model.dispose();

@@ -3,5 +3,6 @@ import type { Options } from 'yargs';
 
 export const memoryBudgetOption: Options = {
   type: 'number',
-  describe: 'device memory (bytes) one forward/backward may take by the engine\'s estimate; a batch beyond it runs as several, accumulating the same gradient [default: 2 GiB]',
+  describe:
+    "device memory (bytes) one forward/backward may take by the engine's estimate; a batch beyond it runs as several, accumulating the same gradient, and a conversation beyond it alone recomputes its layers in the backward pass (slower, same gradient) [default: 2 GiB]",
 };

@@ -142,7 +142,7 @@ export class TwosomeAgent implements Agent {
         // Each sample's gradient depends on its own forward only, so a minibatch too large for the memory budget
         // runs as several forward/backward chunks that accumulate the same gradient.
         for (const chunk of this.chunks(mb.map((_, r) => r), (rs) => items(rs.map((r) => mb[r])))) {
-          const f = await this.policy.forward(items(chunk.map((r) => mb[r])), { normalization: c.normalization });
+          const f = await this.policy.forward(items(chunk.map((r) => mb[r])), { normalization: c.normalization, memoryBudget: c.trainMemoryBudget });
           const dLogprob = chunk.map((r, j) => {
             const i = mb[r];
             const actions = f.scores[j].actions;

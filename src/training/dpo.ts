@@ -135,7 +135,7 @@ interface EncodedPair {
 /** Summed marked log-probs of sequences, in micro-batches (forward only; what a stage's reference is). */
 async function sequenceLogprobs(policy: NativeLlmPolicy, seqs: MarkedSequence[], fits: (micro: readonly MarkedSequence[]) => boolean): Promise<number[]> {
   const out: number[] = [];
-  for (const micro of microBatches(seqs, fits)) out.push(...(await policy.forwardSequences(micro)).logprob);
+  for (const micro of microBatches(seqs, fits)) out.push(...(await policy.forwardSequences(micro, { keep: false })).logprob);
   return out;
 }
 
@@ -179,7 +179,7 @@ export async function dpo(
     const sides = chosen.flatMap((p) => [p.chosen, p.rejected]);
     let at = 0;
     for (const micro of microBatches(sides, fits, 2)) {
-      const { logprob } = await policy.forwardSequences(micro);
+      const { logprob } = await policy.forwardSequences(micro, { memoryBudget });
       const grads: number[] = [];
       for (let i = 0; i < micro.length; i += 2) {
         const pair = chosen[at++];

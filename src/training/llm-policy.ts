@@ -37,6 +37,17 @@ export interface MarkedSequence {
   marked: boolean[];
 }
 
+/** Options of a training forward pass (`forward`, `forwardSequences`). */
+export interface TrainingForwardOptions {
+  /**
+   * Device memory (bytes) the pass may keep for its backward, by the engine's estimate (`trainingBytes`,
+   * `sequenceTrainingBytes`). A pass that would need more keeps only each layer's input hidden states, and the
+   * backward pass recomputes the layers one at a time (layer checkpointing: the same gradients, for one more forward
+   * pass of compute). Default: no limit.
+   */
+  memoryBudget?: number;
+}
+
 /** Format of the `policy.json` in a saved policy folder. */
 interface PolicyFile {
   format: 'rl-ggml-policy';
@@ -142,11 +153,10 @@ export class NativeLlmPolicy implements LlmPolicy {
     return (batch) => this.#model.schedule(async () => (await t.forward(batch, new Int32Array(0), true, false)).logp);
   }
 
-  async forward(items: readonly ScoreItem[], options: { normalization?: Normalization } = {}): Promise<PolicyForward> {
-    const t = this.#live();
+  async forward(items: readonly ScoreItem[], options: { normalization?: Normalization } & TrainingForwardOptions = {}): Promise<PolicyForward> {
     const mode = options.normalization ?? 'word';
     const { units, owners } = prepareItems(this.#model, items);
-    const { logp } = await this.#model.schedule(() => t.forward(packBatch(units), new Int32Array(0), true, true));
+    const logp = await this.#keptForward(units, options);
     this.#pending = { owners, units };
     this.#pendingSequences = undefined;
     const sums = owners.map((o) => new Float64Array(o.length));
@@ -201,13 +211,21 @@ export class NativeLlmPolicy implements LlmPolicy {
     }
   }
 
-  /** SFT/DPO: summed log-probs of the marked tokens of each sequence (kept for backwardSequences). */
-  async forwardSequences(seqs: readonly MarkedSequence[]): Promise<{ logprob: number[]; tokens: number[] }> {
+  /**
+   * SFT/DPO: summed log-probs of the marked tokens of each sequence, kept for backwardSequences (`keep: false`: not
+   * kept, as for a DPO reference).
+   */
+  async forwardSequences(seqs: readonly MarkedSequence[], options: TrainingForwardOptions & { keep?: boolean } = {}): Promise<{ logprob: number[]; tokens: number[] }> {
     const t = this.#live();
     const units = this.#sequenceUnits(seqs);
-    const { logp } = await this.#model.schedule(() => t.forward(packBatch(units), new Int32Array(0), true, true));
-    this.#pending = undefined;
-    this.#pendingSequences = units.map((u) => u.scored.length);
+    let logp: Float32Array;
+    if (options.keep ?? true) {
+      logp = await this.#keptForward(units, options);
+      this.#pending = undefined;
+      this.#pendingSequences = units.map((u) => u.scored.length);
+    } else {
+      logp = (await this.#model.schedule(() => t.forward(packBatch(units), new Int32Array(0), true, false))).logp;
+    }
     const logprob: number[] = [];
     let r = 0;
     for (const u of units) {
@@ -218,9 +236,18 @@ export class NativeLlmPolicy implements LlmPolicy {
     return { logprob, tokens: units.map((u) => u.scored.length) };
   }
 
-  /** Estimated device memory (bytes) of `forwardSequences(seqs)` + `backwardSequences`, for sizing micro-batches. */
+  /** Estimated device memory (bytes) of a kept `forwardSequences(seqs)` + `backwardSequences`, for sizing micro-batches. */
   sequenceTrainingBytes(seqs: readonly MarkedSequence[]): number {
     return estimateTrainingBytes(this.#model.hparams, this.#sequenceUnits(seqs));
+  }
+
+  /** A training forward over `units`, kept for its backward; checkpointed where the kept activations exceed the budget. */
+  async #keptForward(units: PackUnit[], options: TrainingForwardOptions): Promise<Float32Array> {
+    const t = this.#live();
+    const budget = options.memoryBudget ?? Infinity;
+    if (!(budget > 0)) throw new InvalidArgumentError('INVALID_ARGUMENT', `memoryBudget must be positive, got ${budget}`);
+    const checkpoint = estimateTrainingBytes(this.#model.hparams, units) > budget;
+    return (await this.#model.schedule(() => t.forward(packBatch(units), new Int32Array(0), true, true, checkpoint))).logp;
   }
 
   /** Each sequence as a packed group of its own: the tokens as prefix, the marked ones scored. */

@@ -70,7 +70,11 @@ export interface PolicyBackward {
 export interface LlmPolicy {
   readonly lora: LoraConfig;
   readonly valueHead: ValueHeadConfig;
-  forward(items: readonly ScoreItem[], options?: { normalization?: Normalization }): Promise<PolicyForward>;
+  /**
+   * Scores and values of `items`, kept for `backward`. `memoryBudget` (bytes): a pass whose kept activations would
+   * exceed it keeps each layer's input only and recomputes the layers in `backward` (same gradients, more compute).
+   */
+  forward(items: readonly ScoreItem[], options?: { normalization?: Normalization; memoryBudget?: number }): Promise<PolicyForward>;
   /** Gradients of the last `forward`; accumulates into the parameters' gradients (call zeroGrad between steps). */
   backward(grad: PolicyBackward): Promise<void>;
   /** Estimated device memory (bytes) of a training `forward` + `backward` over `items`, for splitting minibatches. */

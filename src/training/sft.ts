@@ -90,7 +90,7 @@ export async function sft(options: SftOptions, control: { signal?: AbortSignal; 
       let sum = 0;
       // gradient accumulation over packed groups that fit the memory budget
       for (const micro of microBatches(chosen, fits)) {
-        const f = await policy.forwardSequences(micro);
+        const f = await policy.forwardSequences(micro, { memoryBudget });
         sum += f.logprob.reduce((a, b) => a + b, 0);
         await policy.backwardSequences(micro.map(() => -1 / nTokens));
       }

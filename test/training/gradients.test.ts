@@ -211,3 +211,38 @@ t.test('long sequences recompute attention in the backward pass: the same gradie
   delete process.env.RL_GGML_RECOMPUTE_ATTENTION;
   t.equal(byDefault.bytes, recomputed.bytes, 'recomputed by default at this length');
 });
+
+t.test('layer checkpointing: the same log-probs, values and gradients, bit for bit, in less memory', async (t) => {
+  const model = await loadModel(await testModel({ layers: 4, embd: 128, heads: 4, kvHeads: 2, ff: 256, type: 'q8_0' }), { threads: 2 });
+  t.teardown(() => model.dispose());
+  const sentence = 'You are in the middle of a room. Looking around you, you see a cabinet 1. ';
+  // three conversations of different lengths (padded slots), a few tokens of each scored
+  const seqs = [12, 5, 1].map((n) => {
+    const tokens = model.tokenize(sentence.repeat(n), { bos: true });
+    return { tokens, marked: tokens.map((_, i) => i % 9 === 4) };
+  });
+  const run = async (memoryBudget: number | undefined) => {
+    const policy = await createPolicy(model, { lora: { rank: 2, alpha: 4, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] }, valueHead: { hidden: [16, 8], features: 'adapted' }, seed: 3 });
+    perturbB(policy, 6);
+    const sequences = await policy.forwardSequences(seqs, { memoryBudget });
+    await policy.backwardSequences([1, -0.5, 0.25]);
+    const forward = await policy.forward(items, { memoryBudget });
+    await policy.backward({ dLogprob: coef, dValue });
+    const grads = policy.parameters().map((p) => Array.from(policy.getGradient(p.name)));
+    const bytes = policy.memoryUsage().compute;
+    await policy.dispose();
+    return { sequences, forward, grads, bytes };
+  };
+  const kept = await run(undefined);
+  const checkpointed = await run(1);
+  t.same(checkpointed.sequences, kept.sequences, 'identical sequence log-probs');
+  t.same(checkpointed.forward, kept.forward, 'identical action scores and values (from the adapted model)');
+  t.same(checkpointed.grads, kept.grads, 'identical gradients');
+  t.ok(kept.grads.flat().some((g) => g !== 0), 'gradients are not all zero');
+  t.ok(checkpointed.bytes < 0.7 * kept.bytes, `device memory ${checkpointed.bytes} B instead of ${kept.bytes} B`);
+  const unbounded = await run(Infinity);
+  t.equal(unbounded.bytes, kept.bytes, 'no checkpoints within the budget');
+  const policy = await createPolicy(model, { valueHead: false });
+  await t.rejects(policy.forwardSequences(seqs, { memoryBudget: 0 }), { code: 'INVALID_ARGUMENT', message: /memoryBudget must be positive/ });
+  await policy.dispose();
+});
