@@ -2,23 +2,13 @@
  * What SFT and DPO share in scheduling their steps: a seeded shuffle per epoch, the warm-up + cosine learning rate,
  * and micro-batches that bound the memory of one forward/backward.
  */
+import type { Model } from '../model.js';
+import { Rng } from '../train/rng.js';
 import type { MarkedSequence, NativeLlmPolicy } from './llm-policy.js';
 
-/** A seeded shuffle (mulberry32), so runs are repeatable. */
+/** A seeded shuffle, so runs are repeatable. */
 export function shuffled<T>(xs: readonly T[], seed: number): T[] {
-  let a = seed >>> 0;
-  const rand = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = [...xs];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
+  return new Rng(seed).permutation(xs.length).map((i) => xs[i]);
 }
 
 /** Learning rate at `step` of `steps`: linear warm-up over the first 3% of the steps, then cosine decay to 0. */
@@ -28,8 +18,17 @@ export function learningRate(step: number, steps: number, peak: number): number 
   return 0.5 * peak * (1 + Math.cos((Math.PI * (step - warmup)) / Math.max(1, steps - warmup)));
 }
 
-/** Default device memory (bytes) one training forward+backward may take (SFT, DPO and TWOSOME's `trainMemoryBudget`). */
+/** Device memory (bytes) one training forward+backward may take: TWOSOME's `trainMemoryBudget`, and SFT's and DPO's least. */
 export const defaultMemoryBudget = 2 ** 31;
+
+/**
+ * SFT's and DPO's default memory budget on `model`'s device: 2 GiB, or a quarter of the memory free there now where
+ * that is more. Beyond the budget a conversation recomputes its layers in the backward pass (slower), so a large
+ * GPU keeps every activation while a small one still fits long conversations.
+ */
+export function sequenceMemoryBudget(model: Model): number {
+  return Math.max(defaultMemoryBudget, model.deviceMemory().free / 4);
+}
 
 /** The micro-batch test of SFT and DPO: the policy's estimate of a training forward+backward within `budget` bytes. */
 export function withinMemory(policy: NativeLlmPolicy, budget: number): (micro: readonly MarkedSequence[]) => boolean {

@@ -11,7 +11,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Model } from '../model.js';
 import { conversationTokens, OPENING_TURNS, type Trajectory, type Turn } from './conversation.js';
 import type { MarkedSequence, NativeLlmPolicy } from './llm-policy.js';
-import { defaultMemoryBudget, learningRate, microBatches, shuffled, withinMemory } from './batching.js';
+import { learningRate, microBatches, sequenceMemoryBudget, shuffled, withinMemory } from './batching.js';
 
 export interface TrajectoryPair {
   id: string;
@@ -102,7 +102,7 @@ export interface DpoOptions {
   /** Pairs per optimizer step (default 32, ETO's). */
   batch?: number;
   seed?: number;
-  /** Device memory (bytes, default 2 GiB) one forward/backward may take by the engine's estimate (see SftOptions). */
+  /** Device memory (bytes) one forward/backward may take by the engine's estimate (see SftOptions). */
   memoryBudget?: number;
 }
 
@@ -151,7 +151,7 @@ export async function dpo(
   const lr = options.lr ?? 2e-5;
   const epochs = options.epochs ?? 3;
   const batch = options.batch ?? 32;
-  const memoryBudget = options.memoryBudget ?? defaultMemoryBudget;
+  const memoryBudget = options.memoryBudget ?? sequenceMemoryBudget(model);
   for (const [k, v] of Object.entries({ beta, lr, epochs, batch, memoryBudget })) {
     if (!(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new InvalidArgumentError('INVALID_ARGUMENT', `dpo: ${k} must be positive, got ${v}`);
   }

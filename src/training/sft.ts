@@ -5,7 +5,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { Model } from '../model.js';
 import { encodeConversation, type Trajectory } from './conversation.js';
-import { defaultMemoryBudget, learningRate, microBatches, shuffled, withinMemory } from './batching.js';
+import { learningRate, microBatches, sequenceMemoryBudget, shuffled, withinMemory } from './batching.js';
 import { createPolicy, type MarkedSequence, type NativeLlmPolicy } from './llm-policy.js';
 import { loraTargets, type LoraTarget } from './policy.js';
 
@@ -25,8 +25,9 @@ export interface SftOptions {
   targets?: LoraTarget[];
   seed?: number;
   /**
-   * Device memory (bytes, default 2 GiB) one forward/backward may take by the engine's estimate: a batch beyond it
-   * runs as several, accumulating the same gradient (a conversation larger alone runs alone).
+   * Device memory (bytes) one forward/backward may take by the engine's estimate: a batch beyond it runs as several,
+   * accumulating the same gradient, and a conversation larger alone runs alone with layer checkpointing (the same
+   * gradient, more time). Default: 2 GiB, or a quarter of the device's free memory where more.
    */
   memoryBudget?: number;
 }
@@ -52,7 +53,7 @@ export async function sft(options: SftOptions, control: { signal?: AbortSignal; 
   const batch = options.batch ?? 8;
   const epochs = options.epochs ?? 3;
   const lr = options.lr ?? 2e-4;
-  const memoryBudget = options.memoryBudget ?? defaultMemoryBudget;
+  const memoryBudget = options.memoryBudget ?? sequenceMemoryBudget(model);
   for (const [k, v] of Object.entries({ batch, epochs, lr, memoryBudget })) {
     if (!(typeof v === 'number' && v > 0)) throw new InvalidArgumentError('INVALID_ARGUMENT', `sft: ${k} must be positive, got ${v}`);
   }

@@ -3,7 +3,7 @@
 // loss exactly ln 2), and training moves the log-ratio towards the chosen side.
 import t from 'tap';
 import { loadModel } from '../../src/model.js';
-import { microBatches, withinMemory } from '../../src/training/batching.js';
+import { defaultMemoryBudget, microBatches, sequenceMemoryBudget, withinMemory } from '../../src/training/batching.js';
 import { conversationTokens, type Trajectory, type Turn } from '../../src/training/conversation.js';
 import { dpo, dpoLoss, makePairs, type DpoProgress } from '../../src/training/dpo.js';
 import { createPolicy, type MarkedSequence } from '../../src/training/llm-policy.js';
@@ -92,6 +92,12 @@ t.test('micro-batches: bounded, in order, pairs kept together', async (t) => {
   await policy.forwardSequences(real.slice(0, 2));
   await policy.backwardSequences([1, 1]);
   t.ok(policy.memoryUsage().compute <= budget, `the estimate covers the allocation (${policy.memoryUsage().compute} <= ${budget} B)`);
+
+  // the default budget follows the device: a quarter of its free memory, never under 2 GiB
+  const on = (free: number) => sequenceMemoryBudget({ deviceMemory: () => ({ free, total: 2 * free }) } as unknown as typeof model);
+  t.equal(on(80 * 2 ** 30), 20 * 2 ** 30, 'a large GPU keeps every activation of longer conversations');
+  t.equal(on(4 * 2 ** 30), defaultMemoryBudget, 'a small one checkpoints beyond 2 GiB');
+  t.ok(sequenceMemoryBudget(model) >= Math.max(defaultMemoryBudget, model.deviceMemory().free / 8), 'this device: from its free memory');
 });
 
 t.test('DPO on a generated model: the entry policy is the reference, and training prefers the chosen side', async (t) => {
