@@ -70,7 +70,8 @@ public:
     const Model & model() const { return model_; }
     const LoraWeights & lora() const { return lora_; }
     // Bytes on the device: parameters with gradients and AdamW moments, and the training graphs' compute buffers
-    // (their high-water marks; the forward of a minibatch keeps its activations there until its backward).
+    // (their high-water marks; the forward of a minibatch keeps its activations there until its backward) plus the
+    // largest layer checkpoints so far.
     size_t param_bytes() const { return ggml_backend_buffer_get_size(params_buf_); }
     size_t compute_bytes() const;
     const std::vector<Param> & params() const { return params_; }

@@ -124,7 +124,8 @@ export class NativeLlmPolicy implements LlmPolicy {
 
   /**
    * Bytes this policy holds on the device: parameters (with gradients and AdamW moments) and the training graphs'
-   * compute buffers at their high-water mark (a kept forward holds its activations there until its backward).
+   * compute buffers at their high-water mark (a kept forward holds its activations there until its backward; a
+   * checkpointed one, its layer inputs beside them).
    */
   memoryUsage(): { params: number; compute: number } {
     const t = this.#live();
