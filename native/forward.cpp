@@ -244,28 +244,21 @@ DecodeGraph build_decode(ggml_context * ctx, const Model & model, const KvCache 
     return g;
 }
 
-void set_forward_inputs(const ForwardGraph & g, const PackedBatch & b, int64_t n_vocab, const std::vector<int32_t> & feature_rows) {
+ForwardInputs forward_inputs(const PackedBatch & b, int64_t n_vocab, const std::vector<int32_t> & feature_rows) {
     const int64_t T = (int64_t) b.tokens.size(), R = (int64_t) b.out_rows.size(), G = b.n_groups, S = T / G;
-    std::vector<int32_t> tokens, positions, row_slot, slot_row(T, 0);
+    ForwardInputs in;
+    in.slot_row.assign(T, 0);
     for (int64_t i = 0; i < T; i++) {
         if (b.branch[i] == -2) continue;
-        slot_row[i] = (int32_t) row_slot.size();
-        row_slot.push_back((int32_t) i);
-        tokens.push_back(b.tokens[i]);
-        positions.push_back(b.positions[i]);
+        in.slot_row[i] = (int32_t) in.row_slot.size();
+        in.row_slot.push_back((int32_t) i);
+        in.tokens.push_back(b.tokens[i]);
+        in.positions.push_back(b.positions[i]);
     }
-    const auto set = [](ggml_tensor * t, const std::vector<int32_t> & v) {
-        if (t && !v.empty()) ggml_backend_tensor_set(t, v.data(), 0, v.size() * sizeof(int32_t));
-    };
-    set(g.tokens, tokens);
-    set(g.positions, positions);
-    set(g.slot_row, slot_row);
-    set(g.row_slot, row_slot);
-
-    std::vector<float> mask((size_t) (S * S * G), -INFINITY);
+    in.mask.assign((size_t) (S * S * G), -INFINITY);
     for (int64_t gi = 0; gi < G; gi++) {
         const int32_t * br = b.branch.data() + gi * S;
-        float * m = mask.data() + gi * S * S;
+        float * m = in.mask.data() + gi * S * S;
         for (int64_t i = 0; i < S; i++) {
             if (br[i] == -2) {
                 m[i * S + i] = 0.0f;  // padding: itself only, so its softmax row stays finite
@@ -276,16 +269,27 @@ void set_forward_inputs(const ForwardGraph & g, const PackedBatch & b, int64_t n
             }
         }
     }
-    ggml_backend_tensor_set(g.mask, mask.data(), 0, mask.size() * sizeof(float));
-    std::vector<int32_t> picks(R);
-    for (int64_t r = 0; r < R; r++) picks[r] = (int32_t) (r * n_vocab + b.out_targets[r]);
-    set(g.picks, picks);
-    std::vector<int32_t> keep_slot(b.out_rows);
-    keep_slot.insert(keep_slot.end(), feature_rows.begin(), feature_rows.end());
-    std::vector<int32_t> keep(keep_slot.size());
-    for (size_t r = 0; r < keep.size(); r++) keep[r] = slot_row[keep_slot[r]];
-    set(g.keep, keep);
-    set(g.keep_slot, keep_slot);
+    in.picks.resize(R);
+    for (int64_t r = 0; r < R; r++) in.picks[r] = (int32_t) (r * n_vocab + b.out_targets[r]);
+    in.keep_slot = b.out_rows;
+    in.keep_slot.insert(in.keep_slot.end(), feature_rows.begin(), feature_rows.end());
+    in.keep.resize(in.keep_slot.size());
+    for (size_t r = 0; r < in.keep.size(); r++) in.keep[r] = in.slot_row[in.keep_slot[r]];
+    return in;
+}
+
+void set_forward_inputs(const ForwardGraph & g, const ForwardInputs & in) {
+    const auto set = [](ggml_tensor * t, const auto & v) {
+        if (t && !v.empty()) ggml_backend_tensor_set(t, v.data(), 0, v.size() * sizeof(v[0]));
+    };
+    set(g.tokens, in.tokens);
+    set(g.positions, in.positions);
+    set(g.slot_row, in.slot_row);
+    set(g.row_slot, in.row_slot);
+    set(g.mask, in.mask);
+    set(g.picks, in.picks);
+    set(g.keep, in.keep);
+    set(g.keep_slot, in.keep_slot);
 }
 
 std::vector<float> forward_logprobs(const Model & model, const PackedBatch & batch) {
@@ -302,7 +306,7 @@ std::vector<float> forward_logprobs(const Model & model, const PackedBatch & bat
     ggml_build_forward_expand(gf, g.logp);
 
     if (!ggml_gallocr_alloc_graph(model.allocator(), gf)) fail(E_OOM, "out of memory allocating the forward graph");
-    set_forward_inputs(g, batch, hp.n_vocab);
+    set_forward_inputs(g, forward_inputs(batch, hp.n_vocab));
     model.compute(gf);
 
     std::vector<float> out(batch.out_rows.size());

@@ -64,9 +64,16 @@ ForwardShape forward_shape(const PackedBatch & batch, size_t n_features = 0);
 ForwardGraph build_forward(ggml_context * ctx, const Model & model, const ForwardShape & shape, const LoraWeights * lora = nullptr,
                            LayerRange range = {}, ggml_tensor * x_in = nullptr);
 
-// Writes the batch (and feature rows, slot indices like out_rows) into the graph's input tensors (after allocation).
-void set_forward_inputs(const ForwardGraph & g, const PackedBatch & batch, int64_t n_vocab,
-                        const std::vector<int32_t> & feature_rows = {});
+// The values of a batch's graph inputs (the tensors of ForwardGraph), computed on the host once per batch; feature rows
+// are slot indices like out_rows.
+struct ForwardInputs {
+    std::vector<int32_t> tokens, positions, slot_row, row_slot, picks, keep, keep_slot;
+    std::vector<float> mask;
+};
+ForwardInputs forward_inputs(const PackedBatch & batch, int64_t n_vocab, const std::vector<int32_t> & feature_rows = {});
+
+// Writes them into the input tensors a graph has (after allocation).
+void set_forward_inputs(const ForwardGraph & g, const ForwardInputs & inputs);
 
 // A KV cache for incremental decoding in n_slots independent slots of n_ctx cells: per layer, keys as rows of head_dim
 // (k: [hd, n_ctx * Hkv * n_slots], i.e. [hd, n_ctx, Hkv, slot]) and values transposed, one cell each

@@ -40,11 +40,11 @@ struct Trainer::Segment {
     ggml_tensor * dy = nullptr;
 };
 
-// What a checkpointed forward keeps for its backward: the batch, and the hidden state entering every layer but the
-// first (which starts from the embeddings), with two gradient buffers of the same shape, on the model's device.
+// What a checkpointed forward keeps for its backward: the batch's graph inputs, and the hidden state entering every
+// layer but the first (which starts from the embeddings), with two gradient buffers of the same shape, on the model's
+// device.
 struct Trainer::Checkpoints {
-    PackedBatch batch;
-    std::vector<int32_t> feature_rows;
+    ForwardInputs inputs;
     ForwardShape shape;
     ggml_context * ctx = nullptr;
     ggml_backend_buffer_t buf = nullptr;
@@ -292,8 +292,6 @@ ForwardResult Trainer::forward(const PackedBatch & batch, const std::vector<int3
     std::unique_ptr<Checkpoints> ck;
     if (keep && checkpoint && hp.n_layer > 1) {
         ck = std::make_unique<Checkpoints>();
-        ck->batch = batch;
-        ck->feature_rows = feature_rows;
         ck->shape = shape;
         ck->ctx = ggml_init({ggml_tensor_overhead() * (hp.n_layer + 2), nullptr, true});
         if (!ck->ctx) fail(E_NATIVE, "cannot create a ggml context");
@@ -308,13 +306,15 @@ ForwardResult Trainer::forward(const PackedBatch & batch, const std::vector<int3
     } else {
         p = keep ? build(false, shape, {}) : build_forward_only(shape, lora, nullptr);
     }
-    set_forward_inputs(p->fg, batch, hp.n_vocab, feature_rows);
+    ForwardInputs inputs = forward_inputs(batch, hp.n_vocab, feature_rows);
+    set_forward_inputs(p->fg, inputs);
     model_.compute(p->gf);
 
     ForwardResult r;
     if (p->fg.logp) r.logp = read(p->fg.logp);
     if (p->fg.features) r.features = read(p->fg.features);
     if (ck) {
+        ck->inputs = std::move(inputs);
         checkpoints_ = std::move(ck);
     } else if (keep) {
         pending_llm_ = std::move(p);
@@ -354,7 +354,7 @@ void Trainer::backward_checkpointed(Checkpoints & ck, const std::vector<float> &
         Segment seg{{il, il + 1}, ck.x[il], il > 0 ? ck.dx : nullptr, il + 1 < n_layer ? ck.dy : nullptr};
         if (seg.x_in) ggml_set_param(seg.x_in);  // so that autodiff differentiates with respect to it
         std::unique_ptr<Pending> p = build(false, ck.shape, seg);
-        set_forward_inputs(p->fg, ck.batch, model_.hparams().n_vocab, ck.feature_rows);
+        set_forward_inputs(p->fg, ck.inputs);
         if (seg.dx) ggml_backend_tensor_memset(seg.dx, 0, 0, ggml_nbytes(seg.dx));
         model_.compute(p->gf);
         run_backward(*p, seg.dy ? std::vector<float>{} : coef);

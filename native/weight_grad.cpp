@@ -38,9 +38,6 @@ ggml_tensor * transposed(ggml_context * ctx, ggml_tensor * t) { return ggml_cont
 // The recomputed attention probabilities of the backward pass being built (see RecomputeScope), by forward tensor.
 thread_local std::unordered_map<const ggml_tensor *, ggml_tensor *> * recomputed = nullptr;
 
-// Attention's probabilities P = soft_max(K·Q, mask) as the backward pass reads them: recomputed from K and Q (which it
-// keeps anyway) by the same ops, so bit for bit the forward's, once per backward graph. The LM head's softmax (over
-// W·x, a frozen weight) would cost a vocabulary-wide product to redo and stays the forward's.
 // A softmax node's scale and ALiBi bias (ggml_soft_max_ext's parameters).
 std::pair<float, float> softmax_params(const ggml_tensor * p) {
     float scale, max_bias;
@@ -49,6 +46,9 @@ std::pair<float, float> softmax_params(const ggml_tensor * p) {
     return {scale, max_bias};
 }
 
+// Attention's probabilities P = soft_max(K·Q, mask) as the backward pass reads them: recomputed from K and Q (which it
+// keeps anyway) by the same ops, so bit for bit the forward's, once per backward graph. The LM head's softmax (over
+// W·x, a frozen weight) would cost a vocabulary-wide product to redo and stays the forward's.
 ggml_tensor * for_backward(ggml_context * ctx, ggml_tensor * p) {
     if (!recomputed || p->op != GGML_OP_SOFT_MAX || p->src[2]) return p;
     ggml_tensor * kq = p->src[0];
