@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -35,8 +36,19 @@ void PackedBatch::validate(const HParams & hp) const {
 
 int64_t PackedBatch::n_real() const { return std::count_if(branch.begin(), branch.end(), [](int32_t b) { return b != -2; }); }
 
-ForwardShape forward_shape(const PackedBatch & b, size_t n_features) {
-    return {(int64_t) b.tokens.size(), b.n_groups, b.n_real(), (int64_t) b.out_rows.size(), (int64_t) n_features};
+int64_t head_chunk_rows(int64_t n_vocab) {
+    const char * env = std::getenv("RL_GGML_HEAD_CHUNK_ROWS");
+    if (env && *env) {
+        const long long rows = std::atoll(env);
+        if (rows > 0) return rows;
+    }
+    return std::max<int64_t>(1, kHeadChunkBytes / (n_vocab * (int64_t) sizeof(float)));
+}
+
+ForwardShape forward_shape(const PackedBatch & b, int64_t n_vocab, size_t n_features) {
+    ForwardShape s{(int64_t) b.tokens.size(), b.n_groups, b.n_real(), (int64_t) b.out_rows.size(), (int64_t) n_features};
+    s.C = std::max<int64_t>(1, std::min(s.R, head_chunk_rows(n_vocab)));
+    return s;
 }
 
 namespace {
@@ -51,7 +63,9 @@ ggml_tensor * repeat_kv(ggml_context * ctx, ggml_tensor * t, int64_t r) {
 
 }  // namespace
 
-size_t forward_graph_size(const Model & model) { return 128 + 96 * (size_t) model.hparams().n_layer; }
+size_t forward_graph_size(const Model & model, const ForwardShape & shape) {
+    return 128 + 96 * (size_t) model.hparams().n_layer + 16 * (size_t) shape.head_chunks();
+}
 
 namespace {
 
@@ -183,18 +197,20 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, const Forwar
     x = blocks.final_norm(x);  // [E, R + F]
     const auto rows = [&](int64_t first, int64_t n) { return n == R + F ? x : ggml_view_2d(ctx, x, x->ne[0], n, x->nb[1], first * x->nb[1]); };
 
-    // Only rows that predict a scored token go through the LM head.
+    // Only rows that predict a scored token go through the LM head, a chunk of C rows at a time (see kHeadChunkBytes).
     if (R > 0) {
         g.picks = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, R);
         ggml_set_input(g.picks);
-        ggml_tensor * probs = ggml_soft_max(ctx, ggml_mul_mat(ctx, model.output(), rows(0, R)));  // [V, R]
-        // The softmax's backward reads `probs`, but ggml's allocator loses track of it behind the reshape view below
-        // and reuses its memory during the backward pass; marking it an output keeps it alive.
-        ggml_set_output(probs);
-        ggml_tensor * picked = ggml_get_rows(ctx, ggml_reshape_2d(ctx, probs, 1, hp.n_vocab * R), g.picks);  // [1, R]
-        // log(softmax) is exact to float32 rounding for p above ~1e-38 (log-probs above about -87).
-        g.logp = ggml_log(ctx, ggml_reshape_1d(ctx, picked, R));
-        ggml_set_output(g.logp);
+        for (int64_t r0 = 0; r0 < R; r0 += shape.C) {
+            const int64_t n = std::min(shape.C, R - r0);
+            ggml_tensor * probs = ggml_soft_max(ctx, ggml_mul_mat(ctx, model.output(), rows(r0, n)));  // [V, n]
+            ggml_tensor * picks = ggml_view_1d(ctx, g.picks, n, r0 * ggml_element_size(g.picks));
+            ggml_tensor * picked = ggml_get_rows(ctx, ggml_reshape_2d(ctx, probs, 1, hp.n_vocab * n), picks);  // [1, n]
+            g.probs.push_back(probs);
+            // log(softmax) is exact to float32 rounding for p above ~1e-38 (log-probs above about -87).
+            g.logp.push_back(ggml_log(ctx, ggml_reshape_1d(ctx, picked, n)));
+            ggml_set_output(g.logp.back());
+        }
     }
     // Value-head features: the final-norm hidden state (what HF calls the last hidden state) at chosen rows.
     if (F > 0) {
@@ -244,7 +260,7 @@ DecodeGraph build_decode(ggml_context * ctx, const Model & model, const KvCache 
     return g;
 }
 
-ForwardInputs forward_inputs(const PackedBatch & b, int64_t n_vocab, const std::vector<int32_t> & feature_rows) {
+ForwardInputs forward_inputs(const PackedBatch & b, const ForwardShape & shape, int64_t n_vocab, const std::vector<int32_t> & feature_rows) {
     const int64_t T = (int64_t) b.tokens.size(), R = (int64_t) b.out_rows.size(), G = b.n_groups, S = T / G;
     ForwardInputs in;
     in.slot_row.assign(T, 0);
@@ -270,7 +286,7 @@ ForwardInputs forward_inputs(const PackedBatch & b, int64_t n_vocab, const std::
         }
     }
     in.picks.resize(R);
-    for (int64_t r = 0; r < R; r++) in.picks[r] = (int32_t) (r * n_vocab + b.out_targets[r]);
+    for (int64_t r = 0; r < R; r++) in.picks[r] = (int32_t) (r % shape.C * n_vocab + b.out_targets[r]);
     in.keep_slot = b.out_rows;
     in.keep_slot.insert(in.keep_slot.end(), feature_rows.begin(), feature_rows.end());
     in.keep.resize(in.keep_slot.size());
@@ -292,26 +308,33 @@ void set_forward_inputs(const ForwardGraph & g, const ForwardInputs & in) {
     set(g.keep_slot, in.keep_slot);
 }
 
+std::vector<float> read_logp(const ForwardGraph & g) {
+    std::vector<float> out;
+    for (const ggml_tensor * t : g.logp) {
+        out.resize(out.size() + ggml_nelements(t));
+        ggml_backend_tensor_get(t, out.data() + out.size() - ggml_nelements(t), 0, ggml_nbytes(t));
+    }
+    return out;
+}
+
 std::vector<float> forward_logprobs(const Model & model, const PackedBatch & batch) {
     const HParams & hp = model.hparams();
     batch.validate(hp);
     if (batch.out_rows.empty()) return {};
-    const size_t max_nodes = forward_graph_size(model);
+    const ForwardShape shape = forward_shape(batch, hp.n_vocab);
+    const size_t max_nodes = forward_graph_size(model, shape);
     ggml_init_params params{ggml_tensor_overhead() * max_nodes + ggml_graph_overhead_custom(max_nodes, false), nullptr, true};
     CtxPtr ctx(ggml_init(params));
     if (!ctx) fail(E_NATIVE, "cannot create a ggml context");
 
-    const ForwardGraph g = build_forward(ctx.get(), model, forward_shape(batch));
+    const ForwardGraph g = build_forward(ctx.get(), model, shape);
     ggml_cgraph * gf = ggml_new_graph_custom(ctx.get(), max_nodes, false);
-    ggml_build_forward_expand(gf, g.logp);
+    for (ggml_tensor * t : g.logp) ggml_build_forward_expand(gf, t);
 
     if (!ggml_gallocr_alloc_graph(model.allocator(), gf)) fail(E_OOM, "out of memory allocating the forward graph");
-    set_forward_inputs(g, forward_inputs(batch, hp.n_vocab));
+    set_forward_inputs(g, forward_inputs(batch, shape, hp.n_vocab));
     model.compute(gf);
-
-    std::vector<float> out(batch.out_rows.size());
-    ggml_backend_tensor_get(g.logp, out.data(), 0, out.size() * sizeof(float));
-    return out;
+    return read_logp(g);
 }
 
 }  // namespace rl

@@ -40,8 +40,9 @@ struct ForwardGraph {
     ggml_tensor * mask = nullptr;       // F32 [S, S, 1, G]
     ggml_tensor * keep = nullptr;       // I32 [R + F]: the rows the heads read (scored, then feature rows)
     ggml_tensor * keep_slot = nullptr;  // I32 [R + F]: their slots
-    ggml_tensor * picks = nullptr;      // I32 [R]: r*n_vocab + target into the flattened probabilities
-    ggml_tensor * logp = nullptr;       // F32 [R] output: log p(target | row); null when R == 0
+    ggml_tensor * picks = nullptr;      // I32 [R]: (r - r0)*n_vocab + target into the flattened probabilities of r's chunk
+    std::vector<ggml_tensor *> probs;   // F32 [V, n] per LM-head chunk: the softmax over the vocabulary
+    std::vector<ggml_tensor *> logp;    // F32 [n] output per LM-head chunk: log p(target | row); none when R == 0
     ggml_tensor * features = nullptr;   // F32 [E, F] output: final-norm hidden states at feature_rows; null when F == 0
     std::vector<ggml_tensor *> layer_in;  // F32 [E, N]: the hidden state entering each layer of the graph, in order
     ggml_tensor * x_out = nullptr;      // F32 [E, N]: the hidden state leaving a graph that ends before the heads
@@ -54,13 +55,23 @@ struct LayerRange {
     size_t first = 0, end = SIZE_MAX;
 };
 
+// The LM head runs over the scored rows in chunks whose logits take at most this many bytes (131 rows of LLaMA's
+// 32,000-token vocabulary, 32 of Llama 3's 128,256): a vocabulary-wide row per scored token (four of them in a
+// training step: logits, probabilities and their gradients) would otherwise dominate a long sequence's memory, and
+// r·n_vocab would overflow the int32 picks past 2^31. Each chunk's product is still a GEMM of 32+ columns, which
+// reading the head's weights once per chunk does not slow. RL_GGML_HEAD_CHUNK_ROWS=n sets the rows (for tests).
+inline constexpr int64_t kHeadChunkBytes = 16 << 20;
+int64_t head_chunk_rows(int64_t n_vocab);
+
 // Builds the forward graph of a batch (its shape: see forward_shape) into ctx (a no_alloc context): log-probs for R
 // (row, target) pairs and hidden-state features at F rows. `lora` (may be null) adds the adapter. With a layer range
 // starting past layer 0, `x_in` (F32 [E, N]) is the hidden state entering its first layer.
 struct ForwardShape {
     int64_t T = 0, G = 1, N = 0, R = 0, F = 0;  // slots, groups, real tokens, scored rows, feature rows
+    int64_t C = 1;                              // scored rows per LM-head chunk
+    int64_t head_chunks() const { return (R + C - 1) / C; }
 };
-ForwardShape forward_shape(const PackedBatch & batch, size_t n_features = 0);
+ForwardShape forward_shape(const PackedBatch & batch, int64_t n_vocab, size_t n_features = 0);
 ForwardGraph build_forward(ggml_context * ctx, const Model & model, const ForwardShape & shape, const LoraWeights * lora = nullptr,
                            LayerRange range = {}, ggml_tensor * x_in = nullptr);
 
@@ -70,7 +81,7 @@ struct ForwardInputs {
     std::vector<int32_t> tokens, positions, slot_row, row_slot, picks, keep, keep_slot;
     std::vector<float> mask;
 };
-ForwardInputs forward_inputs(const PackedBatch & batch, int64_t n_vocab, const std::vector<int32_t> & feature_rows = {});
+ForwardInputs forward_inputs(const PackedBatch & batch, const ForwardShape & shape, int64_t n_vocab, const std::vector<int32_t> & feature_rows = {});
 
 // Writes them into the input tensors a graph has (after allocation).
 void set_forward_inputs(const ForwardGraph & g, const ForwardInputs & inputs);
@@ -100,8 +111,11 @@ struct DecodeGraph {
 DecodeGraph build_decode(ggml_context * ctx, const Model & model, const KvCache & cache, int64_t slot0, int64_t nb, int64_t T, int64_t n_kv,
                          const LoraWeights * lora = nullptr);
 
-// Node budget of a forward graph (its backward roughly triples it).
-size_t forward_graph_size(const Model & model);
+// Node budget of a forward graph of this shape (its backward roughly triples it).
+size_t forward_graph_size(const Model & model, const ForwardShape & shape = {});
+
+// The log-probs of a computed graph, its chunks in order.
+std::vector<float> read_logp(const ForwardGraph & g);
 
 // Runs the whole forward pass on the model's backend and returns one log-prob per (row, target) pair.
 std::vector<float> forward_logprobs(const Model & model, const PackedBatch & batch);

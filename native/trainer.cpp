@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <optional>
 
 #include "errors.h"
 #include "handles.h"
@@ -195,11 +194,11 @@ void Trainer::init_params() {
 
 std::unique_ptr<Trainer::Pending> Trainer::build(bool head, const ForwardShape & shape, const Segment & seg) {
     auto p = std::make_unique<Pending>();
-    const size_t nodes = head ? 256 : 4 * forward_graph_size(model_);
+    const size_t nodes = head ? 256 : 4 * forward_graph_size(model_, shape);
     p->ctx = ggml_init({ggml_tensor_overhead() * nodes * 2 + 3 * ggml_graph_overhead_custom(nodes, true), nullptr, true});
     if (!p->ctx) fail(E_NATIVE, "cannot create a ggml context");
     ggml_context * ctx = p->ctx;
-    ggml_tensor * out;
+    std::vector<ggml_tensor *> outs;  // what the loss weighs: the head's values, the log-probs' chunks, or x_out
     if (head) {
         const int64_t N = shape.N;
         p->head_in = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, model_.hparams().n_embd, N);
@@ -211,22 +210,39 @@ std::unique_ptr<Trainer::Pending> Trainer::build(bool head, const ForwardShape &
         }
         p->head_out = ggml_reshape_1d(ctx, x, N);
         ggml_set_output(p->head_out);
-        out = p->head_out;
+        outs = {p->head_out};
     } else {
         p->fg = build_forward(ctx, model_, shape, &lora_, seg.range, seg.x_in);
-        out = p->fg.x_out ? p->fg.x_out : p->fg.logp;
+        outs = p->fg.x_out ? std::vector<ggml_tensor *>{p->fg.x_out} : p->fg.logp;
     }
     // loss = Σ out ⊙ coef: its gradient with respect to out is coef, which the caller passes (or dy, for a segment).
+    int64_t n_out = 0;
+    for (ggml_tensor * o : outs) n_out += ggml_nelements(o);
     if (seg.dy) {
         p->coef = seg.dy;
     } else {
-        p->coef = ggml_new_tensor_1d(ctx, GGML_TYPE_F32, ggml_nelements(out));
+        p->coef = ggml_new_tensor_1d(ctx, GGML_TYPE_F32, n_out);
         ggml_set_input(p->coef);
     }
-    ggml_tensor * loss = ggml_sum(ctx, ggml_mul(ctx, out, p->coef));
+    ggml_tensor * loss = nullptr;
+    int64_t offset = 0;
+    for (ggml_tensor * o : outs) {
+        ggml_tensor * c = outs.size() == 1 ? p->coef : ggml_view_1d(ctx, p->coef, ggml_nelements(o), offset * sizeof(float));
+        ggml_tensor * part = ggml_sum(ctx, ggml_mul(ctx, o, c));
+        loss = loss ? ggml_add(ctx, loss, part) : part;
+        offset += ggml_nelements(o);
+    }
     ggml_set_loss(loss);
     ggml_set_output(loss);
 
+    // A checkpointed segment, already a recomputation, recomputes the LM head's probabilities chunk by chunk in its
+    // backward pass too, so that they exist for one chunk at a time; a kept graph keeps them. The softmax's backward
+    // reads kept probabilities, but ggml's allocator loses track of them behind the reshape view that picks the
+    // targets and would reuse their memory during the backward pass; marking them outputs keeps them alive.
+    const bool recompute_head = seg.x_in != nullptr;
+    if (!recompute_head) {
+        for (ggml_tensor * t : p->fg.probs) ggml_set_output(t);
+    }
     ggml_cgraph * gb = ggml_new_graph_custom(ctx, nodes, true);
     ggml_build_forward_expand(gb, loss);
     if (p->fg.features) ggml_build_forward_expand(gb, p->fg.features);
@@ -241,8 +257,7 @@ std::unique_ptr<Trainer::Pending> Trainer::build(bool head, const ForwardShape &
         if (node == seg.x_in) accs[i] = seg.dx;
     }
     {
-        std::optional<RecomputeScope> recompute;
-        if (!head && recompute_attention(shape.T / shape.G)) recompute.emplace();
+        RecomputeScope recompute(!head && recompute_attention(shape.T / shape.G), recompute_head);
         ggml_build_backward_expand(ctx, gb, accs.data());
     }
     p->loss_grad = loss_grad_;
@@ -258,7 +273,7 @@ std::unique_ptr<Trainer::Pending> Trainer::build(bool head, const ForwardShape &
 // each layer's input hidden states into `ck` as it goes (on the training allocator).
 std::unique_ptr<Trainer::Pending> Trainer::build_forward_only(const ForwardShape & shape, bool lora, const Checkpoints * ck) {
     auto p = std::make_unique<Pending>();
-    const size_t nodes = forward_graph_size(model_) + model_.layers().size();
+    const size_t nodes = forward_graph_size(model_, shape) + model_.layers().size();
     p->ctx = ggml_init({ggml_tensor_overhead() * nodes + ggml_graph_overhead_custom(nodes, false), nullptr, true});
     if (!p->ctx) fail(E_NATIVE, "cannot create a ggml context");
     p->fg = build_forward(p->ctx, model_, shape, lora ? &lora_ : nullptr);
@@ -266,7 +281,7 @@ std::unique_ptr<Trainer::Pending> Trainer::build_forward_only(const ForwardShape
     // The copies come first in the graph's order, so each layer's input is copied out as soon as it is computed
     // rather than held in the compute buffer until the outputs are.
     for (size_t il = 1; ck && il < ck->x.size(); il++) ggml_build_forward_expand(p->gf, ggml_cpy(p->ctx, p->fg.layer_in[il], ck->x[il]));
-    if (p->fg.logp) ggml_build_forward_expand(p->gf, p->fg.logp);
+    for (ggml_tensor * t : p->fg.logp) ggml_build_forward_expand(p->gf, t);
     if (p->fg.features) ggml_build_forward_expand(p->gf, p->fg.features);
     if (!ggml_gallocr_alloc_graph(ck ? alloc_llm_ : model_.allocator(), p->gf)) fail(E_OOM, "out of memory allocating the forward graph");
     return p;
@@ -282,7 +297,7 @@ ForwardResult Trainer::forward(const PackedBatch & batch, const std::vector<int3
     if (keep && (!lora || batch.out_rows.empty())) fail(E_ARGUMENT, "a kept forward needs the adapter and at least one scored token");
     if (checkpoint && !keep) fail(E_ARGUMENT, "a checkpointed forward must be kept");
     if (batch.out_rows.empty() && feature_rows.empty()) fail(E_ARGUMENT, "a forward pass needs scored tokens or feature rows");
-    const ForwardShape shape = forward_shape(batch, feature_rows.size());
+    const ForwardShape shape = forward_shape(batch, hp.n_vocab, feature_rows.size());
     if (keep) {
         pending_llm_.reset();
         checkpoints_.reset();
@@ -306,12 +321,12 @@ ForwardResult Trainer::forward(const PackedBatch & batch, const std::vector<int3
     } else {
         p = keep ? build(false, shape, {}) : build_forward_only(shape, lora, nullptr);
     }
-    ForwardInputs inputs = forward_inputs(batch, hp.n_vocab, feature_rows);
+    ForwardInputs inputs = forward_inputs(batch, shape, hp.n_vocab, feature_rows);
     set_forward_inputs(p->fg, inputs);
     model_.compute(p->gf);
 
     ForwardResult r;
-    if (p->fg.logp) r.logp = read(p->fg.logp);
+    r.logp = read_logp(p->fg);
     if (p->fg.features) r.features = read(p->fg.features);
     if (ck) {
         ck->inputs = std::move(inputs);

@@ -35,8 +35,8 @@ ggml_tensor * as_stored(ggml_tensor * w) {
 
 ggml_tensor * transposed(ggml_context * ctx, ggml_tensor * t) { return ggml_cont(ctx, ggml_transpose(ctx, t)); }
 
-// The recomputed attention probabilities of the backward pass being built (see RecomputeScope), by forward tensor.
-thread_local std::unordered_map<const ggml_tensor *, ggml_tensor *> * recomputed = nullptr;
+// What the backward pass being built recomputes (see RecomputeScope); null outside a scope.
+thread_local RecomputeScope::Recompute * recompute = nullptr;
 
 // A softmax node's scale and ALiBi bias (ggml_soft_max_ext's parameters).
 std::pair<float, float> softmax_params(const ggml_tensor * p) {
@@ -46,14 +46,15 @@ std::pair<float, float> softmax_params(const ggml_tensor * p) {
     return {scale, max_bias};
 }
 
-// Attention's probabilities P = soft_max(K·Q, mask) as the backward pass reads them: recomputed from K and Q (which it
-// keeps anyway) by the same ops, so bit for bit the forward's, once per backward graph. The LM head's softmax (over
-// W·x, a frozen weight) would cost a vocabulary-wide product to redo and stays the forward's.
+// A softmax's output as the backward pass reads it: attention's P = soft_max(K·Q, mask) recomputed from K and Q (which
+// it keeps anyway), or the LM head's soft_max(W·x) from the final-norm rows, by the same ops, so bit for bit the
+// forward's, once per backward graph; otherwise the forward's own.
 ggml_tensor * for_backward(ggml_context * ctx, ggml_tensor * p) {
-    if (!recomputed || p->op != GGML_OP_SOFT_MAX || p->src[2]) return p;
+    if (!recompute || p->op != GGML_OP_SOFT_MAX || p->src[2]) return p;
     ggml_tensor * kq = p->src[0];
-    if (kq->op != GGML_OP_MUL_MAT || is_frozen_weight(kq->src[0]) || is_frozen_weight(kq->src[1])) return p;
-    ggml_tensor *& again = (*recomputed)[p];
+    if (kq->op != GGML_OP_MUL_MAT || is_frozen_weight(kq->src[1])) return p;
+    if (!(is_frozen_weight(kq->src[0]) ? recompute->lm_head : recompute->attention)) return p;
+    ggml_tensor *& again = recompute->map[p];
     if (!again) {
         const auto [scale, max_bias] = softmax_params(p);
         ggml_tensor * kq2 = ggml_mul_mat(ctx, kq->src[0], kq->src[1]);
@@ -91,9 +92,9 @@ ggml_tensor * grad_hook(ggml_context * ctx, ggml_tensor * node, ggml_tensor * gr
 
 }  // namespace
 
-RecomputeScope::RecomputeScope() : previous_(recomputed) { recomputed = &map_; }
+RecomputeScope::RecomputeScope(bool attention, bool lm_head) : now_{attention, lm_head, {}}, previous_(recompute) { recompute = &now_; }
 
-RecomputeScope::~RecomputeScope() { recomputed = previous_; }
+RecomputeScope::~RecomputeScope() { recompute = previous_; }
 
 bool recompute_attention(int64_t slot) {
     const char * env = std::getenv("RL_GGML_RECOMPUTE_ATTENTION");

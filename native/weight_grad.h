@@ -7,6 +7,8 @@
 //   recomputed from K and Q inside the backward pass (within a RecomputeScope) instead of kept from the forward:
 //   S²·H floats per layer held for the whole step would be most of a long sequence's training memory (quadratic in
 //   its length); recomputed, they exist for one layer at a time, for the cost of one more K·Q product per layer.
+//   The LM head's probabilities (V floats per scored token) can be recomputed the same way, one chunk of rows at a
+//   time, for one more vocabulary-wide product.
 // Installed into ggml's autodiff through the hook added by native/patches/0001-grad-hook.patch.
 #pragma once
 
@@ -25,17 +27,23 @@ inline constexpr int64_t kRecomputeAttentionFromSlot = 512;
 bool recompute_attention(int64_t slot);
 
 // Open while ggml_build_backward_expand builds a training graph's backward pass, on the thread that builds it: the
-// attention probabilities it reads are recomputed (once per softmax) rather than kept from the forward pass.
+// softmax outputs it reads are recomputed (once per softmax) rather than kept from the forward pass, for attention's
+// probabilities and/or the LM head's.
 class RecomputeScope {
 public:
-    RecomputeScope();
+    RecomputeScope(bool attention, bool lm_head);
     ~RecomputeScope();
     RecomputeScope(const RecomputeScope &) = delete;
     RecomputeScope & operator=(const RecomputeScope &) = delete;
 
+    struct Recompute {
+        bool attention, lm_head;
+        std::unordered_map<const ggml_tensor *, ggml_tensor *> map;
+    };
+
 private:
-    std::unordered_map<const ggml_tensor *, ggml_tensor *> map_;
-    std::unordered_map<const ggml_tensor *, ggml_tensor *> * previous_;
+    Recompute now_;
+    Recompute * previous_;
 };
 
 void install_weight_grad_hook();

@@ -126,6 +126,8 @@ interface Addon {
   createTrainer(model: NativeModel, options: NativeTrainerOptions): Promise<NativeTrainer>;
   adapterInfo(path: string): Promise<{ alpha: number; architecture: string; tensors: { name: string; shape: number[] }[] }>;
   makeModel(options: NativeMakeModelOptions): Promise<void>;
+  /** Scored rows per LM-head chunk for a vocabulary of `nVocab` tokens (the head's logits are computed chunk by chunk). */
+  headChunkRows(nVocab: number): number;
   /** Training graphs with attention slots at least this long recompute attention's probabilities in the backward pass. */
   recomputeAttentionFromSlot: number;
 }

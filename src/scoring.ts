@@ -112,12 +112,17 @@ function graphShape(units: readonly PackUnit[]) {
   return { S, G, T: S * G, N, R };
 }
 
-/** Estimated compute-buffer bytes of one graph over `units` (attention per group, activations, LM-head rows). */
+/** Estimated compute-buffer bytes of one graph over `units` (attention per group, activations, one LM-head chunk). */
 export function estimateBytes(hp: ModelHParams, units: readonly PackUnit[]): number {
   const { S, G, T, N, R } = graphShape(units);
   const attention = 3 * S * S * hp.nHead * G + 2 * T * (hp.nHead + 2 * hp.nHeadKv) * hp.headDim;
   const activations = N * (8 * hp.nEmbd + 3 * hp.nFf);
-  return 4 * (attention + activations + 2 * R * hp.nVocab);
+  return 4 * (attention + activations + 2 * headChunk(hp, R) * hp.nVocab);
+}
+
+/** Rows of the LM head's largest chunk over R scored rows. */
+function headChunk(hp: ModelHParams, R: number): number {
+  return Math.min(R, native().headChunkRows(hp.nVocab));
 }
 
 /**
@@ -130,8 +135,8 @@ export function estimateTrainingBytes(hp: ModelHParams, units: readonly PackUnit
   const { S, G, N, R } = graphShape(units);
   const probabilityLayers = S >= native().recomputeAttentionFromSlot ? 2 : hp.nLayer;
   const attention = probabilityLayers * S * S * hp.nHead * G;
-  // the LM head: logits, probabilities and their gradients
-  return 4 * (hp.nLayer * N * (8 * hp.nEmbd + 2 * hp.nFf) + attention + 4 * R * hp.nVocab);
+  // the LM head: every chunk's probabilities, and one chunk's logits and the gradients of both
+  return 4 * (hp.nLayer * N * (8 * hp.nEmbd + 2 * hp.nFf) + attention + (R + 3 * headChunk(hp, R)) * hp.nVocab);
 }
 
 /** Splits a unit's branches so each part fits the budget on its own (the prefix is repeated in each part). */

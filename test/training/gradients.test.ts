@@ -3,7 +3,7 @@
 import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { loadModel } from '../../src/model.js';
+import { loadModel, type Model } from '../../src/model.js';
 import type { MakeModelOptions } from '../../src/make-model.js';
 import { native } from '../../src/native.js';
 import { createPolicy, type NativeLlmPolicy } from '../../src/training/llm-policy.js';
@@ -212,37 +212,73 @@ t.test('long sequences recompute attention in the backward pass: the same gradie
   t.equal(byDefault.bytes, recomputed.bytes, 'recomputed by default at this length');
 });
 
-t.test('layer checkpointing: the same log-probs, values and gradients, bit for bit, in less memory', async (t) => {
-  const model = await loadModel(await testModel({ layers: 4, embd: 128, heads: 4, kvHeads: 2, ff: 256, type: 'q8_0' }), { threads: 2 });
-  t.teardown(() => model.dispose());
+/** Three conversations of different lengths (padded slots), every `every`-th token scored. */
+function conversations(model: Model, every = 9) {
   const sentence = 'You are in the middle of a room. Looking around you, you see a cabinet 1. ';
-  // three conversations of different lengths (padded slots), a few tokens of each scored
-  const seqs = [12, 5, 1].map((n) => {
+  return [12, 5, 1].map((n) => {
     const tokens = model.tokenize(sentence.repeat(n), { bos: true });
-    return { tokens, marked: tokens.map((_, i) => i % 9 === 4) };
+    return { tokens, marked: tokens.map((_, i) => i % every === 4 % every) };
   });
-  const run = async (memoryBudget: number | undefined) => {
-    const policy = await createPolicy(model, { lora: { rank: 2, alpha: 4, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] }, valueHead: { hidden: [16, 8], features: 'adapted' }, seed: 3 });
-    perturbB(policy, 6);
-    const sequences = await policy.forwardSequences(seqs, { memoryBudget });
-    await policy.backwardSequences([1, -0.5, 0.25]);
-    const forward = await policy.forward(items, { memoryBudget });
-    await policy.backward({ dLogprob: coef, dValue });
-    const grads = policy.parameters().map((p) => Array.from(policy.getGradient(p.name)));
-    const bytes = policy.memoryUsage().compute;
-    await policy.dispose();
-    return { sequences, forward, grads, bytes };
-  };
-  const kept = await run(undefined);
-  const checkpointed = await run(1);
+}
+
+/** Conversations and action scores through all seven adapters and a value head, kept or checkpointed (a budget of 1 byte). */
+async function trainingRun(model: Model, memoryBudget: number | undefined, every?: number) {
+  const seqs = conversations(model, every);
+  const policy = await createPolicy(model, { lora: { rank: 2, alpha: 4, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] }, valueHead: { hidden: [16, 8], features: 'adapted' }, seed: 3 });
+  perturbB(policy, 6);
+  const sequences = await policy.forwardSequences(seqs, { memoryBudget });
+  await policy.backwardSequences([1, -0.5, 0.25]);
+  const forward = await policy.forward(items, { memoryBudget });
+  await policy.backward({ dLogprob: coef, dValue });
+  const grads = policy.parameters().map((p) => Array.from(policy.getGradient(p.name)));
+  const bytes = policy.memoryUsage().compute;
+  await policy.dispose();
+  return { sequences, forward, grads, bytes };
+}
+
+const checkpointModel = { layers: 4, embd: 128, heads: 4, kvHeads: 2, ff: 256, type: 'q8_0' } as const;
+
+t.test('layer checkpointing: the same log-probs, values and gradients, bit for bit, in less memory', async (t) => {
+  const model = await loadModel(await testModel(checkpointModel), { threads: 2 });
+  t.teardown(() => model.dispose());
+  const kept = await trainingRun(model, undefined);
+  const checkpointed = await trainingRun(model, 1);
   t.same(checkpointed.sequences, kept.sequences, 'identical sequence log-probs');
   t.same(checkpointed.forward, kept.forward, 'identical action scores and values (from the adapted model)');
-  t.same(checkpointed.grads, kept.grads, 'identical gradients');
+  t.ok(checkpointed.grads.every((g, i) => g.every((x, j) => x === kept.grads[i][j])), 'identical gradients');
   t.ok(kept.grads.flat().some((g) => g !== 0), 'gradients are not all zero');
   t.ok(checkpointed.bytes < 0.7 * kept.bytes, `device memory ${checkpointed.bytes} B instead of ${kept.bytes} B`);
-  const unbounded = await run(Infinity);
+  const unbounded = await trainingRun(model, Infinity);
   t.equal(unbounded.bytes, kept.bytes, 'no checkpoints within the budget');
   const policy = await createPolicy(model, { valueHead: false });
-  await t.rejects(policy.forwardSequences(seqs, { memoryBudget: 0 }), { code: 'INVALID_ARGUMENT', message: /memoryBudget must be positive/ });
+  await t.rejects(policy.forwardSequences(conversations(model), { memoryBudget: 0 }), { code: 'INVALID_ARGUMENT', message: /memoryBudget must be positive/ });
   await policy.dispose();
+});
+
+t.test('the LM head in chunks of rows: the same log-probs and gradients, in less memory', async (t) => {
+  const model = await loadModel(await testModel(checkpointModel), { threads: 2 });
+  t.teardown(() => {
+    delete process.env.RL_GGML_HEAD_CHUNK_ROWS;
+    return model.dispose();
+  });
+  // every other token scored (about 120 rows), in one chunk (the default for a 32,000-token vocabulary: 131 rows) or in 7-row chunks
+  const whole = await trainingRun(model, undefined, 2);
+  process.env.RL_GGML_HEAD_CHUNK_ROWS = '7';
+  const kept = await trainingRun(model, undefined, 2);
+  const checkpointed = await trainingRun(model, 1, 2);
+  const close = (a: number[], b: number[], tolerance: number) => {
+    const scale = Math.max(1e-12, ...a.map(Math.abs));
+    return a.every((x, i) => Math.abs(x - b[i]) <= tolerance * scale);
+  };
+  t.ok(close(kept.sequences.logprob, whole.sequences.logprob, 1e-6), 'sequence log-probs as from one chunk');
+  t.ok(close(kept.forward.scores.flatMap((s) => s.actions.map((a) => a.logprob)), whole.forward.scores.flatMap((s) => s.actions.map((a) => a.logprob)), 1e-6), 'action log-probs as from one chunk');
+  t.ok(kept.grads.every((g, i) => close(whole.grads[i], g, 1e-5)), 'gradients as from one chunk');
+  t.same(checkpointed.sequences, kept.sequences, 'checkpointed: identical sequence log-probs');
+  t.ok(checkpointed.grads.every((g, i) => g.every((x, j) => x === kept.grads[i][j])), 'checkpointed: identical gradients (the head recomputed chunk by chunk)');
+  t.ok(kept.bytes < 0.75 * whole.bytes, `kept: device memory ${kept.bytes} B instead of ${whole.bytes} B`);
+  const checkpointedWhole = await (async () => {
+    delete process.env.RL_GGML_HEAD_CHUNK_ROWS;
+    return trainingRun(model, 1, 2);
+  })();
+  t.ok(checkpointed.bytes < 0.5 * checkpointedWhole.bytes, `checkpointed: device memory ${checkpointed.bytes} B instead of ${checkpointedWhole.bytes} B`);
 });
