@@ -727,11 +727,6 @@ Napi::Value AdapterInfoFn(const Napi::CallbackInfo & info) {
 }
 
 // listDevices() -> Promise<{cudaBuilt, devices: [...]}>; async because the first call initializes the GPU driver.
-Napi::Value HeadChunkRows(const Napi::CallbackInfo & info) {
-    const int64_t n_vocab = info[0].As<Napi::Number>().Int64Value();
-    return Napi::Number::New(info.Env(), (double) rl::head_chunk_rows(std::max<int64_t>(1, n_vocab)));
-}
-
 Napi::Value ListDevices(const Napi::CallbackInfo & info) {
     return run_async<std::vector<rl::DeviceInfo>>(
         info.Env(), []() { return rl::list_devices(); },
@@ -755,7 +750,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     exports.Set("loadModel", Napi::Function::New(env, LoadModel));
     exports.Set("listDevices", Napi::Function::New(env, ListDevices));
     exports.Set("makeModel", Napi::Function::New(env, MakeModel));
-    exports.Set("headChunkRows", Napi::Function::New(env, HeadChunkRows));
+    exports.Set("headChunkRows", Napi::Number::New(env, (double) rl::kHeadChunkRows));
+    exports.Set("attentionBlockRows", Napi::Number::New(env, (double) rl::kAttentionBlockRows));
     exports.Set("recomputeAttentionFromSlot", Napi::Number::New(env, (double) rl::kRecomputeAttentionFromSlot));
     return exports;
 }

@@ -36,18 +36,24 @@ void PackedBatch::validate(const HParams & hp) const {
 
 int64_t PackedBatch::n_real() const { return std::count_if(branch.begin(), branch.end(), [](int32_t b) { return b != -2; }); }
 
-int64_t head_chunk_rows(int64_t n_vocab) {
-    const char * env = std::getenv("RL_GGML_HEAD_CHUNK_ROWS");
-    if (env && *env) {
-        const long long rows = std::atoll(env);
-        if (rows > 0) return rows;
-    }
-    return std::max<int64_t>(1, kHeadChunkBytes / (n_vocab * (int64_t) sizeof(float)));
+namespace {
+
+int64_t env_rows(const char * name, int64_t fallback) {
+    const char * env = std::getenv(name);
+    const long long rows = env ? std::atoll(env) : 0;
+    return rows > 0 ? rows : fallback;
 }
 
-ForwardShape forward_shape(const PackedBatch & b, int64_t n_vocab, size_t n_features) {
+}  // namespace
+
+int64_t head_chunk_rows() { return env_rows("RL_GGML_HEAD_CHUNK_ROWS", kHeadChunkRows); }
+
+int64_t attention_block_rows() { return env_rows("RL_GGML_ATTENTION_BLOCK_ROWS", kAttentionBlockRows); }
+
+ForwardShape forward_shape(const PackedBatch & b, size_t n_features) {
     ForwardShape s{(int64_t) b.tokens.size(), b.n_groups, b.n_real(), (int64_t) b.out_rows.size(), (int64_t) n_features};
-    s.C = std::max<int64_t>(1, std::min(s.R, head_chunk_rows(n_vocab)));
+    s.C = std::max<int64_t>(1, std::min(s.R, head_chunk_rows()));
+    s.B = std::min(s.T / s.G, attention_block_rows());
     return s;
 }
 
@@ -64,7 +70,8 @@ ggml_tensor * repeat_kv(ggml_context * ctx, ggml_tensor * t, int64_t r) {
 }  // namespace
 
 size_t forward_graph_size(const Model & model, const ForwardShape & shape) {
-    return 128 + 96 * (size_t) model.hparams().n_layer + 16 * (size_t) shape.head_chunks();
+    const size_t blocks = shape.T > 0 ? (size_t) ((shape.T / shape.G + shape.B - 1) / shape.B) : 1;
+    return 128 + (96 + 16 * (blocks - 1)) * (size_t) model.hparams().n_layer + 16 * (size_t) shape.head_chunks();
 }
 
 namespace {
@@ -174,7 +181,7 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, const Forwar
 
         // Mask + soft_max_ext attention per group (differentiable; flash attention has no backward).
         // GQA and groups by broadcasting over dims 2 and 3.
-        q = ggml_permute(ctx, ggml_reshape_4d(ctx, to_slots(q), hd, hp.n_head, S, G), 0, 2, 1, 3);                   // [hd, S, H, G]
+        q = ggml_reshape_4d(ctx, to_slots(q), hd, hp.n_head, S, G);                                                 // [hd, H, S, G]
         k = ggml_cont(ctx, ggml_permute(ctx, ggml_reshape_4d(ctx, to_slots(k), hd, hp.n_head_kv, S, G), 0, 2, 1, 3));  // [hd, S, Hkv, G]
         ggml_tensor * vt = ggml_cont(ctx, ggml_permute(ctx, ggml_reshape_4d(ctx, to_slots(v), hd, hp.n_head_kv, S, G), 1, 2, 0, 3));  // [S, hd, Hkv, G]
         if (hp.n_head_kv < hp.n_head) {
@@ -183,9 +190,18 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, const Forwar
             k = repeat_kv(ctx, k, hp.n_head / hp.n_head_kv);
             vt = repeat_kv(ctx, vt, hp.n_head / hp.n_head_kv);
         }
-        ggml_tensor * kq = ggml_mul_mat(ctx, k, q);  // [S_k, S_q, H, G]
-        kq = ggml_soft_max_ext(ctx, kq, g.mask, kq_scale, 0.0f);
-        ggml_tensor * kqv = ggml_mul_mat(ctx, vt, kq);  // [hd, S_q, H, G]
+        // By blocks of B queries (see kAttentionBlockRows): a block's queries are a view of the unpermuted q, whose
+        // backward writes into q's gradient as laid out; its mask, a contiguous run of the block-ordered mask.
+        ggml_tensor * kqv = nullptr;  // [hd, S_q, H, G]
+        for (int64_t s0 = 0; s0 < S; s0 += shape.B) {
+            const int64_t n = std::min(shape.B, S - s0);
+            ggml_tensor * qb = n == S ? q : ggml_view_4d(ctx, q, hd, hp.n_head, n, G, q->nb[1], q->nb[2], q->nb[3], s0 * q->nb[2]);
+            ggml_tensor * mb = n == S ? g.mask : ggml_view_4d(ctx, g.mask, S, n, 1, G, S * sizeof(float), S * n * sizeof(float), S * n * sizeof(float), S * s0 * G * sizeof(float));
+            ggml_tensor * kq = ggml_mul_mat(ctx, k, ggml_permute(ctx, qb, 0, 2, 1, 3));  // [S_k, n, H, G]
+            kq = ggml_soft_max_ext(ctx, kq, mb, kq_scale, 0.0f);
+            ggml_tensor * part = ggml_mul_mat(ctx, vt, kq);  // [hd, n, H, G]
+            kqv = kqv ? ggml_concat(ctx, kqv, part, 1) : part;
+        }
         ggml_tensor * attn = ggml_cont_2d(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3), hd * hp.n_head, T);  // [hd·H, T]
         const bool last = il + 1 == n_layer;
         x = blocks.finish_rows(il, x, last ? g.keep : nullptr, attn, last ? g.keep_slot : g.row_slot);
@@ -197,7 +213,7 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, const Forwar
     x = blocks.final_norm(x);  // [E, R + F]
     const auto rows = [&](int64_t first, int64_t n) { return n == R + F ? x : ggml_view_2d(ctx, x, x->ne[0], n, x->nb[1], first * x->nb[1]); };
 
-    // Only rows that predict a scored token go through the LM head, a chunk of C rows at a time (see kHeadChunkBytes).
+    // Only rows that predict a scored token go through the LM head, a chunk of C rows at a time (see kHeadChunkRows).
     if (R > 0) {
         g.picks = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, R);
         ggml_set_input(g.picks);
@@ -271,17 +287,19 @@ ForwardInputs forward_inputs(const PackedBatch & b, const ForwardShape & shape, 
         in.tokens.push_back(b.tokens[i]);
         in.positions.push_back(b.positions[i]);
     }
+    // Query i's row of keys, in blocks of B queries: block b (queries s0 = b·B onwards, n of them) is [S, n, 1, G].
     in.mask.assign((size_t) (S * S * G), -INFINITY);
     for (int64_t gi = 0; gi < G; gi++) {
         const int32_t * br = b.branch.data() + gi * S;
-        float * m = in.mask.data() + gi * S * S;
         for (int64_t i = 0; i < S; i++) {
+            const int64_t s0 = i / shape.B * shape.B, n = std::min(shape.B, S - s0);
+            float * m = in.mask.data() + S * (s0 * G + gi * n + (i - s0));
             if (br[i] == -2) {
-                m[i * S + i] = 0.0f;  // padding: itself only, so its softmax row stays finite
+                m[i] = 0.0f;  // padding: itself only, so its softmax row stays finite
                 continue;
             }
             for (int64_t j = 0; j <= i; j++) {
-                if (br[j] == -1 || br[j] == br[i]) m[i * S + j] = 0.0f;
+                if (br[j] == -1 || br[j] == br[i]) m[j] = 0.0f;
             }
         }
     }
@@ -321,7 +339,7 @@ std::vector<float> forward_logprobs(const Model & model, const PackedBatch & bat
     const HParams & hp = model.hparams();
     batch.validate(hp);
     if (batch.out_rows.empty()) return {};
-    const ForwardShape shape = forward_shape(batch, hp.n_vocab);
+    const ForwardShape shape = forward_shape(batch);
     const size_t max_nodes = forward_graph_size(model, shape);
     ggml_init_params params{ggml_tensor_overhead() * max_nodes + ggml_graph_overhead_custom(max_nodes, false), nullptr, true};
     CtxPtr ctx(ggml_init(params));

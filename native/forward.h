@@ -37,7 +37,7 @@ struct ForwardGraph {
     ggml_tensor * positions = nullptr;  // I32 [N]
     ggml_tensor * slot_row = nullptr;   // I32 [T]: the row in each slot (padding: any row); null when N == T
     ggml_tensor * row_slot = nullptr;   // I32 [N]: the slot of each row; null when N == T or in a one-layer model
-    ggml_tensor * mask = nullptr;       // F32 [S, S, 1, G]
+    ggml_tensor * mask = nullptr;       // F32 [S, S, 1, G], by blocks of queries: [S, n, 1, G] for each block of n
     ggml_tensor * keep = nullptr;       // I32 [R + F]: the rows the heads read (scored, then feature rows)
     ggml_tensor * keep_slot = nullptr;  // I32 [R + F]: their slots
     ggml_tensor * picks = nullptr;      // I32 [R]: (r - r0)*n_vocab + target into the flattened probabilities of r's chunk
@@ -55,13 +55,21 @@ struct LayerRange {
     size_t first = 0, end = SIZE_MAX;
 };
 
-// The LM head runs over the scored rows in chunks whose logits take at most this many bytes (131 rows of LLaMA's
-// 32,000-token vocabulary, 32 of Llama 3's 128,256): a vocabulary-wide row per scored token (four of them in a
-// training step: logits, probabilities and their gradients) would otherwise dominate a long sequence's memory, and
-// r·n_vocab would overflow the int32 picks past 2^31. Each chunk's product is still a GEMM of 32+ columns, which
-// reading the head's weights once per chunk does not slow. RL_GGML_HEAD_CHUNK_ROWS=n sets the rows (for tests).
-inline constexpr int64_t kHeadChunkBytes = 16 << 20;
-int64_t head_chunk_rows(int64_t n_vocab);
+// The LM head runs over the scored rows in chunks of this many rows: a vocabulary-wide row per scored token (four in
+// a training step: logits, probabilities and their gradients; 500 KiB for LLaMA's 32,000 tokens, 2 MiB for Llama 3's
+// 128,256) would otherwise dominate a long sequence's memory, and r·n_vocab would overflow the int32 picks past 2^31.
+// Narrower chunks would be slower: the backward of each one reads the head's whole weight matrix (on the CPU,
+// dequantizes it), which 128 rows of product outweigh (measured: as fast as one chunk; 32 rows: 1.6× the backward).
+// RL_GGML_HEAD_CHUNK_ROWS=n sets another width (for tests).
+inline constexpr int64_t kHeadChunkRows = 128;
+int64_t head_chunk_rows();
+
+// Attention in slots longer than this runs by blocks of this many queries, each block's scores and probabilities
+// ([S, B, H, G]) a graph node of its own, so that the whole S² · H matrix never exists at once where it need not be
+// kept: in forward passes, and in backward passes that recompute it (weight_grad.h) one block at a time.
+// RL_GGML_ATTENTION_BLOCK_ROWS=n sets another block (for tests).
+inline constexpr int64_t kAttentionBlockRows = 256;
+int64_t attention_block_rows();
 
 // Builds the forward graph of a batch (its shape: see forward_shape) into ctx (a no_alloc context): log-probs for R
 // (row, target) pairs and hidden-state features at F rows. `lora` (may be null) adds the adapter. With a layer range
@@ -69,9 +77,10 @@ int64_t head_chunk_rows(int64_t n_vocab);
 struct ForwardShape {
     int64_t T = 0, G = 1, N = 0, R = 0, F = 0;  // slots, groups, real tokens, scored rows, feature rows
     int64_t C = 1;                              // scored rows per LM-head chunk
+    int64_t B = 1;                              // queries per attention block (the slot length S = T / G: one block)
     int64_t head_chunks() const { return (R + C - 1) / C; }
 };
-ForwardShape forward_shape(const PackedBatch & batch, int64_t n_vocab, size_t n_features = 0);
+ForwardShape forward_shape(const PackedBatch & batch, size_t n_features = 0);
 ForwardGraph build_forward(ggml_context * ctx, const Model & model, const ForwardShape & shape, const LoraWeights * lora = nullptr,
                            LayerRange range = {}, ggml_tensor * x_in = nullptr);
 

@@ -297,7 +297,7 @@ ForwardResult Trainer::forward(const PackedBatch & batch, const std::vector<int3
     if (keep && (!lora || batch.out_rows.empty())) fail(E_ARGUMENT, "a kept forward needs the adapter and at least one scored token");
     if (checkpoint && !keep) fail(E_ARGUMENT, "a checkpointed forward must be kept");
     if (batch.out_rows.empty() && feature_rows.empty()) fail(E_ARGUMENT, "a forward pass needs scored tokens or feature rows");
-    const ForwardShape shape = forward_shape(batch, hp.n_vocab, feature_rows.size());
+    const ForwardShape shape = forward_shape(batch, feature_rows.size());
     if (keep) {
         pending_llm_.reset();
         checkpoints_.reset();

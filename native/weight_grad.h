@@ -6,7 +6,8 @@
 // - attention's probabilities P = soft_max(K·Q, mask), which the backward of the softmax and of P·V read, are
 //   recomputed from K and Q inside the backward pass (within a RecomputeScope) instead of kept from the forward:
 //   S²·H floats per layer held for the whole step would be most of a long sequence's training memory (quadratic in
-//   its length); recomputed, they exist for one layer at a time, for the cost of one more K·Q product per layer.
+//   its length); recomputed, they exist for one layer (and one block of queries, forward.h) at a time, for the cost
+//   of one more K·Q product per layer.
 //   The LM head's probabilities (V floats per scored token) can be recomputed the same way, one chunk of rows at a
 //   time, for one more vocabulary-wide product.
 // Installed into ggml's autodiff through the hook added by native/patches/0001-grad-hook.patch.

@@ -126,8 +126,10 @@ interface Addon {
   createTrainer(model: NativeModel, options: NativeTrainerOptions): Promise<NativeTrainer>;
   adapterInfo(path: string): Promise<{ alpha: number; architecture: string; tensors: { name: string; shape: number[] }[] }>;
   makeModel(options: NativeMakeModelOptions): Promise<void>;
-  /** Scored rows per LM-head chunk for a vocabulary of `nVocab` tokens (the head's logits are computed chunk by chunk). */
-  headChunkRows(nVocab: number): number;
+  /** The LM head's logits are computed for this many scored rows at a time. */
+  headChunkRows: number;
+  /** Attention in longer slots runs by blocks of this many queries. */
+  attentionBlockRows: number;
   /** Training graphs with attention slots at least this long recompute attention's probabilities in the backward pass. */
   recomputeAttentionFromSlot: number;
 }

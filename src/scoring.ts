@@ -115,28 +115,33 @@ function graphShape(units: readonly PackUnit[]) {
 /** Estimated compute-buffer bytes of one graph over `units` (attention per group, activations, one LM-head chunk). */
 export function estimateBytes(hp: ModelHParams, units: readonly PackUnit[]): number {
   const { S, G, T, N, R } = graphShape(units);
-  const attention = 3 * S * S * hp.nHead * G + 2 * T * (hp.nHead + 2 * hp.nHeadKv) * hp.headDim;
+  const attention = 3 * S * attentionBlock(S) * hp.nHead * G + 2 * T * (hp.nHead + 2 * hp.nHeadKv) * hp.headDim;
   const activations = N * (8 * hp.nEmbd + 3 * hp.nFf);
-  return 4 * (attention + activations + 2 * headChunk(hp, R) * hp.nVocab);
+  return 4 * (attention + activations + 2 * headChunk(R) * hp.nVocab);
+}
+
+/** Queries of the largest attention block of an S-token slot. */
+function attentionBlock(S: number): number {
+  return Math.min(S, native().attentionBlockRows);
 }
 
 /** Rows of the LM head's largest chunk over R scored rows. */
-function headChunk(hp: ModelHParams, R: number): number {
-  return Math.min(R, native().headChunkRows(hp.nVocab));
+function headChunk(R: number): number {
+  return Math.min(R, native().headChunkRows);
 }
 
 /**
  * Estimated compute-buffer bytes of a *training* graph over `units`: unlike scoring, the forward keeps every layer's
  * activations for the backward pass (about 8 embedding-wide and 2 feed-forward-wide vectors per token and layer, and
- * the attention probabilities, which long slots recompute layer by layer instead). Measured: 13–18% above what the
+ * the attention probabilities, which long slots recompute block by block instead). Measured: 13–18% above what the
  * engine allocates, from 8 × 1024 to LLaMA-7B shapes.
  */
 export function estimateTrainingBytes(hp: ModelHParams, units: readonly PackUnit[]): number {
   const { S, G, N, R } = graphShape(units);
-  const probabilityLayers = S >= native().recomputeAttentionFromSlot ? 2 : hp.nLayer;
-  const attention = probabilityLayers * S * S * hp.nHead * G;
+  // attention's probabilities: every layer's kept, or recomputed a block of queries at a time
+  const attention = S >= native().recomputeAttentionFromSlot ? 2 * S * attentionBlock(S) * hp.nHead * G : hp.nLayer * S * S * hp.nHead * G;
   // the LM head: every chunk's probabilities, and one chunk's logits and the gradients of both
-  return 4 * (hp.nLayer * N * (8 * hp.nEmbd + 2 * hp.nFf) + attention + (R + 3 * headChunk(hp, R)) * hp.nVocab);
+  return 4 * (hp.nLayer * N * (8 * hp.nEmbd + 2 * hp.nFf) + attention + (R + 3 * headChunk(R)) * hp.nVocab);
 }
 
 /** Splits a unit's branches so each part fits the budget on its own (the prefix is repeated in each part). */

@@ -4,7 +4,9 @@
  * interleaved in one process on the same model:
  * - kept: every activation from the forward pass (RL_GGML_RECOMPUTE_ATTENTION=0);
  * - attention: attention's probabilities recomputed in the backward pass (RL_GGML_RECOMPUTE_ATTENTION=1);
- * - layers: layer checkpointing (a memory budget of 1 byte forces it), attention as by default.
+ * - layers: layer checkpointing (a memory budget of 1 byte forces it), attention as by default;
+ * - layers-one-head-chunk: the same with the LM head over all scored tokens at once (RL_GGML_HEAD_CHUNK_ROWS), not in
+ *   chunks of 128 rows.
  *
  *   npm run bench:sequence -- [--model M.gguf] [--threads N] [--lengths 512,1024,2048] [--min-seconds 5] [--json]
  *
@@ -45,16 +47,18 @@ async function main() {
   const lengths = argv.lengths.split(',').map(Number);
   const rows = [];
   const variants = [
-    { name: 'kept', recompute: '0', memoryBudget: undefined },
-    { name: 'attention', recompute: '1', memoryBudget: undefined },
-    { name: 'layers', recompute: '', memoryBudget: 1 },
+    { name: 'kept', recompute: '0', memoryBudget: undefined, headChunkRows: '' },
+    { name: 'attention', recompute: '1', memoryBudget: undefined, headChunkRows: '' },
+    { name: 'layers', recompute: '', memoryBudget: 1, headChunkRows: '' },
+    { name: 'layers-one-head-chunk', recompute: '', memoryBudget: 1, headChunkRows: '1000000' },
   ];
   for (const length of lengths) {
     const seq = conversation(model, length);
     // one policy per variant, so each reports its own memory high-water mark
     const sides = await Promise.all(variants.map(async (v) => ({ ...v, policy: await createPolicy(model, { lora: { rank: 8, alpha: 16, targets: ['q', 'v'] }, valueHead: false }) })));
-    const steps = sides.map(({ recompute, memoryBudget, policy }) => async () => {
+    const steps = sides.map(({ recompute, memoryBudget, headChunkRows, policy }) => async () => {
       process.env.RL_GGML_RECOMPUTE_ATTENTION = recompute;
+      process.env.RL_GGML_HEAD_CHUNK_ROWS = headChunkRows;
       await policy.forwardSequences([seq], { memoryBudget });
       policy.zeroGrad();
       await policy.backwardSequences([-1]);
@@ -71,6 +75,7 @@ async function main() {
     for (const { policy } of sides) await policy.dispose();
   }
   delete process.env.RL_GGML_RECOMPUTE_ATTENTION;
+  delete process.env.RL_GGML_HEAD_CHUNK_ROWS;
   const result = { model: path, threads: argv.threads, rows, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
   if (argv.json) console.log(JSON.stringify(result));
   else {

@@ -128,30 +128,41 @@ for (const [name, options, tolerance] of bases) {
   });
 }
 
-t.test('multi-turn marked sequences', async (t) => {
-  const model = await loadModel(await testModel(), { threads: 2 });
-  const policy = await createPolicy(model, { lora: { rank: 3, alpha: 3, targets: ['q', 'v', 'down'] }, valueHead: false, seed: 2 });
-  t.teardown(async () => {
-    await policy.dispose();
-    await model.dispose();
+// Slots longer than the attention block attend by blocks of queries: 8-row blocks split these into 2-4 blocks.
+for (const blockRows of ['', '8']) {
+  t.test(`multi-turn marked sequences${blockRows ? `, attention by blocks of ${blockRows} queries` : ''}`, async (t) => {
+    process.env.RL_GGML_ATTENTION_BLOCK_ROWS = blockRows;
+    const model = await loadModel(await testModel(), { threads: 2 });
+    const policy = await createPolicy(model, { lora: { rank: 3, alpha: 3, targets: ['q', 'v', 'down'] }, valueHead: false, seed: 2 });
+    t.teardown(async () => {
+      delete process.env.RL_GGML_ATTENTION_BLOCK_ROWS;
+      await policy.dispose();
+      await model.dispose();
+    });
+    perturbB(policy, 4);
+    const a = model.tokenize('User: go north. Agent: I go north. User: now east. Agent: I go east.', { bos: true });
+    const b = model.tokenize('Observation: a bowl. Action: take bowl', { bos: true });
+    // mark two "agent turns" of a and the tail of b
+    const seqs = [
+      { tokens: a, marked: a.map((_, i) => (i > 5 && i < 11) || i > a.length - 5) },
+      { tokens: b, marked: b.map((_, i) => i >= b.length - 3) },
+    ];
+    const c = [0.8, -1.3];
+    const f = await policy.forwardSequences(seqs);
+    t.same(f.tokens, seqs.map((s) => s.marked.filter((m, i) => m && i > 0).length));
+    if (blockRows) {
+      process.env.RL_GGML_ATTENTION_BLOCK_ROWS = '';
+      const whole = await policy.forwardSequences(seqs, { keep: false });
+      process.env.RL_GGML_ATTENTION_BLOCK_ROWS = blockRows;
+      t.ok(f.logprob.every((x, i) => Math.abs(x - whole.logprob[i]) <= 1e-5 * Math.abs(x)), `log-probs as with one block: ${f.logprob} vs ${whole.logprob}`);
+    }
+    const loss = async () => (await policy.forwardSequences(seqs)).logprob.reduce((s, x, n) => s + c[n] * x, 0);
+    await checkParams(t, policy, loss, async () => {
+      await policy.forwardSequences(seqs);
+      await policy.backwardSequences(c);
+    }, 0.01);
   });
-  perturbB(policy, 4);
-  const a = model.tokenize('User: go north. Agent: I go north. User: now east. Agent: I go east.', { bos: true });
-  const b = model.tokenize('Observation: a bowl. Action: take bowl', { bos: true });
-  // mark two "agent turns" of a and the tail of b
-  const seqs = [
-    { tokens: a, marked: a.map((_, i) => (i > 5 && i < 11) || i > a.length - 5) },
-    { tokens: b, marked: b.map((_, i) => i >= b.length - 3) },
-  ];
-  const c = [0.8, -1.3];
-  const f = await policy.forwardSequences(seqs);
-  t.same(f.tokens, seqs.map((s) => s.marked.filter((m, i) => m && i > 0).length));
-  const loss = async () => (await policy.forwardSequences(seqs)).logprob.reduce((s, x, n) => s + c[n] * x, 0);
-  await checkParams(t, policy, loss, async () => {
-    await policy.forwardSequences(seqs);
-    await policy.backwardSequences(c);
-  }, 0.01);
-});
+}
 
 t.test('a fresh adapter reproduces the base model exactly', async (t) => {
   const model = await loadModel(await testModel({ type: 'q4_0' }), { threads: 2 });
@@ -190,8 +201,9 @@ t.test('long sequences recompute attention in the backward pass: the same gradie
   const tokens = model.tokenize('You are in the middle of a room. Looking around you, you see a cabinet 1. '.repeat(30), { bos: true });
   t.ok(tokens.length >= native().recomputeAttentionFromSlot, `${tokens.length} tokens: a slot past the recomputation threshold`);
   const seqs = [{ tokens, marked: tokens.map((_, i) => i % 25 === 0) }];
-  const run = async (recompute: '0' | '1' | '') => {
+  const run = async (recompute: '0' | '1' | '', blockRows = '') => {
     process.env.RL_GGML_RECOMPUTE_ATTENTION = recompute;
+    process.env.RL_GGML_ATTENTION_BLOCK_ROWS = blockRows;
     const policy = await createPolicy(model, { lora: { rank: 2, alpha: 4, targets: ['q', 'k', 'v'] }, valueHead: false, seed: 3 });
     perturbB(policy, 6);
     await policy.forwardSequences(seqs);
@@ -206,10 +218,14 @@ t.test('long sequences recompute attention in the backward pass: the same gradie
   t.same(recomputed.grads, kept.grads, 'identical gradients');
   t.ok(kept.grads.flat().some((g) => g !== 0), 'gradients are not all zero');
   t.ok(recomputed.bytes < 0.6 * kept.bytes, `compute memory ${recomputed.bytes} B instead of ${kept.bytes} B`);
-  process.env.RL_GGML_RECOMPUTE_ATTENTION = '';
   const byDefault = await run('');
-  delete process.env.RL_GGML_RECOMPUTE_ATTENTION;
   t.equal(byDefault.bytes, recomputed.bytes, 'recomputed by default at this length');
+  // by default the 608-token slot attends in blocks of 256 queries: recomputed, one block's probabilities at a time
+  const oneBlock = await run('1', '100000');
+  delete process.env.RL_GGML_RECOMPUTE_ATTENTION;
+  delete process.env.RL_GGML_ATTENTION_BLOCK_ROWS;
+  t.ok(oneBlock.grads.every((g, i) => g.every((x, j) => Math.abs(x - recomputed.grads[i][j]) <= 1e-5 * Math.max(...g.map(Math.abs)))), 'gradients as with one block');
+  t.ok(recomputed.bytes < 0.9 * oneBlock.bytes, `compute memory ${recomputed.bytes} B in blocks of queries, ${oneBlock.bytes} B in one`);
 });
 
 /** Three conversations of different lengths (padded slots), every `every`-th token scored. */
@@ -261,8 +277,10 @@ t.test('the LM head in chunks of rows: the same log-probs and gradients, in less
     delete process.env.RL_GGML_HEAD_CHUNK_ROWS;
     return model.dispose();
   });
-  // every other token scored (about 120 rows), in one chunk (the default for a 32,000-token vocabulary: 131 rows) or in 7-row chunks
+  // every other token scored (about 180 rows), in one chunk or in chunks of 7 rows
+  process.env.RL_GGML_HEAD_CHUNK_ROWS = '1000000';
   const whole = await trainingRun(model, undefined, 2);
+  const checkpointedWhole = await trainingRun(model, 1, 2);
   process.env.RL_GGML_HEAD_CHUNK_ROWS = '7';
   const kept = await trainingRun(model, undefined, 2);
   const checkpointed = await trainingRun(model, 1, 2);
@@ -276,9 +294,5 @@ t.test('the LM head in chunks of rows: the same log-probs and gradients, in less
   t.same(checkpointed.sequences, kept.sequences, 'checkpointed: identical sequence log-probs');
   t.ok(checkpointed.grads.every((g, i) => g.every((x, j) => x === kept.grads[i][j])), 'checkpointed: identical gradients (the head recomputed chunk by chunk)');
   t.ok(kept.bytes < 0.75 * whole.bytes, `kept: device memory ${kept.bytes} B instead of ${whole.bytes} B`);
-  const checkpointedWhole = await (async () => {
-    delete process.env.RL_GGML_HEAD_CHUNK_ROWS;
-    return trainingRun(model, 1, 2);
-  })();
   t.ok(checkpointed.bytes < 0.5 * checkpointedWhole.bytes, `checkpointed: device memory ${checkpointed.bytes} B instead of ${checkpointedWhole.bytes} B`);
 });
