@@ -70,8 +70,7 @@ ggml_tensor * repeat_kv(ggml_context * ctx, ggml_tensor * t, int64_t r) {
 }  // namespace
 
 size_t forward_graph_size(const Model & model, const ForwardShape & shape) {
-    const size_t blocks = shape.T > 0 ? (size_t) ((shape.T / shape.G + shape.B - 1) / shape.B) : 1;
-    return 128 + (96 + 16 * (blocks - 1)) * (size_t) model.hparams().n_layer + 16 * (size_t) shape.head_chunks();
+    return 128 + (96 + 16 * (size_t) (shape.attention_blocks() - 1)) * (size_t) model.hparams().n_layer + 16 * (size_t) shape.head_chunks();
 }
 
 namespace {

@@ -79,6 +79,7 @@ struct ForwardShape {
     int64_t C = 1;                              // scored rows per LM-head chunk
     int64_t B = 1;                              // queries per attention block (the slot length S = T / G: one block)
     int64_t head_chunks() const { return (R + C - 1) / C; }
+    int64_t attention_blocks() const { return T > 0 ? (T / G + B - 1) / B : 1; }
 };
 ForwardShape forward_shape(const PackedBatch & batch, size_t n_features = 0);
 ForwardGraph build_forward(ggml_context * ctx, const Model & model, const ForwardShape & shape, const LoraWeights * lora = nullptr,

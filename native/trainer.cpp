@@ -216,17 +216,18 @@ std::unique_ptr<Trainer::Pending> Trainer::build(bool head, const ForwardShape &
         outs = p->fg.x_out ? std::vector<ggml_tensor *>{p->fg.x_out} : p->fg.logp;
     }
     // loss = Σ out ⊙ coef: its gradient with respect to out is coef, which the caller passes (or dy, for a segment).
-    int64_t n_out = 0;
-    for (ggml_tensor * o : outs) n_out += ggml_nelements(o);
     if (seg.dy) {
         p->coef = seg.dy;
     } else {
+        int64_t n_out = 0;
+        for (ggml_tensor * o : outs) n_out += ggml_nelements(o);
         p->coef = ggml_new_tensor_1d(ctx, GGML_TYPE_F32, n_out);
         ggml_set_input(p->coef);
     }
     ggml_tensor * loss = nullptr;
     int64_t offset = 0;
     for (ggml_tensor * o : outs) {
+        // one output takes coef whole (dy has x_out's two dimensions); chunks take their runs of it
         ggml_tensor * c = outs.size() == 1 ? p->coef : ggml_view_1d(ctx, p->coef, ggml_nelements(o), offset * sizeof(float));
         ggml_tensor * part = ggml_sum(ctx, ggml_mul(ctx, o, c));
         loss = loss ? ggml_add(ctx, loss, part) : part;
