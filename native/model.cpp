@@ -1,7 +1,6 @@
 #include "model.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +13,7 @@
 
 #include "device.h"
 #include "errors.h"
+#include "file_map.h"
 #include "ggml-alloc.h"
 #include "ggml-cpu.h"
 #include "handles.h"
@@ -151,12 +151,9 @@ void Model::release() {
         ggml_free(twin_ctx_);
     }
     if (twin_buf_) ggml_backend_buffer_free(twin_buf_);
-    if (file_map_) munmap(file_map_, file_map_size_);
-    if (file_fd_ >= 0) close(file_fd_);
-    file_fd_ = -1;
+    file_map_.reset();
     twin_ctx_ = nullptr;
     twin_buf_ = nullptr;
-    file_map_ = nullptr;
     twin_bytes_ = 0;
     if (backend_) ggml_backend_free(backend_);
     if (meta_) ggml_free(meta_);
@@ -389,20 +386,11 @@ void Model::map_backward_twins() {
     const int fd = open(path_.c_str(), O_RDONLY);
     if (fd < 0) fail(E_BAD_FILE, "cannot reopen model file " + path_ + " for training: " + std::strerror(errno));
     struct stat st {};
-    void * map = fstat(fd, &st) == 0 ? mmap(nullptr, (size_t) st.st_size, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
-    const int map_errno = errno;
-    if (map == MAP_FAILED) {
-        close(fd);
-        fail(E_BAD_FILE, "cannot map model file " + path_ + " for training: " + std::strerror(map_errno));
-    }
-    if (std::make_pair((int64_t) st.st_size, mtime_ns(st)) != loaded_file_) {
-        munmap(map, (size_t) st.st_size);
+    if (fstat(fd, &st) != 0 || std::make_pair((int64_t) st.st_size, mtime_ns(st)) != loaded_file_) {
         close(fd);
         fail(E_BAD_FILE, path_ + " changed after the model was loaded; load it again to train on it");
     }
-    file_fd_ = fd;
-    file_map_ = map;
-    file_map_size_ = (size_t) st.st_size;
+    file_map_ = std::make_unique<FileMap>(fd, (size_t) st.st_size, path_);
 
     // The file is the one the weights were read from (same size and time), so every tensor lies inside it.
     std::vector<std::pair<ggml_tensor *, size_t>> repacked;  // weight, offset in the file
@@ -411,20 +399,22 @@ void Model::map_backward_twins() {
         repacked.emplace_back(t, gguf_get_data_offset(gguf_) + gguf_get_tensor_offset(gguf_, gguf_find_tensor(gguf_, t->name)));
     }
     twin_ctx_ = ggml_init({repacked.size() * ggml_tensor_overhead(), nullptr, true});
-    twin_buf_ = ggml_backend_cpu_buffer_from_ptr(file_map_, file_map_size_);
+    twin_buf_ = ggml_backend_cpu_buffer_from_ptr(file_map_->data(), file_map_->size());
     ggml_backend_buffer_set_usage(twin_buf_, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
     for (auto [t, offset] : repacked) {
         ggml_tensor * twin = ggml_dup_tensor(twin_ctx_, t);
         ggml_set_name(twin, t->name);
-        ggml_backend_tensor_alloc(twin_buf_, twin, (char *) file_map_ + offset);
+        ggml_backend_tensor_alloc(twin_buf_, twin, (char *) file_map_->data() + offset);
         twin_bytes_ += ggml_nbytes(t);
         set_backward_twin(t, twin);
     }
 }
 
 void Model::check_backward_twins() const {
+    if (!file_map_) return;
     struct stat st {};
-    if (file_fd_ < 0 || (fstat(file_fd_, &st) == 0 && std::make_pair((int64_t) st.st_size, mtime_ns(st)) == loaded_file_)) return;
+    const bool same = fstat(file_map_->fd(), &st) == 0 && std::make_pair((int64_t) st.st_size, mtime_ns(st)) == loaded_file_;
+    if (same && !file_map_->faulted()) return;
     fail(E_BAD_FILE, path_ + " was modified in place while training (the backward pass reads weights from it); load it again to go on");
 }
 

@@ -2,6 +2,7 @@
 // tokenizer (libllama's vocabulary, loaded with vocab_only so tokenization is byte-identical to llama.cpp's).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "ggml.h"
 #include "ggml-alloc.h"
 #include "ggml-backend.h"
+#include "file_map.h"
 #include "gguf.h"
 
 struct llama_model;
@@ -79,9 +81,10 @@ public:
     // pass (see weight_grad.h). Forward passes keep the faster repacked weights, so the log-probs of scoring and of
     // training stay identical. Idempotent; nothing to do without repacked weights.
     void map_backward_twins();
-    // The mapped file must stay as it was: truncated in place it would fault, rewritten in place it would feed other
-    // weights to the gradient. Checked (one fstat of the mapped file) before every backward pass that reads it; a
-    // file replaced by rename leaves the mapped one intact and is fine.
+    // The mapped file must stay as it was: rewritten in place it would feed other weights to the gradient, truncated
+    // its pages would fault (FileMap turns that into zeros and a flag). Checked (one fstat of the mapped file, and the
+    // flag) before and after every backward pass that reads it; a file replaced by rename leaves the mapped one intact
+    // and is fine.
     void check_backward_twins() const;
     // Bytes on the device: the weights, and the compute buffer of scoring/generation graphs (its high-water mark).
     size_t weight_bytes() const;
@@ -114,9 +117,7 @@ private:
     ggml_backend_buffer_t weights_repack_ = nullptr;  // projections in ggml's interleaved CPU layout, when available
     std::pair<int64_t, int64_t> loaded_file_{-1, -1};  // size and mtime (ns) of the file the weights were read from
     // map_backward_twins(): the model file mapped read-only, and twins of the repacked projections inside it
-    int file_fd_ = -1;
-    void * file_map_ = nullptr;
-    size_t file_map_size_ = 0;
+    std::unique_ptr<FileMap> file_map_;
     ggml_context * twin_ctx_ = nullptr;
     ggml_backend_buffer_t twin_buf_ = nullptr;
     size_t twin_bytes_ = 0;

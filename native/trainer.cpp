@@ -359,6 +359,7 @@ void Trainer::backward(const std::vector<float> & coef) {
         run_backward(*pending_llm_, coef);
         pending_llm_.reset();
     }
+    model_.check_backward_twins();  // the file changed during the pass: its gradients are not to be used
 }
 
 // Last layer to first: recompute the layer from its kept input, then backpropagate the gradient of its output
