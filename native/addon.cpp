@@ -320,7 +320,7 @@ private:
 
     Napi::Value Tokenize(const Napi::CallbackInfo & info) {
         return guarded(info.Env(), [&]() -> Napi::Value {
-            return to_int32(info.Env(), model(info.Env()).tokenize(info[0].As<Napi::String>().Utf8Value(), info[1].ToBoolean()));
+            return to_int32(info.Env(), model(info.Env()).tokenize(info[0].As<Napi::String>().Utf8Value(), info[1].ToBoolean(), info[2].ToBoolean()));
         });
     }
 

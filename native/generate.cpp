@@ -135,9 +135,9 @@ struct Slot {
     bool done = false;
 };
 
-// Appends `token` to the slot's generation, or ends it (EOS, a stop string, the token budget).
+// Appends `token` to the slot's generation, or ends it (an end-of-generation token, a stop string, the token budget).
 void accept(const Model & model, const GenerationRequest & req, Slot & s, int32_t token, float logprob) {
-    if (token == model.eos()) {
+    if (model.ends_generation(token)) {
         s.out.finish = "eos";
         s.done = true;
         return;

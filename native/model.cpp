@@ -443,12 +443,12 @@ std::string Model::vocab_kind() const {
     }
 }
 
-std::vector<int32_t> Model::tokenize(const std::string & text, bool add_bos) const {
+std::vector<int32_t> Model::tokenize(const std::string & text, bool add_bos, bool special) const {
     std::vector<int32_t> out(text.size() + 2);
-    int32_t n = llama_tokenize(vocab_, text.data(), (int32_t) text.size(), out.data(), (int32_t) out.size(), add_bos, false);
+    int32_t n = llama_tokenize(vocab_, text.data(), (int32_t) text.size(), out.data(), (int32_t) out.size(), add_bos, special);
     if (n < 0) {
         out.resize(-n);
-        n = llama_tokenize(vocab_, text.data(), (int32_t) text.size(), out.data(), (int32_t) out.size(), add_bos, false);
+        n = llama_tokenize(vocab_, text.data(), (int32_t) text.size(), out.data(), (int32_t) out.size(), add_bos, special);
     }
     if (n < 0) fail(E_NATIVE, "tokenization failed");
     out.resize(n);
@@ -479,5 +479,6 @@ std::string Model::token_piece(int32_t id) const {
 int32_t Model::bos() const { return llama_vocab_bos(vocab_); }
 
 int32_t Model::eos() const { return llama_vocab_eos(vocab_); }
+bool Model::ends_generation(int32_t token) const { return llama_vocab_is_eog(vocab_, token); }
 
 }  // namespace rl

@@ -93,11 +93,14 @@ public:
     // missing one is an error that names the op instead of an abort inside the backend.
     void compute(ggml_cgraph * graph) const;
     std::string vocab_kind() const;  // "spm" | "bpe" | other libllama vocab type names
-    std::vector<int32_t> tokenize(const std::string & text, bool add_bos) const;
+    // special: text like "<|eot_id|>" becomes that control token rather than its characters
+    std::vector<int32_t> tokenize(const std::string & text, bool add_bos, bool special = false) const;
     std::string detokenize(const std::vector<int32_t> & ids) const;
     std::string token_piece(int32_t id) const;
     int32_t bos() const;
     int32_t eos() const;
+    // EOS or another token that ends a reply in the vocabulary's conventions (Llama 3's <|eot_id|>)
+    bool ends_generation(int32_t token) const;
 
 private:
     void read_hparams(const std::string & path);

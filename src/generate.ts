@@ -44,11 +44,14 @@ export interface Generation<P extends Prompt = Prompt> {
   prompt: P;
   /** The generated text (cut before a stop string). */
   text: string;
-  /** The generated token ids (without an ending EOS). */
+  /** The generated token ids (without the end-of-generation token that ended them). */
   tokens: number[];
   /** log P(token | prompt, earlier tokens) of each generated token. */
   logprobs: number[];
-  /** Why generation ended: the model's end-of-sequence token, a stop string, or maxTokens. */
+  /**
+   * Why generation ended: an end-of-generation token of the model's vocabulary (EOS, or an end of turn such as Llama
+   * 3's `<|eot_id|>`), a stop string, or maxTokens.
+   */
   finishReason: 'eos' | 'stop' | 'length';
   /** Prompt tokens whose K,V were already in the prompt's cache slot (0 without `slots`). */
   cachedTokens: number;

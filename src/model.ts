@@ -48,6 +48,8 @@ export interface TensorInfo {
 export interface TokenizeOptions {
   /** Prepend the beginning-of-sequence token (default false). */
   bos?: boolean;
+  /** Read special tokens written in the text (`<|eot_id|>`) as those tokens, not as their characters (default false). */
+  special?: boolean;
 }
 
 export interface TokenLogprobs {
@@ -111,7 +113,7 @@ export class Model {
   tokenize(text: string, options: TokenizeOptions = {}): number[] {
     if (typeof text !== 'string') throw new InvalidArgumentError('INVALID_ARGUMENT', 'tokenize: text must be a string');
     const m = this.#live();
-    return Array.from(callNativeSync(() => m.tokenize(text, options.bos ?? false)));
+    return Array.from(callNativeSync(() => m.tokenize(text, options.bos ?? false, options.special ?? false)));
   }
 
   detokenize(ids: readonly number[]): string {

@@ -40,7 +40,7 @@ export interface NativeBatch {
 
 export interface NativeModel {
   info(): NativeHParams;
-  tokenize(text: string, addBos: boolean): Int32Array;
+  tokenize(text: string, addBos: boolean, special?: boolean): Int32Array;
   detokenize(ids: Int32Array): string;
   tokenPiece(id: number): Buffer;
   logprobs(batch: NativeBatch): Promise<Float32Array>;

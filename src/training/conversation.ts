@@ -1,8 +1,7 @@
 /**
  * ETO's trajectory data: `[{id, conversations: [{from: "human"|"gpt", value}]}]`, turned into token sequences with the
- * agent (`gpt`) turns marked for the loss, in Llama-2-chat's layout (ETO's base model):
- *   <s>[INST] human [/INST] gpt </s><s>[INST] human [/INST] gpt </s>...
- * Each piece is tokenized on its own and concatenated, so the marked span is exactly the agent's text plus its EOS.
+ * agent (`gpt`) turns marked for the loss, in the chat layout of the model's family (see {@link chatLayout}). Each
+ * piece is tokenized on its own and concatenated, so the marked span is exactly the agent's text plus its end token.
  */
 import { readFileSync } from 'node:fs';
 import type { ChatTurn } from '../../envs/core/chat.js';
@@ -74,28 +73,61 @@ export function encodeConversation(model: Model, turns: readonly Turn[], firstMa
 }
 
 /**
- * Tokens of a conversation (see the module comment), agent turns from `firstMarkedTurn` on marked. A conversation
- * that ends with a human turn ends with `[/INST]`: the prompt for the agent's next reply.
+ * How conversations are laid out in tokens. `llama2` is Llama-2-chat's (ETO's base model), and what any vocabulary
+ * without Llama 3's chat tokens gets; `llama3` is Llama 3's, used where the vocabulary has its header and end-of-turn
+ * tokens (Llama 3 models, base or instruct):
+ *   llama2: <s>[INST] human [/INST] gpt </s><s>[INST] human [/INST] gpt </s>...
+ *   llama3: <|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nhuman<|eot_id|>
+ *           <|start_header_id|>assistant<|end_header_id|>\n\ngpt<|eot_id|>...
+ */
+export type ChatLayout = 'llama2' | 'llama3';
+
+const LLAMA3_TOKENS = ['<|start_header_id|>', '<|end_header_id|>', '<|eot_id|>'] as const;
+const layouts = new WeakMap<Model, ChatLayout>();
+
+/** The chat layout of the model's vocabulary (see {@link ChatLayout}). */
+export function chatLayout(model: Model): ChatLayout {
+  let layout = layouts.get(model);
+  if (!layout) {
+    layout = LLAMA3_TOKENS.every((t) => model.tokenize(t, { special: true }).length === 1) ? 'llama3' : 'llama2';
+    layouts.set(model, layout);
+  }
+  return layout;
+}
+
+/**
+ * Tokens of a conversation (see {@link ChatLayout}), agent turns from `firstMarkedTurn` on marked: each reply's text
+ * and the token that ends it. A conversation that ends with a human turn ends with the prompt for the agent's next
+ * reply (`[/INST]`, or Llama 3's assistant header).
  */
 export function conversationTokens(model: Model, turns: readonly Turn[], firstMarkedTurn = 0): MarkedSequence {
-  const tokens: number[] = [];
-  const marked: boolean[] = [];
+  const tokens: number[] = [model.bosToken];
+  const marked: boolean[] = [false];
   const push = (ids: number[], mark: boolean) => {
     tokens.push(...ids);
     for (const _ of ids) marked.push(mark);
   };
+  if (chatLayout(model) === 'llama3') {
+    const [startHeader, endHeader, endOfTurn] = LLAMA3_TOKENS.map((t) => model.tokenize(t, { special: true })[0]);
+    const header = (role: string) => [startHeader, ...model.tokenize(role), endHeader, ...model.tokenize('\n\n')];
+    turns.forEach((turn, k) => {
+      if (turn.from === 'human') {
+        push([...header('user'), ...model.tokenize(turn.value.trim()), endOfTurn], false);
+      } else {
+        push(header('assistant'), false);
+        push([...model.tokenize(turn.value.trim()), endOfTurn], k >= firstMarkedTurn);
+      }
+    });
+    if (turns.at(-1)?.from === 'human') push(header('assistant'), false);
+    return { tokens, marked };
+  }
   turns.forEach((turn, k) => {
     if (turn.from === 'human') {
-      push([model.bosToken], false);
+      if (k > 0) push([model.bosToken], false);
       push(model.tokenize(`[INST] ${turn.value.trim()} [/INST]`), false);
     } else {
-      push(model.tokenize(` ${turn.value.trim()} `), k >= firstMarkedTurn);
-      push([model.eosToken], k >= firstMarkedTurn);
+      push([...model.tokenize(` ${turn.value.trim()} `), model.eosToken], k >= firstMarkedTurn);
     }
   });
-  if (tokens[0] !== model.bosToken) {
-    tokens.unshift(model.bosToken);
-    marked.unshift(false);
-  }
   return { tokens, marked };
 }
