@@ -1,0 +1,95 @@
+// Our CPU paths in ggml (native/patches) against plain loops, on odd shapes and several thread counts:
+// - 0006: mul_mat of f32 rows of at most 16 values (outer products) vs a double-precision product;
+// - 0007: copies that swap dims 0 and 1 (ggml_cont(ggml_transpose(x)), also inside 4-D permutes), f32 and f16, vs
+//   an element-by-element copy (bit for bit).
+// Prints one line per case: "<op> <shape> <threads> <max |error| / max |value|, or mismatches>".
+#include "ggml.h"
+#include "ggml-cpu.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <vector>
+
+static std::mt19937 rng(11);
+
+static void fill(ggml_tensor * t) {
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    for (int64_t i = 0; i < ggml_nelements(t); i++) {
+        const float x = normal(rng);
+        if (t->type == GGML_TYPE_F32) {
+            ((float *) t->data)[i] = x;
+        } else {
+            ((ggml_fp16_t *) t->data)[i] = ggml_fp32_to_fp16(x);
+        }
+    }
+}
+
+static void compute(ggml_context * ctx, ggml_tensor * out, int threads) {
+    ggml_cgraph * g = ggml_new_graph(ctx);
+    ggml_build_forward_expand(g, out);
+    ggml_graph_compute_with_ctx(ctx, g, threads);
+}
+
+static void short_rows(int64_t K, int64_t M, int64_t N, int threads) {
+    ggml_context * ctx = ggml_init({64 << 20, nullptr, false});
+    ggml_tensor * a = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, K, M);
+    ggml_tensor * b = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, K, N);
+    fill(a);
+    fill(b);
+    ggml_tensor * c = ggml_mul_mat(ctx, a, b);
+    compute(ctx, c, threads);
+    double worst = 0, scale = 0;
+    for (int64_t n = 0; n < N; n++) {
+        for (int64_t m = 0; m < M; m++) {
+            double ref = 0;
+            for (int64_t k = 0; k < K; k++) ref += (double) ((float *) a->data)[m * K + k] * ((float *) b->data)[n * K + k];
+            worst = std::fmax(worst, std::fabs(((float *) c->data)[n * M + m] - ref));
+            scale = std::fmax(scale, std::fabs(ref));
+        }
+    }
+    std::printf("mul_mat %lldx%lldx%lld %d %.3g\n", (long long) K, (long long) M, (long long) N, threads, worst / scale);
+    ggml_free(ctx);
+}
+
+// x of shape ne, permuted by (p0, p1, p2, p3) and made contiguous; compared with the same element order by loops
+static void transposed_copy(ggml_type type, const int64_t ne[4], const int p[4], int threads) {
+    ggml_context * ctx = ggml_init({64 << 20, nullptr, false});
+    ggml_tensor * x = ggml_new_tensor_4d(ctx, type, ne[0], ne[1], ne[2], ne[3]);
+    fill(x);
+    ggml_tensor * v = ggml_permute(ctx, x, p[0], p[1], p[2], p[3]);
+    ggml_tensor * c = ggml_cont(ctx, v);
+    compute(ctx, c, threads);
+    const size_t ts = ggml_type_size(type);
+    int64_t mismatches = 0, i = 0;
+    for (int64_t i3 = 0; i3 < v->ne[3]; i3++) {
+        for (int64_t i2 = 0; i2 < v->ne[2]; i2++) {
+            for (int64_t i1 = 0; i1 < v->ne[1]; i1++) {
+                for (int64_t i0 = 0; i0 < v->ne[0]; i0++, i++) {
+                    const char * src = (const char *) v->data + i0 * v->nb[0] + i1 * v->nb[1] + i2 * v->nb[2] + i3 * v->nb[3];
+                    mismatches += std::memcmp(src, (const char *) c->data + i * ts, ts) != 0;
+                }
+            }
+        }
+    }
+    std::printf("cont %s %lldx%lldx%lldx%lld/%d%d%d%d %d %lld\n", ggml_type_name(type), (long long) ne[0], (long long) ne[1], (long long) ne[2],
+                (long long) ne[3], p[0], p[1], p[2], p[3], threads, (long long) mismatches);
+    ggml_free(ctx);
+}
+
+int main() {
+    for (int threads : {1, 3}) {
+        for (int64_t K : {1, 5, 8, 16}) short_rows(K, 77, 19, threads);
+        short_rows(8, 1024, 3, threads);
+        for (ggml_type type : {GGML_TYPE_F32, GGML_TYPE_F16}) {
+            const int64_t a[4] = {45, 70, 3, 2}, b[4] = {64, 16, 100, 1}, c[4] = {33, 31, 1, 1};
+            const int swap01[4] = {1, 0, 2, 3}, attention_v[4] = {1, 2, 0, 3}, grads[4] = {1, 0, 3, 2};
+            transposed_copy(type, a, swap01, threads);
+            transposed_copy(type, a, grads, threads);
+            transposed_copy(type, b, attention_v, threads);
+            transposed_copy(type, c, swap01, threads);
+        }
+    }
+    return 0;
+}

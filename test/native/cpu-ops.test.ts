@@ -1,0 +1,22 @@
+// rl-ggml's own CPU paths inside ggml (native/patches 0006 and 0007), run through ggml's graph API on odd shapes and
+// thread counts against plain loops: short-row products against a double-precision product, transposing copies bit
+// for bit (f32 and f16).
+import t from 'tap';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/native.js';
+import { buildAndRun, builtLibraries } from '../helpers/native-program.js';
+
+const libs = [builtLibraries.ggml, builtLibraries.ggmlCpu, builtLibraries.ggmlBase];
+const missing = libs.find((f) => !existsSync(f));
+
+t.test('short-row products and transposing copies agree with plain loops', { skip: missing ? `${missing} is missing` : false }, async (t) => {
+  const compile = ['-std=c++17', '-O1', join(packageRoot, 'test', 'native', 'cpu-ops.cpp'), `-I${join(packageRoot, 'vendor', 'llama.cpp', 'ggml', 'include')}`];
+  const rows = buildAndRun(t, 'cpu-ops', { compiler: 'g++', compile, link: [...libs, '-lpthread', '-lgomp', '-ldl'] });
+  const products = rows.filter((r) => r[0] === 'mul_mat');
+  const copies = rows.filter((r) => r[0] === 'cont');
+  t.equal(products.length, 10);
+  t.equal(copies.length, 16);
+  for (const [, shape, threads, error] of products) t.ok(Number(error) < 1e-6, `mul_mat ${shape}, ${threads} threads: relative error ${error}`);
+  for (const [, type, shape, threads, mismatches] of copies) t.equal(mismatches, '0', `cont ${type} ${shape}, ${threads} threads`);
+});
