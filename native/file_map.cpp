@@ -27,6 +27,7 @@ Slot g_slots[kSlots];
 std::mutex g_slots_mutex;  // serializes claiming and releasing slots (not the handler)
 struct sigaction g_previous {};
 bool g_installed = false;
+uintptr_t g_page = 0;  // the page size, read before the handler is installed (sysconf is not async-signal-safe)
 
 void on_sigbus(int sig, siginfo_t * info, void * context) {
     const uintptr_t addr = (uintptr_t) info->si_addr;
@@ -35,8 +36,8 @@ void on_sigbus(int sig, siginfo_t * info, void * context) {
         if (end == 0 || addr < s.begin.load(std::memory_order_relaxed) || addr >= end) continue;
         // Put a page of zeros where the file's page was, so that the faulting read succeeds when it is retried.
         // mmap is a plain system call on Linux, safe here although POSIX does not list it as async-signal-safe.
-        const uintptr_t page = addr & ~(uintptr_t) (sysconf(_SC_PAGESIZE) - 1);
-        if (mmap((void *) page, (size_t) sysconf(_SC_PAGESIZE), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED) {
+        const uintptr_t page = addr & ~(g_page - 1);
+        if (mmap((void *) page, g_page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED) {
             s.faulted.store(true, std::memory_order_release);
             return;
         }
@@ -55,6 +56,7 @@ void on_sigbus(int sig, siginfo_t * info, void * context) {
 int claim_slot(uintptr_t begin, uintptr_t end) {
     std::lock_guard<std::mutex> lock(g_slots_mutex);
     if (!g_installed) {
+        g_page = (uintptr_t) sysconf(_SC_PAGESIZE);
         struct sigaction sa {};
         sa.sa_sigaction = on_sigbus;
         sa.sa_flags = SA_SIGINFO;
