@@ -82,17 +82,35 @@ export function encodeConversation(model: Model, turns: readonly Turn[], firstMa
  */
 export type ChatLayout = 'llama2' | 'llama3';
 
-const LLAMA3_TOKENS = ['<|start_header_id|>', '<|end_header_id|>', '<|eot_id|>'] as const;
-const layouts = new WeakMap<Model, ChatLayout>();
+/** Llama 3's turn pieces in a vocabulary's tokens: the role headers, and the end of a turn. */
+interface Llama3Turns {
+  user: number[];
+  assistant: number[];
+  endOfTurn: number;
+}
+
+// Per model, read once: Llama 3's turn pieces, or null where the vocabulary lacks its chat tokens.
+const llama3Turns = new WeakMap<Model, Llama3Turns | null>();
+
+function llama3TurnsOf(model: Model): Llama3Turns | null {
+  let turns = llama3Turns.get(model);
+  if (turns === undefined) {
+    const ids = ['<|start_header_id|>', '<|end_header_id|>', '<|eot_id|>'].map((t) => model.tokenize(t, { special: true }));
+    if (ids.every((t) => t.length === 1)) {
+      const [[start], [end], [endOfTurn]] = ids;
+      const header = (role: string) => [start, ...model.tokenize(role), end, ...model.tokenize('\n\n')];
+      turns = { user: header('user'), assistant: header('assistant'), endOfTurn };
+    } else {
+      turns = null;
+    }
+    llama3Turns.set(model, turns);
+  }
+  return turns;
+}
 
 /** The chat layout of the model's vocabulary (see {@link ChatLayout}). */
 export function chatLayout(model: Model): ChatLayout {
-  let layout = layouts.get(model);
-  if (!layout) {
-    layout = LLAMA3_TOKENS.every((t) => model.tokenize(t, { special: true }).length === 1) ? 'llama3' : 'llama2';
-    layouts.set(model, layout);
-  }
-  return layout;
+  return llama3TurnsOf(model) ? 'llama3' : 'llama2';
 }
 
 /**
@@ -107,18 +125,17 @@ export function conversationTokens(model: Model, turns: readonly Turn[], firstMa
     tokens.push(...ids);
     for (const _ of ids) marked.push(mark);
   };
-  if (chatLayout(model) === 'llama3') {
-    const [startHeader, endHeader, endOfTurn] = LLAMA3_TOKENS.map((t) => model.tokenize(t, { special: true })[0]);
-    const header = (role: string) => [startHeader, ...model.tokenize(role), endHeader, ...model.tokenize('\n\n')];
+  const llama3 = llama3TurnsOf(model);
+  if (llama3) {
     turns.forEach((turn, k) => {
       if (turn.from === 'human') {
-        push([...header('user'), ...model.tokenize(turn.value.trim()), endOfTurn], false);
+        push([...llama3.user, ...model.tokenize(turn.value.trim()), llama3.endOfTurn], false);
       } else {
-        push(header('assistant'), false);
-        push([...model.tokenize(turn.value.trim()), endOfTurn], k >= firstMarkedTurn);
+        push(llama3.assistant, false);
+        push([...model.tokenize(turn.value.trim()), llama3.endOfTurn], k >= firstMarkedTurn);
       }
     });
-    if (turns.at(-1)?.from === 'human') push(header('assistant'), false);
+    if (turns.at(-1)?.from === 'human') push(llama3.assistant, false);
     return { tokens, marked };
   }
   turns.forEach((turn, k) => {
