@@ -97,6 +97,12 @@ std::string shape_str(const std::vector<int64_t> & s) {
     return out + "]";
 }
 
+// "f32 [64, 256, 16, 1] (strided)": an operand as a GPU's missing kernel is reported, for the bug report it becomes.
+std::string operand_str(const ggml_tensor * t) {
+    return std::string(ggml_type_name(t->type)) + " " + shape_str({t->ne[0], t->ne[1], t->ne[2], t->ne[3]}) +
+           (ggml_is_contiguous(t) ? "" : " (strided)");
+}
+
 }  // namespace
 
 Model::Model(const std::string & path, int n_threads, const std::string & device) : path_(path), n_threads_(std::max(1, n_threads)) {
@@ -424,8 +430,10 @@ void Model::compute(ggml_cgraph * graph) const {
         for (int i = 0; i < ggml_graph_n_nodes(graph); i++) {
             const ggml_tensor * node = ggml_graph_node(graph, i);
             if (!ggml_backend_supports_op(backend_, node)) {
-                fail(E_UNSUPPORTED, std::string("device ") + ggml_backend_dev_name(device_) + " has no kernel for " + ggml_op_desc(node) + " (" +
-                                        ggml_type_name(node->src[0] ? node->src[0]->type : node->type) + ")");
+                std::string operands;
+                for (int s = 0; s < GGML_MAX_SRC && node->src[s]; s++) operands += (s ? ", " : "") + operand_str(node->src[s]);
+                fail(E_UNSUPPORTED, std::string("device ") + ggml_backend_dev_name(device_) + " has no kernel for " + ggml_op_desc(node) + " of " +
+                                        operands + " (node " + std::to_string(i) + " of " + std::to_string(ggml_graph_n_nodes(graph)) + ")");
             }
         }
     }
