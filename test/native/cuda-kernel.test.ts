@@ -13,7 +13,8 @@ const nvcc = spawnSync('nvcc', ['--version'], { encoding: 'utf8' });
 const ggml = join(packageRoot, 'vendor', 'llama.cpp', 'ggml');
 const base = builtLibraries.ggmlBase;
 const skip = nvcc.status !== 0 ? 'nvcc is not installed' : !existsSync(base) ? `${base} is missing (a build with shared ggml libraries?)` : false;
-const types = ['f32', 'f16', 'bf16', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q8_0', 'q2_K', 'q3_K', 'q4_K', 'q5_K', 'q6_K'];
+const types = ['f32', 'f16', 'bf16', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q8_0', 'q2_K', 'q3_K', 'q4_K', 'q5_K', 'q6_K',
+  'iq2_xxs', 'iq2_xs', 'iq2_s', 'iq3_xxs', 'iq3_s', 'iq1_s', 'iq1_m', 'iq4_nl', 'iq4_xs'];
 
 /**
  * Compiles a host C++ source against ggml (nvcc supplies the CUDA headers), links ggml's base library (and `libs`

@@ -20,7 +20,11 @@ inline ggml_rows random_rows(ggml_type type, int64_t K, int64_t rows, float sigm
     ggml_rows r{ggml_row_size(type, K), {}, std::vector<float>(K * rows)};
     r.data.resize(r.row_bytes * rows);
     if (type == GGML_TYPE_F32) memcpy(r.data.data(), src.data(), src.size() * sizeof(float));
-    else ggml_quantize_chunk(type, src.data(), r.data.data(), 0, rows, K, nullptr);
+    else {
+        // the low-bit IQ types need an importance matrix; a uniform one is what no preference looks like
+        const std::vector<float> importance(K, 1.0f);
+        ggml_quantize_chunk(type, src.data(), r.data.data(), 0, rows, K, ggml_quantize_requires_imatrix(type) ? importance.data() : nullptr);
+    }
     for (int64_t i = 0; i < rows; i++) {
         const char * row = r.data.data() + i * r.row_bytes;
         if (type == GGML_TYPE_F32) memcpy(&r.values[i * K], row, K * sizeof(float));

@@ -56,5 +56,14 @@ int main() {
     check<GGML_TYPE_Q4_K>(256, 36, 20, true);
     check<GGML_TYPE_Q5_K>(256, 36, 20, true);
     check<GGML_TYPE_Q6_K>(256, 36, 20, true);
+    check<GGML_TYPE_IQ2_XXS>(256, 36, 20, true);
+    check<GGML_TYPE_IQ2_XS>(256, 36, 20, true);
+    check<GGML_TYPE_IQ2_S>(256, 36, 20, true);
+    check<GGML_TYPE_IQ3_XXS>(256, 36, 20, true);
+    check<GGML_TYPE_IQ3_S>(256, 36, 20, true);
+    check<GGML_TYPE_IQ1_S>(256, 36, 20, true);
+    check<GGML_TYPE_IQ1_M>(256, 36, 20, true);
+    check<GGML_TYPE_IQ4_NL>(96, 40, 17, true);
+    check<GGML_TYPE_IQ4_XS>(256, 36, 20, true);
     return 0;
 }
