@@ -1,0 +1,44 @@
+// The CUDA build's host code, run without a GPU on test/cuda-stand-in (a CUDA runtime and cuBLAS whose kernels do
+// nothing but whose launches, copies and GEMM operands are checked, and whose device memory the host cannot read).
+// Where the addon is built with CUDA (not in CI's CPU build), every graph the engine builds must be accepted by the
+// CUDA backend, launch within the GPU's limits and touch only its own allocations; and training steps must not
+// upload the weights again. The results themselves are meaningless there, so nothing else is checked.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { listDevices } from '../../src/devices.js';
+import { packageRoot } from '../../src/native.js';
+import { tempPath, testModel } from '../helpers/models.js';
+
+const nvcc = spawnSync('sh', ['-c', 'command -v nvcc'], { encoding: 'utf8' }).stdout.trim();
+const cuda = process.env.CUDA_PATH ?? (nvcc ? dirname(dirname(nvcc)) : '/usr/local/cuda');
+const skip = !(await listDevices()).cudaBuilt
+  ? 'the addon is built without CUDA'
+  : !existsSync(join(cuda, 'include', 'cublas_api.h')) ? `no CUDA toolkit with cuBLAS headers at ${cuda}` : false;
+const workload = fileURLToPath(new URL('../helpers/stand-in-workload.js', import.meta.url));
+
+function onStandIn(model: string, steps: number) {
+  const report = tempPath(`stand-in-${steps}.json`);
+  const run = spawnSync('sh', [join(packageRoot, 'test', 'cuda-stand-in', 'run.sh'), process.execPath, workload, model, String(steps)], {
+    encoding: 'utf8',
+    env: { ...process.env, CUDA_PATH: cuda, CUDA_STAND_IN_REPORT: report },
+  });
+  return { run, report: existsSync(report) ? JSON.parse(readFileSync(report, 'utf8')) : undefined };
+}
+
+t.test('every GPU path runs on the stand-in without a refused op, launch, copy or GEMM', { skip }, async (t) => {
+  const model = await testModel({ type: 'q4_0', layers: 2 });
+  const one = onStandIn(model, 1);
+  t.equal(one.run.status, 0, one.run.stderr);
+  t.match(one.run.stdout, /"device":"[^"]*stand-in/, 'ran on the stand-in GPU');
+  t.equal(one.report?.errors, 0, 'no CUDA or cuBLAS call was refused');
+  t.ok(one.report?.launches > 100 && one.report?.gemms > 0, `${one.report?.launches} kernel launches, ${one.report?.gemms} GEMMs`);
+  // training steps upload inputs, never the weights again
+  const four = onStandIn(model, 4);
+  t.equal(four.run.status, 0, four.run.stderr);
+  const perStep = (four.report?.hostToDevice - one.report?.hostToDevice) / 3;
+  const weights = statSync(model).size;
+  t.ok(perStep < 0.05 * weights, `${perStep} bytes uploaded per training step, weights ${weights} bytes`);
+});
