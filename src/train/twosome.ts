@@ -1,6 +1,6 @@
 /**
  * TWOSOME (spec: twosome.md): the policy is the softmax over the normalized log-probs of the valid action phrases,
- * the actor a LoRA adapter and the critic a value head, both behind `LlmPolicy`. One `forward` per vector step scores
+ * the actor a LoRA adapter and the critic a value head, both behind `LlmPolicy`. One `evaluate` per vector step scores
  * every environment's valid actions in packed batches. The update follows the reference: per epoch one shuffled
  * order; the value head over minibatches of `valueMinibatch` (one optimizer step each), then the actor over
  * minibatches of `policyMinibatch` with gradients accumulated over `gradAccumSteps`, the mean k3 KL of the
@@ -90,7 +90,7 @@ export class TwosomeAgent implements Agent {
   }
 
   async act(observations: readonly Observation[], rng: Rng, greedy: boolean): Promise<ActOutput> {
-    const f = await this.policy.forward(observations.map(scoreItem), { normalization: this.config.normalization });
+    const f = await this.policy.evaluate(observations.map(scoreItem), { normalization: this.config.normalization });
     const out: ActOutput = { actions: [], choices: [], logprobs: [], values: f.values.slice(), tokens: 0 };
     f.scores.forEach((s, i) => {
       const dist = categorical(s.actions.map((a) => a.score));

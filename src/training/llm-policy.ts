@@ -171,6 +171,12 @@ export class NativeLlmPolicy implements LlmPolicy {
     return { scores, values };
   }
 
+  async evaluate(items: readonly ScoreItem[], options: { normalization?: Normalization } = {}): Promise<PolicyForward> {
+    const scores = await this.score(items, { normalization: options.normalization ?? 'word' });
+    const values = this.hasValueHead ? Array.from(await this.#values(items.map((i) => i.prompt), false)) : items.map(() => 0);
+    return { scores, values };
+  }
+
   trainingBytes(items: readonly ScoreItem[]): number {
     return estimateTrainingBytes(this.#model.hparams, prepareItems(this.#model, items).units);
   }

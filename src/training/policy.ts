@@ -75,6 +75,11 @@ export interface LlmPolicy {
    * exceed it keeps each layer's input only and recomputes the layers in `backward` (same gradients, more compute).
    */
   forward(items: readonly ScoreItem[], options?: { normalization?: Normalization; memoryBudget?: number }): Promise<PolicyForward>;
+  /**
+   * Scores and values of `items` for acting: the same numbers as `forward`, with nothing kept for a backward pass, so
+   * a rollout's scoring takes a scoring pass's memory (packed within its budget), not a training pass's.
+   */
+  evaluate(items: readonly ScoreItem[], options?: { normalization?: Normalization }): Promise<PolicyForward>;
   /** Gradients of the last `forward`; accumulates into the parameters' gradients (call zeroGrad between steps). */
   backward(grad: PolicyBackward): Promise<void>;
   /** Estimated device memory (bytes) of a training `forward` + `backward` over `items`, for splitting minibatches. */

@@ -20,6 +20,7 @@ export class TabularPolicy implements LlmPolicy {
   private last: ScoreItem[] = [];
   readonly calls = {
     forward: 0,
+    evaluate: 0,
     backward: 0,
     zeroGrad: 0,
     actorSteps: [] as number[],
@@ -36,6 +37,15 @@ export class TabularPolicy implements LlmPolicy {
   async forward(items: readonly ScoreItem[], options: { normalization?: Normalization } = {}): Promise<PolicyForward> {
     this.calls.forward++;
     this.last = items.map((i) => ({ prompt: i.prompt, actions: [...i.actions] }));
+    return this.outputs(items, options);
+  }
+
+  async evaluate(items: readonly ScoreItem[], options: { normalization?: Normalization } = {}): Promise<PolicyForward> {
+    this.calls.evaluate++;
+    return this.outputs(items, options);
+  }
+
+  private outputs(items: readonly ScoreItem[], options: { normalization?: Normalization }): PolicyForward {
     const mode = options.normalization ?? 'word';
     const scores: PromptScores[] = items.map((item) => {
       const actions = item.actions.map((action) => {

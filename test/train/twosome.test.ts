@@ -31,13 +31,14 @@ async function rollout(agent: TwosomeAgent): Promise<Rollout> {
   };
 }
 
-t.test('act: one forward for all environments; actions map back through the valid list', async (t) => {
+t.test('act: one evaluation (nothing kept for a backward pass) for all environments; actions map back through the valid list', async (t) => {
   const factory = tabularFactory();
   const agent = await TwosomeAgent.create(config(), model, factory);
   const policy = factory.made[0];
   policy.logits.set(TabularPolicy.key(observation(0).prompt, 'walk to the kitchen'), 50);
   const out = await agent.act([observation(0), observation(1)], new Rng(1), true);
-  t.equal(policy.calls.forward, 1);
+  t.equal(policy.calls.evaluate, 1);
+  t.equal(policy.calls.forward, 0);
   t.same(out.actions[0], 0, 'greedy picks the boosted phrase, index 0 of actions');
   t.same(out.choices[0], 1, 'which is position 1 of the valid list [2, 0]');
   t.ok(out.logprobs[0] > -1e-3 && out.logprobs[0] <= 0);

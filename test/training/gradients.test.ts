@@ -180,6 +180,31 @@ t.test('a fresh adapter reproduces the base model exactly', async (t) => {
   t.same(scored.map((s) => s.actions.map((a) => a.logprob)), base.map((s) => s.actions.map((a) => a.logprob)));
 });
 
+t.test('evaluate (for acting) gives forward\'s scores and values, keeping nothing for a backward pass', async (t) => {
+  const model = await loadModel(await testModel({ type: 'q4_0' }), { threads: 2 });
+  const policy = await createPolicy(model, { lora: { rank: 4, alpha: 8, targets: ['q', 'v'] }, valueHead: { hidden: [16, 8] }, seed: 2 });
+  t.teardown(async () => {
+    await policy.dispose();
+    await model.dispose();
+  });
+  perturbB(policy, 4);
+  const logprobs = (r: PolicyForward) => r.scores.map((s) => s.actions.map((a) => a.logprob));
+  const evaluated = await policy.evaluate(items);
+  const afterEvaluate = policy.memoryUsage().compute;  // the value head's graph only
+  const f = await policy.forward(items);
+  const afterForward = policy.memoryUsage().compute;
+  t.ok(afterEvaluate < 0.1 * afterForward, `evaluate's compute memory ${afterEvaluate} B, a kept forward's ${afterForward} B`);
+  t.same(logprobs(evaluated), logprobs(f), 'log-probs, bit for bit');
+  t.same(evaluated.values, f.values, 'values, bit for bit');
+  const base = await model.scoreActions(items);
+  t.notSame(logprobs(evaluated), base.map((s) => s.actions.map((a) => a.logprob)), 'with the adapter applied');
+  // between a forward and its backward, an evaluation leaves the kept pass alone
+  await policy.evaluate(items);
+  policy.zeroGrad();
+  await policy.backward({ dLogprob: coef });
+  t.ok(policy.parameters().some((p) => policy.getGradient(p.name).some((g) => g !== 0)), 'the backward of the kept forward');
+});
+
 t.test('the training-memory estimate covers what a training forward allocates', async (t) => {
   const model = await loadModel(await testModel({ layers: 3, embd: 256, ff: 704, heads: 4 }), { threads: 2 });
   t.teardown(() => model.dispose());
