@@ -14,6 +14,10 @@
 
 namespace rl {
 
+size_t KvStore::bytes_per_cell(const HParams & hp, int64_t n_slots) {
+    return (size_t) 2 * sizeof(ggml_fp16_t) * hp.n_layer * hp.head_dim * hp.n_head_kv * n_slots;
+}
+
 // Zeroed once so that masked cells are finite (a masked score contributes 0 × value, which is NaN if the value is).
 KvStore::KvStore(const Model & model, int64_t n_ctx, int64_t n_slots) {
     const HParams & hp = model.hparams();
@@ -25,7 +29,10 @@ KvStore::KvStore(const Model & model, int64_t n_ctx, int64_t n_slots) {
         kv.v.push_back(ggml_new_tensor_2d(ctx.get(), GGML_TYPE_F16, 1, n_ctx * hp.head_dim * hp.n_head_kv * n_slots));
     }
     buf.reset(ggml_backend_alloc_ctx_tensors_from_buft(ctx.get(), ggml_backend_get_default_buffer_type(model.backend())));
-    if (!buf) fail(E_OOM, "out of memory for a KV cache of " + std::to_string(n_slots) + " × " + std::to_string(n_ctx) + " tokens");
+    if (!buf) {
+        fail(E_OOM, "out of memory for a KV cache of " + std::to_string(n_slots) + " × " + std::to_string(n_ctx) + " tokens (" +
+                        std::to_string(bytes_per_cell(hp, n_slots) * n_ctx >> 20) + " MiB): generate fewer sequences at once");
+    }
     ggml_backend_buffer_clear(buf.get(), 0);
 }
 
@@ -199,10 +206,20 @@ std::vector<Generation> generate(const Model & model, const std::vector<Generati
     PromptCache & pc = cache ? *cache : local;
     const int64_t n_slots = cache ? slots : std::min<int64_t>(slots, (int64_t) requests.size());
     if (!pc.store || pc.store->kv.n_ctx < n_ctx || pc.store->kv.n_slots < n_slots) {
-        // a kept cache grows by doubling, so that a conversation getting longer round by round re-allocates rarely
-        const int64_t grown = pc.store ? 2 * pc.store->kv.n_ctx : 0;
-        const int64_t cells = std::min<int64_t>(hp.n_ctx_train, std::max<int64_t>((n_ctx + 63) / 64 * 64, grown));
+        // A kept cache grows by doubling, so that a conversation getting longer round by round re-allocates rarely;
+        // but a doubled cache takes at most half of the device's free memory (the old cache's included), so that on a
+        // small GPU it is the conversations' own length, not the doubling, that runs out of memory.
         const int64_t n = std::max<int64_t>(n_slots, pc.store ? pc.store->kv.n_slots : 0);
+        const int64_t need = (n_ctx + 63) / 64 * 64;
+        int64_t cells = need;
+        if (pc.store) {
+            size_t free = 0, total = 0;
+            ggml_backend_dev_memory(model.device(), &free, &total);
+            free += ggml_backend_buffer_get_size(pc.store->buf.get());
+            const int64_t affordable = (int64_t) (free / 2 / KvStore::bytes_per_cell(hp, n));
+            cells = std::max(need, std::min(2 * pc.store->kv.n_ctx, affordable));
+        }
+        cells = std::min<int64_t>(hp.n_ctx_train, cells);
         pc.store.reset();
         pc.held.assign((size_t) n, {});
         pc.store = std::make_unique<KvStore>(model, cells, n);

@@ -45,6 +45,8 @@ struct KvStore {
     BufferPtr buf;
     KvCache kv;
     KvStore(const Model & model, int64_t n_ctx, int64_t n_slots);
+    // Bytes of K and V (f16) per cell of n_slots slots.
+    static size_t bytes_per_cell(const HParams & hp, int64_t n_slots);
 };
 
 // K,V kept between generate() calls. `held[s]` are the tokens whose K,V slot s holds (in cells 0..size-1); a request in

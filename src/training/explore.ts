@@ -2,12 +2,12 @@
  * ETO's exploration: the agent plays each task as a conversation (once, or `samples` times for Best-of-N and
  * rejection sampling), from its start or, step-wise, from a point of the expert's trajectory (the expert's first
  * replies replayed). Every round, the replies of all unfinished episodes are generated in one batched call (the
- * model's KV-cache decoder), each from its whole conversation in the Llama-2-chat layout that SFT and DPO train on,
- * so the agent acts on exactly the tokens it is trained with.
+ * model's KV-cache decoder), each from its whole conversation in the chat layout that SFT and DPO train on, so the
+ * agent acts on exactly the tokens it is trained with.
  */
 import type { ChatTask } from '../../envs/chat-tasks.js';
 import type { ChatEnv } from '../../envs/core/chat.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, OutOfMemoryError } from '../errors.js';
 import type { Generation, Prompt, GenerateOptions } from '../generate.js';
 import type { Model } from '../model.js';
 import { Rng } from '../train/rng.js';
@@ -27,7 +27,10 @@ export interface ExploreOptions {
   temperature?: number;
   /** Seed of sampled replies: each episode has its own stream, so they do not depend on `parallel`. */
   seed?: number;
-  /** Conversations played at once (default 8), each in a cache slot of the agent's generator. */
+  /**
+   * Conversations played at once (default 8), each in a cache slot of the agent's generator. Where their K,V outgrow
+   * the device's memory, play goes on with half as many at once (the others wait, then resume where they were).
+   */
   parallel?: number;
   /** Episodes per task (default 1); more than one needs sampled replies (`temperature` above 0). */
   samples?: number;
@@ -62,6 +65,8 @@ interface Episode {
   reward: number;
   steps: number;
   end?: ExploredTrajectory['end'];
+  /** The seed of the episode's next reply, drawn once (a round retried with fewer conversations reuses it). */
+  replySeed?: number;
 }
 
 /**
@@ -90,7 +95,7 @@ export async function explore(
     const { task, forced } = 'task' in t ? t : { task: t, forced: [] };
     return Array.from({ length: samples }, (_, sample) => ({ task, forced, sample }));
   });
-  const parallel = Math.min(requested, Math.max(1, plays.length)); // no cache slot for an episode that is not there
+  let parallel = Math.min(requested, Math.max(1, plays.length)); // no cache slot for an episode that is not there
   // episodes start in task order whatever `parallel` is, so each draws the same stream of reply seeds
   const seeds = new Rng(options.seed ?? 1);
   const draw = (rng: Rng) => Math.floor(rng.next() * 2 ** 53);
@@ -102,6 +107,7 @@ export async function explore(
   };
   // one round: the reply, and the observation it gets unless the episode ends
   const playRound = (e: Episode, reply: string) => {
+    e.replySeed = undefined;
     e.turns.push({ from: 'gpt', value: reply });
     const r = e.env.step(reply);
     e.reward = r.reward;
@@ -119,6 +125,7 @@ export async function explore(
     return e;
   };
   const inSlot: (Episode | undefined)[] = new Array(parallel);
+  const waiting: Episode[] = []; // taken out of their slots when the device ran out of memory; they go on first
   try {
     while (!control.signal?.aborted) {
       const prompts: number[][] = [];
@@ -128,10 +135,14 @@ export async function explore(
         for (;;) {
           let e = inSlot[s];
           if (!e || e.end) {
-            const play = plays[episodes.length];
-            if (!play) break;
-            e = inSlot[s] = start(play);
-            episodes.push(e);
+            e = waiting.shift();
+            if (!e) {
+              const play = plays[episodes.length];
+              if (!play) break;
+              e = start(play);
+              episodes.push(e);
+            }
+            inSlot[s] = e;
             if (e.end) continue;
           }
           const { tokens } = conversationTokens(model, e.turns);
@@ -146,8 +157,17 @@ export async function explore(
         }
       }
       if (live.length === 0) break;
-      const seedsOfReplies = live.map((e) => draw(e.rng));
-      const replies = await agent.generate(prompts, { maxTokens, temperature, seeds: seedsOfReplies, parallel, slots });
+      const seedsOfReplies = live.map((e) => (e.replySeed ??= draw(e.rng)));
+      let replies: Generation[];
+      try {
+        replies = await agent.generate(prompts, { maxTokens, temperature, seeds: seedsOfReplies, parallel, slots });
+      } catch (err) {
+        if (!(err instanceof OutOfMemoryError) || parallel === 1) throw err;
+        await agent.releaseGenerationCache?.();
+        parallel = Math.ceil(parallel / 2);
+        waiting.unshift(...inSlot.splice(parallel).filter((e): e is Episode => e !== undefined && !e.end));
+        continue;
+      }
       live.forEach((e, i) => {
         playRound(e, replies[i].text.trim());
         e.steps++;

@@ -15,6 +15,7 @@ import { expertConversation } from '../../src/cli/experts/household.js';
 import { TwPddlGame } from '../../envs/household/game.js';
 import { generateGame } from '../../envs/household/gen/generator.js';
 import type { Generation, Prompt } from '../../src/generate.js';
+import { OutOfMemoryError } from '../../src/errors.js';
 import { loadModel } from '../../src/model.js';
 import { agentReplies, conversationTokens, selectTrajectories, type Trajectory } from '../../src/training/conversation.js';
 import { eto, type EtoEvent } from '../../src/training/eto.js';
@@ -106,6 +107,29 @@ t.test('a model explores with greedy replies to the training layout, and stops w
   t.ok(conversationTokens(short, cut.conversations).tokens.length + 64 > 512);
   await t.rejects(explore(model, model, tasks, { maxTokens: 0 }), { code: 'INVALID_ARGUMENT' });
   await t.rejects(explore(model, model, tasks, { parallel: 1.5 }), { code: 'INVALID_ARGUMENT' });
+});
+
+t.test('exploration that runs out of device memory goes on with fewer conversations at once, the same episodes', async (t) => {
+  const model = await loadModel(await testModel(), { threads: 2 });
+  t.teardown(() => model.dispose());
+  const tasks = chatTasks('household/mixed', 'train', 3, { maxSteps: 3 });
+  const options = { maxTokens: 8, temperature: 1.5, samples: 2, seed: 3 };
+  // K,V for two conversations at most, like a GPU too small for more: generate fails beyond that
+  const calls: number[] = [];
+  const small: Agent = {
+    async generate(prompts, o) {
+      calls.push(prompts.length);
+      if (prompts.length > 2) throw new OutOfMemoryError('OUT_OF_MEMORY', 'out of memory for a KV cache');
+      return model.generate(prompts, o);
+    },
+    releaseGenerationCache: () => model.releaseGenerationCache(),
+  };
+  const runs = await explore(model, small, tasks, { ...options, parallel: 6 });
+  t.same(calls.slice(0, 3), [6, 3, 2], 'halved twice, then played');
+  t.ok(calls.slice(2).every((n) => n <= 2), 'two at most from then on');
+  t.same(runs, await explore(model, model, tasks, { ...options, parallel: 2 }), 'the episodes of a run with two at once');
+  const none: Agent = { generate: async () => { throw new OutOfMemoryError('OUT_OF_MEMORY', 'out of memory'); } };
+  await t.rejects(explore(model, none, tasks, options), OutOfMemoryError, 'one conversation that does not fit is an error');
 });
 
 t.test('several sampled episodes per task (Best-of-N, rejection sampling), the same whatever the batching', async (t) => {
