@@ -143,7 +143,8 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, const Forwar
     const Blocks blocks{ctx, model, lora};
     ForwardGraph g;
     g.positions = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, N);
-    g.mask = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, S, S, 1, G);
+    // f16: its values are 0 and -inf, exact in half precision, and it is S² per group (half the bytes to upload and hold)
+    g.mask = ggml_new_tensor_4d(ctx, GGML_TYPE_F16, S, S, 1, G);
     for (ggml_tensor * t : {g.positions, g.mask}) ggml_set_input(t);
     if (heads) {
         // The heads read R scored rows, then F feature rows (a row may be both): the last layer finishes only those.
@@ -195,7 +196,7 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, const Forwar
         for (int64_t s0 = 0; s0 < S; s0 += shape.B) {
             const int64_t n = std::min(shape.B, S - s0);
             ggml_tensor * qb = n == S ? q : ggml_view_4d(ctx, q, hd, hp.n_head, n, G, q->nb[1], q->nb[2], q->nb[3], s0 * q->nb[2]);
-            ggml_tensor * mb = n == S ? g.mask : ggml_view_4d(ctx, g.mask, S, n, 1, G, S * sizeof(float), S * n * sizeof(float), S * n * sizeof(float), S * s0 * G * sizeof(float));
+            ggml_tensor * mb = n == S ? g.mask : ggml_view_4d(ctx, g.mask, S, n, 1, G, g.mask->nb[1], S * n * g.mask->nb[0], S * n * g.mask->nb[0], S * s0 * G * g.mask->nb[0]);
             ggml_tensor * kq = ggml_mul_mat(ctx, k, ggml_permute(ctx, qb, 0, 2, 1, 3));  // [S_k, n, H, G]
             kq = ggml_soft_max_ext(ctx, kq, mb, kq_scale, 0.0f);
             ggml_tensor * part = ggml_mul_mat(ctx, vt, kq);  // [hd, n, H, G]
@@ -287,18 +288,19 @@ ForwardInputs forward_inputs(const PackedBatch & b, const ForwardShape & shape, 
         in.positions.push_back(b.positions[i]);
     }
     // Query i's row of keys, in blocks of B queries: block b (queries s0 = b·B onwards, n of them) is [S, n, 1, G].
-    in.mask.assign((size_t) (S * S * G), -INFINITY);
+    const ggml_fp16_t visible = ggml_fp32_to_fp16(0.0f);
+    in.mask.assign((size_t) (S * S * G), ggml_fp32_to_fp16(-INFINITY));
     for (int64_t gi = 0; gi < G; gi++) {
         const int32_t * br = b.branch.data() + gi * S;
         for (int64_t i = 0; i < S; i++) {
             const int64_t s0 = i / shape.B * shape.B, n = std::min(shape.B, S - s0);
-            float * m = in.mask.data() + S * (s0 * G + gi * n + (i - s0));
+            ggml_fp16_t * m = in.mask.data() + S * (s0 * G + gi * n + (i - s0));
             if (br[i] == -2) {
-                m[i] = 0.0f;  // padding: itself only, so its softmax row stays finite
+                m[i] = visible;  // padding: itself only, so its softmax row stays finite
                 continue;
             }
             for (int64_t j = 0; j <= i; j++) {
-                if (br[j] == -1 || br[j] == br[i]) m[j] = 0.0f;
+                if (br[j] == -1 || br[j] == br[i]) m[j] = visible;
             }
         }
     }

@@ -89,7 +89,7 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, const Forwar
 // are slot indices like out_rows.
 struct ForwardInputs {
     std::vector<int32_t> tokens, positions, slot_row, row_slot, picks, keep, keep_slot;
-    std::vector<float> mask;
+    std::vector<ggml_fp16_t> mask;
 };
 ForwardInputs forward_inputs(const PackedBatch & batch, const ForwardShape & shape, int64_t n_vocab, const std::vector<int32_t> & feature_rows = {});
 
