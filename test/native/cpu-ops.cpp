@@ -1,7 +1,9 @@
 // Our CPU paths in ggml (native/patches) against plain loops, on odd shapes and several thread counts:
 // - 0006: mul_mat of f32 rows of at most 16 values (outer products) vs a double-precision product;
 // - 0007: copies that swap dims 0 and 1 (ggml_cont(ggml_transpose(x)), also inside 4-D permutes), f32 and f16, vs
-//   an element-by-element copy (bit for bit).
+//   an element-by-element copy (bit for bit);
+// - 0002: mul_mat_t (Aᵀ·B: A transposed panel by panel, then a GEMM) at the CPU's default precision and in f32, vs a
+//   double-precision product of ggml's own dequantization of A.
 // Prints one line per case: "<op> <shape> <threads> <max |error| / max |value|, or mismatches>".
 #include "ggml.h"
 #include "ggml-cpu.h"
@@ -53,6 +55,36 @@ static void short_rows(int64_t K, int64_t M, int64_t N, int threads) {
     ggml_free(ctx);
 }
 
+// dst[n][k] = sum_m A[m][k] * B[n][m], A [K, M] of `type`: whole and partial 32-row panels, K past a multiple of 16
+static void transposed_product(ggml_type type, int64_t K, int64_t M, int64_t N, bool f32, int threads) {
+    ggml_context * ctx = ggml_init({64 << 20, nullptr, false});
+    ggml_tensor * src = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, K, M);
+    fill(src);
+    ggml_tensor * a = type == GGML_TYPE_F32 ? src : ggml_new_tensor_2d(ctx, type, K, M);
+    std::vector<float> av((const float *) src->data, (const float *) src->data + K * M);
+    if (type != GGML_TYPE_F32) {
+        ggml_quantize_chunk(type, av.data(), a->data, 0, M, K, nullptr);
+        ggml_get_type_traits(type)->to_float(a->data, av.data(), K * M);
+    }
+    ggml_tensor * b = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, M, N);
+    fill(b);
+    ggml_tensor * c = ggml_mul_mat_t(ctx, a, b);
+    if (f32) ggml_prec_set_src(c, GGML_PREC_F32, 0);
+    compute(ctx, c, threads);
+    double worst = 0, scale = 0;
+    for (int64_t n = 0; n < N; n++) {
+        for (int64_t k = 0; k < K; k++) {
+            double ref = 0;
+            for (int64_t m = 0; m < M; m++) ref += (double) av[m * K + k] * ((float *) b->data)[n * M + m];
+            worst = std::fmax(worst, std::fabs(((float *) c->data)[n * K + k] - ref));
+            scale = std::fmax(scale, std::fabs(ref));
+        }
+    }
+    std::printf("mul_mat_t %s %lldx%lldx%lld %s %d %.3g\n", ggml_type_name(type), (long long) K, (long long) M, (long long) N,
+                f32 || ggml_cpu_mul_mat_t_type() == GGML_TYPE_F32 ? "f32" : "bf16", threads, worst / scale);
+    ggml_free(ctx);
+}
+
 // x of shape ne, permuted by (p0, p1, p2, p3) and made contiguous; compared with the same element order by loops
 static void transposed_copy(ggml_type type, const int64_t ne[4], const int p[4], int threads) {
     ggml_context * ctx = ggml_init({64 << 20, nullptr, false});
@@ -82,6 +114,11 @@ int main() {
     for (int threads : {1, 3}) {
         for (int64_t K : {1, 5, 8, 16}) short_rows(K, 77, 19, threads);
         short_rows(8, 1024, 3, threads);
+        for (bool f32 : {false, true}) {
+            transposed_product(GGML_TYPE_F32, 100, 70, 9, f32, threads);
+            transposed_product(GGML_TYPE_Q4_0, 96, 75, 17, f32, threads);
+            transposed_product(GGML_TYPE_Q8_0, 256, 64, 5, f32, threads);
+        }
         for (ggml_type type : {GGML_TYPE_F32, GGML_TYPE_F16}) {
             const int64_t a[4] = {45, 70, 3, 2}, b[4] = {64, 16, 100, 1}, c[4] = {33, 31, 1, 1};
             const int swap01[4] = {1, 0, 2, 3}, attention_v[4] = {1, 2, 0, 3}, grads[4] = {1, 0, 3, 2};

@@ -1,6 +1,6 @@
-// rl-ggml's own CPU paths inside ggml (native/patches 0006 and 0007), run through ggml's graph API on odd shapes and
-// thread counts against plain loops: short-row products against a double-precision product, transposing copies bit
-// for bit (f32 and f16).
+// rl-ggml's own CPU paths inside ggml (native/patches 0002, 0006 and 0007), run through ggml's graph API on odd shapes
+// and thread counts against plain loops: short-row products and transposed products (the backward's dx = Wᵀ·dy)
+// against a double-precision product, transposing copies bit for bit (f32 and f16).
 import t from 'tap';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,13 +10,20 @@ import { buildAndRun, builtLibraries } from '../helpers/native-program.js';
 const libs = [builtLibraries.ggml, builtLibraries.ggmlCpu, builtLibraries.ggmlBase];
 const missing = libs.find((f) => !existsSync(f));
 
-t.test('short-row products and transposing copies agree with plain loops', { skip: missing ? `${missing} is missing` : false }, async (t) => {
+t.test('short-row products, transposed products and transposing copies agree with plain loops', { skip: missing ? `${missing} is missing` : false }, async (t) => {
   const compile = ['-std=c++17', '-O1', join(packageRoot, 'test', 'native', 'cpu-ops.cpp'), `-I${join(packageRoot, 'vendor', 'llama.cpp', 'ggml', 'include')}`];
   const rows = buildAndRun(t, 'cpu-ops', { compiler: 'g++', compile, link: [...libs, '-lpthread', '-lgomp', '-ldl'] });
   const products = rows.filter((r) => r[0] === 'mul_mat');
   const copies = rows.filter((r) => r[0] === 'cont');
+  const transposed = rows.filter((r) => r[0] === 'mul_mat_t');
   t.equal(products.length, 10);
   t.equal(copies.length, 16);
+  t.equal(transposed.length, 12);
+  // bf16 operands keep 8 bits of mantissa (unit roundoff 2^-9); f32 rounds like any float product
+  for (const [, type, shape, precision, threads, error] of transposed) {
+    const bound = precision === 'bf16' ? 1e-2 : 1e-5;
+    t.ok(Number(error) < bound, `mul_mat_t ${type} ${shape} in ${precision}, ${threads} threads: relative error ${error} < ${bound}`);
+  }
   for (const [, shape, threads, error] of products) t.ok(Number(error) < 1e-6, `mul_mat ${shape}, ${threads} threads: relative error ${error}`);
   for (const [, type, shape, threads, mismatches] of copies) t.equal(mismatches, '0', `cont ${type} ${shape}, ${threads} threads`);
 });
