@@ -37,7 +37,7 @@ struct ForwardGraph {
     ggml_tensor * positions = nullptr;  // I32 [N]
     ggml_tensor * slot_row = nullptr;   // I32 [T]: the row in each slot (padding: any row); null when N == T
     ggml_tensor * row_slot = nullptr;   // I32 [N]: the slot of each row; null when N == T or in a one-layer model
-    ggml_tensor * mask = nullptr;       // F32 [S, S, 1, G], by blocks of queries: [S, n, 1, G] for each block of n
+    ggml_tensor * mask = nullptr;       // F16 [S, S, 1, G], by blocks of queries: [S, n, 1, G] for each block of n
     ggml_tensor * keep = nullptr;       // I32 [R + F]: the rows the heads read (scored, then feature rows)
     ggml_tensor * keep_slot = nullptr;  // I32 [R + F]: their slots
     ggml_tensor * picks = nullptr;      // I32 [R]: (r - r0)*n_vocab + target into the flattened probabilities of r's chunk
