@@ -98,8 +98,8 @@ export class Model {
   }
 
   /**
-   * Free and total memory of the model's device now. On a GPU, ggml's memory pools keep what they once took, so
-   * `total - free` after training is the run's peak (plus the driver's own context).
+   * Free and total memory of the model's device now (on a GPU, `total - free` includes the driver's own context and
+   * ggml's pools, which keep what they once took; buffers such as a generation's K,V cache come and go).
    */
   deviceMemory(): { free: number; total: number } {
     const d = callNativeSync(() => this.#live().device());

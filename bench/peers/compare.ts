@@ -142,6 +142,6 @@ if (argv.json) {
   console.log(`scoring tokens/s       rl-ggml ${o.scoring.tokensPerSec.toFixed(0)}   llama-bench pp${argv.pp} ${show(llamaTps, 0)}   ratio ${times(summary.scoring.ratio)}`);
   console.log(`PPO update decisions/s rl-ggml ${o.ppoUpdate.decisionsPerSec.toFixed(3)}   PyTorch+peft ${show(peerDps, 3)}   ratio ${times(summary.ppoUpdate.ratio)}`);
   console.log(`generation tokens/s    rl-ggml ${oursGenTps.toFixed(1)}   llama-bench tg${argv.tg} ${show(llamaGenTps, 1)}   ratio ${times(summary.generation.ratio)}`);
-  const mem = o.memory.kind === 'gpu' ? `${gib(o.memory.usedBytes)} in use on the GPU` : `${gib(o.memory.peakRssBytes)} peak resident`;
+  const mem = o.memory.kind === 'gpu' ? `${gib(o.memory.peakUsedBytes)} peak in use on the GPU` : `${gib(o.memory.peakRssBytes)} peak resident`;
   console.log(`memory                 rl-ggml ${mem}${summary.memory.peftPeakGpuBytes ? `   PyTorch+peft ${gib(summary.memory.peftPeakGpuBytes)} peak allocated` : ''}`);
 }

@@ -162,10 +162,11 @@ export interface BenchResult {
   /** Measured rounds (each figure, interleaved) after one warm-up round. */
   rounds: number;
   /**
-   * On a GPU: memory in use on the device after the run (total − free; ggml's pools keep their high-water mark, so
-   * this is the run's peak plus the driver's context). On the CPU: the process's peak resident set.
+   * On a GPU: the most memory in use on the device (total − free, the driver's context included) seen while the
+   * figures ran, sampled every 20 ms, and what is in use after the run (buffers come and go: generation's K,V cache
+   * is freed after each call). On the CPU: the process's peak resident set.
    */
-  memory: ({ kind: 'gpu'; usedBytes: number; totalBytes: number } | { kind: 'cpu'; peakRssBytes: number }) & {
+  memory: ({ kind: 'gpu'; peakUsedBytes: number; usedBytes: number; totalBytes: number } | { kind: 'cpu'; peakRssBytes: number }) & {
     /** What the engine itself holds on the device at the end (the compute buffers at their high-water marks). */
     engine: { weightsBytes: number; paramsBytes: number; computeBytes: number };
   };
@@ -257,10 +258,22 @@ export async function runTwosomeBench(model: Model, options: BenchOptions = {}):
     const figures = genTokens > 0 ? [score, update, generate(genPrompts.slice(0, 1), 0), generate(genPrompts, 1)] : [score, update];
 
     let rounds = 0;
-    const [tScore, tUpdate, tGen1, tGenN] = await timeInterleaved(minSeconds, figures, minRounds, (p) => {
-      rounds = p.rounds;
-      options.onProgress?.(p);
-    });
+    let peakUsed = 0;
+    const sample = () => {
+      const m = model.deviceMemory();
+      peakUsed = Math.max(peakUsed, m.total - m.free);
+    };
+    const sampler = model.device.kind === 'gpu' ? setInterval(sample, 20) : undefined;
+    let times: number[];
+    try {
+      times = await timeInterleaved(minSeconds, figures, minRounds, (p) => {
+        rounds = p.rounds;
+        options.onProgress?.(p);
+      });
+    } finally {
+      clearInterval(sampler);
+    }
+    const [tScore, tUpdate, tGen1, tGenN] = times;
 
     const policyBatches = Math.ceil(n / config.policyMinibatch);
     const { id, name, description, kind } = model.device;
@@ -269,7 +282,8 @@ export async function runTwosomeBench(model: Model, options: BenchOptions = {}):
     let memory: BenchResult['memory'];
     if (kind === 'gpu') {
       const m = model.deviceMemory();
-      memory = { kind, usedBytes: m.total - m.free, totalBytes: m.total, engine };
+      sample();
+      memory = { kind, peakUsedBytes: peakUsed, usedBytes: m.total - m.free, totalBytes: m.total, engine };
     } else memory = { kind: 'cpu', peakRssBytes: process.resourceUsage().maxRSS * 1024, engine };
     return {
       device: { id, name, description, kind },

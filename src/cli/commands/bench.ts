@@ -95,7 +95,7 @@ function memoryLine(m: BenchResult['memory']): string {
   const e = m.engine;
   const engine = `engine: weights ${gib(e.weightsBytes)}, trainable state ${gib(e.paramsBytes)}, compute ${gib(e.computeBytes)}`;
   return m.kind === 'gpu'
-    ? `${gib(m.usedBytes)} used of ${gib(m.totalBytes)} on the GPU after the run (ggml's pools keep their peak; includes the driver context); ${engine}`
+    ? `peak ${gib(m.peakUsedBytes)} used of ${gib(m.totalBytes)} on the GPU (${gib(m.usedBytes)} after the run; both include the driver context); ${engine}`
     : `peak RSS ${gib(m.peakRssBytes)} (process); ${engine}`;
 }
 
