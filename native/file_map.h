@@ -14,7 +14,7 @@ namespace rl {
 class FileMap {
 public:
     // Maps `path` (already opened as `fd`, which the map then owns and closes) read-only and shared. Throws E_BAD_FILE
-    // when the file cannot be mapped, or E_RESOURCE when too many maps are alive at once.
+    // when the file cannot be mapped, or E_NATIVE when too many maps are alive at once.
     FileMap(int fd, size_t size, const std::string & path);
     ~FileMap();
     FileMap(const FileMap &) = delete;

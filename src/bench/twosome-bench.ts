@@ -262,6 +262,7 @@ export async function runTwosomeBench(model: Model, options: BenchOptions = {}):
     const sample = () => {
       const m = model.deviceMemory();
       peakUsed = Math.max(peakUsed, m.total - m.free);
+      return m;
     };
     const sampler = model.device.kind === 'gpu' ? setInterval(sample, 20) : undefined;
     let times: number[];
@@ -281,8 +282,7 @@ export async function runTwosomeBench(model: Model, options: BenchOptions = {}):
     const engine = { weightsBytes: mm.weights, paramsBytes: pm.params, computeBytes: mm.compute + pm.compute };
     let memory: BenchResult['memory'];
     if (kind === 'gpu') {
-      const m = model.deviceMemory();
-      sample();
+      const m = sample();
       memory = { kind, peakUsedBytes: peakUsed, usedBytes: m.total - m.free, totalBytes: m.total, engine };
     } else memory = { kind: 'cpu', peakRssBytes: process.resourceUsage().maxRSS * 1024, engine };
     return {

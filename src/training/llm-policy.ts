@@ -172,7 +172,7 @@ export class NativeLlmPolicy implements LlmPolicy {
   }
 
   async evaluate(items: readonly ScoreItem[], options: { normalization?: Normalization } = {}): Promise<PolicyForward> {
-    const scores = await this.score(items, { normalization: options.normalization ?? 'word' });
+    const scores = await this.score(items, options);
     const values = this.hasValueHead ? Array.from(await this.#values(items.map((i) => i.prompt), false)) : items.map(() => 0);
     return { scores, values };
   }
