@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "chat.h"
 #include "device.h"
 #include "errors.h"
 #include "gguf.h"
@@ -302,6 +303,13 @@ private:
             o.Set("vocab", m.vocab_kind());
             o.Set("bos", m.bos());
             o.Set("eos", m.eos());
+            std::vector<int32_t> eog;
+            for (int32_t id = 0; id < hp.n_vocab; id++) {
+                if (m.ends_generation(id)) eog.push_back(id);
+            }
+            o.Set("eog", to_int32(env, eog));
+            const std::optional<std::string> chat = m.chat_template();
+            o.Set("chatTemplate", chat ? Napi::Value(Napi::String::New(env, *chat)) : env.Null());
             Napi::Array tensors = Napi::Array::New(env, m.tensors().size());
             for (size_t i = 0; i < m.tensors().size(); i++) {
                 const rl::TensorInfo & t = m.tensors()[i];
@@ -670,6 +678,7 @@ Napi::Value MakeModel(const Napi::CallbackInfo & info) {
     opt.seed = (uint64_t) o.Get("seed").As<Napi::Number>().Int64Value();
     if (o.Has("outputScale") && o.Get("outputScale").IsNumber()) opt.output_scale = o.Get("outputScale").As<Napi::Number>().FloatValue();
     if (o.Has("roundTrip") && o.Get("roundTrip").IsString()) opt.round_trip = o.Get("roundTrip").As<Napi::String>().Utf8Value();
+    if (o.Has("chatTemplate") && o.Get("chatTemplate").IsString()) opt.chat_template = o.Get("chatTemplate").As<Napi::String>().Utf8Value();
     return run_async<bool>(
         info.Env(), [opt]() { rl::make_model(opt); return true; },
         [](Napi::Env env, bool &) -> Napi::Value { return env.Undefined(); });
@@ -740,6 +749,28 @@ Napi::Value ListDevices(const Napi::CallbackInfo & info) {
         });
 }
 
+// chatTemplates() -> the names llama.cpp renders; applyChatTemplate(name, roles, contents, addAssistant) -> text.
+Napi::Value ChatTemplates(const Napi::CallbackInfo & info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+        const std::vector<std::string> names = rl::chat_template_names();
+        Napi::Array arr = Napi::Array::New(info.Env(), names.size());
+        for (size_t i = 0; i < names.size(); i++) arr.Set(i, names[i]);
+        return arr;
+    });
+}
+
+Napi::Value ApplyChatTemplate(const Napi::CallbackInfo & info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+        Napi::Array roles = info[1].As<Napi::Array>();
+        Napi::Array contents = info[2].As<Napi::Array>();
+        std::vector<std::pair<std::string, std::string>> messages;
+        for (uint32_t i = 0; i < roles.Length(); i++) {
+            messages.emplace_back(roles.Get(i).As<Napi::String>().Utf8Value(), contents.Get(i).As<Napi::String>().Utf8Value());
+        }
+        return Napi::String::New(info.Env(), rl::apply_chat_template(info[0].As<Napi::String>().Utf8Value(), messages, info[3].ToBoolean()));
+    });
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
     rl::log_install();
     rl::install_weight_grad_hook();
@@ -750,6 +781,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     exports.Set("loadModel", Napi::Function::New(env, LoadModel));
     exports.Set("listDevices", Napi::Function::New(env, ListDevices));
     exports.Set("makeModel", Napi::Function::New(env, MakeModel));
+    exports.Set("chatTemplates", Napi::Function::New(env, ChatTemplates));
+    exports.Set("applyChatTemplate", Napi::Function::New(env, ApplyChatTemplate));
     exports.Set("headChunkRows", Napi::Number::New(env, (double) rl::kHeadChunkRows));
     exports.Set("attentionBlockRows", Napi::Number::New(env, (double) rl::kAttentionBlockRows));
     exports.Set("recomputeAttentionFromSlot", Napi::Number::New(env, (double) rl::kRecomputeAttentionFromSlot));

@@ -100,6 +100,7 @@ void make_model(const MakeModelOptions & o) {
         const std::string key = gguf_get_key(g.get(), i);
         if (key.rfind("tokenizer.", 0) != 0) gguf_remove_key(g.get(), key.c_str());
     }
+    if (!o.chat_template.empty()) gguf_set_val_str(g.get(), "tokenizer.chat_template", o.chat_template.c_str());
     gguf_set_val_str(g.get(), "general.architecture", "llama");
     gguf_set_val_str(g.get(), "general.name", "rl-ggml random test model");
     gguf_set_val_u32(g.get(), "general.file_type", (uint32_t) weights.ftype);

@@ -21,6 +21,8 @@ struct MakeModelOptions {
     // Round weights through this type first (quantize, dequantize), e.g. an f32 twin holding exactly the values of a
     // q8_0 model: tests compare gradients of a quantized model with finite differences on its float twin.
     std::string round_trip;
+    // Written as tokenizer.chat_template where non-empty (the vocabulary files carry none).
+    std::string chat_template;
 };
 
 void make_model(const MakeModelOptions & opt);

@@ -489,4 +489,9 @@ int32_t Model::bos() const { return llama_vocab_bos(vocab_); }
 int32_t Model::eos() const { return llama_vocab_eos(vocab_); }
 bool Model::ends_generation(int32_t token) const { return llama_vocab_is_eog(vocab_, token); }
 
+std::optional<std::string> Model::chat_template() const {
+    const char * t = llama_model_chat_template(vocab_model_, nullptr);
+    return t ? std::optional<std::string>(t) : std::nullopt;
+}
+
 }  // namespace rl

@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -101,6 +102,8 @@ public:
     int32_t eos() const;
     // EOS or another token that ends a reply in the vocabulary's conventions (Llama 3's <|eot_id|>)
     bool ends_generation(int32_t token) const;
+    // The GGUF's Jinja `tokenizer.chat_template`, if it has one.
+    std::optional<std::string> chat_template() const;
 
 private:
     void read_hparams(const std::string & path);

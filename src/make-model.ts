@@ -43,6 +43,8 @@ export interface MakeModelOptions extends Partial<ModelShape> {
   /** Std of output.weight × √embd (default 2): smaller gives broader untrained next-token distributions (a flatter
    *  prior over actions) but less room for the model to become confident. */
   outputScale?: number;
+  /** A Jinja chat template to write as `tokenizer.chat_template` (the model then lays out conversations by it). */
+  chatTemplate?: string;
 }
 
 export function vocabFile(vocab: 'spm' | 'bpe'): string {
@@ -79,6 +81,7 @@ export async function makeModel(options: MakeModelOptions): Promise<void> {
       seed: options.seed ?? 1,
       roundTrip: options.roundTrip,
       outputScale: options.outputScale,
+      chatTemplate: options.chatTemplate,
     }),
   );
 }

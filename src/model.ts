@@ -3,6 +3,7 @@
  * Native work runs off the JS thread; calls on one model are serialized, and `dispose()` waits for them.
  */
 import { availableParallelism } from 'node:os';
+import { checkChatTemplateOption, hasLlama3ChatTokens, resolveChatTemplate, type ChatTemplate } from './chat-template.js';
 import { DisposedError, InvalidArgumentError } from './errors.js';
 import { resolveDeviceOption, type Device, type DeviceInfo } from './devices.js';
 import { generateWith, type GenerateOptions, type Generation, type Prompt } from './generate.js';
@@ -18,6 +19,12 @@ export interface LoadModelOptions {
    * first GPU) or "cuda:N". Default: the RL_GGML_DEVICE environment variable, else "auto".
    */
   device?: Device;
+  /**
+   * How conversations are laid out for this model (ETO's data and agents): "auto" (default: the file's own Jinja
+   * chat template, else Llama 3's or Llama-2-chat's by the vocabulary), "gguf" (the file's template), "llama2", or a
+   * layout llama.cpp writes by name ("chatml", "llama3", "zephyr", "mistral-v7", ...). See src/chat-template.ts.
+   */
+  chatTemplate?: string;
 }
 
 export interface ModelHParams {
@@ -69,21 +76,30 @@ export class Model {
   readonly vocab: string;
   readonly bosToken: number;
   readonly eosToken: number;
+  /** The tokens that end a reply: EOS and any other the vocabulary marks so (Llama 3's <|eot_id|>, chatml's <|im_end|>). */
+  readonly endOfGeneration: ReadonlySet<number>;
+  /** The GGUF's own Jinja chat template, or null. */
+  readonly ggufChatTemplate: string | null;
+  /** The layout of conversations (see LoadModelOptions.chatTemplate and src/chat-template.ts). */
+  readonly chatTemplate: ChatTemplate;
   /** The device the model was loaded on (its memory figures are those at load time; see `deviceMemory()`). */
   readonly device: DeviceInfo;
   #native: NativeModel | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
   /** @internal use loadModel() */
-  constructor(path: string, nativeModel: NativeModel) {
+  constructor(path: string, nativeModel: NativeModel, chatTemplate?: string) {
     this.path = path;
     this.#native = nativeModel;
-    const { tensors, vocab, bos, eos, ...hparams } = nativeModel.info();
+    const { tensors, vocab, bos, eos, eog, chatTemplate: gguf, ...hparams } = nativeModel.info();
     this.hparams = hparams;
     this.tensors = tensors;
     this.vocab = vocab;
     this.bosToken = bos;
     this.eosToken = eos;
+    this.endOfGeneration = new Set(eog);
+    this.ggufChatTemplate = gguf;
+    this.chatTemplate = resolveChatTemplate(chatTemplate, gguf !== null, hasLlama3ChatTokens((t) => this.tokenize(t, { special: true })));
     this.device = nativeModel.device();
   }
 
@@ -215,6 +231,7 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   const threads = options.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1) throw new InvalidArgumentError('INVALID_ARGUMENT', 'loadModel: threads must be a positive integer');
   const device = resolveDeviceOption(options.device);
+  checkChatTemplateOption(options.chatTemplate);
   const nativeModel = await callNative(() => native().loadModel(path, threads, device));
-  return new Model(path, nativeModel);
+  return new Model(path, nativeModel, options.chatTemplate);
 }

@@ -25,6 +25,10 @@ export interface NativeHParams extends ModelHParams {
   vocab: string;
   bos: number;
   eos: number;
+  /** Every token that ends a reply (EOS, Llama 3's <|eot_id|>, ...). */
+  eog: Int32Array;
+  /** The GGUF's Jinja `tokenizer.chat_template`, or null. */
+  chatTemplate: string | null;
   tensors: { name: string; type: string; shape: number[] }[];
 }
 
@@ -87,6 +91,7 @@ export interface NativeMakeModelOptions extends ModelShape {
   seed: number;
   roundTrip?: string;
   outputScale?: number;
+  chatTemplate?: string;
 }
 
 /** native/trainer.h: LoRA + value head on a model, differentiable. */
@@ -126,6 +131,9 @@ interface Addon {
   createTrainer(model: NativeModel, options: NativeTrainerOptions): Promise<NativeTrainer>;
   adapterInfo(path: string): Promise<{ alpha: number; architecture: string; tensors: { name: string; shape: number[] }[] }>;
   makeModel(options: NativeMakeModelOptions): Promise<void>;
+  /** native/chat.h */
+  chatTemplates(): string[];
+  applyChatTemplate(name: string, roles: string[], contents: string[], addAssistant: boolean): string;
   /** The LM head's logits are computed for this many scored rows at a time. */
   headChunkRows: number;
   /** Attention in longer slots runs by blocks of this many queries. */

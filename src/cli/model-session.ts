@@ -9,6 +9,7 @@ export interface ModelSessionArgs {
   model: string;
   adapter?: string;
   device?: Device;
+  chatTemplate?: string;
 }
 
 /** Adds --model, --adapter and --device. */
@@ -19,17 +20,19 @@ export function modelSessionOptions(y: Argv): Argv {
     .option('device', deviceOption);
 }
 
+/** --chat-template, for the commands that lay out conversations (see src/chat-template.ts). */
+export const chatTemplateOption = {
+  type: 'string',
+  default: 'auto',
+  describe: "how conversations are written for the model: auto (the model file's own template, else Llama 3's or Llama-2-chat's by the vocabulary), gguf, llama2, or a llama.cpp template name (chatml, llama3, zephyr, mistral-v7, ...); use the same one for sft, explore and eto",
+} as const;
+
 /** Loads a model (and optionally a LoRA adapter on it) for one CLI command and frees both afterwards. */
-export async function withModel<T>(
-  path: string,
-  adapterPath: string | undefined,
-  device: Device | undefined,
-  fn: (model: Model, adapter?: NativeLlmPolicy) => Promise<T>,
-): Promise<T> {
-  const model = await loadModel(path, { device });
+export async function withModel<T>(args: ModelSessionArgs, fn: (model: Model, adapter?: NativeLlmPolicy) => Promise<T>): Promise<T> {
+  const model = await loadModel(args.model, { device: args.device, chatTemplate: args.chatTemplate });
   let adapter: NativeLlmPolicy | undefined;
   try {
-    if (adapterPath) adapter = await loadAdapter(model, adapterPath);
+    if (args.adapter) adapter = await loadAdapter(model, args.adapter);
     return await fn(model, adapter);
   } finally {
     await adapter?.dispose();

@@ -1,10 +1,11 @@
 /**
  * ETO's trajectory data: `[{id, conversations: [{from: "human"|"gpt", value}]}]`, turned into token sequences with the
- * agent (`gpt`) turns marked for the loss, in the chat layout of the model's family (see {@link chatLayout}). Each
- * piece is tokenized on its own and concatenated, so the marked span is exactly the agent's text plus its end token.
+ * agent (`gpt`) turns marked for the loss (the agent's text plus the token that ends it), in the model's chat
+ * template.
  */
 import { readFileSync } from 'node:fs';
 import type { ChatTurn } from '../../envs/core/chat.js';
+import { chatTextTokens, renderChat, type ChatMessage } from '../chat-template.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Model } from '../model.js';
 import type { MarkedSequence } from './llm-policy.js';
@@ -73,71 +74,25 @@ export function encodeConversation(model: Model, turns: readonly Turn[], firstMa
 }
 
 /**
- * How conversations are laid out in tokens. `llama2` is Llama-2-chat's (ETO's base model), and what any vocabulary
- * without Llama 3's chat tokens gets; `llama3` is Llama 3's, used where the vocabulary has its header and end-of-turn
- * tokens (Llama 3 models, base or instruct):
- *   llama2: <s>[INST] human [/INST] gpt </s><s>[INST] human [/INST] gpt </s>...
- *   llama3: <|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nhuman<|eot_id|>
- *           <|start_header_id|>assistant<|end_header_id|>\n\ngpt<|eot_id|>...
+ * Tokens of a conversation in the model's chat template (`model.chatTemplate`, see src/chat-template.ts), agent turns
+ * from `firstMarkedTurn` on marked: each reply's text and the token that ends it. A conversation that ends with a
+ * human turn ends with the opening of the agent's next reply (`[/INST]`, Llama 3's assistant header, ...).
  */
-export type ChatLayout = 'llama2' | 'llama3';
-
-/** Llama 3's turn pieces in a vocabulary's tokens: the role headers, and the end of a turn. */
-interface Llama3Turns {
-  user: number[];
-  assistant: number[];
-  endOfTurn: number;
-}
-
-// Per model, read once: Llama 3's turn pieces, or null where the vocabulary lacks its chat tokens.
-const llama3Turns = new WeakMap<Model, Llama3Turns | null>();
-
-function llama3TurnsOf(model: Model): Llama3Turns | null {
-  let turns = llama3Turns.get(model);
-  if (turns === undefined) {
-    const ids = ['<|start_header_id|>', '<|end_header_id|>', '<|eot_id|>'].map((t) => model.tokenize(t, { special: true }));
-    if (ids.every((t) => t.length === 1)) {
-      const [[start], [end], [endOfTurn]] = ids;
-      const header = (role: string) => [start, ...model.tokenize(role), end, ...model.tokenize('\n\n')];
-      turns = { user: header('user'), assistant: header('assistant'), endOfTurn };
-    } else {
-      turns = null;
-    }
-    llama3Turns.set(model, turns);
-  }
-  return turns;
-}
-
-/** The chat layout of the model's vocabulary (see {@link ChatLayout}). */
-export function chatLayout(model: Model): ChatLayout {
-  return llama3TurnsOf(model) ? 'llama3' : 'llama2';
+export function conversationTokens(model: Model, turns: readonly Turn[], firstMarkedTurn = 0): MarkedSequence {
+  return model.chatTemplate.name === 'llama2' ? llama2Tokens(model, turns, firstMarkedTurn) : templateTokens(model, turns, firstMarkedTurn);
 }
 
 /**
- * Tokens of a conversation (see {@link ChatLayout}), agent turns from `firstMarkedTurn` on marked: each reply's text
- * and the token that ends it. A conversation that ends with a human turn ends with the prompt for the agent's next
- * reply (`[/INST]`, or Llama 3's assistant header).
+ * Llama-2-chat's layout, `<s>[INST] human [/INST] gpt </s><s>[INST] human [/INST] gpt </s>...`, built from
+ * separately tokenized pieces so that the marked span is exactly the reply's tokens and its EOS.
  */
-export function conversationTokens(model: Model, turns: readonly Turn[], firstMarkedTurn = 0): MarkedSequence {
+function llama2Tokens(model: Model, turns: readonly Turn[], firstMarkedTurn: number): MarkedSequence {
   const tokens: number[] = [model.bosToken];
   const marked: boolean[] = [false];
   const push = (ids: number[], mark: boolean) => {
     tokens.push(...ids);
     for (const _ of ids) marked.push(mark);
   };
-  const llama3 = llama3TurnsOf(model);
-  if (llama3) {
-    turns.forEach((turn, k) => {
-      if (turn.from === 'human') {
-        push([...llama3.user, ...model.tokenize(turn.value.trim()), llama3.endOfTurn], false);
-      } else {
-        push(llama3.assistant, false);
-        push([...model.tokenize(turn.value.trim()), llama3.endOfTurn], k >= firstMarkedTurn);
-      }
-    });
-    if (turns.at(-1)?.from === 'human') push(llama3.assistant, false);
-    return { tokens, marked };
-  }
   turns.forEach((turn, k) => {
     if (turn.from === 'human') {
       if (k > 0) push([model.bosToken], false);
@@ -147,4 +102,40 @@ export function conversationTokens(model: Model, turns: readonly Turn[], firstMa
     }
   });
   return { tokens, marked };
+}
+
+/**
+ * A template written as text (the model file's Jinja template, or one of llama.cpp's): the whole conversation's
+ * text, tokenized with its special tokens. Reply k's marked span starts where the tokens of the conversation up to
+ * it part from those of the prompt for it (the turns before, and the reply's opening), and runs through the first
+ * token that ends a reply (Llama 3's <|eot_id|>, `</s>`, ...) or, in a template that writes none, to the end of its
+ * turn.
+ */
+function templateTokens(model: Model, turns: readonly Turn[], firstMarkedTurn: number): MarkedSequence {
+  const messages: ChatMessage[] = turns.map((t) => ({ role: t.from === 'human' ? 'user' : 'assistant', content: t.value.trim() }));
+  const tokensOf = (n: number, addAssistant: boolean) => chatTextTokens(model, renderChat(model, messages.slice(0, n), addAssistant));
+  const tokens = tokensOf(messages.length, messages.at(-1)?.role === 'user');
+  const marked = tokens.map(() => false);
+  messages.forEach((m, k) => {
+    if (m.role !== 'assistant' || k < firstMarkedTurn) return;
+    const upTo = tokensOf(k + 1, false);
+    const start = commonPrefix(tokensOf(k, true), upTo);
+    const shared = commonPrefix(upTo, tokens);
+    let end = start;
+    while (end < upTo.length && !model.endOfGeneration.has(upTo[end])) end++;
+    // Through the end token; without one, the turn's last token may merge with the next turn's text.
+    const ended = end < upTo.length;
+    if (ended) end++;
+    if (shared < start || shared < end - (ended ? 0 : 1)) {
+      throw new InvalidArgumentError('CHAT_TEMPLATE', `the chat template "${model.chatTemplate.name}" writes reply ${k} differently once later turns follow; choose another template`);
+    }
+    marked.fill(true, start, Math.min(end, shared));
+  });
+  return { tokens, marked };
+}
+
+function commonPrefix(a: readonly number[], b: readonly number[]): number {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  return n;
 }

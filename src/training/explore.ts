@@ -145,7 +145,7 @@ export async function explore(
             inSlot[s] = e;
             if (e.end) continue;
           }
-          const { tokens } = conversationTokens(model, e.turns);
+          const { tokens } = conversationTokens(model, e.turns, e.turns.length); // a prompt: nothing to mark
           if (tokens.length + maxTokens > model.hparams.nCtxTrain) {
             finish(e, 'context');
             continue;

@@ -56,6 +56,8 @@ interface PolicyFile {
   valueHead: ValueHeadConfig | false;
   seed: number;
   base: { nVocab: number; nEmbd: number; nLayer: number; nFf: number };
+  /** The model's chat template when saved (absent in older folders): conversations must be laid out the same way. */
+  chatTemplate?: string;
 }
 
 const POLICY_FORMAT = 'rl-ggml-policy';
@@ -309,6 +311,7 @@ export class NativeLlmPolicy implements LlmPolicy {
       valueHead: this.hasValueHead ? this.valueHead : false,
       seed: this.seed,
       base: { nVocab: hp.nVocab, nEmbd: hp.nEmbd, nLayer: hp.nLayer, nFf: hp.nFf },
+      chatTemplate: this.#model.chatTemplate.name,
     };
     try {
       await this.#model.schedule(() => t.saveAdapter(join(tmp, 'adapter.gguf')));
@@ -403,6 +406,13 @@ export async function loadPolicy(model: Model, dir: string): Promise<{ policy: N
   const hp = model.hparams;
   if (file.base.nEmbd !== hp.nEmbd || file.base.nLayer !== hp.nLayer || file.base.nVocab !== hp.nVocab || file.base.nFf !== hp.nFf) {
     throw new InvalidArgumentError('MODEL_MISMATCH', `${dir} was trained on another base model (${JSON.stringify(file.base)})`);
+  }
+  const template = model.chatTemplate.name;
+  if (file.chatTemplate !== undefined && file.chatTemplate !== template) {
+    throw new InvalidArgumentError(
+      'CHAT_TEMPLATE_MISMATCH',
+      `${dir} was trained on conversations in the "${file.chatTemplate}" chat template, but the model is loaded with "${template}": load it with chatTemplate "${file.chatTemplate}" (--chat-template ${file.chatTemplate})`,
+    );
   }
   const policy = await createPolicy(model, { lora: file.lora, valueHead: file.valueHead, seed: file.seed });
   try {

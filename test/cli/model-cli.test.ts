@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import t from 'tap';
 import { runCli } from '../helpers/cli.js';
 import { tempPath, testModel } from '../helpers/models.js';
@@ -25,6 +26,24 @@ t.test('make-model, info and logprobs', async (t) => {
   t.match(runCli(['logprobs', '--model', out, '--text', 'Hello world']).stdout, /total log-prob -\d+\.\d+ over 2 predicted tokens/);
 });
 
+t.test("chat templates: make-model writes one, info shows the one in use, --chat-template picks another", async (t) => {
+  const template = tempPath('chatml.jinja');
+  writeFileSync(template, "{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}{% endfor %}");
+  const out = tempPath('cli-chat.gguf');
+  const made = runCli(['make-model', '--out', out, '--layers', '1', '--embd', '32', '--heads', '2', '--ff', '64', '--chat-template', template]);
+  t.equal(made.status, 0, made.stderr);
+  t.same(JSON.parse(runCli(['info', '--model', out, '--json']).stdout).chatTemplate, { name: 'gguf', source: 'gguf' });
+  t.match(runCli(['info', '--model', out]).stdout, /chat template gguf \(the model file's own Jinja template\)/);
+  t.match(runCli(['info', '--model', out, '--chat-template', 'zephyr']).stdout, /chat template zephyr \(chosen by --chat-template\)/);
+  t.match(runCli(['info', '--model', tempPath('cli.gguf')]).stdout, /chat template llama2 \(the vocabulary's family; the file has no template\)/);
+  const bad = runCli(['info', '--model', out, '--chat-template', 'nonesuch']);
+  t.equal(bad.status, 1);
+  t.match(bad.stderr, /^rl-ggml: unknown chat template "nonesuch" \(auto, /);
+  const missing = runCli(['make-model', '--out', tempPath('y.gguf'), '--chat-template', tempPath('none.jinja')]);
+  t.equal(missing.status, 1);
+  t.match(missing.stderr, /cannot read the chat template .*none\.jinja/);
+});
+
 t.test('score', async (t) => {
   const out = tempPath('cli.gguf');
   const r = runCli(['score', '--model', out, '--prompt', 'Your next step is to', '--action', 'pick up the tomato', '--action', 'serve the dish', '--norm', 'token', '--json']);
@@ -47,7 +66,7 @@ t.test('errors are one clear line and exit code 1', async (t) => {
 });
 
 t.test('--help everywhere', async (t) => {
-  for (const cmd of [[], ['make-model'], ['info'], ['logprobs'], ['score'], ['env', 'list'], ['play'], ['experts']]) {
+  for (const cmd of [[], ['make-model'], ['info'], ['logprobs'], ['score'], ['sft'], ['explore'], ['eto'], ['env', 'list'], ['play'], ['experts']]) {
     const r = runCli([...cmd, '--help']);
     t.equal(r.status, 0, `${cmd.join(' ')} --help`);
     t.match(r.stdout, /rl-ggml/);

@@ -111,6 +111,12 @@ t.test('bad input', async (t) => {
   const other = await loadModel(await testModel({ embd: 32, heads: 2, ff: 64 }), { threads: 1 });
   t.teardown(() => other.dispose());
   await t.rejects(loadPolicy(other, dir), { message: /trained on another base model/ } as never);
+  const chatml = await loadModel(await testModel(), { threads: 1, chatTemplate: 'chatml' });
+  t.teardown(() => chatml.dispose());
+  await t.rejects(loadPolicy(chatml, dir), {
+    code: 'CHAT_TEMPLATE_MISMATCH',
+    message: /trained on conversations in the "llama2" chat template, but the model is loaded with "chatml": .*--chat-template llama2/,
+  } as never);
   await t.rejects(loadAdapter(other, `${dir}/adapter.gguf`), { message: /has shape \[64, 8\], this model and rank need \[32, 8\]/ } as never);
   truncateSync(`${dir}/state.gguf`, 200);
   await t.rejects(loadPolicy(model, dir), { message: /corrupt or truncated/ } as never);

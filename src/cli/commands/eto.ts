@@ -7,11 +7,12 @@ import { agentOptions, episodePrinter, exploreOptionsOf, taskOptionsOf, type Age
 import { deviceOption } from '../device-option.js';
 import { withInterrupt } from '../interrupt.js';
 import { memoryBudgetOption } from '../memory-budget-option.js';
-import { withModel } from '../model-session.js';
+import { chatTemplateOption, withModel } from '../model-session.js';
 
 interface Args extends AgentArgs {
   model: string;
   device?: Device;
+  chatTemplate: string;
   start: string;
   data: string;
   out: string;
@@ -47,13 +48,14 @@ export const etoCommand: CommandModule<object, Args> = {
       })
       .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out after its last finished iteration' })
       .option('memory-budget', memoryBudgetOption)
+      .option('chat-template', chatTemplateOption)
       .option('device', deviceOption) as unknown as Argv<Args>,
   handler: async (argv) => {
     const experts = readTrajectories(argv.data);
     const tasks = taskOptionsOf(argv, experts.some((t) => isWebshopTask(t.id)));
     let progress = { iteration: 0, print: episodePrinter('') };
     let lastLine = 0;
-    await withModel(argv.model, undefined, argv.device, async (model) => {
+    await withModel(argv, async (model) => {
       const result = await withInterrupt('stopping after this step; finished iterations are kept', (signal) => eto(
         {
           model,

@@ -5,7 +5,7 @@ import { writeJsonAtomic } from '../../train/files.js';
 import { readTrajectories } from '../../training/conversation.js';
 import { bestOf, explore, exploreSummary } from '../../training/explore.js';
 import { agentOptions, episodePrinter, exploreOptionsOf, taskOptionsOf, type AgentArgs } from '../agent-options.js';
-import { modelSessionOptions, withModel, type ModelSessionArgs } from '../model-session.js';
+import { chatTemplateOption, modelSessionOptions, withModel, type ModelSessionArgs } from '../model-session.js';
 
 interface Args extends ModelSessionArgs, AgentArgs {
   env?: string;
@@ -47,10 +47,11 @@ export const exploreCommand: CommandModule<object, Args> = {
       .option('split', { type: 'string', describe: 'household: train|seen|unseen (default unseen); webshop: a goal split (default test; eto-test, ...)' })
       .option('n', { type: 'number', default: 50, describe: 'number of tasks (with --env)' })
       .option('samples', { type: 'number', default: 1, describe: 'episodes per task (more than 1 needs --temperature above 0); reports Best-of-N too' })
-      .option('out', { type: 'string', describe: 'write the trajectories (ETO format, with rewards) to this JSON file' }) as unknown as Argv<Args>,
+      .option('out', { type: 'string', describe: 'write the trajectories (ETO format, with rewards) to this JSON file' })
+      .option('chat-template', chatTemplateOption) as unknown as Argv<Args>,
   handler: async (argv) => {
     const tasks = tasksOf(argv);
-    await withModel(argv.model, argv.adapter, argv.device, async (model, adapter) => {
+    await withModel(argv, async (model, adapter) => {
       const progress = episodePrinter('explore');
       const trajectories = await explore(model, adapter ?? model, tasks, { ...exploreOptionsOf(argv), samples: argv.samples }, {
         onEpisode: (t, done, total) => {

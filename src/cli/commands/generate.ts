@@ -27,7 +27,7 @@ export const generateCommand: CommandModule<object, Args> = {
       .option('stop', { type: 'string', array: true, describe: 'stop when the text contains this (repeatable)' })
       .option('json', { type: 'boolean', default: false, describe: 'one JSON object per prompt' }) as unknown as Argv<Args>,
   handler: async (argv) => {
-    await withModel(argv.model, argv.adapter, argv.device, async (model, adapter) => {
+    await withModel(argv, async (model, adapter) => {
       const options = { maxTokens: argv.maxTokens, temperature: argv.temperature, topK: argv.topK, topP: argv.topP, seed: argv.seed, stop: argv.stop?.map(String) };
       const prompts = argv.prompt.map(String);
       const gens = adapter ? await adapter.generate(prompts, options) : await model.generate(prompts, options);

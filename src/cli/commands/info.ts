@@ -2,12 +2,13 @@ import type { Argv, CommandModule } from 'yargs';
 import { listDevices, type Device, type DeviceInfo } from '../../devices.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { deviceOption } from '../device-option.js';
-import { withModel } from '../model-session.js';
+import { chatTemplateOption, withModel } from '../model-session.js';
 
 interface Args {
   model?: string;
   devices: boolean;
   device?: Device;
+  chatTemplate: string;
   json: boolean;
 }
 
@@ -26,6 +27,7 @@ export const infoCommand: CommandModule<object, Args> = {
       .option('model', { type: 'string', describe: 'GGUF model path' })
       .option('devices', { type: 'boolean', default: false, describe: 'list the compute devices this build can use' })
       .option('device', deviceOption)
+      .option('chat-template', chatTemplateOption)
       .option('json', { type: 'boolean', default: false, describe: 'JSON output' }) as unknown as Argv<Args>,
   handler: async (argv) => {
     if (argv.devices) {
@@ -39,7 +41,7 @@ export const infoCommand: CommandModule<object, Args> = {
       return;
     }
     if (!argv.model) throw new InvalidArgumentError('BAD_OPTIONS', 'info needs --model (or --devices)');
-    await withModel(argv.model, undefined, argv.device, async (model) => {
+    await withModel({ ...argv, model: argv.model }, async (model) => {
       const typeCounts: Record<string, number> = {};
       let params = 0;
       for (const t of model.tensors) {
@@ -53,6 +55,7 @@ export const infoCommand: CommandModule<object, Args> = {
         parameters: params,
         ...model.hparams,
         device: model.device,
+        chatTemplate: model.chatTemplate,
         tensorTypes: typeCounts,
         tensors: model.tensors,
       };
@@ -72,6 +75,8 @@ export const infoCommand: CommandModule<object, Args> = {
       console.log(`output        ${hp.tiedOutput ? 'tied to token embedding' : 'separate'}`);
       console.log(`tensor types  ${Object.entries(typeCounts).map(([t, n]) => `${t} ×${n}`).join(', ')}`);
       console.log(`device        ${model.device.id} (${model.device.description})`);
+      const chatSource = { option: 'chosen by --chat-template', gguf: "the model file's own Jinja template", vocabulary: "the vocabulary's family; the file has no template" };
+      console.log(`chat template ${model.chatTemplate.name} (${chatSource[model.chatTemplate.source]})`);
     });
   },
 };

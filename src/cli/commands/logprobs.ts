@@ -15,7 +15,7 @@ export const logprobsCommand: CommandModule<object, Args> = {
       .option('text', { type: 'string', demandOption: true, describe: 'text to score (BOS is prepended)' })
       .option('json', { type: 'boolean', default: false, describe: 'JSON output' }) as unknown as Argv<Args>,
   handler: async (argv) => {
-    await withModel(argv.model, argv.adapter, argv.device, async (model, adapter) => {
+    await withModel(argv, async (model, adapter) => {
       const r = adapter ? await adapter.logprobs(argv.text) : await model.logprobs(argv.text);
       const total = r.logprobs.reduce<number>((a, b) => a + (b ?? 0), 0);
       if (argv.json) {

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
+import { InvalidArgumentError } from '../../errors.js';
 import { makeModel, presets, weightTypes, type MakeModelOptions } from '../../make-model.js';
 
 interface Args {
@@ -16,7 +18,16 @@ interface Args {
   ropeFreqs: boolean;
   seed: number;
   outputScale: number;
+  chatTemplate?: string;
   json: boolean;
+}
+
+function readTemplate(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new InvalidArgumentError('BAD_OPTIONS', `cannot read the chat template ${path}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 /** `rl-ggml make-model`: a llama GGUF with random weights and the real LLaMA tokenizer, for tests and benchmarks. */
@@ -39,6 +50,7 @@ export const makeModelCommand: CommandModule<object, Args> = {
       .option('rope-freqs', { type: 'boolean', default: false, describe: 'write Llama-3 style RoPE frequency factors' })
       .option('seed', { type: 'number', default: 1, describe: 'weight seed' })
       .option('output-scale', { type: 'number', default: 2, describe: 'std of output.weight × √embd: smaller = broader untrained distributions' })
+      .option('chat-template', { type: 'string', describe: 'a file holding a Jinja chat template (e.g. a real model\'s) to write as tokenizer.chat_template' })
       .option('json', { type: 'boolean', default: false, describe: 'print a JSON summary' }) as unknown as Argv<Args>,
   handler: async (argv) => {
     const options = {
@@ -56,6 +68,7 @@ export const makeModelCommand: CommandModule<object, Args> = {
       ropeFreqs: argv.ropeFreqs,
       seed: argv.seed,
       outputScale: argv.outputScale,
+      chatTemplate: argv.chatTemplate === undefined ? undefined : readTemplate(argv.chatTemplate),
     } as MakeModelOptions;
     await makeModel(options);
     if (argv.json) console.log(JSON.stringify({ out: argv.out, type: argv.type, vocab: argv.vocab, preset: argv.preset }));

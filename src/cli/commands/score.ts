@@ -20,7 +20,7 @@ export const scoreCommand: CommandModule<object, Args> = {
       .option('norm', { choices: normalizations as string[], default: 'word', describe: 'normalization of the summed log-prob' })
       .option('json', { type: 'boolean', default: false, describe: 'JSON output' }) as unknown as Argv<Args>,
   handler: async (argv) => {
-    await withModel(argv.model, argv.adapter, argv.device, async (model, adapter) => {
+    await withModel(argv, async (model, adapter) => {
       const items = [{ prompt: argv.prompt, actions: argv.action.map(String) }];
       const [result] = adapter ? await adapter.score(items, { normalization: argv.norm }) : await model.scoreActions(items, { normalization: argv.norm });
       if (argv.json) {

@@ -6,11 +6,12 @@ import { readTrajectories, selectTrajectories } from '../../training/conversatio
 import type { LoraTarget } from '../../training/policy.js';
 import { sft } from '../../training/sft.js';
 import { memoryBudgetOption } from '../memory-budget-option.js';
-import { withModel } from '../model-session.js';
+import { chatTemplateOption, withModel } from '../model-session.js';
 
 interface Args {
   model: string;
   device?: Device;
+  chatTemplate: string;
   data: string[];
   minReward?: number;
   out: string;
@@ -48,6 +49,7 @@ export const sftCommand: CommandModule<object, Args> = {
       .option('targets', { type: 'string', default: 'q,v', describe: 'projections: q,k,v,o,gate,up,down' })
       .option('seed', { type: 'number', default: 1 })
       .option('memory-budget', memoryBudgetOption)
+      .option('chat-template', chatTemplateOption)
       .option('device', deviceOption)
       .option('json', { type: 'boolean', default: false, describe: 'one JSON object per step' }) as unknown as Argv<Args>,
   handler: async (argv) => {
@@ -55,7 +57,7 @@ export const sftCommand: CommandModule<object, Args> = {
     if (data.length === 0) throw new InvalidArgumentError('BAD_DATA', `sft: no trajectory has a reward of at least ${argv.minReward}`);
     const tty = process.stdout.isTTY && !argv.json;
     let lastLine = 0;
-    await withModel(argv.model, undefined, argv.device, async (model) => {
+    await withModel(argv, async (model) => {
       const result = await sft(
         {
           model,

@@ -1,0 +1,85 @@
+/**
+ * Chat templates: how a conversation is written out for a model. A template is one of
+ * - "gguf": the model file's own Jinja `tokenizer.chat_template`, rendered as Hugging Face's `apply_chat_template`
+ *   renders it (with @huggingface/jinja, the engine node-llama-cpp reads GGUF templates with);
+ * - "llama2": Meta's Llama-2-chat layout (BOS and EOS tokens around every exchange, as ETO trains its agents), which
+ *   src/training/conversation.ts builds in tokens;
+ * - any layout llama.cpp writes by name ("chatml", "llama3", "zephyr", "mistral-v7", "vicuna", ...: see
+ *   chatTemplateNames()), for a model whose file has no template.
+ * Unless a load option names one, a model's template is "gguf" where its file has one, else "llama3" where the
+ * vocabulary has Llama 3's chat tokens, else "llama2". The text is then tokenized whole, special tokens parsed.
+ */
+import { Template } from '@huggingface/jinja';
+import { InvalidArgumentError } from './errors.js';
+import type { Model } from './model.js';
+import { callNativeSync, native } from './native.js';
+
+export interface ChatTemplate {
+  name: string;
+  /** What chose it: the load option, the model file's own template, or the vocabulary (the file has none). */
+  source: 'option' | 'gguf' | 'vocabulary';
+}
+
+export interface ChatMessage {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+/** Every template name a model can be given (besides "auto"). */
+export function chatTemplateNames(): string[] {
+  return ['gguf', ...callNativeSync(() => native().chatTemplates()).filter((n) => n !== 'llama2'), 'llama2'].sort();
+}
+
+/** Throws InvalidArgumentError unless `option` is "auto", undefined or a template name. */
+export function checkChatTemplateOption(option: string | undefined): void {
+  if (option === undefined || option === 'auto') return;
+  const names = chatTemplateNames();
+  if (!names.includes(option)) throw new InvalidArgumentError('UNKNOWN_CHAT_TEMPLATE', `unknown chat template "${option}" (auto, ${names.join(', ')})`);
+}
+
+/**
+ * The template a model uses: `option` (checked by checkChatTemplateOption; "auto" or undefined: decide from the
+ * file), whether the file has a Jinja template, and whether the vocabulary has Llama 3's chat tokens.
+ */
+export function resolveChatTemplate(option: string | undefined, hasGguf: boolean, llama3Vocabulary: boolean): ChatTemplate {
+  if (option === 'gguf' && !hasGguf) throw new InvalidArgumentError('UNKNOWN_CHAT_TEMPLATE', 'the model file has no chat template (tokenizer.chat_template)');
+  if (option !== undefined && option !== 'auto') return { name: option, source: 'option' };
+  if (hasGguf) return { name: 'gguf', source: 'gguf' };
+  return { name: llama3Vocabulary ? 'llama3' : 'llama2', source: 'vocabulary' };
+}
+
+/** Whether a vocabulary (its tokenizer, special tokens parsed) has Llama 3's header and end-of-turn tokens. */
+export function hasLlama3ChatTokens(tokenizeSpecial: (text: string) => number[]): boolean {
+  return ['<|start_header_id|>', '<|end_header_id|>', '<|eot_id|>'].every((t) => tokenizeSpecial(t).length === 1);
+}
+
+// Compiled Jinja templates, by source text.
+const compiled = new Map<string, Template>();
+
+/**
+ * A conversation's text in the model's template (not "llama2", which conversation.ts lays out in tokens), ending
+ * with the opening of the assistant's next reply when `addAssistant` is set.
+ */
+export function renderChat(model: Model, messages: readonly ChatMessage[], addAssistant: boolean): string {
+  const name = model.chatTemplate.name;
+  if (name !== 'gguf') return callNativeSync(() => native().applyChatTemplate(name, messages.map((m) => m.role), messages.map((m) => m.content), addAssistant));
+  const source = model.ggufChatTemplate as string;
+  let template = compiled.get(source);
+  try {
+    if (!template) compiled.set(source, (template = new Template(source)));
+    return template.render({
+      messages,
+      add_generation_prompt: addAssistant,
+      bos_token: model.tokenPiece(model.bosToken),
+      eos_token: model.tokenPiece(model.eosToken),
+    });
+  } catch (err) {
+    throw new InvalidArgumentError('CHAT_TEMPLATE', `the model's chat template cannot lay out this conversation: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** The tokens of a template's text: BOS first, unless the text writes it. */
+export function chatTextTokens(model: Model, text: string): number[] {
+  const tokens = model.tokenize(text, { special: true });
+  return tokens[0] === model.bosToken ? tokens : [model.bosToken, ...tokens];
+}
