@@ -2,8 +2,8 @@
  * Chat templates: how a conversation is written out for a model. A template is one of
  * - "gguf": the model file's own Jinja `tokenizer.chat_template`, rendered as Hugging Face's `apply_chat_template`
  *   renders it (with @huggingface/jinja, the engine node-llama-cpp reads GGUF templates with);
- * - "llama2": Meta's Llama-2-chat layout (BOS and EOS tokens around every exchange, as ETO trains its agents), which
- *   src/training/conversation.ts builds in tokens;
+ * - "llama2": Meta's Llama-2-chat template (BOS and EOS tokens around every exchange; ETO's agents are Llama-2-7B-Chat),
+ *   rendered the same way;
  * - any layout llama.cpp writes by name ("chatml", "llama3", "zephyr", "mistral-v7", "vicuna", ...: see
  *   chatTemplateNames()), for a model whose file has no template.
  * Unless a load option names one, a model's template is "gguf" where its file has one, else "llama3" where the
@@ -53,17 +53,28 @@ export function hasLlama3ChatTokens(tokenizeSpecial: (text: string) => number[])
   return ['<|start_header_id|>', '<|end_header_id|>', '<|eot_id|>'].every((t) => tokenizeSpecial(t).length === 1);
 }
 
+/** Meta's Jinja template for Llama-2-chat, as its tokenizer_config.json has it. */
+const llama2Chat =
+  "{% if messages[0]['role'] == 'system' %}{% set loop_messages = messages[1:] %}{% set system_message = messages[0]['content'] %}" +
+  '{% else %}{% set loop_messages = messages %}{% set system_message = false %}{% endif %}{% for message in loop_messages %}' +
+  "{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}" +
+  "{% if loop.index0 == 0 and system_message != false %}{% set content = '<<SYS>>\\n' + system_message + '\\n<</SYS>>\\n\\n' + message['content'] %}" +
+  "{% else %}{% set content = message['content'] %}{% endif %}{% if message['role'] == 'user' %}{{ bos_token + '[INST] ' + content.strip() + ' [/INST]' }}" +
+  "{% elif message['role'] == 'assistant' %}{{ ' '  + content.strip() + ' ' + eos_token }}{% endif %}{% endfor %}";
+
 // Compiled Jinja templates, by source text.
 const compiled = new Map<string, Template>();
 
 /**
- * A conversation's text in the model's template (not "llama2", which conversation.ts lays out in tokens), ending
- * with the opening of the assistant's next reply when `addAssistant` is set.
+ * A conversation's text in the model's template, ending with the opening of the assistant's next reply when
+ * `addAssistant` is set.
  */
 export function renderChat(model: Model, messages: readonly ChatMessage[], addAssistant: boolean): string {
   const name = model.chatTemplate.name;
-  if (name !== 'gguf') return callNativeSync(() => native().applyChatTemplate(name, messages.map((m) => m.role), messages.map((m) => m.content), addAssistant));
-  const source = model.ggufChatTemplate as string;
+  if (name !== 'gguf' && name !== 'llama2') {
+    return callNativeSync(() => native().applyChatTemplate(name, messages.map((m) => m.role), messages.map((m) => m.content), addAssistant));
+  }
+  const source = name === 'llama2' ? llama2Chat : (model.ggufChatTemplate as string);
   let template = compiled.get(source);
   try {
     if (!template) compiled.set(source, (template = new Template(source)));

@@ -74,44 +74,14 @@ export function encodeConversation(model: Model, turns: readonly Turn[], firstMa
 }
 
 /**
- * Tokens of a conversation in the model's chat template (`model.chatTemplate`, see src/chat-template.ts), agent turns
- * from `firstMarkedTurn` on marked: each reply's text and the token that ends it. A conversation that ends with a
- * human turn ends with the opening of the agent's next reply (`[/INST]`, Llama 3's assistant header, ...).
+ * Tokens of a conversation in the model's chat template (`model.chatTemplate`, see src/chat-template.ts): the whole
+ * text, tokenized with its special tokens, agent turns from `firstMarkedTurn` on marked. A conversation that ends
+ * with a human turn ends with the opening of the agent's next reply (`[/INST]`, Llama 3's assistant header, ...).
+ * Reply k's marked span starts where the tokens of the conversation up to it part from those of the prompt for it
+ * (the turns before, and the reply's opening), and runs through the first token that ends a reply (`</s>`, Llama 3's
+ * <|eot_id|>, ...) or, in a template that writes none, to the end of its turn.
  */
 export function conversationTokens(model: Model, turns: readonly Turn[], firstMarkedTurn = 0): MarkedSequence {
-  return model.chatTemplate.name === 'llama2' ? llama2Tokens(model, turns, firstMarkedTurn) : templateTokens(model, turns, firstMarkedTurn);
-}
-
-/**
- * Llama-2-chat's layout, `<s>[INST] human [/INST] gpt </s><s>[INST] human [/INST] gpt </s>...`, built from
- * separately tokenized pieces so that the marked span is exactly the reply's tokens and its EOS.
- */
-function llama2Tokens(model: Model, turns: readonly Turn[], firstMarkedTurn: number): MarkedSequence {
-  const tokens: number[] = [model.bosToken];
-  const marked: boolean[] = [false];
-  const push = (ids: number[], mark: boolean) => {
-    tokens.push(...ids);
-    for (const _ of ids) marked.push(mark);
-  };
-  turns.forEach((turn, k) => {
-    if (turn.from === 'human') {
-      if (k > 0) push([model.bosToken], false);
-      push(model.tokenize(`[INST] ${turn.value.trim()} [/INST]`), false);
-    } else {
-      push([...model.tokenize(` ${turn.value.trim()} `), model.eosToken], k >= firstMarkedTurn);
-    }
-  });
-  return { tokens, marked };
-}
-
-/**
- * A template written as text (the model file's Jinja template, or one of llama.cpp's): the whole conversation's
- * text, tokenized with its special tokens. Reply k's marked span starts where the tokens of the conversation up to
- * it part from those of the prompt for it (the turns before, and the reply's opening), and runs through the first
- * token that ends a reply (Llama 3's <|eot_id|>, `</s>`, ...) or, in a template that writes none, to the end of its
- * turn.
- */
-function templateTokens(model: Model, turns: readonly Turn[], firstMarkedTurn: number): MarkedSequence {
   const messages: ChatMessage[] = turns.map((t) => ({ role: t.from === 'human' ? 'user' : 'assistant', content: t.value.trim() }));
   const tokensOf = (n: number, addAssistant: boolean) => chatTextTokens(model, renderChat(model, messages.slice(0, n), addAssistant));
   const tokens = tokensOf(messages.length, messages.at(-1)?.role === 'user');

@@ -17,18 +17,12 @@ const turns: Turn[] = [
 ];
 const marks = (marked: boolean[]) => marked.map((m) => (m ? 1 : 0)).join('');
 
-t.test('SentencePiece vocabulary: Llama-2-chat layout, the reply and its EOS marked', async (t) => {
-  const model = await loadModel(await testModel(), { threads: 2 });
-  t.teardown(() => model.dispose());
+t.test("SentencePiece vocabulary: Llama-2-chat's template, the reply and its EOS marked", async (t) => {
+  const u = (k: number) => turns[k].value;
+  const pieces = [`<s>[INST] ${u(0)} [/INST]`, ` ${u(1)} </s>`, `<s>[INST] ${u(2)} [/INST]`];
+  const { model } = await checkLayout(t, await testModel(), undefined, pieces);
   t.same(model.chatTemplate, { name: 'llama2', source: 'vocabulary' });
-  const tok = (s: string) => model.tokenize(s);
-  const reply = [...tok(` ${turns[1].value} `), model.eosToken];
-  const head = [model.bosToken, ...tok(`[INST] ${turns[0].value} [/INST]`)];
-  const tail = [model.bosToken, ...tok(`[INST] ${turns[2].value} [/INST]`)];
-  const seq = conversationTokens(model, turns);
-  t.same(seq.tokens, [...head, ...reply, ...tail]);
-  t.equal(marks(seq.marked), '0'.repeat(head.length) + '1'.repeat(reply.length) + '0'.repeat(tail.length));
-  t.equal(marks(conversationTokens(model, turns, 2).marked), '0'.repeat(seq.tokens.length), 'replies before firstMarkedTurn are context');
+  t.test('replies before firstMarkedTurn are context', (t) => checkLayout(t, model.path, undefined, pieces, 2));
 });
 
 t.test("Llama 3 vocabulary: Llama 3's layout, as node-llama-cpp tokenizes the template's text", async (t) => {
