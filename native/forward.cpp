@@ -133,32 +133,36 @@ struct Blocks {
 
 }  // namespace
 
+ForwardGraph resident_inputs(ggml_context * ctx, const ForwardShape & shape) {
+    ForwardGraph g;
+    g.positions = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, shape.N);
+    // f16: its values are 0 and -inf, exact in half precision, and it is S² per group (half the bytes to upload and hold)
+    g.mask = ggml_new_tensor_4d(ctx, GGML_TYPE_F16, shape.T / shape.G, shape.T / shape.G, 1, shape.G);
+    if (shape.N < shape.T) {
+        g.slot_row = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, shape.T);
+        g.row_slot = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, shape.N);
+    }
+    for (ggml_tensor * t : {g.positions, g.mask, g.slot_row, g.row_slot}) {
+        if (t) ggml_set_input(t);
+    }
+    return g;
+}
+
 ForwardGraph build_forward(ggml_context * ctx, const Model & model, const ForwardShape & shape, const LoraWeights * lora, LayerRange range,
-                           ggml_tensor * x_in) {
+                           ggml_tensor * x_in, const ForwardGraph * resident) {
     const HParams & hp = model.hparams();
     const int64_t hd = hp.head_dim, T = shape.T, G = shape.G, N = shape.N, R = shape.R, F = shape.F, S = T / G;
     const size_t n_layer = model.layers().size();
     range.end = std::min(range.end, n_layer);
     const bool heads = range.end == n_layer;
     const Blocks blocks{ctx, model, lora};
-    ForwardGraph g;
-    g.positions = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, N);
-    // f16: its values are 0 and -inf, exact in half precision, and it is S² per group (half the bytes to upload and hold)
-    g.mask = ggml_new_tensor_4d(ctx, GGML_TYPE_F16, S, S, 1, G);
-    for (ggml_tensor * t : {g.positions, g.mask}) ggml_set_input(t);
+    ForwardGraph g = resident ? *resident : resident_inputs(ctx, shape);
+    if (range.first + 1 >= n_layer) g.row_slot = nullptr;  // the last layer reads its rows through keep_slot
     if (heads) {
         // The heads read R scored rows, then F feature rows (a row may be both): the last layer finishes only those.
         g.keep = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, R + F);
         g.keep_slot = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, R + F);
         for (ggml_tensor * t : {g.keep, g.keep_slot}) ggml_set_input(t);
-    }
-    if (N < T) {
-        g.slot_row = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, T);
-        ggml_set_input(g.slot_row);
-        if (range.first + 1 < n_layer) {  // the last layer reads its rows through keep_slot
-            g.row_slot = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, N);
-            ggml_set_input(g.row_slot);
-        }
     }
     // Rows [a, b, N] to slots [a·b, T]: padding costs only attention, not the per-token work (about 10% of the
     // tokens of a typical TWOSOME batch, whose slots are as long as its longest prompt plus actions).

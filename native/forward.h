@@ -82,8 +82,14 @@ struct ForwardShape {
     int64_t attention_blocks() const { return T > 0 ? (T / G + B - 1) / B : 1; }
 };
 ForwardShape forward_shape(const PackedBatch & batch, size_t n_features = 0);
+//
+// `resident` (may be null) supplies the inputs every layer reads (positions, mask, slot_row, row_slot) as tensors
+// that already hold their values on the device: the graphs that recompute a checkpointed pass layer by layer share
+// one upload of them (see resident_inputs).
 ForwardGraph build_forward(ggml_context * ctx, const Model & model, const ForwardShape & shape, const LoraWeights * lora = nullptr,
-                           LayerRange range = {}, ggml_tensor * x_in = nullptr);
+                           LayerRange range = {}, ggml_tensor * x_in = nullptr, const ForwardGraph * resident = nullptr);
+// Creates, in ctx (no_alloc), the per-layer inputs of a graph of this shape, for `resident` above.
+ForwardGraph resident_inputs(ggml_context * ctx, const ForwardShape & shape);
 
 // The values of a batch's graph inputs (the tensors of ForwardGraph), computed on the host once per batch; feature rows
 // are slot indices like out_rows.

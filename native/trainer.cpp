@@ -37,16 +37,19 @@ struct Trainer::Segment {
     ggml_tensor * x_in = nullptr;
     ggml_tensor * dx = nullptr;
     ggml_tensor * dy = nullptr;
+    const ForwardGraph * resident = nullptr;  // inputs already on the device (build_forward)
 };
 
 // What a checkpointed forward keeps for its backward: the batch's graph inputs, and the hidden state entering every
 // layer but the first (which starts from the embeddings), with two gradient buffers of the same shape, on the model's
-// device.
+// device. The inputs every layer reads (the attention mask above all: S² per group) stay on the device too, uploaded
+// once for the forward and all the layers' recomputations; `inputs` keeps the host values of the others.
 struct Trainer::Checkpoints {
     ForwardInputs inputs;
     ForwardShape shape;
     ggml_context * ctx = nullptr;
     ggml_backend_buffer_t buf = nullptr;
+    ForwardGraph resident;
     std::vector<ggml_tensor *> x;  // x[il]: entering layer il (x[0] is null)
     ggml_tensor * dy = nullptr;    // the gradient of the hidden states leaving the layer being recomputed
     ggml_tensor * dx = nullptr;    // ... and of those entering it
@@ -212,7 +215,7 @@ std::unique_ptr<Trainer::Pending> Trainer::build(bool head, const ForwardShape &
         ggml_set_output(p->head_out);
         outs = {p->head_out};
     } else {
-        p->fg = build_forward(ctx, model_, shape, &lora_, seg.range, seg.x_in);
+        p->fg = build_forward(ctx, model_, shape, &lora_, seg.range, seg.x_in, seg.resident);
         outs = p->fg.x_out ? std::vector<ggml_tensor *>{p->fg.x_out} : p->fg.logp;
     }
     // loss = Σ out ⊙ coef: its gradient with respect to out is coef, which the caller passes (or dy, for a segment).
@@ -277,7 +280,7 @@ std::unique_ptr<Trainer::Pending> Trainer::build_forward_only(const ForwardShape
     const size_t nodes = forward_graph_size(model_, shape) + model_.layers().size();
     p->ctx = ggml_init({ggml_tensor_overhead() * nodes + ggml_graph_overhead_custom(nodes, false), nullptr, true});
     if (!p->ctx) fail(E_NATIVE, "cannot create a ggml context");
-    p->fg = build_forward(p->ctx, model_, shape, lora ? &lora_ : nullptr);
+    p->fg = build_forward(p->ctx, model_, shape, lora ? &lora_ : nullptr, {}, nullptr, ck ? &ck->resident : nullptr);
     p->gf = ggml_new_graph_custom(p->ctx, nodes, false);
     // The copies come first in the graph's order, so each layer's input is copied out as soon as it is computed
     // rather than held in the compute buffer until the outputs are.
@@ -309,12 +312,13 @@ ForwardResult Trainer::forward(const PackedBatch & batch, const std::vector<int3
     if (keep && checkpoint && hp.n_layer > 1) {
         ck = std::make_unique<Checkpoints>();
         ck->shape = shape;
-        ck->ctx = ggml_init({ggml_tensor_overhead() * (hp.n_layer + 2), nullptr, true});
+        ck->ctx = ggml_init({ggml_tensor_overhead() * (hp.n_layer + 6), nullptr, true});
         if (!ck->ctx) fail(E_NATIVE, "cannot create a ggml context");
         ck->x.assign(hp.n_layer, nullptr);
         for (int64_t il = 1; il < hp.n_layer; il++) ck->x[il] = ggml_new_tensor_2d(ck->ctx, GGML_TYPE_F32, hp.n_embd, shape.N);
         ck->dy = ggml_new_tensor_2d(ck->ctx, GGML_TYPE_F32, hp.n_embd, shape.N);
         ck->dx = ggml_new_tensor_2d(ck->ctx, GGML_TYPE_F32, hp.n_embd, shape.N);
+        ck->resident = resident_inputs(ck->ctx, shape);
         ck->buf = ggml_backend_alloc_ctx_tensors_from_buft(ck->ctx, ggml_backend_get_default_buffer_type(model_.backend()));
         if (!ck->buf) fail(E_OOM, "out of memory allocating the layer checkpoints");
         checkpoint_bytes_ = std::max(checkpoint_bytes_, ggml_backend_buffer_get_size(ck->buf));
@@ -331,6 +335,8 @@ ForwardResult Trainer::forward(const PackedBatch & batch, const std::vector<int3
     if (p->fg.features) r.features = read(p->fg.features);
     if (ck) {
         ck->inputs = std::move(inputs);
+        for (auto * v : {&ck->inputs.positions, &ck->inputs.slot_row, &ck->inputs.row_slot}) *v = {};  // resident now
+        ck->inputs.mask = {};
         checkpoints_ = std::move(ck);
     } else if (keep) {
         pending_llm_ = std::move(p);
@@ -368,7 +374,7 @@ void Trainer::backward(const std::vector<float> & coef) {
 void Trainer::backward_checkpointed(Checkpoints & ck, const std::vector<float> & coef) {
     const size_t n_layer = ck.x.size();
     for (size_t il = n_layer; il-- > 0;) {
-        Segment seg{{il, il + 1}, ck.x[il], il > 0 ? ck.dx : nullptr, il + 1 < n_layer ? ck.dy : nullptr};
+        Segment seg{{il, il + 1}, ck.x[il], il > 0 ? ck.dx : nullptr, il + 1 < n_layer ? ck.dy : nullptr, &ck.resident};
         if (seg.x_in) ggml_set_param(seg.x_in);  // so that autodiff differentiates with respect to it
         std::unique_ptr<Pending> p = build(false, ck.shape, seg);
         set_forward_inputs(p->fg, ck.inputs);
