@@ -303,11 +303,13 @@ private:
             o.Set("vocab", m.vocab_kind());
             o.Set("bos", m.bos());
             o.Set("eos", m.eos());
-            std::vector<int32_t> eog;
+            std::vector<int32_t> eog, splitting;
             for (int32_t id = 0; id < hp.n_vocab; id++) {
                 if (m.ends_generation(id)) eog.push_back(id);
+                if (m.splits_text(id)) splitting.push_back(id);
             }
             o.Set("eog", to_int32(env, eog));
+            o.Set("splitting", to_int32(env, splitting));
             const std::optional<std::string> chat = m.chat_template();
             o.Set("chatTemplate", chat ? Napi::Value(Napi::String::New(env, *chat)) : env.Null());
             Napi::Array tensors = Napi::Array::New(env, m.tensors().size());

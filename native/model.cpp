@@ -489,6 +489,12 @@ int32_t Model::bos() const { return llama_vocab_bos(vocab_); }
 int32_t Model::eos() const { return llama_vocab_eos(vocab_); }
 bool Model::ends_generation(int32_t token) const { return llama_vocab_is_eog(vocab_, token); }
 
+bool Model::splits_text(int32_t token) const {
+    const llama_token_attr a = llama_vocab_get_attr(vocab_, token);
+    return (a & (LLAMA_TOKEN_ATTR_CONTROL | LLAMA_TOKEN_ATTR_USER_DEFINED | LLAMA_TOKEN_ATTR_UNKNOWN)) &&
+           !(a & (LLAMA_TOKEN_ATTR_LSTRIP | LLAMA_TOKEN_ATTR_RSTRIP));
+}
+
 std::optional<std::string> Model::chat_template() const {
     const char * t = llama_model_chat_template(vocab_model_, nullptr);
     return t ? std::optional<std::string>(t) : std::nullopt;

@@ -102,6 +102,9 @@ public:
     int32_t eos() const;
     // EOS or another token that ends a reply in the vocabulary's conventions (Llama 3's <|eot_id|>)
     bool ends_generation(int32_t token) const;
+    // A special token that tokenizing with special tokens parsed matches wherever its text occurs, and after which
+    // the text is tokenized afresh, as if it began there (no whitespace stripped around it).
+    bool splits_text(int32_t token) const;
     // The GGUF's Jinja `tokenizer.chat_template`, if it has one.
     std::optional<std::string> chat_template() const;
 

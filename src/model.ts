@@ -78,6 +78,8 @@ export class Model {
   readonly eosToken: number;
   /** The tokens that end a reply: EOS and any other the vocabulary marks so (Llama 3's <|eot_id|>, chatml's <|im_end|>). */
   readonly endOfGeneration: ReadonlySet<number>;
+  /** @internal Special tokens after which tokenization starts afresh (native/model.h: splits_text). */
+  readonly splittingTokens: ReadonlySet<number>;
   /** The GGUF's own Jinja chat template, or null. */
   readonly ggufChatTemplate: string | null;
   /** The layout of conversations (see LoadModelOptions.chatTemplate and src/chat-template.ts). */
@@ -91,13 +93,14 @@ export class Model {
   constructor(path: string, nativeModel: NativeModel, chatTemplate?: string) {
     this.path = path;
     this.#native = nativeModel;
-    const { tensors, vocab, bos, eos, eog, chatTemplate: gguf, ...hparams } = nativeModel.info();
+    const { tensors, vocab, bos, eos, eog, splitting, chatTemplate: gguf, ...hparams } = nativeModel.info();
     this.hparams = hparams;
     this.tensors = tensors;
     this.vocab = vocab;
     this.bosToken = bos;
     this.eosToken = eos;
     this.endOfGeneration = new Set(eog);
+    this.splittingTokens = new Set(splitting);
     this.ggufChatTemplate = gguf;
     this.chatTemplate = resolveChatTemplate(chatTemplate, gguf !== null, hasLlama3ChatTokens((t) => this.tokenize(t, { special: true })));
     this.device = nativeModel.device();

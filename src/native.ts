@@ -27,6 +27,8 @@ export interface NativeHParams extends ModelHParams {
   eos: number;
   /** Every token that ends a reply (EOS, Llama 3's <|eot_id|>, ...). */
   eog: Int32Array;
+  /** Special tokens after which tokenization starts afresh (native/model.h: splits_text). */
+  splitting: Int32Array;
   /** The GGUF's Jinja `tokenizer.chat_template`, or null. */
   chatTemplate: string | null;
   tensors: { name: string; type: string; shape: number[] }[];

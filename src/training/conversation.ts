@@ -83,8 +83,9 @@ export function encodeConversation(model: Model, turns: readonly Turn[], firstMa
  */
 export function conversationTokens(model: Model, turns: readonly Turn[], firstMarkedTurn = 0): MarkedSequence {
   const messages: ChatMessage[] = turns.map((t) => ({ role: t.from === 'human' ? 'user' : 'assistant', content: t.value.trim() }));
-  const tokensOf = (n: number, addAssistant: boolean) => chatTextTokens(model, renderChat(model, messages.slice(0, n), addAssistant));
-  const tokens = tokensOf(messages.length, messages.at(-1)?.role === 'user');
+  const text = prefixTokenizer(model, renderChat(model, messages, messages.at(-1)?.role === 'user'));
+  const tokensOf = (n: number, addAssistant: boolean) => text.tokensOf(renderChat(model, messages.slice(0, n), addAssistant));
+  const { tokens } = text;
   const marked = tokens.map(() => false);
   messages.forEach((m, k) => {
     if (m.role !== 'assistant' || k < firstMarkedTurn) return;
@@ -102,6 +103,36 @@ export function conversationTokens(model: Model, turns: readonly Turn[], firstMa
     marked.fill(true, start, Math.min(end, shared));
   });
   return { tokens, marked };
+}
+
+/**
+ * The tokens of a template's text (see chatTextTokens), and those of any text, its string prefixes above all,
+ * without tokenizing each prefix whole (which made a conversation's cost quadratic in its turns): llama.cpp
+ * tokenizes the text after each special token that splits it (Model.splittingTokens) on its own, so a prefix's
+ * tokens are the whole text's through the last such token within the prefix, then those of the rest.
+ */
+export function prefixTokenizer(model: Model, text: string): { tokens: number[]; tokensOf(prefix: string): number[] } {
+  const tokens = chatTextTokens(model, text);
+  // Each splitting token of the text (not a BOS put before it) with the text's offset after it.
+  const cuts: { index: number; end: number }[] = [];
+  let at = 0;
+  for (let i = text.startsWith(model.tokenPiece(tokens[0])) ? 0 : 1; i < tokens.length; i++) {
+    if (!model.splittingTokens.has(tokens[i])) continue;
+    const piece = model.tokenPiece(tokens[i]);
+    const found = text.indexOf(piece, at);
+    if (found < 0) break;
+    at = found + piece.length;
+    cuts.push({ index: i, end: at });
+  }
+  return {
+    tokens,
+    tokensOf(prefix: string): number[] {
+      let c = text.startsWith(prefix) ? cuts.length - 1 : -1;
+      while (c >= 0 && cuts[c].end > prefix.length) c--;
+      if (c < 0) return chatTextTokens(model, prefix);
+      return [...tokens.slice(0, cuts[c].index + 1), ...model.tokenize(prefix.slice(cuts[c].end), { special: true })];
+    },
+  };
 }
 
 function commonPrefix(a: readonly number[], b: readonly number[]): number {

@@ -5,7 +5,8 @@
 import t, { type Test } from 'tap';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { loadModel } from '../../src/model.js';
-import { conversationTokens, type Turn } from '../../src/training/conversation.js';
+import { chatTextTokens, renderChat } from '../../src/chat-template.js';
+import { conversationTokens, prefixTokenizer, type Turn } from '../../src/training/conversation.js';
 import { sft } from '../../src/training/sft.js';
 import { tempPath, testModel } from '../helpers/models.js';
 import { referenceModel } from '../helpers/reference.js';
@@ -147,4 +148,32 @@ t.test("an agent cloned under a file's template says its reply and stops at the 
   const [g] = await policy.generate([conversationTokens(model, turns.slice(0, 1)).tokens], { maxTokens: 64 });
   t.equal(g.text, turns[1].value);
   t.equal(g.finishReason, 'eos');
+});
+
+t.test("prefixes tokenized from the whole text's tokens are those of the prefix tokenized whole", async (t) => {
+  const replies = ['Thought: the egg is in the fridge.\nAction: go to fridge 1', ' Action:  open fridge 1 ', 'Action: take egg 1 from fridge 1\n\n', 'Thought: ünïcode — ok.\nAction: heat egg 1 with microwave 1'];
+  const long: Turn[] = [];
+  replies.forEach((r, i) => long.push({ from: 'human', value: `Observation: step ${i}, you see a shelf 1, a drawer 2 and </s> text.` }, { from: 'gpt', value: r }));
+  const cases: [Parameters<typeof testModel>[0], string | undefined][] = [
+    [{}, undefined],
+    [{ chatTemplate: mistralInstruct }, undefined],
+    [{ chatTemplate: tinyLlamaChat }, undefined],
+    [{}, 'chatml'],
+    [{ vocab: 'bpe' }, undefined],
+    [{ vocab: 'bpe' }, 'mistral-v7'],
+  ];
+  for (const [options, chatTemplate] of cases) {
+    const model = await loadModel(await testModel(options), { threads: 1, chatTemplate });
+    const messages = long.map((m) => ({ role: m.from === 'human' ? ('user' as const) : ('assistant' as const), content: m.value.trim() }));
+    const text = prefixTokenizer(model, renderChat(model, messages, false));
+    let same = 0;
+    for (let n = 1; n <= messages.length; n++) {
+      for (const add of [false, true]) {
+        const prefix = renderChat(model, messages.slice(0, n), add);
+        if (JSON.stringify(text.tokensOf(prefix)) === JSON.stringify(chatTextTokens(model, prefix))) same++;
+      }
+    }
+    t.equal(same, 2 * messages.length, `${model.chatTemplate.name} on ${model.vocab}`);
+    await model.dispose();
+  }
 });
