@@ -19,7 +19,7 @@ import { writeJsonAtomic } from '../train/files.js';
 import type { Trajectory } from './conversation.js';
 import { dpo, makePairs, type DpoOptions, type DpoProgress } from './dpo.js';
 import { explore, exploreSummary, stepwiseTasks, type ExploredTrajectory, type ExploreOptions } from './explore.js';
-import { loadAdapter, type NativeLlmPolicy } from './llm-policy.js';
+import { checkPolicyChatTemplate, loadAdapter, type NativeLlmPolicy } from './llm-policy.js';
 
 export type PairKind = 'trajectory' | 'step' | 'mixture';
 const PAIR_KINDS: readonly PairKind[] = ['trajectory', 'step', 'mixture'];
@@ -84,8 +84,10 @@ function cutRounds(id: string): number | null {
   return isWebshopTask(id) ? 5 : null;
 }
 
+const isFolder = (path: string) => existsSync(path) && statSync(path).isDirectory();
+
 function adapterOf(start: string): string {
-  return existsSync(start) && statSync(start).isDirectory() ? join(start, 'adapter.gguf') : start;
+  return isFolder(start) ? join(start, 'adapter.gguf') : start;
 }
 
 export async function eto(options: EtoOptions, control: { signal?: AbortSignal; onEvent?: (e: EtoEvent) => void } = {}): Promise<EtoResult> {
@@ -106,8 +108,10 @@ export async function eto(options: EtoOptions, control: { signal?: AbortSignal; 
     dpo: { ...options.dpo, memoryBudget: undefined },
     explore: options.explore ?? {},
     maxSteps: options.tasks?.maxSteps ?? null,
+    chatTemplate: model.chatTemplate.name,
   };
   // a start that does not load fails here, before a run folder exists
+  if (isFolder(options.start)) checkPolicyChatTemplate(model, options.start);
   await (await loadAdapter(model, adapterOf(options.start))).dispose();
   const metricsPath = join(out, 'metrics.jsonl');
   const iterDir = (k: number) => join(out, `iter-${k}`);

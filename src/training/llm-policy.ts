@@ -394,8 +394,7 @@ export async function createPolicy(model: Model, options: CreatePolicyOptions = 
   return new NativeLlmPolicy(model, trainer, lora, head, seed);
 }
 
-/** Loads a policy folder written by `save` onto `model` (which must be the base model it was trained on). */
-export async function loadPolicy(model: Model, dir: string): Promise<{ policy: NativeLlmPolicy; meta: Record<string, unknown> }> {
+function readPolicyFile(dir: string): PolicyFile {
   let file: PolicyFile;
   try {
     file = JSON.parse(readFileSync(join(dir, 'policy.json'), 'utf8')) as PolicyFile;
@@ -403,10 +402,14 @@ export async function loadPolicy(model: Model, dir: string): Promise<{ policy: N
     throw new InvalidArgumentError('BAD_CHECKPOINT', `${dir} is not a readable policy folder: ${(err as Error).message}`, { cause: err });
   }
   if (file.format !== POLICY_FORMAT || file.version !== 1) throw new InvalidArgumentError('BAD_CHECKPOINT', `${dir}/policy.json is not an rl-ggml policy of version 1`);
-  const hp = model.hparams;
-  if (file.base.nEmbd !== hp.nEmbd || file.base.nLayer !== hp.nLayer || file.base.nVocab !== hp.nVocab || file.base.nFf !== hp.nFf) {
-    throw new InvalidArgumentError('MODEL_MISMATCH', `${dir} was trained on another base model (${JSON.stringify(file.base)})`);
-  }
+  return file;
+}
+
+/**
+ * Throws unless the policy folder `dir` was trained on conversations in `model`'s chat template (folders that
+ * predate the record pass).
+ */
+export function checkPolicyChatTemplate(model: Model, dir: string, file: PolicyFile = readPolicyFile(dir)): void {
   const template = model.chatTemplate.name;
   if (file.chatTemplate !== undefined && file.chatTemplate !== template) {
     throw new InvalidArgumentError(
@@ -414,6 +417,16 @@ export async function loadPolicy(model: Model, dir: string): Promise<{ policy: N
       `${dir} was trained on conversations in the "${file.chatTemplate}" chat template, but the model is loaded with "${template}": load it with chatTemplate "${file.chatTemplate}" (--chat-template ${file.chatTemplate})`,
     );
   }
+}
+
+/** Loads a policy folder written by `save` onto `model` (which must be the base model it was trained on). */
+export async function loadPolicy(model: Model, dir: string): Promise<{ policy: NativeLlmPolicy; meta: Record<string, unknown> }> {
+  const file = readPolicyFile(dir);
+  const hp = model.hparams;
+  if (file.base.nEmbd !== hp.nEmbd || file.base.nLayer !== hp.nLayer || file.base.nVocab !== hp.nVocab || file.base.nFf !== hp.nFf) {
+    throw new InvalidArgumentError('MODEL_MISMATCH', `${dir} was trained on another base model (${JSON.stringify(file.base)})`);
+  }
+  checkPolicyChatTemplate(model, dir, file);
   const policy = await createPolicy(model, { lora: file.lora, valueHead: file.valueHead, seed: file.seed });
   try {
     return { policy, meta: await policy.restore(dir) };

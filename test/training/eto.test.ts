@@ -216,6 +216,10 @@ t.test('eto iterates exploration and DPO, and a resumed run ends where an uninte
   await t.rejects(eto({ ...options, out, resume: true, experts: experts.slice(1) }), { code: 'CONFIG_MISMATCH', message: /another tasks/ });
   await t.rejects(eto({ ...options, out: tempPath('eto-bad-start'), start: tempPath('nowhere') }), { message: /nowhere is not a readable GGUF file/ });
   t.notOk(existsSync(tempPath('eto-bad-start')), 'a start that does not load leaves no run folder');
+  const chatml = await loadModel(path, { threads: 1, chatTemplate: 'chatml' });
+  t.teardown(() => chatml.dispose());
+  await t.rejects(eto({ ...options, model: chatml, out: tempPath('eto-other-template') }), { code: 'CHAT_TEMPLATE_MISMATCH', message: /trained on conversations in the "llama2" chat template/ });
+  t.notOk(existsSync(tempPath('eto-other-template')), 'nor does a start trained in another chat template');
   await t.rejects(eto({ ...options, out: tempPath('eto-none'), resume: true }), { code: 'NO_RUN' });
   await t.rejects(eto({ ...options, out: tempPath('eto-dup'), experts: [experts[0], experts[0]] }), { code: 'BAD_DATA' });
   await t.rejects(eto({ ...options, out: tempPath('eto-zero'), iterations: 0 }), { code: 'INVALID_ARGUMENT' });
