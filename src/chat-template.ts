@@ -27,7 +27,7 @@ export interface ChatMessage {
 
 /** Every template name a model can be given (besides "auto"). */
 export function chatTemplateNames(): string[] {
-  return ['gguf', ...callNativeSync(() => native().chatTemplates()).filter((n) => n !== 'llama2'), 'llama2'].sort();
+  return ['gguf', ...callNativeSync(() => native().chatTemplates())].sort();
 }
 
 /** Throws InvalidArgumentError unless `option` is "auto", undefined or a template name. */
