@@ -1,12 +1,13 @@
 /**
  * What test/native/cuda-stand-in.test.ts runs in a child process on the CUDA stand-in: the engine's GPU paths end to
  * end (scoring, TWOSOME training steps, a long sequence's blocked attention with checkpointed layers, generation).
- * Args: model path, number of training steps. Prints the device's description as JSON.
+ * Args: model path, number of training steps, number of checkpointed sequence steps (default 1). Prints the device's
+ * description and the sequence's length as JSON.
  */
 import { loadModel } from '../../src/model.js';
 import { createPolicy } from '../../src/training/llm-policy.js';
 
-const [path, steps] = process.argv.slice(2);
+const [path, steps, sequenceSteps = '1'] = process.argv.slice(2);
 const model = await loadModel(path, { device: 'cuda' });
 const items = [
   { prompt: 'There is a tomato on the counter. Your next step is to', actions: ['pick up the tomato', 'serve the dish'] },
@@ -22,9 +23,11 @@ for (let i = 0; i < Number(steps); i++) {
 }
 const tokens = model.tokenize('You are in the middle of a room. Looking around you, you see a cabinet 1. '.repeat(30), { bos: true });
 const marked = tokens.map((_, i) => i % 25 === 0);
-await policy.forwardSequences([{ tokens, marked }], { memoryBudget: 1 });  // checkpointed layers
-await policy.backwardSequences([1]);
+for (let i = 0; i < Number(sequenceSteps); i++) {
+  await policy.forwardSequences([{ tokens, marked }], { memoryBudget: 1 });  // checkpointed layers
+  await policy.backwardSequences([1]);
+}
 await policy.dispose();
 await model.generate(['Your next step is to', 'You see'], { maxTokens: 8 });
-console.log(JSON.stringify({ device: model.device.description }));
+console.log(JSON.stringify({ device: model.device.description, sequenceTokens: tokens.length }));
 await model.dispose();

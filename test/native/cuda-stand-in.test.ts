@@ -19,9 +19,9 @@ const skip = !(await listDevices()).cudaBuilt
   : !existsSync(join(cuda, 'include', 'cublas_api.h')) ? `no CUDA toolkit with cuBLAS headers at ${cuda}` : false;
 const workload = fileURLToPath(new URL('../helpers/stand-in-workload.js', import.meta.url));
 
-function onStandIn(model: string, steps: number) {
-  const report = tempPath(`stand-in-${steps}.json`);
-  const run = spawnSync('sh', [join(packageRoot, 'test', 'cuda-stand-in', 'run.sh'), process.execPath, workload, model, String(steps)], {
+function onStandIn(model: string, steps: number, sequenceSteps = 1) {
+  const report = tempPath(`stand-in-${steps}-${sequenceSteps}.json`);
+  const run = spawnSync('sh', [join(packageRoot, 'test', 'cuda-stand-in', 'run.sh'), process.execPath, workload, model, String(steps), String(sequenceSteps)], {
     encoding: 'utf8',
     env: { ...process.env, CUDA_PATH: cuda, CUDA_STAND_IN_REPORT: report },
   });
@@ -41,4 +41,10 @@ t.test('every GPU path runs on the stand-in without a refused op, launch, copy o
   const perStep = (four.report?.hostToDevice - one.report?.hostToDevice) / 3;
   const weights = statSync(model).size;
   t.ok(perStep < 0.05 * weights, `${perStep} bytes uploaded per training step, weights ${weights} bytes`);
+  // a checkpointed step uploads its attention mask once, not once per recomputed layer
+  const three = onStandIn(model, 1, 3);
+  t.equal(three.run.status, 0, three.run.stderr);
+  const n = JSON.parse(one.run.stdout.trim().split('\n').at(-1) as string).sequenceTokens as number;
+  const perSequenceStep = (three.report?.hostToDevice - one.report?.hostToDevice) / 2;
+  t.ok(perSequenceStep < 1.5 * 2 * n * n, `${perSequenceStep} bytes uploaded per checkpointed step of ${n} tokens (f16 mask ${2 * n * n} bytes)`);
 });
