@@ -587,7 +587,8 @@ private:
 
     Napi::Value SaveAdapter(const Napi::CallbackInfo & info) {
         const std::string path = info[0].As<Napi::String>().Utf8Value();
-        return async<bool>(info, [path](rl::Trainer & t) { t.save_adapter(path); return true; }, undef);
+        const std::string chat_template = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : std::string();
+        return async<bool>(info, [path, chat_template](rl::Trainer & t) { t.save_adapter(path, chat_template); return true; }, undef);
     }
 
     Napi::Value LoadAdapter(const Napi::CallbackInfo & info) {
@@ -689,10 +690,11 @@ Napi::Value MakeModel(const Napi::CallbackInfo & info) {
 struct AdapterInfo {
     float alpha = 0;
     std::string architecture;
+    std::string chat_template;  // rl-ggml.chat_template, where written
     std::vector<rl::TensorInfo> tensors;
 };
 
-// adapterInfo(path) -> Promise<{alpha, architecture, tensors: [{name, shape}]}>: a LoRA GGUF's header.
+// adapterInfo(path) -> Promise<{alpha, architecture, chatTemplate, tensors: [{name, shape}]}>: a LoRA GGUF's header.
 Napi::Value AdapterInfoFn(const Napi::CallbackInfo & info) {
     const std::string path = info[0].As<Napi::String>().Utf8Value();
     return run_async<AdapterInfo>(
@@ -711,6 +713,7 @@ Napi::Value AdapterInfoFn(const Napi::CallbackInfo & info) {
             if (ok) {
                 a.alpha = gguf_get_val_f32(g, alpha);
                 a.architecture = str("general.architecture");
+                a.chat_template = str("rl-ggml.chat_template");
                 for (ggml_tensor * t = ggml_get_first_tensor(meta); t; t = ggml_get_next_tensor(meta, t)) a.tensors.push_back({t->name, ggml_type_name(t->type), {t->ne[0], t->ne[1]}});
             }
             ggml_free(meta);
@@ -722,6 +725,7 @@ Napi::Value AdapterInfoFn(const Napi::CallbackInfo & info) {
             Napi::Object o = Napi::Object::New(env);
             o.Set("alpha", a.alpha);
             o.Set("architecture", a.architecture);
+            o.Set("chatTemplate", a.chat_template.empty() ? env.Null() : Napi::Value(Napi::String::New(env, a.chat_template)));
             Napi::Array ts = Napi::Array::New(env, a.tensors.size());
             for (size_t i = 0; i < a.tensors.size(); i++) {
                 Napi::Object t = Napi::Object::New(env);

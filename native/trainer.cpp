@@ -497,7 +497,7 @@ void Trainer::write(ggml_tensor * t, const std::vector<float> & data) {
     lora_.version++;
 }
 
-void Trainer::save_adapter(const std::string & path) const {
+void Trainer::save_adapter(const std::string & path, const std::string & chat_template) const {
     GgufPtr file(gguf_init_empty());
     gguf_context * g = file.get();
     gguf_set_val_str(g, "general.type", "adapter");
@@ -505,6 +505,7 @@ void Trainer::save_adapter(const std::string & path) const {
     gguf_set_val_str(g, "general.name", "rl-ggml LoRA adapter");
     gguf_set_val_str(g, "adapter.type", "lora");
     gguf_set_val_f32(g, "adapter.lora.alpha", cfg_.alpha);
+    if (!chat_template.empty()) gguf_set_val_str(g, "rl-ggml.chat_template", chat_template.c_str());  // llama.cpp ignores it
     HostCopies host(params_.size(), ggml_backend_buffer_get_size(params_buf_));
     for (const Param & p : params_) {
         if (p.group == G_ACTOR) gguf_add_tensor(g, host.add(p.value, p.name));

@@ -92,7 +92,8 @@ public:
     std::vector<float> read(const ggml_tensor * t) const;
     void write(ggml_tensor * t, const std::vector<float> & data);
 
-    void save_adapter(const std::string & path) const;
+    // chat_template: the chat template the adapter was trained in (rl-ggml.chat_template; empty: not written)
+    void save_adapter(const std::string & path, const std::string & chat_template = "") const;
     void load_adapter(const std::string & path);
     void save_state(const std::string & path, const std::string & meta_json) const;
     std::string load_state(const std::string & path);  // returns the meta JSON

@@ -48,6 +48,20 @@ export function resolveChatTemplate(option: string | undefined, hasGguf: boolean
   return { name: llama3Vocabulary ? 'llama3' : 'llama2', source: 'vocabulary' };
 }
 
+/**
+ * Throws unless conversations trained in the template `trained` (as `what`, a policy folder or adapter file, records;
+ * undefined where it records none) are laid out the way `model` lays them out.
+ */
+export function checkTrainedChatTemplate(model: Model, what: string, trained: string | undefined): void {
+  const template = model.chatTemplate.name;
+  if (trained !== undefined && trained !== template) {
+    throw new InvalidArgumentError(
+      'CHAT_TEMPLATE_MISMATCH',
+      `${what} was trained on conversations in the "${trained}" chat template, but the model is loaded with "${template}": load it with chatTemplate "${trained}" (--chat-template ${trained})`,
+    );
+  }
+}
+
 /** Whether a vocabulary (its tokenizer, special tokens parsed) has Llama 3's header and end-of-turn tokens. */
 export function hasLlama3ChatTokens(tokenizeSpecial: (text: string) => number[]): boolean {
   return ['<|start_header_id|>', '<|end_header_id|>', '<|eot_id|>'].every((t) => tokenizeSpecial(t).length === 1);

@@ -112,7 +112,8 @@ export interface NativeTrainer {
   getParam(name: string): Float32Array;
   setParam(name: string, values: Float32Array): void;
   getGrad(name: string): Float32Array;
-  saveAdapter(path: string): Promise<void>;
+  /** chatTemplate: written as rl-ggml.chat_template (the template the adapter was trained in). */
+  saveAdapter(path: string, chatTemplate?: string): Promise<void>;
   loadAdapter(path: string): Promise<void>;
   saveState(path: string, meta: string): Promise<void>;
   loadState(path: string): Promise<string>;
@@ -131,7 +132,7 @@ interface Addon {
   loadModel(path: string, threads: number, device: string): Promise<NativeModel>;
   listDevices(): Promise<DeviceList>;
   createTrainer(model: NativeModel, options: NativeTrainerOptions): Promise<NativeTrainer>;
-  adapterInfo(path: string): Promise<{ alpha: number; architecture: string; tensors: { name: string; shape: number[] }[] }>;
+  adapterInfo(path: string): Promise<{ alpha: number; architecture: string; chatTemplate: string | null; tensors: { name: string; shape: number[] }[] }>;
   makeModel(options: NativeMakeModelOptions): Promise<void>;
   /** native/chat.h */
   chatTemplates(): string[];

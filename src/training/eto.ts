@@ -13,13 +13,14 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chatTaskById, isWebshopTask, type ChatTaskOptions } from '../../envs/chat-tasks.js';
+import { checkTrainedChatTemplate } from '../chat-template.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Model } from '../model.js';
 import { writeJsonAtomic } from '../train/files.js';
 import type { Trajectory } from './conversation.js';
 import { dpo, makePairs, type DpoOptions, type DpoProgress } from './dpo.js';
 import { explore, exploreSummary, stepwiseTasks, type ExploredTrajectory, type ExploreOptions } from './explore.js';
-import { checkPolicyChatTemplate, loadAdapter, type NativeLlmPolicy } from './llm-policy.js';
+import { loadAdapter, type NativeLlmPolicy } from './llm-policy.js';
 
 export type PairKind = 'trajectory' | 'step' | 'mixture';
 const PAIR_KINDS: readonly PairKind[] = ['trajectory', 'step', 'mixture'];
@@ -84,10 +85,8 @@ function cutRounds(id: string): number | null {
   return isWebshopTask(id) ? 5 : null;
 }
 
-const isFolder = (path: string) => existsSync(path) && statSync(path).isDirectory();
-
 function adapterOf(start: string): string {
-  return isFolder(start) ? join(start, 'adapter.gguf') : start;
+  return existsSync(start) && statSync(start).isDirectory() ? join(start, 'adapter.gguf') : start;
 }
 
 export async function eto(options: EtoOptions, control: { signal?: AbortSignal; onEvent?: (e: EtoEvent) => void } = {}): Promise<EtoResult> {
@@ -111,8 +110,9 @@ export async function eto(options: EtoOptions, control: { signal?: AbortSignal; 
     chatTemplate: model.chatTemplate.name,
   };
   // a start that does not load fails here, before a run folder exists
-  if (isFolder(options.start)) checkPolicyChatTemplate(model, options.start);
-  await (await loadAdapter(model, adapterOf(options.start))).dispose();
+  const startAgent = await loadAdapter(model, adapterOf(options.start));
+  await startAgent.dispose();
+  checkTrainedChatTemplate(model, options.start, startAgent.trainedChatTemplate);
   const metricsPath = join(out, 'metrics.jsonl');
   const iterDir = (k: number) => join(out, `iter-${k}`);
 

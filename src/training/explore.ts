@@ -7,6 +7,7 @@
  */
 import type { ChatTask } from '../../envs/chat-tasks.js';
 import type { ChatEnv } from '../../envs/core/chat.js';
+import { checkTrainedChatTemplate } from '../chat-template.js';
 import { InvalidArgumentError, OutOfMemoryError } from '../errors.js';
 import type { Generation, Prompt, GenerateOptions } from '../generate.js';
 import type { Model } from '../model.js';
@@ -18,6 +19,9 @@ export interface Agent {
   generate(prompts: readonly Prompt[], options?: GenerateOptions): Promise<Generation[]>;
   /** Frees the K,V that `generate` kept in its cache slots. */
   releaseGenerationCache?(): Promise<void>;
+  /** The chat template the agent was trained in, where known: exploring with a model that lays out conversations
+   *  otherwise is an error. */
+  readonly trainedChatTemplate?: string;
 }
 
 export interface ExploreOptions {
@@ -81,6 +85,7 @@ export async function explore(
   options: ExploreOptions = {},
   control: { signal?: AbortSignal; onEpisode?: (t: ExploredTrajectory, done: number, total: number) => void } = {},
 ): Promise<ExploredTrajectory[]> {
+  checkTrainedChatTemplate(model, 'the agent', agent.trainedChatTemplate);
   const maxTokens = options.maxTokens ?? 128;
   if (!Number.isInteger(maxTokens) || maxTokens <= 0) throw new InvalidArgumentError('INVALID_ARGUMENT', `explore: maxTokens must be a positive integer, got ${maxTokens}`);
   const requested = options.parallel ?? 8;

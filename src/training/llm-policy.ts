@@ -4,6 +4,7 @@
 import { generateWith, type GenerateOptions, type Generation, type Prompt } from '../generate.js';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkTrainedChatTemplate } from '../chat-template.js';
 import { InvalidArgumentError, RlGgmlError } from '../errors.js';
 import type { Model, TokenLogprobs } from '../model.js';
 import type { NativeBatch, NativeTrainer } from '../native.js';
@@ -78,6 +79,8 @@ export class NativeLlmPolicy implements LlmPolicy {
   readonly valueHead: ValueHeadConfig;
   readonly hasValueHead: boolean;
   readonly seed: number;
+  /** The chat template it was trained in, where the adapter file it came from records one (see Agent). */
+  trainedChatTemplate?: string;
   #pendingValues: number | undefined;
   #trainer: NativeTrainer | undefined;
   #model: Model;
@@ -314,7 +317,7 @@ export class NativeLlmPolicy implements LlmPolicy {
       chatTemplate: this.#model.chatTemplate.name,
     };
     try {
-      await this.#model.schedule(() => t.saveAdapter(join(tmp, 'adapter.gguf')));
+      await this.#model.schedule(() => t.saveAdapter(join(tmp, 'adapter.gguf'), this.#model.chatTemplate.name));
       await this.#model.schedule(() => t.saveState(join(tmp, 'state.gguf'), JSON.stringify(meta)));
       writeFileSync(join(tmp, 'policy.json'), `${JSON.stringify(file, null, 2)}\n`);
       const old = `${dir}.old-${process.pid}`;
@@ -405,20 +408,6 @@ function readPolicyFile(dir: string): PolicyFile {
   return file;
 }
 
-/**
- * Throws unless the policy folder `dir` was trained on conversations in `model`'s chat template (folders that
- * predate the record pass).
- */
-export function checkPolicyChatTemplate(model: Model, dir: string, file: PolicyFile = readPolicyFile(dir)): void {
-  const template = model.chatTemplate.name;
-  if (file.chatTemplate !== undefined && file.chatTemplate !== template) {
-    throw new InvalidArgumentError(
-      'CHAT_TEMPLATE_MISMATCH',
-      `${dir} was trained on conversations in the "${file.chatTemplate}" chat template, but the model is loaded with "${template}": load it with chatTemplate "${file.chatTemplate}" (--chat-template ${file.chatTemplate})`,
-    );
-  }
-}
-
 /** Loads a policy folder written by `save` onto `model` (which must be the base model it was trained on). */
 export async function loadPolicy(model: Model, dir: string): Promise<{ policy: NativeLlmPolicy; meta: Record<string, unknown> }> {
   const file = readPolicyFile(dir);
@@ -426,7 +415,7 @@ export async function loadPolicy(model: Model, dir: string): Promise<{ policy: N
   if (file.base.nEmbd !== hp.nEmbd || file.base.nLayer !== hp.nLayer || file.base.nVocab !== hp.nVocab || file.base.nFf !== hp.nFf) {
     throw new InvalidArgumentError('MODEL_MISMATCH', `${dir} was trained on another base model (${JSON.stringify(file.base)})`);
   }
-  checkPolicyChatTemplate(model, dir, file);
+  checkTrainedChatTemplate(model, dir, file.chatTemplate);
   const policy = await createPolicy(model, { lora: file.lora, valueHead: file.valueHead, seed: file.seed });
   try {
     return { policy, meta: await policy.restore(dir) };
@@ -453,6 +442,7 @@ export async function loadAdapter(model: Model, path: string): Promise<NativeLlm
   }
   if (targets.size === 0 || rank === 0) throw new InvalidArgumentError('BAD_ADAPTER', `${path} holds no LoRA tensors rl-ggml can apply`);
   const policy = await createPolicy(model, { lora: { rank, alpha: info.alpha, targets: [...targets] }, valueHead: false });
+  policy.trainedChatTemplate = info.chatTemplate ?? undefined;
   try {
     await policy.restoreAdapter(path);
     return policy;

@@ -1,9 +1,11 @@
 // Adapters in llama.cpp's format (checked by node-llama-cpp), exact checkpoint round trips, SFT, and bad input.
 import t from 'tap';
 import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { chatTasks } from '../../envs/chat-tasks.js';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { loadModel } from '../../src/model.js';
 import { readTrajectories } from '../../src/training/conversation.js';
+import { explore } from '../../src/training/explore.js';
 import { createPolicy, loadAdapter, loadPolicy } from '../../src/training/llm-policy.js';
 import { sft } from '../../src/training/sft.js';
 import { referenceLogprobTolerance } from '../helpers/device.js';
@@ -117,6 +119,13 @@ t.test('bad input', async (t) => {
     code: 'CHAT_TEMPLATE_MISMATCH',
     message: /trained on conversations in the "llama2" chat template, but the model is loaded with "chatml": .*--chat-template llama2/,
   } as never);
+  const adapter = await loadAdapter(model, `${dir}/adapter.gguf`);
+  t.equal(adapter.trainedChatTemplate, 'llama2', 'the adapter file records its chat template');
+  await t.rejects(explore(chatml, adapter, chatTasks('household/mixed', 'train', 1)), {
+    code: 'CHAT_TEMPLATE_MISMATCH',
+    message: /^the agent was trained on conversations in the "llama2" chat template, but the model is loaded with "chatml"/,
+  } as never);
+  await adapter.dispose();
   await t.rejects(loadAdapter(other, `${dir}/adapter.gguf`), { message: /has shape \[64, 8\], this model and rank need \[32, 8\]/ } as never);
   truncateSync(`${dir}/state.gguf`, 200);
   await t.rejects(loadPolicy(model, dir), { message: /corrupt or truncated/ } as never);
