@@ -236,5 +236,10 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   const device = resolveDeviceOption(options.device);
   checkChatTemplateOption(options.chatTemplate);
   const nativeModel = await callNative(() => native().loadModel(path, threads, device));
-  return new Model(path, nativeModel, options.chatTemplate);
+  try {
+    return new Model(path, nativeModel, options.chatTemplate);
+  } catch (err) {
+    nativeModel.dispose();  // e.g. chatTemplate "gguf" for a file without one
+    throw err;
+  }
 }

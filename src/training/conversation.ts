@@ -113,20 +113,26 @@ export function conversationTokens(model: Model, turns: readonly Turn[], firstMa
  */
 export function prefixTokenizer(model: Model, text: string): { tokens: number[]; tokensOf(prefix: string): number[] } {
   const tokens = chatTextTokens(model, text);
-  // Each splitting token of the text (not a BOS put before it) with the text's offset after it.
-  const cuts: { index: number; end: number }[] = [];
-  let at = 0;
-  for (let i = text.startsWith(model.tokenPiece(tokens[0])) ? 0 : 1; i < tokens.length; i++) {
-    if (!model.splittingTokens.has(tokens[i])) continue;
-    const piece = model.tokenPiece(tokens[i]);
-    const found = text.indexOf(piece, at);
-    if (found < 0) break;
-    at = found + piece.length;
-    cuts.push({ index: i, end: at });
-  }
+  // Each splitting token of the text (not a BOS put before it) with the text's offset after it; found on the first
+  // prefix asked for (exploration's prompts ask for none).
+  let cuts: { index: number; end: number }[] | undefined;
+  const findCuts = () => {
+    const found: { index: number; end: number }[] = [];
+    let at = 0;
+    for (let i = text.startsWith(model.tokenPiece(tokens[0])) ? 0 : 1; i < tokens.length; i++) {
+      if (!model.splittingTokens.has(tokens[i])) continue;
+      const piece = model.tokenPiece(tokens[i]);
+      const from = text.indexOf(piece, at);
+      if (from < 0) break;
+      at = from + piece.length;
+      found.push({ index: i, end: at });
+    }
+    return found;
+  };
   return {
     tokens,
     tokensOf(prefix: string): number[] {
+      cuts ??= findCuts();
       let c = text.startsWith(prefix) ? cuts.length - 1 : -1;
       while (c >= 0 && cuts[c].end > prefix.length) c--;
       if (c < 0) return chatTextTokens(model, prefix);

@@ -397,7 +397,8 @@ export async function createPolicy(model: Model, options: CreatePolicyOptions = 
   return new NativeLlmPolicy(model, trainer, lora, head, seed);
 }
 
-function readPolicyFile(dir: string): PolicyFile {
+/** Loads a policy folder written by `save` onto `model` (which must be the base model it was trained on). */
+export async function loadPolicy(model: Model, dir: string): Promise<{ policy: NativeLlmPolicy; meta: Record<string, unknown> }> {
   let file: PolicyFile;
   try {
     file = JSON.parse(readFileSync(join(dir, 'policy.json'), 'utf8')) as PolicyFile;
@@ -405,12 +406,6 @@ function readPolicyFile(dir: string): PolicyFile {
     throw new InvalidArgumentError('BAD_CHECKPOINT', `${dir} is not a readable policy folder: ${(err as Error).message}`, { cause: err });
   }
   if (file.format !== POLICY_FORMAT || file.version !== 1) throw new InvalidArgumentError('BAD_CHECKPOINT', `${dir}/policy.json is not an rl-ggml policy of version 1`);
-  return file;
-}
-
-/** Loads a policy folder written by `save` onto `model` (which must be the base model it was trained on). */
-export async function loadPolicy(model: Model, dir: string): Promise<{ policy: NativeLlmPolicy; meta: Record<string, unknown> }> {
-  const file = readPolicyFile(dir);
   const hp = model.hparams;
   if (file.base.nEmbd !== hp.nEmbd || file.base.nLayer !== hp.nLayer || file.base.nVocab !== hp.nVocab || file.base.nFf !== hp.nFf) {
     throw new InvalidArgumentError('MODEL_MISMATCH', `${dir} was trained on another base model (${JSON.stringify(file.base)})`);
