@@ -12,7 +12,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chatTaskById, isWebshopTask, type ChatTaskOptions } from '../../envs/chat-tasks.js';
+import { chatTaskById, isWebshopTask, type ChatTask, type ChatTaskOptions } from '../../envs/chat-tasks.js';
 import { checkTrainedChatTemplate } from '../chat-template.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Model } from '../model.js';
@@ -45,6 +45,11 @@ export interface EtoOptions {
   pairs?: PairKind;
   /** Where the tasks come from (the shop of WebShop goals; a step limit other than ETO's). */
   tasks?: ChatTaskOptions;
+  /**
+   * Your own environment: the task an expert trajectory's id names. Default: `chatTaskById(id, tasks)` (household
+   * games and WebShop goals).
+   */
+  taskOf?: (id: string) => ChatTask;
   /** Continue the run in `out` after its last finished iteration. */
   resume?: boolean;
 }
@@ -97,7 +102,14 @@ export async function eto(options: EtoOptions, control: { signal?: AbortSignal; 
   if (ids.length !== experts.length) throw new InvalidArgumentError('BAD_DATA', 'eto: expert trajectories must have distinct ids (one per task)');
   const pairKind = options.pairs ?? 'trajectory';
   if (!PAIR_KINDS.includes(pairKind)) throw new InvalidArgumentError('INVALID_ARGUMENT', `eto: pairs must be one of ${PAIR_KINDS.join(', ')}, got ${JSON.stringify(pairKind)}`);
-  const tasks = new Map(ids.map((id) => [id, chatTaskById(id, options.tasks)]));
+  const taskOf = options.taskOf ?? ((id: string) => chatTaskById(id, options.tasks));
+  const tasks = new Map(
+    ids.map((id) => {
+      const task = taskOf(id);
+      if (typeof task?.open !== 'function') throw new InvalidArgumentError('UNKNOWN_TASK', `eto: taskOf gave no task for the expert trajectory "${id}"`);
+      return [id, task];
+    }),
+  );
   const config = {
     start: options.start,
     iterations,
