@@ -5,13 +5,37 @@ import { specs as virtualhome } from './virtualhome/index.js';
 import { specs as household } from './household/index.js';
 import { specs as webshop } from './webshop/index.js';
 
-/** Every environment rl-ggml knows, in the order `rl-ggml env list` shows them. */
+/** Every environment rl-ggml ships, in the order `rl-ggml env list` shows them. */
 export const envSpecs: readonly EnvSpec[] = [...overcooked, ...virtualhome, ...household, ...webshop];
 
+/** Environments a program added with `registerEnv` (this process only). */
+const registered: EnvSpec[] = [];
+
+/**
+ * Adds your own environment: `train`, `evaluate`, `plot` and `makeEnv` then know it by its id, in this process (register
+ * it again before resuming or evaluating its runs in another).
+ */
+export function registerEnv(spec: EnvSpec): void {
+  const bad = (why: string) => new EnvError('BAD_ENV_SPEC', `registerEnv: ${why}`);
+  if (typeof spec?.id !== 'string' || !/^\S+$/.test(spec.id)) throw bad(`the id must be a non-empty string without spaces, got ${JSON.stringify(spec?.id)}`);
+  if (typeof spec.create !== 'function') throw bad(`"${spec.id}" has no create function`);
+  if (!(Number.isInteger(spec.horizon) && spec.horizon > 0)) throw bad(`"${spec.id}": horizon must be a positive integer, got ${spec.horizon}`);
+  if (spec.actionCount !== null && !(Number.isInteger(spec.actionCount) && spec.actionCount > 0)) {
+    throw bad(`"${spec.id}": actionCount must be a positive integer or null, got ${spec.actionCount}`);
+  }
+  if (findSpec(spec.id)) throw new EnvError('ENV_EXISTS', `registerEnv: an environment "${spec.id}" is already known`);
+  registered.push({ ...spec });
+}
+
+function findSpec(id: string): EnvSpec | undefined {
+  return envSpecs.find((s) => s.id === id) ?? registered.find((s) => s.id === id);
+}
+
 export function getEnvSpec(id: string): EnvSpec {
-  const spec = envSpecs.find((s) => s.id === id);
+  const spec = findSpec(id);
   if (!spec) {
-    throw new EnvError('UNKNOWN_ENV', `unknown environment "${id}"; known: ${envSpecs.map((s) => s.id).join(', ')}`);
+    const known = [...envSpecs, ...registered].map((s) => s.id).join(', ');
+    throw new EnvError('UNKNOWN_ENV', `unknown environment "${id}"; known: ${known} (your own: registerEnv)`);
   }
   return spec;
 }

@@ -116,20 +116,38 @@ export interface SayCanConfig extends CommonConfig {
 
 export type TrainConfig = TwosomeConfig | PpoConfig | SayCanConfig;
 
-/** The defaults of `algo` on `env` (throws for an unknown env, or a task the algorithm has no settings for). */
-export function defaultConfig(env: string, algo: Algo): TrainConfig {
+/** The per-task column for `env`: the paper's (its tasks and their VirtualHome variants), else from `given`. */
+function taskDefaults(env: string, algo: Algo, given: Record<string, unknown>): TaskDefaults {
+  const task = baseTask(env);
+  if (task) return TASKS[task];
+  const keys: Record<keyof TaskDefaults, string> = { actorLr: 'actorLr', criticLr: 'criticLr', totalDecisions: 'totalDecisions', gamma: 'gamma', ppoLr: 'lr' };
+  const needed: (keyof TaskDefaults)[] = algo === 'ppo' ? ['ppoLr', 'totalDecisions'] : ['actorLr', 'criticLr', 'gamma', 'totalDecisions'];
+  const missing = needed.filter((k) => given[keys[k]] === undefined).map((k) => keys[k]);
+  if (missing.length > 0) {
+    throw new InvalidArgumentError(
+      'UNSUPPORTED_ENV',
+      `algo "${algo}" has no published settings for env "${env}" (only for ${Object.keys(TASKS).join(', ')} and the VirtualHome variants): give ${missing.join(', ')}`,
+    );
+  }
+  // the keys this algorithm does not use stay NaN
+  const pick = (k: keyof TaskDefaults) => (given[keys[k]] ?? Number.NaN) as number;
+  return { actorLr: pick('actorLr'), criticLr: pick('criticLr'), totalDecisions: pick('totalDecisions'), gamma: pick('gamma'), ppoLr: pick('ppoLr') };
+}
+
+/**
+ * The defaults of `algo` on `env` (throws for an unknown env). The per-task settings are the paper's for its four
+ * tasks; any other environment (your own, registered with `registerEnv`) takes them from `given`, the configuration's
+ * own keys, and throws when one is missing.
+ */
+export function defaultConfig(env: string, algo: Algo, given: Record<string, unknown> = {}): TrainConfig {
   const spec = getEnvSpec(env);
   const common = { env, seed: 1, envs: 4, checkpointEvery: 50, keepCheckpoints: 3 };
   if (algo === 'saycan') {
     // Evaluation only: a short run measures the frozen policy's return.
     return { ...common, algo, model: null, normalization: 'word', greedy: false, rolloutSteps: 32, totalDecisions: 4 * 32 * 20 };
   }
-  const task = baseTask(env);
-  if (!task) {
-    const known = Object.keys(TASKS).join(', ');
-    throw new InvalidArgumentError('UNSUPPORTED_ENV', `algo "${algo}" has no settings for env "${env}"; it trains on ${known} (and the VirtualHome variants)`);
-  }
-  const t = TASKS[task];
+  if (algo === 'ppo' && spec.actionCount === null) throw new InvalidArgumentError('UNSUPPORTED_ENV', `algo "ppo" needs a fixed action list; env "${env}" has none`);
+  const t = taskDefaults(env, algo, given);
   const ppoCommon = {
     ...common,
     gaeLambda: 0.95,
@@ -144,7 +162,6 @@ export function defaultConfig(env: string, algo: Algo): TrainConfig {
     adamEps: 1e-5,
   };
   if (algo === 'ppo') {
-    if (spec.actionCount === null) throw new InvalidArgumentError('UNSUPPORTED_ENV', `algo "ppo" needs a fixed action list; env "${env}" has none`);
     return {
       ...ppoCommon,
       algo,
@@ -307,7 +324,7 @@ export function resolveConfig(overrides: Record<string, unknown>, file: Record<s
   const algo = merged.algo as Algo | undefined;
   if (env === undefined) throw new InvalidArgumentError('BAD_CONFIG', 'no environment given (--env or "env" in the config file)');
   if (algo === undefined) throw new InvalidArgumentError('BAD_CONFIG', 'no algorithm given (--algo or "algo" in the config file)');
-  const config = defaultConfig(env, algo) as unknown as Record<string, unknown>;
+  const config = defaultConfig(env, algo, merged) as unknown as Record<string, unknown>;
   for (const [key, value] of Object.entries(merged)) {
     if (!configSchema[key].algos.includes(algo)) {
       throw new InvalidArgumentError('BAD_CONFIG', `"${key}" does not apply to algo "${algo}" (it is for ${configSchema[key].algos.join(', ')})`);

@@ -31,7 +31,11 @@ t.test('ppo baseline defaults: per-task lr, 4 × 128 steps, 4 minibatches, 4 epo
 
 t.test('unsupported combinations and unknown envs are clear errors', async (t) => {
   t.throws(() => defaultConfig('nowhere/at-all', 'ppo'), /unknown environment "nowhere\/at-all"/);
-  t.throws(() => defaultConfig('webshop', 'twosome'), /algo "twosome" has no settings for env "webshop"/);
+  t.throws(() => defaultConfig('webshop', 'twosome'), { code: 'UNSUPPORTED_ENV', message: /algo "twosome" has no published settings for env "webshop" .*: give actorLr, criticLr, gamma, totalDecisions$/ });
+  t.throws(() => defaultConfig('webshop', 'ppo'), { code: 'UNSUPPORTED_ENV', message: /algo "ppo" needs a fixed action list/ });
+  // an environment without the paper's settings trains with the ones the configuration gives
+  const given = { actorLr: 1e-5, criticLr: 1e-4, gamma: 0.9, totalDecisions: 256 };
+  t.match(resolveConfig({ env: 'household/mixed', algo: 'twosome', ...given }), { ...given, loraRank: 8, valueMinibatch: 32 });
   t.match(defaultConfig('webshop', 'saycan'), { algo: 'saycan', normalization: 'word' });
 });
 

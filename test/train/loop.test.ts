@@ -106,7 +106,7 @@ t.test('bad input: clear errors and no run folder left behind', async (t) => {
   await t.rejects(train({ out, config: { ...small, lr: 'big' } }), /"lr" must be a number/);
   await t.rejects(train({ out, config: { ...small, color: 'red' } }), /unknown key "color"/);
   await t.rejects(train({ out, config: small, configFile: join(dir, 'none.json') }), /cannot read the config file/);
-  await t.rejects(train({ out, config: { env: 'webshop', algo: 'ppo' } }), /algo "ppo" has no settings for env "webshop"/);
+  await t.rejects(train({ out, config: { env: 'webshop', algo: 'ppo' } }), /algo "ppo" needs a fixed action list; env "webshop" has none/);
   t.notOk(existsSync(out));
   await t.rejects(train({ out, resume: true }), /nothing to resume/);
   await t.rejects(train({ resume: true }), /--resume needs the run folder/);
