@@ -35,7 +35,7 @@ export function getEnvSpec(id: string): EnvSpec {
   const spec = findSpec(id);
   if (!spec) {
     const known = [...envSpecs, ...registered].map((s) => s.id).join(', ');
-    throw new EnvError('UNKNOWN_ENV', `unknown environment "${id}"; known: ${known} (your own: registerEnv)`);
+    throw new EnvError('UNKNOWN_ENV', `unknown environment "${id}"; known: ${known} (programs add their own with registerEnv)`);
   }
   return spec;
 }

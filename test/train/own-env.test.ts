@@ -47,7 +47,7 @@ const metrics = (dir: string) =>
     .map(({ decisionsPerSecond: _d, tokensPerSecond: _t, seconds: _s, ...rest }) => rest);
 
 t.test('registerEnv: checked, found by id, never a built-in twice', async (t) => {
-  t.throws(() => getEnvSpec('mine/dark-room'), { code: 'UNKNOWN_ENV', message: /your own: registerEnv/ });
+  t.throws(() => getEnvSpec('mine/dark-room'), { code: 'UNKNOWN_ENV', message: /programs add their own with registerEnv/ });
   registerEnv(spec);
   t.equal(makeEnv('mine/dark-room').reset().actions.length, 3);
   t.notOk(envSpecs.some((s) => s.id === spec.id), "the shipped list stays the shipped environments'");
