@@ -2,7 +2,7 @@
  * `LlmPolicy` on the native engine: LoRA actor + value head over a frozen model (see ./policy.ts for the contract).
  */
 import { generateWith, type GenerateOptions, type Generation, type Prompt } from '../generate.js';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkTrainedChatTemplate } from '../chat-template.js';
 import { InvalidArgumentError, RlGgmlError } from '../errors.js';
@@ -299,9 +299,10 @@ export class NativeLlmPolicy implements LlmPolicy {
   /**
    * Writes the policy into `dir`: adapter.gguf (llama.cpp's LoRA format), state.gguf (value head, AdamW moments and
    * step counts) and policy.json (configuration). The folder is replaced as a whole: written beside it, then
-   * swapped in by renames, so an interrupted save leaves the previous one intact.
+   * swapped in by renames, so an interrupted save leaves the previous one intact. `carry` names files of the folder
+   * being replaced that the new one keeps (a run's log).
    */
-  async save(dir: string, meta: Record<string, unknown> = {}): Promise<void> {
+  async save(dir: string, meta: Record<string, unknown> = {}, { carry = [] }: { carry?: readonly string[] } = {}): Promise<void> {
     const t = this.#live();
     const tmp = `${dir}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
@@ -320,6 +321,7 @@ export class NativeLlmPolicy implements LlmPolicy {
       await this.#model.schedule(() => t.saveAdapter(join(tmp, 'adapter.gguf'), this.#model.chatTemplate.name));
       await this.#model.schedule(() => t.saveState(join(tmp, 'state.gguf'), JSON.stringify(meta)));
       writeFileSync(join(tmp, 'policy.json'), `${JSON.stringify(file, null, 2)}\n`);
+      for (const name of carry) if (existsSync(join(dir, name))) copyFileSync(join(dir, name), join(tmp, name));
       const old = `${dir}.old-${process.pid}`;
       if (existsSync(dir)) renameSync(dir, old);
       renameSync(tmp, dir);

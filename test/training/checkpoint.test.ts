@@ -1,6 +1,9 @@
 // Adapters in llama.cpp's format (checked by node-llama-cpp), exact checkpoint round trips, SFT, and bad input.
 import t from 'tap';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { chatTasks } from '../../envs/chat-tasks.js';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { loadModel } from '../../src/model.js';
@@ -25,6 +28,7 @@ const trajectories = [
   },
   { id: 'b', conversations: [{ from: 'human' as const, value: 'Buy a red shirt under 20 dollars.' }, { from: 'gpt' as const, value: 'Thought: Search for it.\nAction: search[red shirt]' }] },
 ];
+const main = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const items = [{ prompt: 'There is a tomato. Your next step is to', actions: ['pick up the tomato', 'serve the dish', 'go north'] }];
 
 t.test('SFT overfits a few conversations, and node-llama-cpp applies the adapter as we do', async (t) => {
@@ -144,6 +148,45 @@ t.test('bad input', async (t) => {
   t.ok(readFileSync(bad, 'utf8'));
 });
 
+t.test('sft checkpoints: stopped or crashed, a resumed run ends where an uninterrupted one does', async (t) => {
+  const model = await loadModel(await testModel(), { threads: 2 });
+  t.teardown(() => model.dispose());
+  const options = { model, data: trajectories, steps: 7, batch: 1, lr: 1e-2, checkpointEvery: 2 };
+  const whole = await sft({ ...options, out: tempPath('sft-whole') });
+  await whole.policy.dispose();
+  t.same([whole.steps, whole.stopped, whole.losses.length], [7, false, 7]);
+  const metricLines = (dir: string) => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  t.same(metricLines(tempPath('sft-whole')).map((m) => m.loss), whole.losses, 'a metrics line per step');
+
+  // stopped after step 3: the checkpoint holds 3 steps
+  const out = tempPath('sft-stopped');
+  const controller = new AbortController();
+  const stopped = await sft({ ...options, out }, { signal: controller.signal, onProgress: (p) => p.step === 3 && controller.abort() });
+  await stopped.policy.dispose();
+  t.same([stopped.steps, stopped.stopped], [3, true]);
+  await t.rejects(sft({ ...options, out }), { code: 'RUN_EXISTS' });
+  await t.rejects(sft({ ...options, out, resume: true, lr: 1e-3 }), { code: 'CONFIG_MISMATCH', message: /another lr/ });
+  await t.rejects(sft({ ...options, out, resume: true, data: trajectories.slice(1) }), { code: 'CONFIG_MISMATCH', message: /another data/ });
+  await t.rejects(sft({ ...options, out: tempPath('sft-none'), resume: true }), { code: 'NO_RUN' });
+  const resumed = await sft({ ...options, out, resume: true });
+  await resumed.policy.dispose();
+  t.same([resumed.steps, resumed.stopped, resumed.losses], [7, false, whole.losses]);
+  t.ok(readFileSync(join(out, 'adapter.gguf')).equals(readFileSync(join(tempPath('sft-whole'), 'adapter.gguf'))), 'the same adapter, byte for byte');
+  t.same(metricLines(out), metricLines(tempPath('sft-whole')).map((m, i) => ({ ...m, tokensPerSecond: metricLines(out)[i].tokensPerSecond })));
+
+  // crashed in step 5: the folder holds step 4's checkpoint; step 5's line is dropped and the step done again
+  const crashed = tempPath('sft-crashed');
+  await t.rejects(sft({ ...options, out: crashed }, { onProgress: (p) => { if (p.step === 5) throw new Error('power cut'); } }), { message: 'power cut' });
+  t.equal(metricLines(crashed).length, 5);
+  const again = await sft({ ...options, out: crashed, resume: true, checkpointEvery: 3 });
+  await again.policy.dispose();
+  t.same(again.losses, whole.losses);
+  t.ok(readFileSync(join(crashed, 'adapter.gguf')).equals(readFileSync(join(tempPath('sft-whole'), 'adapter.gguf'))), 'and again the same adapter');
+  const done = await sft({ ...options, out: crashed, resume: true });
+  await done.policy.dispose();
+  t.same([done.steps, done.stopped, done.losses], [7, false, whole.losses], 'resuming a finished run does nothing more');
+});
+
 t.test('sft CLI', async (t) => {
   const data = tempPath('traj.json');
   writeFileSync(data, JSON.stringify(trajectories));
@@ -151,5 +194,29 @@ t.test('sft CLI', async (t) => {
   t.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
   t.equal(lines.filter((l) => l.type === 'progress').length, 5);
-  t.match(lines.at(-1), { type: 'done', steps: 5 });
+  t.match(lines.at(-1), { type: 'done', steps: 5, stopped: false });
+
+  // Ctrl-C writes a checkpoint and exits 130; --resume finishes the run
+  const out = tempPath('cli-sft-interrupted');
+  const args = ['sft', '--model', await testModel(), '--data', data, '--out', out, '--steps', '300', '--batch', '2', '--checkpoint-every', '1000'];
+  const child = spawn(process.execPath, [main, ...args, '--json']);
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise<number | null>((resolve) => {
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (stdout.includes('"type":"progress"') && !child.killed) child.kill('SIGINT');
+    });
+    child.on('close', resolve);
+  });
+  t.equal(code, 130, stderr);
+  t.match(stderr, /stopping: writing a checkpoint/);
+  const stop = JSON.parse(stdout.trim().split('\n').pop()!);
+  t.match(stop, { type: 'done', stopped: true });
+  t.ok(stop.steps < 300);
+  t.equal(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').length, stop.steps, 'the checkpoint holds every step logged');
+  const resumed = runCli([...args, '--resume']);
+  t.equal(resumed.status, 0, resumed.stderr);
+  t.match(resumed.stdout, /wrote .* \(2 trajectories, 300 steps, loss/);
 });

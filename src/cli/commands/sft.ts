@@ -5,6 +5,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import { readTrajectories, selectTrajectories } from '../../training/conversation.js';
 import type { LoraTarget } from '../../training/policy.js';
 import { sft } from '../../training/sft.js';
+import { withInterrupt } from '../interrupt.js';
 import { memoryBudgetOption } from '../memory-budget-option.js';
 import { chatTemplateOption, withModel } from '../model-session.js';
 
@@ -25,6 +26,8 @@ interface Args {
   seed: number;
   json: boolean;
   memoryBudget?: number;
+  checkpointEvery: number;
+  resume: boolean;
 }
 
 /**
@@ -48,6 +51,8 @@ export const sftCommand: CommandModule<object, Args> = {
       .option('alpha', { type: 'number', default: 16 })
       .option('targets', { type: 'string', default: 'q,v', describe: 'projections: q,k,v,o,gate,up,down' })
       .option('seed', { type: 'number', default: 1 })
+      .option('checkpoint-every', { type: 'number', default: 50, describe: 'rewrite the checkpoint folder every this many steps (also at the end, and on Ctrl-C)' })
+      .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out from its checkpoint (give the data and options it was started with)' })
       .option('memory-budget', memoryBudgetOption)
       .option('chat-template', chatTemplateOption)
       .option('device', deviceOption)
@@ -58,7 +63,7 @@ export const sftCommand: CommandModule<object, Args> = {
     const tty = process.stdout.isTTY && !argv.json;
     let lastLine = 0;
     await withModel(argv, async (model) => {
-      const result = await sft(
+      const result = await withInterrupt('stopping: writing a checkpoint', (signal) => sft(
         {
           model,
           data,
@@ -72,8 +77,11 @@ export const sftCommand: CommandModule<object, Args> = {
           targets: argv.targets.split(',').map((s) => s.trim()) as LoraTarget[],
           seed: argv.seed,
           memoryBudget: argv.memoryBudget,
+          checkpointEvery: argv.checkpointEvery,
+          resume: argv.resume,
         },
         {
+          signal,
           onProgress: (p) => {
             const line = `step ${p.step}/${p.steps}  epoch ${p.epoch + 1}  loss ${p.loss.toFixed(4)}  lr ${p.lr.toExponential(2)}  ${Math.round(p.tokensPerSecond)} tok/s`;
             if (argv.json) console.log(JSON.stringify({ type: 'progress', ...p }));
@@ -86,15 +94,19 @@ export const sftCommand: CommandModule<object, Args> = {
             }
           },
         },
-      );
+      ));
       await result.policy.dispose();
       if (tty) process.stdout.write('\n');
-      const summary = { out: argv.out, trajectories: data.length, steps: result.steps, firstLoss: result.losses[0], finalLoss: result.losses.at(-1) };
+      const summary = { out: argv.out, trajectories: data.length, steps: result.steps, stopped: result.stopped, firstLoss: result.losses[0], finalLoss: result.losses.at(-1) };
+      const loss = `loss ${summary.firstLoss?.toFixed(4) ?? '–'} → ${summary.finalLoss?.toFixed(4) ?? '–'}`;
       console.log(
         argv.json
           ? JSON.stringify({ type: 'done', ...summary })
-          : `wrote ${argv.out} (${summary.trajectories} trajectories, ${summary.steps} steps, loss ${summary.firstLoss?.toFixed(4)} → ${summary.finalLoss?.toFixed(4)})`,
+          : result.stopped
+            ? `stopped after step ${result.steps}; ${argv.out} holds it (continue with the same command and --resume)`
+            : `wrote ${argv.out} (${summary.trajectories} trajectories, ${summary.steps} steps, ${loss})`,
       );
+      if (result.stopped) process.exitCode = 130;
     });
   },
 };
