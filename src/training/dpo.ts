@@ -7,6 +7,9 @@
  *   z = β·[(π_c − ρ_c) − (π_r − ρ_r)],  loss = −log σ(z),  ∂loss/∂π_c = −β·σ(−z) = −∂loss/∂π_r.
  * The reference log-probs are computed once per stage (the reference code recomputes them every batch).
  */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import type { Model } from '../model.js';
 import { conversationTokens, OPENING_TURNS, type Trajectory, type Turn } from './conversation.js';
@@ -119,9 +122,31 @@ export interface DpoProgress {
   lr: number;
 }
 
+/**
+ * Where a DPO stage keeps its checkpoint (a policy folder), so that a stopped or crashed stage resumes exactly: called
+ * again with the policy as it was when the stage began (its reference), it goes on from the checkpoint.
+ */
+export interface DpoCheckpoint {
+  dir: string;
+  /** Steps between checkpoints (default 50); one is also written when the signal stops the stage. */
+  every?: number;
+}
+
+export interface DpoControl {
+  signal?: AbortSignal;
+  onProgress?: (p: DpoProgress) => void;
+  checkpoint?: DpoCheckpoint;
+  /** With a checkpoint: called once, with the step the stage goes on from (0, or its checkpoint's). */
+  onStart?: (step: number) => void;
+}
+
 export interface DpoResult {
+  /** Steps done (before a resume too). */
   steps: number;
+  /** The loss of every step done. */
   losses: number[];
+  /** True when the signal stopped the stage before its last step. */
+  stopped: boolean;
   /** Pairs left out because chosen or rejected does not fit the model's context. */
   dropped: number;
 }
@@ -144,7 +169,7 @@ export async function dpo(
   policy: NativeLlmPolicy,
   pairs: readonly TrajectoryPair[],
   options: DpoOptions = {},
-  control: { signal?: AbortSignal; onProgress?: (p: DpoProgress) => void } = {},
+  control: DpoControl = {},
 ): Promise<DpoResult> {
   const model: Model = policy.model;
   const beta = options.beta ?? 0.1;
@@ -165,11 +190,18 @@ export async function dpo(
   const perEpoch = Math.ceil(encoded.length / batch);
   const steps = perEpoch * epochs;
   const seed = options.seed ?? 1;
-  const losses: number[] = [];
+  const { done, losses, save } = await stageCheckpoint(policy, control, ref, {
+    pairs: createHash('sha256').update(JSON.stringify(fitting.map((e) => [e.chosen.tokens, e.rejected.tokens]))).digest('hex'),
+    beta,
+    lr,
+    epochs,
+    batch,
+    seed,
+  });
   let order: EncodedPair[] = [];
-  for (let step = 0; step < steps && !control.signal?.aborted; step++) {
+  for (let step = done; step < steps && !control.signal?.aborted; step++) {
     const epoch = Math.floor(step / perEpoch);
-    if (step % perEpoch === 0) order = shuffled(encoded, seed + epoch);
+    if (step % perEpoch === 0 || order.length === 0) order = shuffled(encoded, seed + epoch);
     const chosen = order.slice((step % perEpoch) * batch, (step % perEpoch + 1) * batch);
     policy.zeroGrad();
     let loss = 0;
@@ -197,6 +229,45 @@ export async function dpo(
     if (report.skipped || !Number.isFinite(loss)) throw new InvalidArgumentError('NAN_LOSS', `dpo: non-finite loss or gradients at step ${step + 1} (loss ${loss}); lower the learning rate`);
     losses.push(loss);
     control.onProgress?.({ step: step + 1, steps, epoch, loss, accuracy: wins / chosen.length, margin: margin / chosen.length, lr: rate });
+    if (losses.length % (control.checkpoint?.every ?? 50) === 0 && losses.length < steps) await save();
   }
-  return { steps: losses.length, losses, dropped: pairs.length - fitting.length };
+  if (losses.length > done && losses.length < steps) await save(); // stopped
+  return { steps: losses.length, losses, stopped: losses.length < steps, dropped: pairs.length - fitting.length };
+}
+
+/**
+ * The stage's checkpoint, if it has one: restored into `policy` when its folder holds one of this stage (the same
+ * pairs and options, and the same reference log-probs up to rounding, else CONFIG_MISMATCH), after the reference was
+ * computed from the entry policy.
+ */
+async function stageCheckpoint(
+  policy: NativeLlmPolicy,
+  control: DpoControl,
+  reference: readonly number[],
+  run: Record<string, unknown>,
+): Promise<{ done: number; losses: number[]; save: () => Promise<void> }> {
+  const ck = control.checkpoint;
+  const losses: number[] = [];
+  const save = async () => {
+    if (ck) await policy.save(ck.dir, { kind: 'dpo', losses, run, reference });
+  };
+  if (!ck) return { done: 0, losses, save };
+  const every = ck.every ?? 50;
+  if (!(Number.isInteger(every) && every > 0)) throw new InvalidArgumentError('INVALID_ARGUMENT', `dpo: checkpoint.every must be a positive integer, got ${every}`);
+  if (existsSync(join(ck.dir, 'policy.json'))) {
+    const meta = await policy.restore(ck.dir);
+    if (meta.kind !== 'dpo' || !Array.isArray(meta.losses)) throw new InvalidArgumentError('BAD_CHECKPOINT', `dpo: ${ck.dir} holds no DPO checkpoint`);
+    for (const [key, value] of Object.entries(run)) {
+      const saved = (meta.run as Record<string, unknown>)[key];
+      if (JSON.stringify(saved) !== JSON.stringify(value)) throw new InvalidArgumentError('CONFIG_MISMATCH', `dpo: the checkpoint in ${ck.dir} is of a stage with another ${key}`);
+    }
+    const saved = meta.reference as number[];
+    // the same policy computes the same reference; another grouping into micro-batches may round differently
+    if (saved.length !== reference.length || saved.some((x, i) => !(Math.abs(x - reference[i]) <= 1e-4 * Math.max(1, Math.abs(x))))) {
+      throw new InvalidArgumentError('CONFIG_MISMATCH', `dpo: the checkpoint in ${ck.dir} is of a stage that began from another policy (its reference log-probs differ)`);
+    }
+    losses.push(...(meta.losses as number[]));
+  }
+  control.onStart?.(losses.length);
+  return { done: losses.length, losses, save };
 }

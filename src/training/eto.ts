@@ -7,10 +7,11 @@
  *
  * Run folder: `config.json`; `metrics.jsonl` (one `explore` line per iteration, one `dpo` line per step);
  * `iter-K.explored.json` (ETO-format trajectories with rewards); `iter-K/` (the policy after iteration K: adapter.gguf
- * in llama.cpp's format, state.gguf, policy.json). An iteration counts once its folder exists, so a stopped run
- * resumes after its last finished iteration, and gives the same results as an uninterrupted one.
+ * in llama.cpp's format, state.gguf, policy.json). An iteration counts once its folder exists. Until then its
+ * exploration records each finished episode in `iter-K.partial.jsonl` and its DPO stage checkpoints into
+ * `iter-K.dpo/`, so a stopped run resumes where it was and gives the same results as an uninterrupted one.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chatTaskById, isWebshopTask, type ChatTask, type ChatTaskOptions } from '../../envs/chat-tasks.js';
 import { checkTrainedChatTemplate } from '../chat-template.js';
@@ -50,8 +51,10 @@ export interface EtoOptions {
    * games and WebShop goals).
    */
   taskOf?: (id: string) => ChatTask;
-  /** Continue the run in `out` after its last finished iteration. */
+  /** Continue the run in `out` where it stopped: finished iterations are kept, as are the episodes and the DPO checkpoint of the next. */
   resume?: boolean;
+  /** DPO steps between checkpoints of a stage (default 50); one is also written when the run is stopped. */
+  checkpointEvery?: number;
 }
 
 export interface EtoIteration {
@@ -94,6 +97,20 @@ function adapterOf(start: string): string {
   return existsSync(start) && statSync(start).isDirectory() ? join(start, 'adapter.gguf') : start;
 }
 
+/** The episodes a stopped exploration recorded (`{play, trajectory}` lines; a line cut short by a crash is skipped). */
+function readEpisodes(path: string): Map<number, ExploredTrajectory> {
+  const out = new Map<number, ExploredTrajectory>();
+  for (const line of existsSync(path) ? readFileSync(path, 'utf8').split('\n') : []) {
+    try {
+      const { play, trajectory } = JSON.parse(line) as { play: number; trajectory: ExploredTrajectory };
+      out.set(play, trajectory);
+    } catch {
+      // not a whole line
+    }
+  }
+  return out;
+}
+
 export async function eto(options: EtoOptions, control: { signal?: AbortSignal; onEvent?: (e: EtoEvent) => void } = {}): Promise<EtoResult> {
   const { model, experts, out } = options;
   const iterations = options.iterations ?? 2;
@@ -127,9 +144,23 @@ export async function eto(options: EtoOptions, control: { signal?: AbortSignal; 
   checkTrainedChatTemplate(model, options.start, startAgent.trainedChatTemplate);
   const metricsPath = join(out, 'metrics.jsonl');
   const iterDir = (k: number) => join(out, `iter-${k}`);
+  const exploredPath = (k: number) => join(out, `iter-${k}.explored.json`);
 
   let done = 0;
   const results: EtoIteration[] = [];
+  const rewriteMetrics = (keep: (e: EtoEvent) => boolean) => {
+    const kept: EtoEvent[] = [];
+    for (const line of existsSync(metricsPath) ? readFileSync(metricsPath, 'utf8').split('\n') : []) {
+      try {
+        const e = JSON.parse(line) as EtoEvent;
+        if (keep(e)) kept.push(e);
+      } catch {
+        // not a whole line (cut short by a crash)
+      }
+    }
+    writeFileSync(metricsPath, kept.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    return kept;
+  };
   if (options.resume) {
     if (!existsSync(join(out, 'config.json'))) throw new InvalidArgumentError('NO_RUN', `eto: nothing to resume in ${out}`);
     // the same run, possibly with more iterations
@@ -141,22 +172,14 @@ export async function eto(options: EtoOptions, control: { signal?: AbortSignal; 
     }
     await writeJsonAtomic(join(out, 'config.json'), config);
     while (existsSync(join(iterDir(done + 1), 'policy.json'))) done++;
-    // keep what finished iterations logged; drop the rest (and a line cut short by a crash)
-    const kept: EtoEvent[] = [];
-    for (const line of existsSync(metricsPath) ? readFileSync(metricsPath, 'utf8').split('\n') : []) {
-      try {
-        const e = JSON.parse(line) as EtoEvent;
-        if (e.iteration <= done) kept.push(e);
-      } catch {
-        // not a whole line
-      }
-    }
-    for (const e of kept) {
+    // keep what finished iterations logged, and the exploration of the next one if it finished (its DPO steps are
+    // sorted out when its stage resumes)
+    const explored = existsSync(exploredPath(done + 1));
+    for (const e of rewriteMetrics((e) => e.iteration <= done || (e.iteration === done + 1 && (e.type === 'dpo' || (e.type === 'explore' && explored))))) {
       if (e.type !== 'iteration') continue;
       const { type: _, ...finished } = e;
       results.push(finished);
     }
-    writeFileSync(metricsPath, kept.map((e) => `${JSON.stringify(e)}\n`).join(''));
   } else {
     if (existsSync(join(out, 'config.json'))) throw new InvalidArgumentError('RUN_EXISTS', `eto: ${out} already holds a run (resume it, or choose another --out)`);
     mkdirSync(out, { recursive: true });
@@ -172,25 +195,43 @@ export async function eto(options: EtoOptions, control: { signal?: AbortSignal; 
   for (let k = done + 1; k <= iterations && !control.signal?.aborted; k++) {
     const policy: NativeLlmPolicy = await loadAdapter(model, adapter);
     try {
-      // step-wise take-over points are drawn anew each iteration
-      const plays = [
-        ...(pairKind === 'step' ? [] : tasks.values()),
-        ...(pairKind === 'trajectory' ? [] : stepwiseTasks(experts, (id) => tasks.get(id)!, (options.explore?.seed ?? 1) + k)),
-      ];
-      const explored: ExploredTrajectory[] = await explore(model, policy, plays, options.explore, {
-        signal: control.signal,
-        onEpisode: (t, n, total) => log({ type: 'episode', iteration: k, done: n, total, id: t.id, reward: t.reward }),
-      });
-      if (control.signal?.aborted) break;
-      const summary = exploreSummary(explored);
-      log({ type: 'explore', iteration: k, ...summary });
-      await writeJsonAtomic(join(out, `iter-${k}.explored.json`), explored);
+      let explored: ExploredTrajectory[];
+      if (existsSync(exploredPath(k))) {
+        explored = JSON.parse(readFileSync(exploredPath(k), 'utf8')) as ExploredTrajectory[];
+      } else {
+        // step-wise take-over points are drawn anew each iteration
+        const plays = [
+          ...(pairKind === 'step' ? [] : tasks.values()),
+          ...(pairKind === 'trajectory' ? [] : stepwiseTasks(experts, (id) => tasks.get(id)!, (options.explore?.seed ?? 1) + k)),
+        ];
+        // each finished episode is recorded at once: a stopped exploration goes on with the others
+        const partial = join(out, `iter-${k}.partial.jsonl`);
+        explored = await explore(model, policy, plays, options.explore, {
+          signal: control.signal,
+          finished: readEpisodes(partial),
+          onEpisode: (t, n, total, play) => {
+            appendFileSync(partial, `${JSON.stringify({ play, trajectory: t })}\n`);
+            log({ type: 'episode', iteration: k, done: n, total, id: t.id, reward: t.reward });
+          },
+        });
+        if (control.signal?.aborted) break;
+        log({ type: 'explore', iteration: k, ...exploreSummary(explored) });
+        await writeJsonAtomic(exploredPath(k), explored);
+        rmSync(partial, { force: true });
+      }
       const pairs = makePairs(experts, explored, { cutRounds });
-      const r = await dpo(policy, pairs, options.dpo, { signal: control.signal, onProgress: (p) => log({ type: 'dpo', iteration: k, ...p }) });
-      if (control.signal?.aborted) break;
+      const stage = join(out, `iter-${k}.dpo`);
+      const r = await dpo(policy, pairs, options.dpo, {
+        signal: control.signal,
+        onProgress: (p) => log({ type: 'dpo', iteration: k, ...p }),
+        checkpoint: { dir: stage, every: options.checkpointEvery },
+        // the steps after the stage's checkpoint are done again: their lines go
+        onStart: (step) => rewriteMetrics((e) => !(e.type === 'dpo' && e.iteration === k && e.step > step)),
+      });
+      if (r.stopped) break;
       const result: EtoIteration = {
         iteration: k,
-        explored: summary,
+        explored: exploreSummary(explored),
         pairs: pairs.length,
         dropped: r.dropped,
         steps: r.steps,
@@ -199,6 +240,7 @@ export async function eto(options: EtoOptions, control: { signal?: AbortSignal; 
         dir: iterDir(k),
       };
       await policy.save(iterDir(k), { kind: 'eto', iteration: k });
+      rmSync(stage, { recursive: true, force: true });
       log({ type: 'iteration', ...result });
       results.push(result);
       adapter = join(iterDir(k), 'adapter.gguf');

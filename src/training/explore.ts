@@ -60,17 +60,31 @@ export interface ExploredTrajectory extends Trajectory {
 
 interface Episode {
   task: ChatTask;
+  /** Index of the play (task and sample) in the call's order. */
+  play: number;
   sample: number;
   forced: number;
   /** Draws the seed of each of the episode's replies. */
   rng: Rng;
-  env: ChatEnv;
+  /** null for an episode recorded by an earlier call (it does not play). */
+  env: ChatEnv | null;
   turns: Turn[];
   reward: number;
   steps: number;
   end?: ExploredTrajectory['end'];
   /** The seed of the episode's next reply, drawn once (a round retried with fewer conversations reuses it). */
   replySeed?: number;
+}
+
+export interface ExploreControl {
+  signal?: AbortSignal;
+  /** Each finished episode; `play` numbers the episode in task order (a task's samples together), from 0. */
+  onEpisode?: (t: ExploredTrajectory, done: number, total: number, play: number) => void;
+  /**
+   * Episodes an interrupted call with the same tasks and options finished, by `play`: they are taken as they are, and
+   * the other episodes play as they would have (each episode's seeds are its own).
+   */
+  finished?: ReadonlyMap<number, ExploredTrajectory>;
 }
 
 /**
@@ -83,7 +97,7 @@ export async function explore(
   agent: Agent,
   tasks: readonly (ChatTask | ForcedTask)[],
   options: ExploreOptions = {},
-  control: { signal?: AbortSignal; onEpisode?: (t: ExploredTrajectory, done: number, total: number) => void } = {},
+  control: ExploreControl = {},
 ): Promise<ExploredTrajectory[]> {
   checkTrainedChatTemplate(model, 'the agent', agent.trainedChatTemplate);
   const maxTokens = options.maxTokens ?? 128;
@@ -105,23 +119,30 @@ export async function explore(
   const seeds = new Rng(options.seed ?? 1);
   const draw = (rng: Rng) => Math.floor(rng.next() * 2 ** 53);
   const episodes: Episode[] = [];
-  let finished = 0;
+  let finished = control.finished?.size ?? 0;
   const finish = (e: Episode, end: Episode['end']) => {
     e.end = end;
-    control.onEpisode?.(trajectory(e), ++finished, plays.length);
+    control.onEpisode?.(trajectory(e), ++finished, plays.length, e.play);
   };
   // one round: the reply, and the observation it gets unless the episode ends
   const playRound = (e: Episode, reply: string) => {
     e.replySeed = undefined;
     e.turns.push({ from: 'gpt', value: reply });
-    const r = e.env.step(reply);
+    const r = e.env!.step(reply); // only episodes that play get replies
     e.reward = r.reward;
     if (r.done) finish(e, 'done');
     else e.turns.push({ from: 'human', value: r.observation });
   };
-  const start = (play: (typeof plays)[number]): Episode => {
+  const start = (index: number): Episode => {
+    const play = plays[index];
+    const rng = new Rng(draw(seeds));
+    const done = control.finished?.get(index);
+    if (done) {
+      // played before: its recorded trajectory, its seed drawn all the same so that later episodes draw theirs
+      return { task: play.task, play: index, sample: done.sample, forced: done.forced, rng, env: null, turns: done.conversations, reward: done.reward, steps: done.steps, end: done.end };
+    }
     const env = play.task.open();
-    const e: Episode = { task: play.task, sample: play.sample, forced: 0, rng: new Rng(draw(seeds)), env, turns: env.reset(), reward: 0, steps: 0 };
+    const e: Episode = { task: play.task, play: index, sample: play.sample, forced: 0, rng, env, turns: env.reset(), reward: 0, steps: 0 };
     for (const reply of play.forced) {
       if (e.end) break;
       playRound(e, reply);
@@ -142,9 +163,8 @@ export async function explore(
           if (!e || e.end) {
             e = waiting.shift();
             if (!e) {
-              const play = plays[episodes.length];
-              if (!play) break;
-              e = start(play);
+              if (episodes.length === plays.length) break;
+              e = start(episodes.length);
               episodes.push(e);
             }
             inSlot[s] = e;

@@ -7,7 +7,7 @@ import { defaultMemoryBudget, microBatches, sequenceMemoryBudget, withinMemory }
 import { conversationTokens, type Trajectory, type Turn } from '../../src/training/conversation.js';
 import { dpo, dpoLoss, makePairs, type DpoProgress } from '../../src/training/dpo.js';
 import { createPolicy, type MarkedSequence } from '../../src/training/llm-policy.js';
-import { testModel } from '../helpers/models.js';
+import { tempPath, testModel } from '../helpers/models.js';
 
 const opening: Turn[] = [
   { from: 'human', value: 'You are an agent. Reply with Thought and Action.' },
@@ -131,5 +131,23 @@ t.test('DPO on a generated model: the entry policy is the reference, and trainin
   t.same(steps.map((s) => s.lr > 0), steps.map(() => true));
   await t.rejects(dpo(policy, pairs, { beta: 0 }), { code: 'INVALID_ARGUMENT' });
   const nothing = await dpo(policy, []);
-  t.same(nothing, { steps: 0, losses: [], dropped: 0 });
+  t.same(nothing, { steps: 0, losses: [], stopped: false, dropped: 0 });
+
+  // checkpoints: a stage stopped after a step resumes from it, given the policy it began with; another stage's
+  // checkpoint is refused
+  const dir = tempPath('dpo-stage');
+  await policy.save(tempPath('dpo-entry'));
+  const stop = new AbortController();
+  const stage = { batch: 2, epochs: 2, lr: 5e-3 };
+  const stopped = await dpo(policy, pairs, stage, { signal: stop.signal, onProgress: () => stop.abort(), checkpoint: { dir } });
+  t.same([stopped.steps, stopped.stopped], [1, true]);
+  await t.rejects(dpo(policy, pairs, stage, { checkpoint: { dir } }), { code: 'CONFIG_MISMATCH', message: /began from another policy/ });
+  await policy.restore(tempPath('dpo-entry'));
+  const starts: number[] = [];
+  const resumed = await dpo(policy, pairs, stage, { checkpoint: { dir }, onStart: (s) => starts.push(s) });
+  t.same([resumed.steps, resumed.stopped, resumed.losses[0], starts], [4, false, stopped.losses[0], [1]]);
+  await t.rejects(dpo(policy, pairs, { ...stage, beta: 0.2 }, { checkpoint: { dir } }), { code: 'CONFIG_MISMATCH', message: /another beta/ });
+  await t.rejects(dpo(policy, pairs, {}, { checkpoint: { dir, every: 0 } }), { code: 'INVALID_ARGUMENT', message: /every/ });
+  await policy.save(tempPath('not-a-stage'));
+  await t.rejects(dpo(policy, pairs, {}, { checkpoint: { dir: tempPath('not-a-stage') } }), { code: 'BAD_CHECKPOINT' });
 });

@@ -212,6 +212,35 @@ t.test('eto iterates exploration and DPO, and a resumed run ends where an uninte
   t.ok(readFileSync(resumed.adapter).equals(readFileSync(whole.adapter)), 'the same final adapter, byte for byte');
   t.same(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').length, metrics.length, 'no line of the stopped iteration is left');
 
+  t.notOk(existsSync(join(out, 'iter-2.dpo')), "the finished stage's checkpoint is removed");
+
+  // stopped in iteration 1's exploration after its first episode, then crashed in iteration 2's DPO after a
+  // checkpoint: each resume goes on from what was kept
+  const out2 = tempPath('eto-stops');
+  const oneAtATime = { ...options, explore: { ...options.explore, parallel: 1 } }; // the same episodes, one after the other
+  const stopExploring = new AbortController();
+  await eto({ ...oneAtATime, out: out2 }, { signal: stopExploring.signal, onEvent: (e) => e.type === 'episode' && stopExploring.abort() });
+  t.equal(readFileSync(join(out2, 'iter-1.partial.jsonl'), 'utf8').trim().split('\n').length, 1, 'the finished episode is recorded');
+  const replayed: string[] = [];
+  const crash = (e: EtoEvent) => {
+    if (e.type === 'episode') replayed.push(e.id);
+    if (e.type === 'dpo' && e.iteration === 2 && e.step === 3) throw new Error('power cut');
+  };
+  await t.rejects(eto({ ...oneAtATime, out: out2, resume: true, checkpointEvery: 2 }, { onEvent: crash }), { message: 'power cut' });
+  t.equal(replayed.filter((id) => id === experts[0].id).length, 1, "iteration 1 played only the episode it had not finished (and iteration 2's)");
+  t.ok(existsSync(join(out2, 'iter-2.dpo', 'policy.json')), "iteration 2's DPO stage has a checkpoint");
+  const steps: number[] = [];
+  const last = await eto({ ...oneAtATime, out: out2, resume: true }, { onEvent: (e) => e.type === 'dpo' && steps.push(e.step) });
+  t.same(steps, [3, 4], 'the stage goes on after its checkpoint (step 2)');
+  t.same(last.iterations.map((i) => ({ ...i, dir: '' })), whole.iterations.map((i) => ({ ...i, dir: '' })));
+  t.ok(readFileSync(last.adapter).equals(readFileSync(whole.adapter)), 'the same final adapter, byte for byte');
+  t.same(
+    readFileSync(join(out2, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).map(({ step, type, iteration }) => ({ step, type, iteration })),
+    metrics.map(({ step, type, iteration }) => ({ step, type, iteration })),
+    'the same metrics lines, once each',
+  );
+  t.notOk(existsSync(join(out2, 'iter-1.partial.jsonl')), 'the episode record goes once the exploration is written');
+
   await t.rejects(eto({ ...options, out, resume: true, dpo: { ...options.dpo, lr: 1 } }), { code: 'CONFIG_MISMATCH', message: /another dpo/ });
   await t.rejects(eto({ ...options, out, resume: true, experts: experts.slice(1) }), { code: 'CONFIG_MISMATCH', message: /another tasks/ });
   await t.rejects(eto({ ...options, out: tempPath('eto-bad-start'), start: tempPath('nowhere') }), { message: /nowhere is not a readable GGUF file/ });
@@ -316,7 +345,7 @@ t.test('explore and eto CLIs', async (t) => {
     if (stdout.includes('"type":"dpo"') && !child.killed) child.kill('SIGINT');
   });
   t.equal(await new Promise((resolve) => child.on('close', resolve)), 130, stderr);
-  t.match(stderr, /stopping after this step; finished iterations are kept/);
+  t.match(stderr, /stopping: finished episodes and DPO steps are kept/);
   t.match(JSON.parse(stdout.trim().split('\n').at(-1)!), { type: 'result', stopped: true, iterations: [], adapter: join(sftDir, 'adapter.gguf') });
   t.notOk(existsSync(join(stopped, 'iter-1')));
 

@@ -23,6 +23,7 @@ interface Args extends AgentArgs {
   batch: number;
   pairs: PairKind;
   resume: boolean;
+  checkpointEvery: number;
   memoryBudget?: number;
 }
 
@@ -46,7 +47,8 @@ export const etoCommand: CommandModule<object, Args> = {
         default: 'trajectory' as const,
         describe: "what is explored and paired: whole tasks (ETO), from a random step of the expert's trajectory, or both",
       })
-      .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out after its last finished iteration' })
+      .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out where it stopped (its finished episodes and DPO checkpoint kept)' })
+      .option('checkpoint-every', { type: 'number', default: 50, describe: 'DPO steps between checkpoints (one is also written on Ctrl-C)' })
       .option('memory-budget', memoryBudgetOption)
       .option('chat-template', chatTemplateOption)
       .option('device', deviceOption) as unknown as Argv<Args>,
@@ -56,7 +58,7 @@ export const etoCommand: CommandModule<object, Args> = {
     let progress = { iteration: 0, print: episodePrinter('') };
     let lastLine = 0;
     await withModel(argv, async (model) => {
-      const result = await withInterrupt('stopping after this step; finished iterations are kept', (signal) => eto(
+      const result = await withInterrupt('stopping: finished episodes and DPO steps are kept', (signal) => eto(
         {
           model,
           start: argv.start,
@@ -68,6 +70,7 @@ export const etoCommand: CommandModule<object, Args> = {
           pairs: argv.pairs,
           tasks,
           resume: argv.resume,
+          checkpointEvery: argv.checkpointEvery,
         },
         {
           signal,
