@@ -20,7 +20,7 @@ import type { Model } from '../model.js';
 import { writeJsonAtomic } from '../train/files.js';
 import type { Trajectory } from './conversation.js';
 import { dpo, makePairs, type DpoOptions, type DpoProgress } from './dpo.js';
-import { explore, exploreSummary, stepwiseTasks, type ExploredTrajectory, type ExploreOptions } from './explore.js';
+import { appendEpisodeRecord, explore, exploreSummary, readEpisodeRecord, stepwiseTasks, type ExploredTrajectory, type ExploreOptions } from './explore.js';
 import { loadAdapter, type NativeLlmPolicy } from './llm-policy.js';
 
 export type PairKind = 'trajectory' | 'step' | 'mixture';
@@ -95,20 +95,6 @@ function cutRounds(id: string): number | null {
 
 function adapterOf(start: string): string {
   return existsSync(start) && statSync(start).isDirectory() ? join(start, 'adapter.gguf') : start;
-}
-
-/** The episodes a stopped exploration recorded (`{play, trajectory}` lines; a line cut short by a crash is skipped). */
-function readEpisodes(path: string): Map<number, ExploredTrajectory> {
-  const out = new Map<number, ExploredTrajectory>();
-  for (const line of existsSync(path) ? readFileSync(path, 'utf8').split('\n') : []) {
-    try {
-      const { play, trajectory } = JSON.parse(line) as { play: number; trajectory: ExploredTrajectory };
-      out.set(play, trajectory);
-    } catch {
-      // not a whole line
-    }
-  }
-  return out;
 }
 
 export async function eto(options: EtoOptions, control: { signal?: AbortSignal; onEvent?: (e: EtoEvent) => void } = {}): Promise<EtoResult> {
@@ -208,9 +194,9 @@ export async function eto(options: EtoOptions, control: { signal?: AbortSignal; 
         const partial = join(out, `iter-${k}.partial.jsonl`);
         explored = await explore(model, policy, plays, options.explore, {
           signal: control.signal,
-          finished: readEpisodes(partial),
+          finished: readEpisodeRecord(partial),
           onEpisode: (t, n, total, play) => {
-            appendFileSync(partial, `${JSON.stringify({ play, trajectory: t })}\n`);
+            appendEpisodeRecord(partial, play, t);
             log({ type: 'episode', iteration: k, done: n, total, id: t.id, reward: t.reward });
           },
         });

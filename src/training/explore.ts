@@ -5,6 +5,7 @@
  * model's KV-cache decoder), each from its whole conversation in the chat layout that SFT and DPO train on, so the
  * agent acts on exactly the tokens it is trained with.
  */
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import type { ChatTask } from '../../envs/chat-tasks.js';
 import type { ChatEnv } from '../../envs/core/chat.js';
 import { checkTrainedChatTemplate } from '../chat-template.js';
@@ -137,6 +138,9 @@ export async function explore(
     const play = plays[index];
     const rng = new Rng(draw(seeds));
     const done = control.finished?.get(index);
+    if (done && done.id !== play.task.id) {
+      throw new InvalidArgumentError('RESUME_MISMATCH', `explore: the recorded episode ${index} is of task "${done.id}", not "${play.task.id}": resume with the tasks and options the exploration was started with`);
+    }
     if (done) {
       // played before: its recorded trajectory, its seed drawn all the same so that later episodes draw theirs
       return { task: play.task, play: index, sample: done.sample, forced: done.forced, rng, env: null, turns: done.conversations, reward: done.reward, steps: done.steps, end: done.end };
@@ -194,8 +198,8 @@ export async function explore(
         continue;
       }
       live.forEach((e, i) => {
+        e.steps++; // before the round: an episode it ends is reported with this reply counted
         playRound(e, replies[i].text.trim());
-        e.steps++;
       });
     }
   } finally {
@@ -223,6 +227,27 @@ export function stepwiseTasks(experts: readonly Trajectory[], taskOf: (id: strin
     out.push({ task: taskOf(expert.id), forced: replies.slice(0, t) });
   }
   return out;
+}
+
+/**
+ * A stopped exploration's record (what `ExploreControl.finished` takes): one `{play, trajectory}` JSON line per
+ * finished episode, appended as it finishes; a line cut short by a crash is skipped.
+ */
+export function readEpisodeRecord(path: string): Map<number, ExploredTrajectory> {
+  const out = new Map<number, ExploredTrajectory>();
+  for (const line of existsSync(path) ? readFileSync(path, 'utf8').split('\n') : []) {
+    try {
+      const { play, trajectory } = JSON.parse(line) as { play: number; trajectory: ExploredTrajectory };
+      out.set(play, trajectory);
+    } catch {
+      // not a whole line
+    }
+  }
+  return out;
+}
+
+export function appendEpisodeRecord(path: string, play: number, t: ExploredTrajectory): void {
+  appendFileSync(path, `${JSON.stringify({ play, trajectory: t })}\n`);
 }
 
 /** Each task's best trajectory (the first with the highest reward), in task order: Best-of-N's pick of its samples. */

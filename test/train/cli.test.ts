@@ -1,26 +1,15 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { runCli } from '../helpers/cli.js';
-
-const main = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+import { runCli, runCliInterrupted } from '../helpers/cli.js';
 
 t.test('rl-ggml train: Ctrl-C writes a checkpoint and exits 130; --resume finishes; eval and plot read the run', async (t) => {
   const dir = t.testdir();
   const out = join(dir, 'run');
-  const child = spawn(process.execPath, [main, 'train', '--env', 'overcooked/tomato-salad', '--algo', 'ppo', '--out', out, '--steps', '4096', '--envs', '2', '--rollout-steps', '32', '--json']);
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const code = await new Promise<number | null>((resolve) => {
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      if (stdout.includes('"type":"progress"') && !child.killed) child.kill('SIGINT');
-    });
-    child.on('close', resolve);
-  });
+  const { status: code, stdout, stderr } = await runCliInterrupted(
+    ['train', '--env', 'overcooked/tomato-salad', '--algo', 'ppo', '--out', out, '--steps', '4096', '--envs', '2', '--rollout-steps', '32', '--json'],
+    (o) => o.includes('"type":"progress"'),
+  );
   t.equal(code, 130, stderr);
   t.match(stderr, /stopping: writing a checkpoint/);
   const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));

@@ -1,7 +1,5 @@
 // Adapters in llama.cpp's format (checked by node-llama-cpp), exact checkpoint round trips, SFT, and bad input.
 import t from 'tap';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chatTasks } from '../../envs/chat-tasks.js';
@@ -14,7 +12,7 @@ import { sft } from '../../src/training/sft.js';
 import { referenceLogprobTolerance } from '../helpers/device.js';
 import { tempPath, testModel } from '../helpers/models.js';
 import { referenceLogprobs, referenceModel } from '../helpers/reference.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliInterrupted } from '../helpers/cli.js';
 
 const trajectories = [
   {
@@ -28,7 +26,6 @@ const trajectories = [
   },
   { id: 'b', conversations: [{ from: 'human' as const, value: 'Buy a red shirt under 20 dollars.' }, { from: 'gpt' as const, value: 'Thought: Search for it.\nAction: search[red shirt]' }] },
 ];
-const main = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const items = [{ prompt: 'There is a tomato. Your next step is to', actions: ['pick up the tomato', 'serve the dish', 'go north'] }];
 
 t.test('SFT overfits a few conversations, and node-llama-cpp applies the adapter as we do', async (t) => {
@@ -199,18 +196,8 @@ t.test('sft CLI', async (t) => {
   // Ctrl-C writes a checkpoint and exits 130; --resume finishes the run
   const out = tempPath('cli-sft-interrupted');
   const args = ['sft', '--model', await testModel(), '--data', data, '--out', out, '--steps', '300', '--batch', '2', '--checkpoint-every', '1000'];
-  const child = spawn(process.execPath, [main, ...args, '--json']);
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const code = await new Promise<number | null>((resolve) => {
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      if (stdout.includes('"type":"progress"') && !child.killed) child.kill('SIGINT');
-    });
-    child.on('close', resolve);
-  });
-  t.equal(code, 130, stderr);
+  const { status, stdout, stderr } = await runCliInterrupted([...args, '--json'], (out) => out.includes('"type":"progress"'));
+  t.equal(status, 130, stderr);
   t.match(stderr, /stopping: writing a checkpoint/);
   const stop = JSON.parse(stdout.trim().split('\n').pop()!);
   t.match(stop, { type: 'done', stopped: true });

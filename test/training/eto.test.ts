@@ -3,10 +3,8 @@
 // with its own greedy continuation of exactly the training layout and stops where the context ends; `eto` iterates,
 // resumes to the same result, and the CLI commands run it.
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chatTaskById, chatTasks, type ChatTask } from '../../envs/chat-tasks.js';
 import { INVALID_FORMAT, parseEtoAction } from '../../envs/core/chat.js';
 import { runExpert as runShopExpert } from '../../envs/webshop/expert.js';
@@ -21,7 +19,7 @@ import { agentReplies, conversationTokens, selectTrajectories, type Trajectory }
 import { eto, type EtoEvent } from '../../src/training/eto.js';
 import { bestOf, explore, exploreSummary, stepwiseTasks, type Agent, type ExploredTrajectory } from '../../src/training/explore.js';
 import { sft } from '../../src/training/sft.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliInterrupted } from '../helpers/cli.js';
 import { tempPath, testModel } from '../helpers/models.js';
 import { syntheticCatalog } from '../envs/webshop/fixture.js';
 
@@ -88,9 +86,9 @@ t.test('a model explores with greedy replies to the training layout, and stops w
   const model = await loadModel(await testModel(), { threads: 2 });
   t.teardown(() => model.dispose());
   const tasks = chatTasks('household/mixed', 'train', 3, { maxSteps: 2 });
-  const episodes: string[] = [];
-  const runs = await explore(model, model, tasks, { maxTokens: 12, parallel: 2 }, { onEpisode: (x, done, total) => episodes.push(`${x.id} ${done}/${total}`) });
-  t.equal(episodes.length, 3);
+  const episodes: ExploredTrajectory[] = [];
+  const runs = await explore(model, model, tasks, { maxTokens: 12, parallel: 2 }, { onEpisode: (x, _done, _total, play) => void (episodes[play] = x) });
+  t.same(episodes, runs, 'each episode reported as it is returned, under its play number');
   t.same(runs.map((x) => x.id), tasks.map((x) => x.id), 'task order');
   t.same(exploreSummary(runs), { episodes: 3, meanReward: 0, successRate: 0 });
   for (const run of runs) t.same([run.steps, run.end, run.conversations.length], [2, 'done', 3 + 3]);
@@ -334,20 +332,33 @@ t.test('explore and eto CLIs', async (t) => {
   t.match(text.stdout, /iteration 2: explored mean reward 0\.000 \(success 0\.0%\), 2 pairs, DPO loss 0\.6931 → /);
   t.match(text.stdout, /done: the last adapter is .*iter-2/, 'resumed under another memory budget (it splits steps, not what they compute)');
 
-  // Ctrl-C during DPO: exit 130, nothing of the unfinished iteration kept as finished
+  // Ctrl-C during DPO: exit 130, nothing of the unfinished iteration kept as finished, its DPO stage checkpointed
   const stopped = tempPath('cli-eto-stopped');
-  const child = spawn(process.execPath, [fileURLToPath(new URL('../../src/cli/main.js', import.meta.url)), 'eto', '--model', path, '--start', sftDir, '--data', data, '--out', stopped, '--max-steps', '2', '--max-tokens', '8', '--batch', '1', '--epochs', '50', '--json']);
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  child.stdout.on('data', (d) => {
-    stdout += d;
-    if (stdout.includes('"type":"dpo"') && !child.killed) child.kill('SIGINT');
-  });
-  t.equal(await new Promise((resolve) => child.on('close', resolve)), 130, stderr);
-  t.match(stderr, /stopping: finished episodes and DPO steps are kept/);
-  t.match(JSON.parse(stdout.trim().split('\n').at(-1)!), { type: 'result', stopped: true, iterations: [], adapter: join(sftDir, 'adapter.gguf') });
+  const c = await runCliInterrupted(['eto', '--model', path, '--start', sftDir, '--data', data, '--out', stopped, '--max-steps', '2', '--max-tokens', '8', '--batch', '1', '--epochs', '50', '--json'], (out) => out.includes('"type":"dpo"'));
+  t.equal(c.status, 130, c.stderr);
+  t.match(c.stderr, /stopping: finished episodes and DPO steps are kept/);
+  t.match(JSON.parse(c.stdout.trim().split('\n').at(-1)!), { type: 'result', stopped: true, iterations: [], adapter: join(sftDir, 'adapter.gguf') });
   t.notOk(existsSync(join(stopped, 'iter-1')));
+  t.ok(existsSync(join(stopped, 'iter-1.dpo', 'policy.json')), 'its DPO stage wrote a checkpoint');
+
+  // Ctrl-C during exploration: the finished episodes are recorded, --resume plays the others
+  const explored = tempPath('cli-explore-stopped.json');
+  const exploreArgs = ['explore', '--model', path, '--env', 'household/mixed', '--n', '4', '--parallel', '1', '--max-steps', '2', '--max-tokens', '8', '--out', explored];
+  const e = await runCliInterrupted([...exploreArgs, '--json'], (out) => out.includes('"type":"episode"'));
+  t.equal(e.status, 130, e.stderr);
+  t.match(JSON.parse(e.stdout.trim().split('\n').at(-1)!), { type: 'result', stopped: true, out: null });
+  t.notOk(existsSync(explored), 'no trajectories file until the exploration is whole');
+  const recorded = readFileSync(`${explored}.partial.jsonl`, 'utf8').trim().split('\n').length;
+  t.ok(recorded >= 1 && recorded < 4, `${recorded} episodes recorded`);
+  t.match(runCli(exploreArgs).stderr, /records a stopped exploration: continue it with --resume/);
+  const resumed = runCli([...exploreArgs, '--resume', '--json']);
+  t.equal(resumed.status, 0, resumed.stderr);
+  t.equal(resumed.stdout.trim().split('\n').filter((l) => JSON.parse(l).type === 'episode').length, 4 - recorded, 'only the other episodes are played');
+  const whole = tempPath('cli-explore-whole.json');
+  t.equal(runCli([...exploreArgs.slice(0, -1), whole]).status, 0);
+  t.same(JSON.parse(readFileSync(explored, 'utf8')), JSON.parse(readFileSync(whole, 'utf8')), 'the trajectories of an uninterrupted exploration');
+  t.notOk(existsSync(`${explored}.partial.jsonl`));
+  t.match(runCli([...exploreArgs, '--resume']).stderr, /nothing to resume/);
 
   const shopData = tempPath('cli-eto-shop.json');
   writeFileSync(shopData, JSON.stringify([{ id: 'webshop_1', conversations: [{ from: 'human', value: 'x' }, { from: 'gpt', value: 'Action: search[a]' }] }]));

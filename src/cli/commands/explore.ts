@@ -1,9 +1,11 @@
+import { existsSync, rmSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { chatTaskById, chatTasks, isWebshopTask, type ChatTask } from '../../../envs/chat-tasks.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { writeJsonAtomic } from '../../train/files.js';
 import { readTrajectories } from '../../training/conversation.js';
-import { bestOf, explore, exploreSummary } from '../../training/explore.js';
+import { appendEpisodeRecord, bestOf, explore, exploreSummary, readEpisodeRecord } from '../../training/explore.js';
+import { withInterrupt } from '../interrupt.js';
 import { agentOptions, episodePrinter, exploreOptionsOf, taskOptionsOf, type AgentArgs } from '../agent-options.js';
 import { chatTemplateOption, modelSessionOptions, withModel, type ModelSessionArgs } from '../model-session.js';
 
@@ -14,6 +16,7 @@ interface Args extends ModelSessionArgs, AgentArgs {
   n: number;
   samples: number;
   out?: string;
+  resume: boolean;
 }
 
 function splitOf(argv: Args): string {
@@ -47,32 +50,50 @@ export const exploreCommand: CommandModule<object, Args> = {
       .option('split', { type: 'string', describe: 'household: train|seen|unseen (default unseen); webshop: a goal split (default test; eto-test, ...)' })
       .option('n', { type: 'number', default: 50, describe: 'number of tasks (with --env)' })
       .option('samples', { type: 'number', default: 1, describe: 'episodes per task (more than 1 needs --temperature above 0); reports Best-of-N too' })
-      .option('out', { type: 'string', describe: 'write the trajectories (ETO format, with rewards) to this JSON file' })
+      .option('out', { type: 'string', describe: 'write the trajectories (ETO format, with rewards) to this JSON file; until then finished episodes are recorded in OUT.partial.jsonl' })
+      .option('resume', { type: 'boolean', default: false, describe: 'continue a stopped exploration from OUT.partial.jsonl (give the options it was started with)' })
       .option('chat-template', chatTemplateOption) as unknown as Argv<Args>,
   handler: async (argv) => {
     const tasks = tasksOf(argv);
+    // finished episodes are recorded as they finish, so that a stopped exploration resumes
+    const record = argv.out === undefined ? undefined : `${argv.out}.partial.jsonl`;
+    if (argv.resume && !(record && existsSync(record))) throw new InvalidArgumentError('NO_RUN', `explore: nothing to resume${record ? ` (no ${record})` : ': give the --out of the stopped exploration'}`);
+    if (!argv.resume && record && existsSync(record)) throw new InvalidArgumentError('RUN_EXISTS', `explore: ${record} records a stopped exploration: continue it with --resume, or delete it`);
     await withModel(argv, async (model, adapter) => {
       const progress = episodePrinter('explore');
-      const trajectories = await explore(model, adapter ?? model, tasks, { ...exploreOptionsOf(argv), samples: argv.samples }, {
-        onEpisode: (t, done, total) => {
-          if (argv.json) console.log(JSON.stringify({ type: 'episode', id: t.id, sample: t.sample, reward: t.reward, steps: t.steps, end: t.end }));
-          else progress(t.reward, done, total);
-        },
-      });
-      if (argv.out) await writeJsonAtomic(argv.out, trajectories);
+      const finished = record ? readEpisodeRecord(record) : undefined;
+      const trajectories = await withInterrupt(`stopping: finished episodes are kept${record ? ` in ${record}` : ''}`, (signal) =>
+        explore(model, adapter ?? model, tasks, { ...exploreOptionsOf(argv), samples: argv.samples }, {
+          signal,
+          finished,
+          onEpisode: (t, done, total, play) => {
+            if (record) appendEpisodeRecord(record, play, t);
+            if (argv.json) console.log(JSON.stringify({ type: 'episode', id: t.id, sample: t.sample, reward: t.reward, steps: t.steps, end: t.end }));
+            else progress(t.reward, done, total);
+          },
+        }),
+      );
+      const stopped = trajectories.length < tasks.length * argv.samples;
+      if (stopped) process.exitCode = 130;
+      else if (argv.out) {
+        await writeJsonAtomic(argv.out, trajectories);
+        rmSync(record!, { force: true });
+      }
       const summary = {
+        stopped,
         ...(argv.tasks !== undefined ? { tasks: argv.tasks } : { env: argv.env, split: splitOf(argv) }),
         samples: argv.samples,
         ...exploreSummary(trajectories),
         ...(argv.samples > 1 ? { bestOf: exploreSummary(bestOf(trajectories)) } : {}),
-        out: argv.out ?? null,
+        out: stopped ? null : (argv.out ?? null),
       };
       if (argv.json) return void console.log(JSON.stringify({ type: 'result', ...summary }));
       const rates = (s: { meanReward: number; successRate: number }) => `mean reward ${s.meanReward.toFixed(3)}, success rate ${(100 * s.successRate).toFixed(1)}%`;
       console.log(
-        `${summary.episodes} episodes: ${rates(summary)}` +
+        `${stopped ? 'stopped: ' : ''}${summary.episodes} episodes: ${rates(summary)}` +
           (summary.bestOf ? `; best of ${argv.samples} per task (${summary.bestOf.episodes} tasks): ${rates(summary.bestOf)}` : '') +
-          (argv.out ? `; trajectories in ${argv.out}` : ''),
+          (summary.out ? `; trajectories in ${argv.out}` : '') +
+          (stopped && record ? `; continue with the same command and --resume` : ''),
       );
     });
   },
