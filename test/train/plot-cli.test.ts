@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { configFromArgs, runTrain, type TrainArgs } from '../../src/cli/commands/train.js';
@@ -7,6 +7,9 @@ import { plotCommand } from '../../src/cli/commands/plot.js';
 import { plotRuns } from '../../src/train/plot.js';
 import { formatDuration, progressBar, progressPrinter } from '../../src/train/progress.js';
 import { train, type TrainProgress } from '../../src/train/train.js';
+import { loadModel } from '../../src/model.js';
+import { sft } from '../../src/training/sft.js';
+import { testModel } from '../helpers/models.js';
 
 const base = { env: 'overcooked/tomato-salad', algo: 'ppo', envs: 2, rolloutSteps: 32, totalDecisions: 640, lr: 0.003 };
 
@@ -24,6 +27,7 @@ t.test('plot: runs that differ only by seed form one series (mean ± std); svg a
   t.same(svg.series.map((s) => s.label), ['ppo (s1) (2 seeds)', 'ppo (fast)']);
   const [pair, single] = svg.series;
   t.ok(pair.points.length > 0 && pair.points.every((p) => p.low <= p.mean && p.mean <= p.high));
+  t.ok(pair.points.every((p, i) => i === 0 || p.x > pair.points[i - 1].x), 'points by decisions');
   t.ok(single.points.every((p) => p.low === p.mean && p.high === p.mean));
   const text = readFileSync(join(dir, 'c.svg'), 'utf8');
   t.match(text, /^<svg/);
@@ -41,6 +45,33 @@ t.test('plot: runs that differ only by seed form one series (mean ± std); svg a
   t.intercept(console, 'log', { value: (s: string) => logged.push(s) });
   await (plotCommand.handler as (a: unknown) => Promise<void>)({ runs: [runs[0].runDir], out: join(dir, 'd.svg'), smooth: 10 });
   t.match(logged[0], /wrote .*d.svg: ppo \(\d+ points\)/);
+});
+
+t.test('plot: loss curves of sft folders and eto runs; one kind at a time', async (t) => {
+  const dir = t.testdir();
+  const model = await loadModel(await testModel(), { threads: 2 });
+  t.teardown(() => model.dispose());
+  const data = [{ id: 'a', conversations: [{ from: 'human' as const, value: 'Say hi.' }, { from: 'gpt' as const, value: 'Action: hi' }] }];
+  const sftRun = await sft({ model, data, out: join(dir, 'sft'), steps: 6, batch: 1, lr: 1e-2 });
+  await sftRun.policy.dispose();
+  const s = await plotRuns({ runs: [join(dir, 'sft')], out: join(dir, 'sft.svg'), smooth: 2 });
+  t.same(s.series.map((x) => x.label), ['sft']);
+  t.same(s.series[0].points.map((p) => p.x), [1, 2, 3, 4, 5, 6]);
+  t.equal(s.series[0].points[1].mean, (sftRun.losses[0] + sftRun.losses[1]) / 2, 'each point averages the steps up to it');
+  t.match(readFileSync(join(dir, 'sft.svg'), 'utf8'), /loss per agent token/);
+
+  // an eto run's DPO steps, iteration after iteration
+  const eto = join(dir, 'eto');
+  mkdirSync(eto);
+  writeFileSync(join(eto, 'config.json'), '{}');
+  const dpo = (iteration: number, step: number, loss: number) => ({ type: 'dpo', iteration, step, steps: 2, loss });
+  const lines = [dpo(1, 1, 0.7), dpo(1, 2, 0.5), { type: 'iteration', iteration: 1, steps: 2 }, dpo(2, 1, 0.6), dpo(2, 2, 0.4)];
+  writeFileSync(join(eto, 'metrics.jsonl'), `${lines.map((l) => JSON.stringify(l)).join('\n')}\n{"type":"dpo","itera`);
+  const e = await plotRuns({ runs: [eto], out: join(dir, 'eto.svg'), smooth: 1 });
+  t.same(e.series[0].points.map((p) => [p.x, p.mean]), [[1, 0.7], [2, 0.5], [3, 0.6], [4, 0.4]], 'a line cut short is skipped');
+  t.match(readFileSync(join(dir, 'eto.svg'), 'utf8'), /DPO loss/);
+  await t.rejects(plotRuns({ runs: [eto, join(dir, 'sft')], out: join(dir, 'x.svg') }), { code: 'BAD_OPTIONS', message: /one kind at a time/ });
+  await t.rejects(plotRuns({ runs: [dir], out: join(dir, 'x.svg') }), { code: 'BAD_RUN' });
 });
 
 t.test('train command: flags become config values (bad ones keep their text for the schema message)', async (t) => {
