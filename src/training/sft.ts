@@ -160,7 +160,7 @@ export async function sft(options: SftOptions, control: { signal?: AbortSignal; 
 
 /** A new run in `out`: refused where a policy folder is already (resume it, or choose another). */
 async function startRun(model: Model, out: string, run: SftRun): Promise<{ policy: NativeLlmPolicy; done: number; losses: number[] }> {
-  if (existsSync(join(out, 'policy.json'))) throw new InvalidArgumentError('RUN_EXISTS', `sft: ${out} already holds a policy (resume its run, or choose another out)`);
+  if (existsSync(join(out, 'policy.json'))) throw new InvalidArgumentError('RUN_EXISTS', `sft: ${out} already holds a policy (continue its run with --resume, or choose another --out)`);
   const policy = await createPolicy(model, { lora: { rank: run.rank, alpha: run.alpha, targets: run.targets }, valueHead: false, seed: run.seed });
   try {
     await policy.save(out, checkpointMeta(run, 0, null)); // the folder exists from the start, for the metrics
