@@ -21,7 +21,7 @@ import { writeJsonAtomic } from '../train/files.js';
 import type { Trajectory } from './conversation.js';
 import { dpo, makePairs, type DpoOptions, type DpoProgress } from './dpo.js';
 import { appendEpisodeRecord, explore, exploreSummary, readEpisodeRecord, stepwiseTasks, type ExploredTrajectory, type ExploreOptions } from './explore.js';
-import { loadAdapter, type NativeLlmPolicy } from './llm-policy.js';
+import { loadAdapter, loadPolicy, type NativeLlmPolicy } from './llm-policy.js';
 
 export type PairKind = 'trajectory' | 'step' | 'mixture';
 const PAIR_KINDS: readonly PairKind[] = ['trajectory', 'step', 'mixture'];
@@ -97,6 +97,23 @@ function adapterOf(start: string): string {
   return existsSync(start) && statSync(start).isDirectory() ? join(start, 'adapter.gguf') : start;
 }
 
+/**
+ * A start folder that holds a stopped `sft` run is refused: its agent is cloned only partly (its adapter file, given
+ * as the start, is taken as it is).
+ */
+async function checkFinishedSft(model: Model, start: string): Promise<void> {
+  if (!existsSync(join(start, 'policy.json'))) return;
+  const { policy, meta } = await loadPolicy(model, start);
+  await policy.dispose();
+  const run = meta.run as { steps?: unknown } | undefined;
+  if (meta.kind === 'sft' && typeof meta.step === 'number' && typeof run?.steps === 'number' && meta.step < run.steps) {
+    throw new InvalidArgumentError(
+      'SFT_UNFINISHED',
+      `eto: ${start} holds an sft run stopped after step ${meta.step} of ${run.steps}: finish it (rl-ggml sft ... --resume), or start from ${join(start, 'adapter.gguf')} to take it as it is`,
+    );
+  }
+}
+
 export async function eto(options: EtoOptions, control: { signal?: AbortSignal; onEvent?: (e: EtoEvent) => void } = {}): Promise<EtoResult> {
   const { model, experts, out } = options;
   const iterations = options.iterations ?? 2;
@@ -128,6 +145,7 @@ export async function eto(options: EtoOptions, control: { signal?: AbortSignal; 
   const startAgent = await loadAdapter(model, adapterOf(options.start));
   await startAgent.dispose();
   checkTrainedChatTemplate(model, options.start, startAgent.trainedChatTemplate);
+  await checkFinishedSft(model, options.start);
   const metricsPath = join(out, 'metrics.jsonl');
   const iterDir = (k: number) => join(out, `iter-${k}`);
   const exploredPath = (k: number) => join(out, `iter-${k}.explored.json`);

@@ -243,6 +243,11 @@ t.test('eto iterates exploration and DPO, and a resumed run ends where an uninte
   await t.rejects(eto({ ...options, out, resume: true, experts: experts.slice(1) }), { code: 'CONFIG_MISMATCH', message: /another tasks/ });
   await t.rejects(eto({ ...options, out: tempPath('eto-bad-start'), start: tempPath('nowhere') }), { message: /nowhere is not a readable GGUF file/ });
   t.notOk(existsSync(tempPath('eto-bad-start')), 'a start that does not load leaves no run folder');
+  const unfinished = tempPath('eto-sft-unfinished');
+  const stopSft = new AbortController();
+  await (await sft({ model, data: experts, out: unfinished, steps: 3, batch: 2 }, { signal: stopSft.signal, onProgress: () => stopSft.abort() })).policy.dispose();
+  await t.rejects(eto({ ...options, start: unfinished, out: tempPath('eto-unfinished') }), { code: 'SFT_UNFINISHED', message: /stopped after step 1 of 3/ });
+  t.notOk(existsSync(tempPath('eto-unfinished')), 'nor does a start whose behaviour cloning was stopped');
   const chatml = await loadModel(path, { threads: 1, chatTemplate: 'chatml' });
   t.teardown(() => chatml.dispose());
   await t.rejects(eto({ ...options, model: chatml, out: tempPath('eto-other-template') }), { code: 'CHAT_TEMPLATE_MISMATCH', message: /trained on conversations in the "llama2" chat template/ });
