@@ -37,6 +37,11 @@ export interface EtoOptions {
   /** ETO iterations (default 2; the paper: 2 for WebShop, 1 for ALFWorld). */
   iterations?: number;
   dpo?: DpoOptions;
+  /**
+   * What changes in the DPO stages of iterations 2 onwards (default: nothing). ETO's released script raises β to 0.5
+   * and halves the learning rate there: `{ beta: 0.5, lr: dpo.lr / 2 }`.
+   */
+  laterDpo?: Pick<DpoOptions, 'beta' | 'lr'>;
   explore?: ExploreOptions;
   /**
    * Which explorations make the pairs: 'trajectory' (default; ETO's method: the agent plays each task from its start),
@@ -130,6 +135,8 @@ export async function eto(options: EtoOptions, control: { signal?: AbortSignal; 
       return [id, task];
     }),
   );
+  // the keys given (an undefined one keeps the first iteration's value)
+  const laterDpo = Object.fromEntries(Object.entries(options.laterDpo ?? {}).filter(([, v]) => v !== undefined)) as EtoOptions['laterDpo'];
   const config = {
     start: options.start,
     iterations,
@@ -137,6 +144,7 @@ export async function eto(options: EtoOptions, control: { signal?: AbortSignal; 
     pairs: pairKind,
     // the memory budget changes how a step is split, not what it computes: a run may resume under another
     dpo: { ...options.dpo, memoryBudget: undefined },
+    laterDpo,
     explore: options.explore ?? {},
     maxSteps: options.tasks?.maxSteps ?? null,
     chatTemplate: model.chatTemplate.name,
@@ -225,7 +233,7 @@ export async function eto(options: EtoOptions, control: { signal?: AbortSignal; 
       }
       const pairs = makePairs(experts, explored, { cutRounds });
       const stage = join(out, `iter-${k}.dpo`);
-      const r = await dpo(policy, pairs, options.dpo, {
+      const r = await dpo(policy, pairs, k === 1 ? options.dpo : { ...options.dpo, ...laterDpo }, {
         signal: control.signal,
         onProgress: (p) => log({ type: 'dpo', iteration: k, ...p }),
         checkpoint: { dir: stage, every: options.checkpointEvery },

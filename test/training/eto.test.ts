@@ -239,6 +239,13 @@ t.test('eto iterates exploration and DPO, and a resumed run ends where an uninte
   );
   t.notOk(existsSync(join(out2, 'iter-1.partial.jsonl')), 'the episode record goes once the exploration is written');
 
+  // ETO's script: another β from iteration 2 on
+  const later = await eto({ ...options, out: tempPath('eto-later'), laterDpo: { beta: 0.5, lr: undefined } });
+  t.same({ ...later.iterations[0], dir: '' }, { ...whole.iterations[0], dir: '' }, 'iteration 1 as before');
+  t.not(later.iterations[1].finalLoss, whole.iterations[1].finalLoss, 'iteration 2 with β 0.5');
+  t.same(JSON.parse(readFileSync(join(tempPath('eto-later'), 'config.json'), 'utf8')).laterDpo, { beta: 0.5 });
+  await t.rejects(eto({ ...options, out: tempPath('eto-later'), resume: true }), { code: 'CONFIG_MISMATCH', message: /another laterDpo/ });
+
   await t.rejects(eto({ ...options, out, resume: true, dpo: { ...options.dpo, lr: 1 } }), { code: 'CONFIG_MISMATCH', message: /another dpo/ });
   await t.rejects(eto({ ...options, out, resume: true, experts: experts.slice(1) }), { code: 'CONFIG_MISMATCH', message: /another tasks/ });
   await t.rejects(eto({ ...options, out: tempPath('eto-bad-start'), start: tempPath('nowhere') }), { message: /nowhere is not a readable GGUF file/ });

@@ -20,6 +20,8 @@ interface Args extends AgentArgs {
   epochs: number;
   lr: number;
   beta: number;
+  laterBeta?: number;
+  laterLr?: number;
   batch: number;
   pairs: PairKind;
   resume: boolean;
@@ -41,6 +43,8 @@ export const etoCommand: CommandModule<object, Args> = {
       .option('epochs', { type: 'number', default: 3, describe: 'DPO epochs per iteration' })
       .option('lr', { type: 'number', default: 2e-5, describe: 'DPO peak learning rate of the LoRA (3% warm-up, cosine decay)' })
       .option('beta', { type: 'number', default: 0.1, describe: "DPO's beta" })
+      .option('later-beta', { type: 'number', describe: "DPO's beta from iteration 2 on (default: --beta; ETO's released script: 0.5)" })
+      .option('later-lr', { type: 'number', describe: 'DPO learning rate from iteration 2 on (default: --lr; the script halves it)' })
       .option('batch', { type: 'number', default: 32, describe: 'pairs per optimizer step' })
       .option('pairs', {
         choices: ['trajectory', 'step', 'mixture'] as const,
@@ -66,6 +70,7 @@ export const etoCommand: CommandModule<object, Args> = {
           out: argv.out,
           iterations: argv.iterations,
           dpo: { epochs: argv.epochs, lr: argv.lr, beta: argv.beta, batch: argv.batch, seed: argv.seed, memoryBudget: argv.memoryBudget },
+          laterDpo: { beta: argv.laterBeta, lr: argv.laterLr },
           explore: exploreOptionsOf(argv),
           pairs: argv.pairs,
           tasks,
