@@ -78,3 +78,74 @@ export function packBatch(units: readonly PackUnit[]): NativeBatch {
   });
   return { tokens, positions, branch, nGroups: units.length, outRows: Int32Array.from(outRows), outTargets: Int32Array.from(outTargets) };
 }
+
+/** Marked-token sequences (SFT/DPO): a token list and which of its tokens count. */
+export interface MarkedSequence {
+  tokens: number[];
+  /** marked[i]: token i (i >= 1) counts towards the sequence's log-prob. */
+  marked: boolean[];
+}
+
+export interface PackedSequences {
+  units: PackUnit[];
+  /** For each scored token, in the order packBatch returns them: the sequences whose sums it enters. */
+  owners: number[][];
+}
+
+/**
+ * Sequences as units. Consecutive sequences that share a beginning (a DPO pair's prompt, the instruction every SFT
+ * conversation opens with) become one unit: the shared tokens as its prefix, computed once, and the rest of each as a
+ * branch; a marked token of the prefix counts for every sequence that marks it. A sequence joins the unit before it
+ * when `cost` (of the whole list of units) says that is cheaper: sharing saves the prefix's tokens, but a longer slot
+ * costs attention over it in every group of the graph. With `chunk`, only sequences of the same run of `chunk` (a DPO
+ * pair's two sides) share, so that a sequence is packed alike whatever its neighbours.
+ */
+export function packSequences(seqs: readonly MarkedSequence[], cost: (units: readonly PackUnit[]) => number, chunk = Infinity): PackedSequences {
+  const packed: { members: number[]; unit: PackUnit; owners: number[][] }[] = [];
+  for (let i = 0; i < seqs.length; i++) {
+    const alone = { members: [i], ...sharedUnit(seqs, [i]) };
+    const last = packed.at(-1);
+    if (last && Math.floor(last.members[0] / chunk) === Math.floor(i / chunk)) {
+      const joined = { members: [...last.members, i], ...sharedUnit(seqs, [...last.members, i]) };
+      const before = packed.slice(0, -1).map((p) => p.unit);
+      if (cost([...before, joined.unit]) < cost([...before, last.unit, alone.unit])) {
+        packed[packed.length - 1] = joined;
+        continue;
+      }
+    }
+    packed.push(alone);
+  }
+  return { units: packed.map((p) => p.unit), owners: packed.flatMap((p) => p.owners) };
+}
+
+/** One unit of the sequences `members`: their common beginning as the prefix (all of a lone sequence), the rest as branches. */
+function sharedUnit(seqs: readonly MarkedSequence[], members: readonly number[]): { unit: PackUnit; owners: number[][] } {
+  const first = seqs[members[0]].tokens;
+  let P = first.length;
+  for (const m of members.slice(1)) {
+    const t = seqs[m].tokens;
+    let p = 0;
+    while (p < P && p < t.length && t[p] === first[p]) p++;
+    P = p;
+  }
+  const scored: [number, number][] = [];
+  const owners: number[][] = [];
+  for (let i = 1; i < P; i++) {
+    const by = members.filter((m) => seqs[m].marked[i]);
+    if (by.length === 0) continue;
+    scored.push([-1, i]);
+    owners.push(by);
+  }
+  const branches = members.length === 1 ? [] : members.map((m) => seqs[m].tokens.slice(P));
+  if (members.length > 1) {
+    members.forEach((m, k) => {
+      seqs[m].marked.forEach((on, i) => {
+        if (on && i >= Math.max(P, 1)) {
+          scored.push([k, i - P]);
+          owners.push([m]);
+        }
+      });
+    });
+  }
+  return { unit: { prefix: first.slice(0, P), branches, scored }, owners };
+}

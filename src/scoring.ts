@@ -144,6 +144,18 @@ export function estimateTrainingBytes(hp: ModelHParams, units: readonly PackUnit
   return 4 * (hp.nLayer * N * (8 * hp.nEmbd + 2 * hp.nFf) + attention + (R + 3 * headChunk(R)) * hp.nVocab);
 }
 
+/**
+ * Relative compute of a training pass over `units`: the layers' matrix products per real token (padding costs none),
+ * and attention over every group's slot (padded to the longest), which grows with its square.
+ */
+export function trainingFlops(hp: ModelHParams, units: readonly PackUnit[]): number {
+  const kv = (hp.nEmbd * hp.nHeadKv) / hp.nHead;
+  const perToken = 2 * hp.nEmbd * (2 * hp.nEmbd + 2 * kv) + 6 * hp.nEmbd * hp.nFf;
+  const S = slotLength(units);
+  const tokens = units.reduce((n, u) => n + unitLength(u), 0);
+  return hp.nLayer * (tokens * perToken + 4 * S * S * hp.nEmbd * units.length);
+}
+
 /** Splits a unit's branches so each part fits the budget on its own (the prefix is repeated in each part). */
 function splitUnit(hp: ModelHParams, unit: PackUnit, budget: number, maxTokens: number): PackUnit[] {
   const fits = (u: PackUnit) => estimateBytes(hp, [u]) <= budget && unitLength(u) <= maxTokens;

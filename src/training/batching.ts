@@ -4,7 +4,7 @@
  */
 import type { Model } from '../model.js';
 import { Rng } from '../train/rng.js';
-import type { MarkedSequence, NativeLlmPolicy } from './llm-policy.js';
+import type { MarkedSequence, NativeLlmPolicy, SequencePacking } from './llm-policy.js';
 
 /** A seeded shuffle, so runs are repeatable. */
 export function shuffled<T>(xs: readonly T[], seed: number): T[] {
@@ -31,8 +31,8 @@ export function sequenceMemoryBudget(model: Model): number {
 }
 
 /** The micro-batch test of SFT and DPO: the policy's estimate of a training forward+backward within `budget` bytes. */
-export function withinMemory(policy: NativeLlmPolicy, budget: number): (micro: readonly MarkedSequence[]) => boolean {
-  return (micro) => policy.sequenceTrainingBytes(micro) <= budget;
+export function withinMemory(policy: NativeLlmPolicy, budget: number, packing: SequencePacking = {}): (micro: readonly MarkedSequence[]) => boolean {
+  return (micro) => policy.sequenceTrainingBytes(micro, packing) <= budget;
 }
 
 /**

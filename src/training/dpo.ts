@@ -157,10 +157,10 @@ interface EncodedPair {
   reference: { chosen: number; rejected: number };
 }
 
-/** Summed marked log-probs of sequences, in micro-batches (forward only; what a stage's reference is). */
+/** Summed marked log-probs of pairs' sides ([chosen, rejected, ...]), a pair in one micro-batch (forward only: a stage's reference). */
 async function sequenceLogprobs(policy: NativeLlmPolicy, seqs: MarkedSequence[], fits: (micro: readonly MarkedSequence[]) => boolean): Promise<number[]> {
   const out: number[] = [];
-  for (const micro of microBatches(seqs, fits)) out.push(...(await policy.forwardSequences(micro, { keep: false })).logprob);
+  for (const micro of microBatches(seqs, fits, 2)) out.push(...(await policy.forwardSequences(micro, { keep: false, shareWithin: 2 })).logprob);
   return out;
 }
 
@@ -184,7 +184,9 @@ export async function dpo(
   const fitting = pairs
     .map((p) => ({ chosen: encode(p, p.chosen), rejected: encode(p, p.rejected) }))
     .filter((e) => Math.max(e.chosen.tokens.length, e.rejected.tokens.length) <= model.hparams.nCtxTrain);
-  const fits = withinMemory(policy, memoryBudget);
+  // a pair's two sides share their prompt's computation, never another pair's, so that the reference and the
+  // policy see each side packed alike
+  const fits = withinMemory(policy, memoryBudget, { shareWithin: 2 });
   const ref = await sequenceLogprobs(policy, fitting.flatMap((e) => [e.chosen, e.rejected]), fits);
   const encoded: EncodedPair[] = fitting.map((e, i) => ({ ...e, reference: { chosen: ref[2 * i], rejected: ref[2 * i + 1] } }));
   const perEpoch = Math.ceil(encoded.length / batch);
@@ -211,7 +213,7 @@ export async function dpo(
     const sides = chosen.flatMap((p) => [p.chosen, p.rejected]);
     let at = 0;
     for (const micro of microBatches(sides, fits, 2)) {
-      const { logprob } = await policy.forwardSequences(micro, { memoryBudget });
+      const { logprob } = await policy.forwardSequences(micro, { memoryBudget, shareWithin: 2 });
       const grads: number[] = [];
       for (let i = 0; i < micro.length; i += 2) {
         const pair = chosen[at++];

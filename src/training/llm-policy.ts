@@ -9,8 +9,8 @@ import { InvalidArgumentError, RlGgmlError } from '../errors.js';
 import type { Model, TokenLogprobs } from '../model.js';
 import type { NativeBatch, NativeTrainer } from '../native.js';
 import { callNative, native } from '../native.js';
-import { packBatch, type PackUnit } from '../packing.js';
-import { assembleScores, estimateTrainingBytes, prepareItems, scoreActions, type Normalization, type PreparedAction, type PromptScores, type ScoreItem, type ScoreOptions } from '../scoring.js';
+import { packBatch, packSequences, type MarkedSequence, type PackedSequences, type PackUnit } from '../packing.js';
+import { assembleScores, estimateTrainingBytes, prepareItems, scoreActions, trainingFlops, type Normalization, type PreparedAction, type PromptScores, type ScoreItem, type ScoreOptions } from '../scoring.js';
 import {
   loraTargets,
   type LlmPolicy,
@@ -31,11 +31,12 @@ export interface CreatePolicyOptions {
   seed?: number;
 }
 
-/** Marked-token sequences (SFT/DPO): a token list and which of its tokens count. */
-export interface MarkedSequence {
-  tokens: number[];
-  /** marked[i]: token i (i >= 1) counts towards the sequence's log-prob. */
-  marked: boolean[];
+export type { MarkedSequence };
+
+/** How `forwardSequences` may share the beginnings of its sequences. */
+export interface SequencePacking {
+  /** Share only within consecutive runs of this many sequences (default: any consecutive ones). */
+  shareWithin?: number;
 }
 
 /** Options of a training forward pass (`forward`, `forwardSequences`). */
@@ -87,7 +88,7 @@ export class NativeLlmPolicy implements LlmPolicy {
   /** Base-model features per prompt text (features never change when they come from the base model). */
   #featureCache = new Map<string, Float32Array>();
   #pending: { owners: PreparedAction[][]; units: PackUnit[] } | undefined;
-  #pendingSequences: number[] | undefined;
+  #pendingSequences: { owners: number[][]; count: number } | undefined;
 
   /** @internal use createPolicy() / loadPolicy() */
   constructor(model: Model, trainer: NativeTrainer, lora: LoraConfig, valueHead: ValueHeadConfig | false, seed: number) {
@@ -225,32 +226,34 @@ export class NativeLlmPolicy implements LlmPolicy {
 
   /**
    * SFT/DPO: summed log-probs of the marked tokens of each sequence, kept for backwardSequences (`keep: false`: not
-   * kept, as for a DPO reference).
+   * kept, as for a DPO reference). Consecutive sequences that begin alike share the computation of their beginning
+   * where that is cheaper (see packSequences); with `shareWithin`, only within runs of that many (a DPO pair's sides).
    */
-  async forwardSequences(seqs: readonly MarkedSequence[], options: TrainingForwardOptions & { keep?: boolean } = {}): Promise<{ logprob: number[]; tokens: number[] }> {
+  async forwardSequences(seqs: readonly MarkedSequence[], options: TrainingForwardOptions & SequencePacking & { keep?: boolean } = {}): Promise<{ logprob: number[]; tokens: number[] }> {
     const t = this.#live();
-    const units = this.#sequenceUnits(seqs);
+    const packed = this.#packSequences(seqs, options);
     let logp: Float32Array;
     if (options.keep ?? true) {
-      logp = await this.#keptForward(units, options);
+      logp = await this.#keptForward(packed.units, options);
       this.#pending = undefined;
-      this.#pendingSequences = units.map((u) => u.scored.length);
+      this.#pendingSequences = { owners: packed.owners, count: seqs.length };
     } else {
-      logp = (await this.#model.schedule(() => t.forward(packBatch(units), new Int32Array(0), true, false))).logp;
+      logp = (await this.#model.schedule(() => t.forward(packBatch(packed.units), new Int32Array(0), true, false))).logp;
     }
-    const logprob: number[] = [];
-    let r = 0;
-    for (const u of units) {
-      let s = 0;
-      for (let i = 0; i < u.scored.length; i++) s += logp[r++];
-      logprob.push(s);
-    }
-    return { logprob, tokens: units.map((u) => u.scored.length) };
+    const logprob = new Array<number>(seqs.length).fill(0);
+    const tokens = new Array<number>(seqs.length).fill(0);
+    packed.owners.forEach((owners, r) => {
+      for (const n of owners) {
+        logprob[n] += logp[r];
+        tokens[n]++;
+      }
+    });
+    return { logprob, tokens };
   }
 
   /** Estimated device memory (bytes) of a kept `forwardSequences(seqs)` + `backwardSequences`, for sizing micro-batches. */
-  sequenceTrainingBytes(seqs: readonly MarkedSequence[]): number {
-    return estimateTrainingBytes(this.#model.hparams, this.#sequenceUnits(seqs));
+  sequenceTrainingBytes(seqs: readonly MarkedSequence[], packing: SequencePacking = {}): number {
+    return estimateTrainingBytes(this.#model.hparams, this.#packSequences(seqs, packing).units);
   }
 
   /** A training forward over `units`, kept for its backward; checkpointed where the kept activations exceed the budget. */
@@ -262,27 +265,25 @@ export class NativeLlmPolicy implements LlmPolicy {
     return (await this.#model.schedule(() => t.forward(packBatch(units), new Int32Array(0), true, true, checkpoint))).logp;
   }
 
-  /** Each sequence as a packed group of its own: the tokens as prefix, the marked ones scored. */
-  #sequenceUnits(seqs: readonly MarkedSequence[]): PackUnit[] {
-    return seqs.map((s, n) => {
+  /** The sequences checked and packed, their shared beginnings where a training pass costs less so. */
+  #packSequences(seqs: readonly MarkedSequence[], { shareWithin }: SequencePacking): PackedSequences {
+    seqs.forEach((s, n) => {
       if (s.tokens.length !== s.marked.length) throw new InvalidArgumentError('INVALID_ARGUMENT', `sequence ${n}: marked must have one entry per token`);
       this.#model.checkLength(s.tokens.length);
-      const scored: [number, number][] = [];
-      s.marked.forEach((m, i) => {
-        if (m && i > 0) scored.push([-1, i]);
-      });
-      if (scored.length === 0) throw new InvalidArgumentError('INVALID_ARGUMENT', `sequence ${n} has no marked tokens`);
-      return { prefix: s.tokens, branches: [], scored };
+      if (!s.marked.some((m, i) => m && i > 0)) throw new InvalidArgumentError('INVALID_ARGUMENT', `sequence ${n} has no marked tokens`);
     });
+    return packSequences(seqs, (units) => trainingFlops(this.#model.hparams, units), shareWithin);
   }
 
   async backwardSequences(dLogprob: readonly number[]): Promise<void> {
     const t = this.#live();
-    const counts = this.#pendingSequences;
-    if (!counts) throw new InvalidArgumentError('NO_FORWARD', 'backwardSequences needs a forwardSequences() first');
-    if (dLogprob.length !== counts.length) throw new InvalidArgumentError('GRADIENT_SHAPE', `dLogprob must have ${counts.length} entries`);
+    const pending = this.#pendingSequences;
+    if (!pending) throw new InvalidArgumentError('NO_FORWARD', 'backwardSequences needs a forwardSequences() first');
+    if (dLogprob.length !== pending.count) throw new InvalidArgumentError('GRADIENT_SHAPE', `dLogprob must have ${pending.count} entries`);
     this.#pendingSequences = undefined;
-    await this.#model.schedule(() => t.backward(Float32Array.from(counts.flatMap((c, n) => Array<number>(c).fill(dLogprob[n])))));
+    // a shared token's log-prob enters the sums of all its owners: its gradient is theirs added
+    const grad = Float32Array.from(pending.owners, (owners) => owners.reduce((g, n) => g + dLogprob[n], 0));
+    await this.#model.schedule(() => t.backward(grad));
   }
 
   zeroGrad(): void {

@@ -85,7 +85,8 @@ t.test('micro-batches: bounded, in order, pairs kept together', async (t) => {
     await policy.dispose();
     await model.dispose();
   });
-  const real = [40, 40, 40, 90].map((n) => ({ tokens: Array.from({ length: n }, (_, i) => 100 + i), marked: Array.from({ length: n }, (_, i) => i > n / 2) }));
+  // sequences that share no beginning (each is packed alone)
+  const real = [40, 40, 40, 90].map((n, k) => ({ tokens: Array.from({ length: n }, (_, i) => 100 + 1000 * k + i), marked: Array.from({ length: n }, (_, i) => i > n / 2) }));
   const budget = policy.sequenceTrainingBytes(real.slice(0, 2));
   t.ok(budget > policy.sequenceTrainingBytes(real.slice(0, 1)) && budget < policy.sequenceTrainingBytes(real.slice(0, 3)));
   t.same([...microBatches(real, withinMemory(policy, budget))].map((m) => m.length), [2, 1, 1], 'two 40-token sequences fit where three do not');

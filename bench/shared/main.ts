@@ -1,0 +1,100 @@
+/**
+ * Sequences that begin alike, trained with their beginning computed once (how SFT and DPO pack them) against each
+ * sequence alone (`shareWithin: 1`), on ETO's two training shapes with household conversations:
+ * - sft: a micro-batch of expert conversations of different tasks (they open with the same instruction);
+ * - dpo: pairs of a task's expert conversation and a failed one (the task's opening, then another task's replies
+ *   answered "Nothing happens."), which share the task's opening.
+ * One forward + backward + AdamW step per round, the two packings interleaved; tok/s counts every sequence's tokens.
+ *
+ *   npm run bench:shared -- [--model M.gguf] [--threads N] [--batch 4] [--min-seconds 5] [--json]
+ */
+import { availableParallelism } from 'node:os';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { TwPddlGame } from '../../envs/household/game.js';
+import { generateGame } from '../../envs/household/gen/generator.js';
+import { TASK_TYPES } from '../../envs/household/tasks.js';
+import { expertConversation } from '../../src/cli/experts/household.js';
+import { loadModel, type Model } from '../../src/model.js';
+import { packSequences, unitLength } from '../../src/packing.js';
+import { trainingFlops } from '../../src/scoring.js';
+import { conversationTokens, OPENING_TURNS, type Turn } from '../../src/training/conversation.js';
+import { createPolicy, type MarkedSequence } from '../../src/training/llm-policy.js';
+import { benchModel, timeInterleaved } from '../common.js';
+
+const argv = yargs(hideBin(process.argv))
+  .option('model', { type: 'string', describe: 'GGUF to benchmark (default: a generated q4_0 model, 8 layers x 1024)' })
+  .option('threads', { type: 'number', default: availableParallelism() })
+  .option('batch', { type: 'number', default: 4, describe: 'SFT conversations (DPO pairs) per step' })
+  .option('min-seconds', { type: 'number', default: 5 })
+  .option('json', { type: 'boolean', default: false })
+  .strict()
+  .parseSync();
+
+/** Expert conversations of `n` household tasks of different types. */
+function experts(n: number): Turn[][] {
+  const out: Turn[][] = [];
+  for (let seed = 1; out.length < n; seed++) {
+    const g = generateGame(TASK_TYPES[seed % TASK_TYPES.length], 'train', seed);
+    const c = expertConversation(`bench/${seed}`, new TwPddlGame(g.game), g.task);
+    if (c) out.push(c.conversations);
+  }
+  return out;
+}
+
+function workloads(model: Model, n: number): { name: string; seqs: MarkedSequence[]; shareWithin: number }[] {
+  const convs = experts(2 * n);
+  const sft = convs.slice(0, n).map((c) => conversationTokens(model, c));
+  const dpo = convs.slice(0, n).flatMap((c, k) => {
+    const other = convs[n + k].slice(OPENING_TURNS).map((t): Turn => (t.from === 'gpt' ? t : { from: 'human', value: 'Observation: Nothing happens.' }));
+    return [conversationTokens(model, c, OPENING_TURNS), conversationTokens(model, [...c.slice(0, OPENING_TURNS), ...other], OPENING_TURNS)];
+  });
+  return [
+    { name: 'sft', seqs: sft, shareWithin: Infinity },
+    { name: 'dpo', seqs: dpo, shareWithin: 2 },
+  ];
+}
+
+async function main() {
+  const path = await benchModel(argv.model);
+  const model = await loadModel(path, { threads: argv.threads });
+  const rows = [];
+  for (const w of workloads(model, argv.batch)) {
+    const tokens = w.seqs.reduce((n, s) => n + s.tokens.length, 0);
+    const packed = packSequences(w.seqs, (u) => trainingFlops(model.hparams, u), w.shareWithin);
+    const sides = await Promise.all([w.shareWithin, 1].map(() => createPolicy(model, { lora: { rank: 8, alpha: 16, targets: ['q', 'v'] }, valueHead: false })));
+    const steps = sides.map((policy, i) => async () => {
+      policy.zeroGrad();
+      await policy.forwardSequences(w.seqs, { shareWithin: i === 0 ? w.shareWithin : 1 });
+      await policy.backwardSequences(w.seqs.map(() => -1));
+      await policy.step({ actor: { lr: 1e-6, maxGradNorm: 1 } });
+    });
+    const seconds = await timeInterleaved(argv.minSeconds, steps, 3);
+    rows.push({
+      workload: w.name,
+      sequences: w.seqs.length,
+      tokens,
+      computedTokens: packed.units.reduce((n, u) => n + unitLength(u), 0),
+      groups: packed.units.length,
+      sharedTokPerSec: tokens / seconds[0],
+      aloneTokPerSec: tokens / seconds[1],
+      speedup: seconds[1] / seconds[0],
+      computeMiB: sides.map((p) => p.memoryUsage().compute / 2 ** 20),
+    });
+    for (const p of sides) await p.dispose();
+  }
+  const result = { model: path, threads: argv.threads, rows };
+  if (argv.json) console.log(JSON.stringify(result));
+  else {
+    console.log(`${path}, ${argv.threads} threads; shared beginnings vs each sequence alone`);
+    for (const r of rows) {
+      console.log(
+        `${r.workload}: ${r.sequences} sequences, ${r.tokens} tokens (${r.computedTokens} computed in ${r.groups} groups): ` +
+          `${r.sharedTokPerSec.toFixed(0)} vs ${r.aloneTokPerSec.toFixed(0)} tok/s (${r.speedup.toFixed(2)}x), ${r.computeMiB.map((m) => m.toFixed(0)).join(' vs ')} MiB`,
+      );
+    }
+  }
+  await model.dispose();
+}
+
+await main();
