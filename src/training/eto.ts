@@ -220,7 +220,7 @@ export async function eto(options: EtoOptions, control: { signal?: AbortSignal; 
         const partial = join(out, `iter-${k}.partial.jsonl`);
         explored = await explore(model, policy, plays, options.explore, {
           signal: control.signal,
-          finished: readEpisodeRecord(partial),
+          finished: readEpisodeRecord(partial).episodes,
           onEpisode: (t, n, total, play) => {
             appendEpisodeRecord(partial, play, t);
             log({ type: 'episode', iteration: k, done: n, total, id: t.id, reward: t.reward });

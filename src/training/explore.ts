@@ -5,7 +5,7 @@
  * model's KV-cache decoder), each from its whole conversation in the chat layout that SFT and DPO train on, so the
  * agent acts on exactly the tokens it is trained with.
  */
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { ChatTask } from '../../envs/chat-tasks.js';
 import type { ChatEnv } from '../../envs/core/chat.js';
 import { checkTrainedChatTemplate } from '../chat-template.js';
@@ -230,20 +230,28 @@ export function stepwiseTasks(experts: readonly Trajectory[], taskOf: (id: strin
 }
 
 /**
- * A stopped exploration's record (what `ExploreControl.finished` takes): one `{play, trajectory}` JSON line per
- * finished episode, appended as it finishes; a line cut short by a crash is skipped.
+ * A stopped exploration's record: an optional first line `{run}` saying what was played (checked on resuming), then
+ * one `{play, trajectory}` JSON line per finished episode, appended as it finishes (what `ExploreControl.finished`
+ * takes); a line cut short by a crash is skipped.
  */
-export function readEpisodeRecord(path: string): Map<number, ExploredTrajectory> {
-  const out = new Map<number, ExploredTrajectory>();
+export function readEpisodeRecord(path: string): { run: unknown; episodes: Map<number, ExploredTrajectory> } {
+  let run: unknown;
+  const episodes = new Map<number, ExploredTrajectory>();
   for (const line of existsSync(path) ? readFileSync(path, 'utf8').split('\n') : []) {
     try {
-      const { play, trajectory } = JSON.parse(line) as { play: number; trajectory: ExploredTrajectory };
-      out.set(play, trajectory);
+      const entry = JSON.parse(line) as { run?: unknown; play?: number; trajectory?: ExploredTrajectory };
+      if (entry.run !== undefined) run = entry.run;
+      else if (typeof entry.play === 'number' && entry.trajectory) episodes.set(entry.play, entry.trajectory);
     } catch {
       // not a whole line
     }
   }
-  return out;
+  return { run, episodes };
+}
+
+/** Starts a record with what is played (`run`: any JSON). */
+export function startEpisodeRecord(path: string, run: unknown): void {
+  writeFileSync(path, `${JSON.stringify({ run })}\n`);
 }
 
 export function appendEpisodeRecord(path: string, play: number, t: ExploredTrajectory): void {

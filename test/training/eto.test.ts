@@ -360,9 +360,12 @@ t.test('explore and eto CLIs', async (t) => {
   t.equal(e.status, 130, e.stderr);
   t.match(JSON.parse(e.stdout.trim().split('\n').at(-1)!), { type: 'result', stopped: true, out: null });
   t.notOk(existsSync(explored), 'no trajectories file until the exploration is whole');
-  const recorded = readFileSync(`${explored}.partial.jsonl`, 'utf8').trim().split('\n').length;
+  const [header, ...episodeLines] = readFileSync(`${explored}.partial.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  t.match(header, { run: { tasks: Array, maxTokens: 8, samples: 1 } }, 'the record says what is played');
+  const recorded = episodeLines.length;
   t.ok(recorded >= 1 && recorded < 4, `${recorded} episodes recorded`);
   t.match(runCli(exploreArgs).stderr, /records a stopped exploration: continue it with --resume/);
+  t.match(runCli([...exploreArgs.map((a) => (a === '8' ? '9' : a)), '--resume']).stderr, /was started with another maxTokens \(8\)/);
   const resumed = runCli([...exploreArgs, '--resume', '--json']);
   t.equal(resumed.status, 0, resumed.stderr);
   t.equal(resumed.stdout.trim().split('\n').filter((l) => JSON.parse(l).type === 'episode').length, 4 - recorded, 'only the other episodes are played');

@@ -4,7 +4,7 @@ import { chatTaskById, chatTasks, isWebshopTask, type ChatTask } from '../../../
 import { InvalidArgumentError } from '../../errors.js';
 import { writeJsonAtomic } from '../../train/files.js';
 import { readTrajectories } from '../../training/conversation.js';
-import { appendEpisodeRecord, bestOf, explore, exploreSummary, readEpisodeRecord } from '../../training/explore.js';
+import { appendEpisodeRecord, bestOf, explore, exploreSummary, readEpisodeRecord, startEpisodeRecord, type ExploredTrajectory } from '../../training/explore.js';
 import { withInterrupt } from '../interrupt.js';
 import { agentOptions, episodePrinter, exploreOptionsOf, taskOptionsOf, type AgentArgs } from '../agent-options.js';
 import { chatTemplateOption, modelSessionOptions, withModel, type ModelSessionArgs } from '../model-session.js';
@@ -59,9 +59,23 @@ export const exploreCommand: CommandModule<object, Args> = {
     const record = argv.out === undefined ? undefined : `${argv.out}.partial.jsonl`;
     if (argv.resume && !(record && existsSync(record))) throw new InvalidArgumentError('NO_RUN', `explore: nothing to resume${record ? ` (no ${record})` : ': give the --out of the stopped exploration'}`);
     if (!argv.resume && record && existsSync(record)) throw new InvalidArgumentError('RUN_EXISTS', `explore: ${record} records a stopped exploration: continue it with --resume, or delete it`);
+    // what is played: a resumed exploration must play the same
+    const { parallel: _, ...replies } = exploreOptionsOf(argv); // how many play at once changes no episode
+    const run = { model: argv.model, adapter: argv.adapter ?? null, tasks: tasks.map((t) => t.id), samples: argv.samples, maxSteps: argv.maxSteps ?? null, ...replies };
+    let finished: Map<number, ExploredTrajectory> | undefined;
+    if (record && argv.resume) {
+      const recorded = readEpisodeRecord(record);
+      const saved = (recorded.run ?? {}) as Record<string, unknown>;
+      for (const [key, value] of Object.entries(run)) {
+        if (JSON.stringify(saved[key]) !== JSON.stringify(value)) {
+          throw new InvalidArgumentError('CONFIG_MISMATCH', `explore: ${record} was started with another ${key} (${JSON.stringify(saved[key])}); resume it with the options it was started with`);
+        }
+      }
+      finished = recorded.episodes;
+    }
     await withModel(argv, async (model, adapter) => {
       const progress = episodePrinter('explore');
-      const finished = record ? readEpisodeRecord(record) : undefined;
+      if (record && !argv.resume) startEpisodeRecord(record, run);
       const trajectories = await withInterrupt(`stopping: finished episodes are kept${record ? ` in ${record}` : ''}`, (signal) =>
         explore(model, adapter ?? model, tasks, { ...exploreOptionsOf(argv), samples: argv.samples }, {
           signal,
