@@ -177,6 +177,7 @@ export async function eto(options: EtoOptions, control: { signal?: AbortSignal; 
     if (!existsSync(join(out, 'config.json'))) throw new InvalidArgumentError('NO_RUN', `eto: nothing to resume in ${out}`);
     // the same run, possibly with more iterations
     const saved = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
+    saved.laterDpo ??= {}; // runs started before the option existed
     for (const key of Object.keys(config) as (keyof typeof config)[]) {
       if (key !== 'iterations' && JSON.stringify(saved[key]) !== JSON.stringify(config[key])) {
         throw new InvalidArgumentError('CONFIG_MISMATCH', `eto: ${out} was started with another ${key} (${JSON.stringify(saved[key])}); resume it with the options it was started with`);

@@ -245,6 +245,10 @@ t.test('eto iterates exploration and DPO, and a resumed run ends where an uninte
   t.not(later.iterations[1].finalLoss, whole.iterations[1].finalLoss, 'iteration 2 with β 0.5');
   t.same(JSON.parse(readFileSync(join(tempPath('eto-later'), 'config.json'), 'utf8')).laterDpo, { beta: 0.5 });
   await t.rejects(eto({ ...options, out: tempPath('eto-later'), resume: true }), { code: 'CONFIG_MISMATCH', message: /another laterDpo/ });
+  const oldConfig = join(tempPath('eto-whole'), 'config.json');
+  const { laterDpo: _, ...recordedBefore } = JSON.parse(readFileSync(oldConfig, 'utf8'));
+  writeFileSync(oldConfig, JSON.stringify(recordedBefore));
+  t.equal((await eto({ ...options, out: tempPath('eto-whole'), resume: true })).iterations.length, 2, 'a run recorded before laterDpo existed resumes');
 
   await t.rejects(eto({ ...options, out, resume: true, dpo: { ...options.dpo, lr: 1 } }), { code: 'CONFIG_MISMATCH', message: /another dpo/ });
   await t.rejects(eto({ ...options, out, resume: true, experts: experts.slice(1) }), { code: 'CONFIG_MISMATCH', message: /another tasks/ });
