@@ -4,12 +4,13 @@
  * (the mean across seeds with a ±1 standard deviation band); the loss against steps of `rl-ggml sft` folders, and the
  * DPO loss against steps (all iterations in turn) of `rl-ggml eto` runs, one series per folder.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { getEnvSpec } from '../../envs/registry.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { TrainConfig } from './config.js';
+import { readJsonLines } from './files.js';
 import { mean, std } from './math.js';
 import { RunFolder } from './run-folder.js';
 
@@ -67,19 +68,6 @@ function runKind(dir: string): RunKind {
   throw new InvalidArgumentError('BAD_RUN', `${dir} is not a run folder of rl-ggml train, sft or eto`);
 }
 
-/** The JSON lines of a metrics file (a line cut short by a crash is skipped). */
-function metricLines(path: string): Record<string, unknown>[] {
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .flatMap((l) => {
-      try {
-        return [JSON.parse(l) as Record<string, unknown>];
-      } catch {
-        return [];
-      }
-    });
-}
-
 /** Each value averaged with the `smooth` − 1 before it. */
 function smoothed(xs: readonly number[], ys: readonly number[], smooth: number): Map<number, number> {
   return new Map(xs.map((x, i) => [x, mean(ys.slice(Math.max(0, i - smooth + 1), i + 1))]));
@@ -99,7 +87,7 @@ function loadRun(dir: string, smooth: number): LoadedRun {
     const { seed: _seed, ...rest } = config;
     return { dir: folder.dir, kind, key: JSON.stringify(rest), label: config.algo, config, curve };
   }
-  const lines = metricLines(join(dir, 'metrics.jsonl'));
+  const lines = readJsonLines<Record<string, unknown>>(join(dir, 'metrics.jsonl'));
   let points: { x: number; y: number }[];
   if (kind === 'sft') {
     points = lines.map((l) => ({ x: l.step as number, y: l.loss as number }));

@@ -7,11 +7,11 @@
  *   z = β·[(π_c − ρ_c) − (π_r − ρ_r)],  loss = −log σ(z),  ∂loss/∂π_c = −β·σ(−z) = −∂loss/∂π_r.
  * The reference log-probs are computed once per stage (the reference code recomputes them every batch).
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import type { Model } from '../model.js';
+import { checkSameRun, fingerprint } from '../train/files.js';
 import { conversationTokens, OPENING_TURNS, type Trajectory, type Turn } from './conversation.js';
 import type { MarkedSequence, NativeLlmPolicy } from './llm-policy.js';
 import { learningRate, microBatches, sequenceMemoryBudget, shuffled, withinMemory } from './batching.js';
@@ -192,8 +192,8 @@ export async function dpo(
   const perEpoch = Math.ceil(encoded.length / batch);
   const steps = perEpoch * epochs;
   const seed = options.seed ?? 1;
-  const { done, losses, save } = await stageCheckpoint(policy, control, ref, {
-    pairs: createHash('sha256').update(JSON.stringify(fitting.map((e) => [e.chosen.tokens, e.rejected.tokens]))).digest('hex'),
+  const { done, losses, every, save } = await stageCheckpoint(policy, control, ref, {
+    pairs: fingerprint(fitting.map((e) => [e.chosen.tokens, e.rejected.tokens])),
     beta,
     lr,
     epochs,
@@ -231,7 +231,7 @@ export async function dpo(
     if (report.skipped || !Number.isFinite(loss)) throw new InvalidArgumentError('NAN_LOSS', `dpo: non-finite loss or gradients at step ${step + 1} (loss ${loss}); lower the learning rate`);
     losses.push(loss);
     control.onProgress?.({ step: step + 1, steps, epoch, loss, accuracy: wins / chosen.length, margin: margin / chosen.length, lr: rate });
-    if (losses.length % (control.checkpoint?.every ?? 50) === 0 && losses.length < steps) await save();
+    if (losses.length % every === 0 && losses.length < steps) await save();
   }
   if (losses.length > done && losses.length < steps) await save(); // stopped
   return { steps: losses.length, losses, stopped: losses.length < steps, dropped: pairs.length - fitting.length };
@@ -247,22 +247,19 @@ async function stageCheckpoint(
   control: DpoControl,
   reference: readonly number[],
   run: Record<string, unknown>,
-): Promise<{ done: number; losses: number[]; save: () => Promise<void> }> {
+): Promise<{ done: number; losses: number[]; every: number; save: () => Promise<void> }> {
   const ck = control.checkpoint;
   const losses: number[] = [];
   const save = async () => {
     if (ck) await policy.save(ck.dir, { kind: 'dpo', losses, run, reference });
   };
-  if (!ck) return { done: 0, losses, save };
-  const every = ck.every ?? 50;
+  const every = ck?.every ?? 50;
+  if (!ck) return { done: 0, losses, every, save };
   if (!(Number.isInteger(every) && every > 0)) throw new InvalidArgumentError('INVALID_ARGUMENT', `dpo: checkpoint.every must be a positive integer, got ${every}`);
   if (existsSync(join(ck.dir, 'policy.json'))) {
     const meta = await policy.restore(ck.dir);
     if (meta.kind !== 'dpo' || !Array.isArray(meta.losses)) throw new InvalidArgumentError('BAD_CHECKPOINT', `dpo: ${ck.dir} holds no DPO checkpoint`);
-    for (const [key, value] of Object.entries(run)) {
-      const saved = (meta.run as Record<string, unknown>)[key];
-      if (JSON.stringify(saved) !== JSON.stringify(value)) throw new InvalidArgumentError('CONFIG_MISMATCH', `dpo: the checkpoint in ${ck.dir} is of a stage with another ${key}`);
-    }
+    checkSameRun('dpo', `the stage checkpointed in ${ck.dir}`, meta.run as Record<string, unknown>, run);
     const saved = meta.reference as number[];
     // the same policy computes the same reference; another grouping into micro-batches may round differently
     if (saved.length !== reference.length || saved.some((x, i) => !(Math.abs(x - reference[i]) <= 1e-4 * Math.max(1, Math.abs(x))))) {
@@ -271,5 +268,5 @@ async function stageCheckpoint(
     losses.push(...(meta.losses as number[]));
   }
   control.onStart?.(losses.length);
-  return { done: losses.length, losses, save };
+  return { done: losses.length, losses, every, save };
 }

@@ -17,7 +17,7 @@ import { chatTaskById, isWebshopTask, type ChatTask, type ChatTaskOptions } from
 import { checkTrainedChatTemplate } from '../chat-template.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Model } from '../model.js';
-import { writeJsonAtomic } from '../train/files.js';
+import { checkSameRun, keepJsonLines, writeJsonAtomic } from '../train/files.js';
 import type { Trajectory } from './conversation.js';
 import { dpo, makePairs, type DpoOptions, type DpoProgress } from './dpo.js';
 import { appendEpisodeRecord, explore, exploreSummary, readEpisodeRecord, stepwiseTasks, type ExploredTrajectory, type ExploreOptions } from './explore.js';
@@ -103,12 +103,17 @@ function adapterOf(start: string): string {
 }
 
 /**
- * A start folder that holds a stopped `sft` run is refused: its agent is cloned only partly (its adapter file, given
- * as the start, is taken as it is).
+ * The start loads on `model` and was trained in its chat template. A policy folder holding a stopped `sft` run is
+ * refused: its agent is cloned only partly (its adapter file, given as the start, is taken as it is).
  */
-async function checkFinishedSft(model: Model, start: string): Promise<void> {
-  if (!existsSync(join(start, 'policy.json'))) return;
-  const { policy, meta } = await loadPolicy(model, start);
+async function checkStart(model: Model, start: string): Promise<void> {
+  if (!existsSync(join(start, 'policy.json'))) {
+    const agent = await loadAdapter(model, adapterOf(start));
+    await agent.dispose();
+    checkTrainedChatTemplate(model, start, agent.trainedChatTemplate);
+    return;
+  }
+  const { policy, meta } = await loadPolicy(model, start); // checks the chat template too
   await policy.dispose();
   const run = meta.run as { steps?: unknown } | undefined;
   if (meta.kind === 'sft' && typeof meta.step === 'number' && typeof run?.steps === 'number' && meta.step < run.steps) {
@@ -150,45 +155,26 @@ export async function eto(options: EtoOptions, control: { signal?: AbortSignal; 
     chatTemplate: model.chatTemplate.name,
   };
   // a start that does not load fails here, before a run folder exists
-  const startAgent = await loadAdapter(model, adapterOf(options.start));
-  await startAgent.dispose();
-  checkTrainedChatTemplate(model, options.start, startAgent.trainedChatTemplate);
-  await checkFinishedSft(model, options.start);
+  await checkStart(model, options.start);
   const metricsPath = join(out, 'metrics.jsonl');
   const iterDir = (k: number) => join(out, `iter-${k}`);
   const exploredPath = (k: number) => join(out, `iter-${k}.explored.json`);
 
   let done = 0;
   const results: EtoIteration[] = [];
-  const rewriteMetrics = (keep: (e: EtoEvent) => boolean) => {
-    const kept: EtoEvent[] = [];
-    for (const line of existsSync(metricsPath) ? readFileSync(metricsPath, 'utf8').split('\n') : []) {
-      try {
-        const e = JSON.parse(line) as EtoEvent;
-        if (keep(e)) kept.push(e);
-      } catch {
-        // not a whole line (cut short by a crash)
-      }
-    }
-    writeFileSync(metricsPath, kept.map((e) => `${JSON.stringify(e)}\n`).join(''));
-    return kept;
-  };
   if (options.resume) {
     if (!existsSync(join(out, 'config.json'))) throw new InvalidArgumentError('NO_RUN', `eto: nothing to resume in ${out}`);
     // the same run, possibly with more iterations
     const saved = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
     saved.laterDpo ??= {}; // runs started before the option existed
-    for (const key of Object.keys(config) as (keyof typeof config)[]) {
-      if (key !== 'iterations' && JSON.stringify(saved[key]) !== JSON.stringify(config[key])) {
-        throw new InvalidArgumentError('CONFIG_MISMATCH', `eto: ${out} was started with another ${key} (${JSON.stringify(saved[key])}); resume it with the options it was started with`);
-      }
-    }
+    const { iterations: _, ...same } = config;
+    checkSameRun('eto', out, saved, same);
     await writeJsonAtomic(join(out, 'config.json'), config);
     while (existsSync(join(iterDir(done + 1), 'policy.json'))) done++;
     // keep what finished iterations logged, and the exploration of the next one if it finished (its DPO steps are
     // sorted out when its stage resumes)
     const explored = existsSync(exploredPath(done + 1));
-    for (const e of rewriteMetrics((e) => e.iteration <= done || (e.iteration === done + 1 && (e.type === 'dpo' || (e.type === 'explore' && explored))))) {
+    for (const e of keepJsonLines<EtoEvent>(metricsPath, (e) => e.iteration <= done || (e.iteration === done + 1 && (e.type === 'dpo' || (e.type === 'explore' && explored))))) {
       if (e.type !== 'iteration') continue;
       const { type: _, ...finished } = e;
       results.push(finished);
@@ -239,7 +225,7 @@ export async function eto(options: EtoOptions, control: { signal?: AbortSignal; 
         onProgress: (p) => log({ type: 'dpo', iteration: k, ...p }),
         checkpoint: { dir: stage, every: options.checkpointEvery },
         // the steps after the stage's checkpoint are done again: their lines go
-        onStart: (step) => rewriteMetrics((e) => !(e.type === 'dpo' && e.iteration === k && e.step > step)),
+        onStart: (step) => keepJsonLines<EtoEvent>(metricsPath, (e) => !(e.type === 'dpo' && e.iteration === k && e.step > step)),
       });
       if (r.stopped) break;
       const result: EtoIteration = {

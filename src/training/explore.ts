@@ -5,13 +5,14 @@
  * model's KV-cache decoder), each from its whole conversation in the chat layout that SFT and DPO train on, so the
  * agent acts on exactly the tokens it is trained with.
  */
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import type { ChatTask } from '../../envs/chat-tasks.js';
 import type { ChatEnv } from '../../envs/core/chat.js';
 import { checkTrainedChatTemplate } from '../chat-template.js';
 import { InvalidArgumentError, OutOfMemoryError } from '../errors.js';
 import type { Generation, Prompt, GenerateOptions } from '../generate.js';
 import type { Model } from '../model.js';
+import { readJsonLines } from '../train/files.js';
 import { Rng } from '../train/rng.js';
 import { agentReplies, conversationTokens, type Trajectory, type Turn } from './conversation.js';
 
@@ -237,14 +238,9 @@ export function stepwiseTasks(experts: readonly Trajectory[], taskOf: (id: strin
 export function readEpisodeRecord(path: string): { run: unknown; episodes: Map<number, ExploredTrajectory> } {
   let run: unknown;
   const episodes = new Map<number, ExploredTrajectory>();
-  for (const line of existsSync(path) ? readFileSync(path, 'utf8').split('\n') : []) {
-    try {
-      const entry = JSON.parse(line) as { run?: unknown; play?: number; trajectory?: ExploredTrajectory };
-      if (entry.run !== undefined) run = entry.run;
-      else if (typeof entry.play === 'number' && entry.trajectory) episodes.set(entry.play, entry.trajectory);
-    } catch {
-      // not a whole line
-    }
+  for (const entry of readJsonLines<{ run?: unknown; play?: number; trajectory?: ExploredTrajectory }>(path)) {
+    if (entry.run !== undefined) run = entry.run;
+    else if (typeof entry.play === 'number' && entry.trajectory) episodes.set(entry.play, entry.trajectory);
   }
   return { run, episodes };
 }

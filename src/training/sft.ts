@@ -6,11 +6,11 @@
  * It is rewritten as a whole every `checkpointEvery` steps, at the end and when stopped, and a stopped or crashed run
  * resumes from it to the result an uninterrupted run gives (the state holds the AdamW moments and the step).
  */
-import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import type { Model } from '../model.js';
+import { checkSameRun, fingerprint, keepJsonLines } from '../train/files.js';
 import { encodeConversation, type Trajectory } from './conversation.js';
 import { learningRate, microBatches, sequenceMemoryBudget, shuffled, withinMemory } from './batching.js';
 import { createPolicy, loadPolicy, type MarkedSequence, type NativeLlmPolicy } from './llm-policy.js';
@@ -107,7 +107,7 @@ export async function sft(options: SftOptions, control: { signal?: AbortSignal; 
   if (!Number.isInteger(steps) || steps <= 0) throw new InvalidArgumentError('INVALID_ARGUMENT', `sft: steps must be a positive integer, got ${steps}`);
   const seed = options.seed ?? 1;
   const run: SftRun = {
-    data: createHash('sha256').update(JSON.stringify(data.map((t) => [t.id, t.conversations]))).digest('hex'),
+    data: fingerprint(data.map((t) => [t.id, t.conversations])),
     steps,
     batch,
     lr,
@@ -178,24 +178,10 @@ async function resumeRun(model: Model, out: string, run: SftRun): Promise<{ poli
   const { policy, meta } = await loadPolicy(model, out);
   try {
     if (meta.kind !== 'sft' || typeof meta.step !== 'number') throw new InvalidArgumentError('NO_RUN', `sft: ${out} holds no sft run to resume`);
-    const saved = meta.run as Record<string, unknown>;
-    for (const [key, value] of Object.entries(run)) {
-      if (JSON.stringify(saved[key]) !== JSON.stringify(value)) {
-        throw new InvalidArgumentError('CONFIG_MISMATCH', `sft: ${out} was started with another ${key} (${JSON.stringify(saved[key])}); resume it with the data and options it was started with`);
-      }
-    }
+    checkSameRun('sft', out, meta.run as Record<string, unknown>, { ...run }, 'data and options');
     const done = meta.step;
-    // the steps after the checkpoint are done again; a line cut short by a crash is dropped
-    const lines: SftProgress[] = [];
-    for (const line of existsSync(join(out, METRICS)) ? readFileSync(join(out, METRICS), 'utf8').split('\n') : []) {
-      try {
-        const p = JSON.parse(line) as SftProgress;
-        if (p.step <= done) lines.push(p);
-      } catch {
-        // not a whole line
-      }
-    }
-    writeFileSync(join(out, METRICS), lines.map((p) => `${JSON.stringify(p)}\n`).join(''));
+    // the steps after the checkpoint are done again
+    const lines = keepJsonLines<SftProgress>(join(out, METRICS), (p) => p.step <= done);
     return { policy, done, losses: lines.map((p) => p.loss) };
   } catch (err) {
     await policy.dispose();

@@ -2,7 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { chatTaskById, chatTasks, isWebshopTask, type ChatTask } from '../../../envs/chat-tasks.js';
 import { InvalidArgumentError } from '../../errors.js';
-import { writeJsonAtomic } from '../../train/files.js';
+import { checkSameRun, writeJsonAtomic } from '../../train/files.js';
 import { readTrajectories } from '../../training/conversation.js';
 import { appendEpisodeRecord, bestOf, explore, exploreSummary, readEpisodeRecord, startEpisodeRecord, type ExploredTrajectory } from '../../training/explore.js';
 import { withInterrupt } from '../interrupt.js';
@@ -65,12 +65,7 @@ export const exploreCommand: CommandModule<object, Args> = {
     let finished: Map<number, ExploredTrajectory> | undefined;
     if (record && argv.resume) {
       const recorded = readEpisodeRecord(record);
-      const saved = (recorded.run ?? {}) as Record<string, unknown>;
-      for (const [key, value] of Object.entries(run)) {
-        if (JSON.stringify(saved[key]) !== JSON.stringify(value)) {
-          throw new InvalidArgumentError('CONFIG_MISMATCH', `explore: ${record} was started with another ${key} (${JSON.stringify(saved[key])}); resume it with the options it was started with`);
-        }
-      }
+      checkSameRun('explore', record, (recorded.run ?? {}) as Record<string, unknown>, run);
       finished = recorded.episodes;
     }
     await withModel(argv, async (model, adapter) => {
