@@ -70,7 +70,7 @@ ggml_tensor * repeat_kv(ggml_context * ctx, ggml_tensor * t, int64_t r) {
 }  // namespace
 
 size_t forward_graph_size(const Model & model, const ForwardShape & shape) {
-    return 128 + (96 + 16 * (size_t) (shape.attention_blocks() - 1)) * (size_t) model.hparams().n_layer + 16 * (size_t) shape.head_chunks();
+    return 128 + (96 + 24 * (size_t) (shape.attention_blocks() - 1)) * (size_t) model.hparams().n_layer + 16 * (size_t) shape.head_chunks();
 }
 
 namespace {
@@ -136,8 +136,9 @@ struct Blocks {
 ForwardGraph resident_inputs(ggml_context * ctx, const ForwardShape & shape) {
     ForwardGraph g;
     g.positions = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, shape.N);
-    // f16: its values are 0 and -inf, exact in half precision, and it is S² per group (half the bytes to upload and hold)
-    g.mask = ggml_new_tensor_4d(ctx, GGML_TYPE_F16, shape.T / shape.G, shape.T / shape.G, 1, shape.G);
+    // f16: its values are 0 and -inf, exact in half precision, and it is about S²/2 per group (half the bytes to
+    // upload and hold)
+    g.mask = ggml_new_tensor_1d(ctx, GGML_TYPE_F16, shape.mask_offset(shape.T / shape.G));
     if (shape.N < shape.T) {
         g.slot_row = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, shape.T);
         g.row_slot = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, shape.N);
@@ -195,15 +196,20 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, const Forwar
             vt = repeat_kv(ctx, vt, hp.n_head / hp.n_head_kv);
         }
         // By blocks of B queries (see kAttentionBlockRows): a block's queries are a view of the unpermuted q, whose
-        // backward writes into q's gradient as laid out; its mask, a contiguous run of the block-ordered mask.
+        // backward writes into q's gradient as laid out; its keys and values, views of the first L = s0 + n (the
+        // queries' own and those before); its mask, a contiguous [L, n, 1, G] run of the block-ordered mask.
         ggml_tensor * kqv = nullptr;  // [hd, S_q, H, G]
+        const size_t mask_es = ggml_element_size(g.mask);
         for (int64_t s0 = 0; s0 < S; s0 += shape.B) {
-            const int64_t n = std::min(shape.B, S - s0);
-            ggml_tensor * qb = n == S ? q : ggml_view_4d(ctx, q, hd, hp.n_head, n, G, q->nb[1], q->nb[2], q->nb[3], s0 * q->nb[2]);
-            ggml_tensor * mb = n == S ? g.mask : ggml_view_4d(ctx, g.mask, S, n, 1, G, g.mask->nb[1], S * n * g.mask->nb[0], S * n * g.mask->nb[0], S * s0 * G * g.mask->nb[0]);
-            ggml_tensor * kq = ggml_mul_mat(ctx, k, ggml_permute(ctx, qb, 0, 2, 1, 3));  // [S_k, n, H, G]
+            const int64_t n = std::min(shape.B, S - s0), L = s0 + n;
+            const bool all = n == S;
+            ggml_tensor * qb = all ? q : ggml_view_4d(ctx, q, hd, hp.n_head, n, G, q->nb[1], q->nb[2], q->nb[3], s0 * q->nb[2]);
+            ggml_tensor * kb = all ? k : ggml_view_4d(ctx, k, hd, L, k->ne[2], G, k->nb[1], k->nb[2], k->nb[3], 0);
+            ggml_tensor * vb = all ? vt : ggml_view_4d(ctx, vt, L, hd, vt->ne[2], G, vt->nb[1], vt->nb[2], vt->nb[3], 0);
+            ggml_tensor * mb = ggml_view_4d(ctx, g.mask, L, n, 1, G, L * mask_es, L * n * mask_es, L * n * mask_es, shape.mask_offset(s0) * mask_es);
+            ggml_tensor * kq = ggml_mul_mat(ctx, kb, ggml_permute(ctx, qb, 0, 2, 1, 3));  // [L, n, H, G]
             kq = ggml_soft_max_ext(ctx, kq, mb, kq_scale, 0.0f);
-            ggml_tensor * part = ggml_mul_mat(ctx, vt, kq);  // [hd, n, H, G]
+            ggml_tensor * part = ggml_mul_mat(ctx, vb, kq);  // [hd, n, H, G]
             kqv = kqv ? ggml_concat(ctx, kqv, part, 1) : part;
         }
         ggml_tensor * attn = ggml_cont_2d(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3), hd * hp.n_head, T);  // [hd·H, T]
@@ -291,14 +297,14 @@ ForwardInputs forward_inputs(const PackedBatch & b, const ForwardShape & shape, 
         in.tokens.push_back(b.tokens[i]);
         in.positions.push_back(b.positions[i]);
     }
-    // Query i's row of keys, in blocks of B queries: block b (queries s0 = b·B onwards, n of them) is [S, n, 1, G].
+    // Query i's row of keys, in blocks of B queries: block b (queries s0 = b·B onwards, n of them) is [s0 + n, n, 1, G].
     const ggml_fp16_t visible = ggml_fp32_to_fp16(0.0f);
-    in.mask.assign((size_t) (S * S * G), ggml_fp32_to_fp16(-INFINITY));
+    in.mask.assign((size_t) shape.mask_offset(S), ggml_fp32_to_fp16(-INFINITY));
     for (int64_t gi = 0; gi < G; gi++) {
         const int32_t * br = b.branch.data() + gi * S;
         for (int64_t i = 0; i < S; i++) {
-            const int64_t s0 = i / shape.B * shape.B, n = std::min(shape.B, S - s0);
-            ggml_fp16_t * m = in.mask.data() + S * (s0 * G + gi * n + (i - s0));
+            const int64_t s0 = i / shape.B * shape.B, n = std::min(shape.B, S - s0), L = s0 + n;
+            ggml_fp16_t * m = in.mask.data() + shape.mask_offset(s0) + L * (gi * n + (i - s0));
             if (br[i] == -2) {
                 m[i] = visible;  // padding: itself only, so its softmax row stays finite
                 continue;

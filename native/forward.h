@@ -37,7 +37,7 @@ struct ForwardGraph {
     ggml_tensor * positions = nullptr;  // I32 [N]
     ggml_tensor * slot_row = nullptr;   // I32 [T]: the row in each slot (padding: any row); null when N == T
     ggml_tensor * row_slot = nullptr;   // I32 [N]: the slot of each row; null when N == T or in a one-layer model
-    ggml_tensor * mask = nullptr;       // F16 [S, S, 1, G], by blocks of queries: [S, n, 1, G] for each block of n
+    ggml_tensor * mask = nullptr;       // F16, by blocks of queries: [s0 + n, n, 1, G] for the block of n from query s0
     ggml_tensor * keep = nullptr;       // I32 [R + F]: the rows the heads read (scored, then feature rows)
     ggml_tensor * keep_slot = nullptr;  // I32 [R + F]: their slots
     ggml_tensor * picks = nullptr;      // I32 [R]: (r - r0)*n_vocab + target into the flattened probabilities of r's chunk
@@ -65,8 +65,10 @@ inline constexpr int64_t kHeadChunkRows = 128;
 int64_t head_chunk_rows();
 
 // Attention in slots longer than this runs by blocks of this many queries, each block's scores and probabilities
-// ([S, B, H, G]) a graph node of its own, so that the whole S² · H matrix never exists at once where it need not be
-// kept: in forward passes, and in backward passes that recompute it (weight_grad.h) one block at a time.
+// ([s0 + B, B, H, G]) a graph node of its own, so that the whole S² · H matrix never exists at once where it need not be
+// kept: in forward passes, and in backward passes that recompute it (weight_grad.h) one block at a time. A block
+// attends only to the keys up to its last query (a slot's tokens see earlier ones only), which skips nearly half of a
+// long slot's attention.
 // RL_GGML_ATTENTION_BLOCK_ROWS=n sets another block (for tests).
 inline constexpr int64_t kAttentionBlockRows = 256;
 int64_t attention_block_rows();
@@ -80,6 +82,12 @@ struct ForwardShape {
     int64_t B = 1;                              // queries per attention block (the slot length S = T / G: one block)
     int64_t head_chunks() const { return (R + C - 1) / C; }
     int64_t attention_blocks() const { return T > 0 ? (T / G + B - 1) / B : 1; }
+    // Where the mask of the block of queries from s0 (a multiple of B) starts: the blocks before it are full, block
+    // j of them [(j + 1)·B, B, 1, G]. mask_offset(S) is the mask's size.
+    int64_t mask_offset(int64_t s0) const {
+        const int64_t b = s0 / B, S = T / G;
+        return G * (B * B * b * (b + 1) / 2 + (s0 - b * B) * S);
+    }
 };
 ForwardShape forward_shape(const PackedBatch & batch, size_t n_features = 0);
 //

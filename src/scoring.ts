@@ -125,6 +125,14 @@ function attentionBlock(S: number): number {
   return Math.min(S, native().attentionBlockRows);
 }
 
+/** Query-key pairs attention scores in an S-token slot: each block of queries, the keys up to its last query. */
+function attentionPairs(S: number): number {
+  const B = attentionBlock(S);
+  let pairs = 0;
+  for (let s0 = 0; s0 < S; s0 += B) pairs += Math.min(S, s0 + B) * Math.min(B, S - s0);
+  return pairs;
+}
+
 /** Rows of the LM head's largest chunk over R scored rows. */
 function headChunk(R: number): number {
   return Math.min(R, native().headChunkRows);
@@ -139,21 +147,22 @@ function headChunk(R: number): number {
 export function estimateTrainingBytes(hp: ModelHParams, units: readonly PackUnit[]): number {
   const { S, G, N, R } = graphShape(units);
   // attention's probabilities: every layer's kept, or recomputed a block of queries at a time
-  const attention = S >= native().recomputeAttentionFromSlot ? 2 * S * attentionBlock(S) * hp.nHead * G : hp.nLayer * S * S * hp.nHead * G;
+  const attention = S >= native().recomputeAttentionFromSlot ? 2 * S * attentionBlock(S) * hp.nHead * G : hp.nLayer * attentionPairs(S) * hp.nHead * G;
   // the LM head: every chunk's probabilities, and one chunk's logits and the gradients of both
   return 4 * (hp.nLayer * N * (8 * hp.nEmbd + 2 * hp.nFf) + attention + (R + 3 * headChunk(R)) * hp.nVocab);
 }
 
 /**
  * Relative compute of a training pass over `units`: the layers' matrix products per real token (padding costs none),
- * and attention over every group's slot (padded to the longest), which grows with its square.
+ * and attention over every group's slot (padded to the longest), which grows with its square (about half of it: see
+ * attentionPairs).
  */
 export function trainingFlops(hp: ModelHParams, units: readonly PackUnit[]): number {
   const kv = (hp.nEmbd * hp.nHeadKv) / hp.nHead;
   const perToken = 2 * hp.nEmbd * (2 * hp.nEmbd + 2 * kv) + 6 * hp.nEmbd * hp.nFf;
   const S = slotLength(units);
   const tokens = units.reduce((n, u) => n + unitLength(u), 0);
-  return hp.nLayer * (tokens * perToken + 4 * S * S * hp.nEmbd * units.length);
+  return hp.nLayer * (tokens * perToken + 4 * attentionPairs(S) * hp.nEmbd * units.length);
 }
 
 /** Splits a unit's branches so each part fits the budget on its own (the prefix is repeated in each part). */
