@@ -13,7 +13,7 @@ const registered: EnvSpec[] = [];
 
 /**
  * Adds your own environment: `train`, `evaluate`, `plot` and `makeEnv` then know it by its id, in this process (register
- * it again before resuming or evaluating its runs in another).
+ * it again before resuming or evaluating its runs in another; the CLI's `--import` loads a module that does).
  */
 export function registerEnv(spec: EnvSpec): void {
   const bad = (why: string) => new EnvError('BAD_ENV_SPEC', `registerEnv: ${why}`);
@@ -27,15 +27,22 @@ export function registerEnv(spec: EnvSpec): void {
   registered.push({ ...spec });
 }
 
+/** The shipped environments, then those registered in this process. */
+export function knownEnvSpecs(): EnvSpec[] {
+  return [...envSpecs, ...registered];
+}
+
 function findSpec(id: string): EnvSpec | undefined {
-  return envSpecs.find((s) => s.id === id) ?? registered.find((s) => s.id === id);
+  return knownEnvSpecs().find((s) => s.id === id);
 }
 
 export function getEnvSpec(id: string): EnvSpec {
   const spec = findSpec(id);
   if (!spec) {
-    const known = [...envSpecs, ...registered].map((s) => s.id).join(', ');
-    throw new EnvError('UNKNOWN_ENV', `unknown environment "${id}"; known: ${known} (programs add their own with registerEnv)`);
+    const known = knownEnvSpecs()
+      .map((s) => s.id)
+      .join(', ');
+    throw new EnvError('UNKNOWN_ENV', `unknown environment "${id}"; known: ${known} (programs add their own with registerEnv, the CLI from a module with --import)`);
   }
   return spec;
 }

@@ -19,6 +19,7 @@ import { scoreCommand } from './commands/score.js';
 import { sftCommand } from './commands/sft.js';
 import { shopCommand } from './commands/shop.js';
 import { trainCommand } from './commands/train.js';
+import { importEnvModules, importOption } from './import-envs.js';
 
 /** Command modules in the order `--help` lists them. */
 const commands = [
@@ -43,7 +44,15 @@ const commands = [
 
 /** Parses `args` and runs the chosen command. */
 async function main(args: string[]): Promise<void> {
-  let cli = yargs(args).scriptName('rl-ggml').strict().demandCommand(1).recommendCommands().help().alias('h', 'help');
+  let cli = yargs(args)
+    .scriptName('rl-ggml')
+    .option('import', importOption)
+    .middleware((argv) => importEnvModules((argv.import as string[] | undefined) ?? []))
+    .strict()
+    .demandCommand(1)
+    .recommendCommands()
+    .help()
+    .alias('h', 'help');
   for (const command of commands) cli = cli.command(command as never);
   await cli
     .fail((msg, err) => {

@@ -1,11 +1,11 @@
 import type { Argv, CommandModule } from 'yargs';
-import { envSpecs } from '../../../envs/registry.js';
+import { knownEnvSpecs } from '../../../envs/registry.js';
 
 interface EnvListArgs {
   json: boolean;
 }
 
-/** `rl-ggml env list`: the environments rl-ggml knows. */
+/** `rl-ggml env list`: the environments rl-ggml knows (and those `--import` adds). */
 export const envCommand: CommandModule = {
   command: 'env <command>',
   describe: 'Environment utilities',
@@ -16,7 +16,7 @@ export const envCommand: CommandModule = {
         describe: 'List environment ids with action counts, horizons and optimal returns',
         builder: (yy) => yy.option('json', { type: 'boolean', default: false, describe: 'JSON output' }) as Argv<EnvListArgs>,
         handler: (argv) => {
-          const rows = envSpecs.map((s) => ({
+          const rows = knownEnvSpecs().map((s) => ({
             id: s.id,
             actions: s.actionCount,
             horizon: s.horizon,
