@@ -52,10 +52,10 @@ export interface EtoOptions {
   /** Where the tasks come from (the shop of WebShop goals; a step limit other than ETO's). */
   tasks?: ChatTaskOptions;
   /**
-   * Your own environment: the task an expert trajectory's id names. Default: `chatTaskById(id, tasks)` (household
-   * games and WebShop goals).
+   * Your own environment: the task an expert trajectory's id names (undefined: none, an UNKNOWN_TASK error). Default:
+   * `chatTaskById(id, tasks)` (household games and WebShop goals).
    */
-  taskOf?: (id: string) => ChatTask;
+  taskOf?: (id: string) => ChatTask | undefined;
   /** Continue the run in `out` where it stopped: finished iterations are kept, as are the episodes and the DPO checkpoint of the next. */
   resume?: boolean;
   /** DPO steps between checkpoints of a stage (default 50); one is also written when the run is stopped. */

@@ -1,12 +1,14 @@
 // `--import FILE`: your own environments for every command, from a module that exports them or registers them.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import t from 'tap';
 import { runCli } from '../helpers/cli.js';
+import { doorExperts } from '../helpers/doors.js';
 import { testModel } from '../helpers/models.js';
 
 const darkRoom = fileURLToPath(new URL('../helpers/dark-room.js', import.meta.url));
+const doors = fileURLToPath(new URL('../helpers/doors.js', import.meta.url));
 const library = pathToFileURL(fileURLToPath(new URL('../../src/index.js', import.meta.url))).href;
 
 const listed = (args: string[]) => {
@@ -55,4 +57,36 @@ t.test('a module that calls registerEnv itself; modules that add nothing or do n
   t.match(listed(['--import', badSpec]), /registerEnv: "mine\/x" has no create function/);
   t.match(listed(['--import', join(dir, 'missing.js')]), /--import .*missing\.js: cannot load it: Cannot find module/);
   t.match(listed(['--import', darkRoom, '--import', darkRoom]), /already known/);
+});
+
+t.test('a module that exports taskOf: explore --tasks and eto play its conversational tasks', async (t) => {
+  const dir = t.testdir();
+  const model = await testModel();
+  const data = join(dir, 'experts.json');
+  writeFileSync(data, JSON.stringify(doorExperts));
+  const sft = join(dir, 'sft');
+  t.equal(runCli(['sft', '--model', model, '--data', data, '--out', sft, '--steps', '2', '--batch', '3']).status, 0, 'behaviour cloning needs no task');
+
+  const exploreArgs = ['explore', '--model', model, '--adapter', join(sft, 'adapter.gguf'), '--tasks', data, '--max-tokens', '8', '--json'];
+  const bare = runCli(exploreArgs);
+  t.equal(bare.status, 1);
+  t.match(bare.stderr, /cannot tell which task trajectory "doors\/red" is/);
+  const played = runCli(['--import', doors, ...exploreArgs]);
+  t.equal(played.status, 0, played.stderr);
+  const lines = played.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  t.match(lines.at(-1), { type: 'result', episodes: 3 });
+
+  const out = join(dir, 'eto');
+  const run = runCli(['eto', '--import', doors, '--model', model, '--start', sft, '--data', data, '--out', out, '--iterations', '1', '--max-tokens', '8', '--batch', '3', '--epochs', '1', '--json']);
+  t.equal(run.status, 0, run.stderr);
+  t.match(JSON.parse(run.stdout.trim().split('\n').at(-1)!), { type: 'result', stopped: false, adapter: join(out, 'iter-1', 'adapter.gguf') });
+  const explored = JSON.parse(readFileSync(join(out, 'iter-1.explored.json'), 'utf8')) as { id: string }[];
+  t.same(explored.map((x) => x.id), ['doors/red', 'doors/blue', 'doors/green']);
+
+  const badTask = join(dir, 'bad-task.mjs');
+  writeFileSync(badTask, 'export const taskOf = () => ({ id: "x" });\n');
+  t.match(runCli(['--import', badTask, ...exploreArgs]).stderr, /taskOf\("doors\/red"\) gave no task/);
+  const notFunction = join(dir, 'not-function.mjs');
+  writeFileSync(notFunction, 'export const taskOf = 3;\n');
+  t.match(runCli(['--import', notFunction, ...exploreArgs]).stderr, /its export "taskOf" must be a function/);
 });

@@ -5,8 +5,8 @@
 import t from 'tap';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chatTaskById, chatTasks, type ChatTask } from '../../envs/chat-tasks.js';
-import { INVALID_FORMAT, parseEtoAction } from '../../envs/core/chat.js';
+import { chatTaskById, chatTasks } from '../../envs/chat-tasks.js';
+import { INVALID_FORMAT } from '../../envs/core/chat.js';
 import { runExpert as runShopExpert } from '../../envs/webshop/expert.js';
 import { Shop } from '../../envs/webshop/shop.js';
 import { expertConversation } from '../../src/cli/experts/household.js';
@@ -20,6 +20,7 @@ import { eto, type EtoEvent } from '../../src/training/eto.js';
 import { bestOf, explore, exploreSummary, stepwiseTasks, type Agent, type ExploredTrajectory } from '../../src/training/explore.js';
 import { sft } from '../../src/training/sft.js';
 import { runCli, runCliInterrupted } from '../helpers/cli.js';
+import { doorExperts, doorTasks, taskOf } from '../helpers/doors.js';
 import { tempPath, testModel } from '../helpers/models.js';
 import { syntheticCatalog } from '../envs/webshop/fixture.js';
 
@@ -282,33 +283,19 @@ t.test('eto iterates exploration and DPO, and a resumed run ends where an uninte
 t.test('eto on your own conversational environment (taskOf)', async (t) => {
   const model = await loadModel(await testModel(), { threads: 2 });
   t.teardown(() => model.dispose());
-  // one reply per episode: the key is behind the door of the task's colour
-  const doorTask = (color: string): ChatTask => ({
-    id: `doors/${color}`,
-    open: () => ({
-      reset: () => [
-        { from: 'human', value: "One door hides the key. Answer with 'Action: open <colour> door'." },
-        { from: 'gpt', value: 'OK' },
-        { from: 'human', value: `Key door: ${color}` },
-      ],
-      step: (reply) => ({ observation: 'Observation: locked.', reward: parseEtoAction(reply) === `open ${color} door` ? 1 : 0, done: true }),
-    }),
-  });
-  const tasks = ['red', 'blue', 'green'].map(doorTask);
-  const experts = tasks.map((task) => ({ id: task.id, conversations: [...task.open().reset(), { from: 'gpt' as const, value: `Action: open ${task.id.slice(6)} door` }] }));
+  const [tasks, experts] = [doorTasks, doorExperts];
   const replayed = await explore(model, scripted(agentReplies(experts[1])), [tasks[1]]);
   t.same([replayed[0].reward, replayed[0].conversations], [1, experts[1].conversations], "the expert's reply wins its task");
 
   const start = tempPath('doors-sft');
   await (await sft({ model, data: experts, out: start, steps: 2, batch: 3 })).policy.dispose();
-  const taskOf = (id: string) => tasks.find((task) => task.id === id)!;
   const out = tempPath('doors-eto');
   const run = await eto({ model, start, experts, out, iterations: 1, taskOf, dpo: { batch: 3, epochs: 1 }, explore: { maxTokens: 8 } });
   const explored = JSON.parse(readFileSync(join(out, 'iter-1.explored.json'), 'utf8')) as ExploredTrajectory[];
   t.same(explored.map((x) => [x.id, x.conversations.slice(0, 3)]), experts.map((x) => [x.id, x.conversations.slice(0, 3)]), 'each expert task explored, from its own opening turns');
   t.equal(run.iterations[0].pairs, explored.filter((x) => x.reward < 1).length, 'a pair per failed episode');
   t.ok(existsSync(run.adapter), 'the iteration wrote its adapter');
-  await t.rejects(eto({ model, start, experts, out: tempPath('doors-unknown'), taskOf: () => undefined as never }), { code: 'UNKNOWN_TASK', message: /no task for the expert trajectory "doors\/red"/ });
+  await t.rejects(eto({ model, start, experts, out: tempPath('doors-unknown'), taskOf: () => undefined }), { code: 'UNKNOWN_TASK', message: /no task for the expert trajectory "doors\/red"/ });
   t.notOk(existsSync(tempPath('doors-unknown')), 'and no run folder when a task is unknown');
 });
 

@@ -8,6 +8,7 @@ import { deviceOption } from '../device-option.js';
 import { withInterrupt } from '../interrupt.js';
 import { memoryBudgetOption } from '../memory-budget-option.js';
 import { chatTemplateOption, withModel } from '../model-session.js';
+import { taskOfImported } from '../import-envs.js';
 
 interface Args extends AgentArgs {
   model: string;
@@ -37,7 +38,7 @@ export const etoCommand: CommandModule<object, Args> = {
     agentOptions(y)
       .option('model', { type: 'string', demandOption: true, describe: 'base GGUF model' })
       .option('start', { type: 'string', demandOption: true, describe: 'the behaviour-cloned policy: an rl-ggml sft folder or a LoRA adapter.gguf' })
-      .option('data', { type: 'string', demandOption: true, describe: 'expert trajectories (rl-ggml experts output; ids name the tasks)' })
+      .option('data', { type: 'string', demandOption: true, describe: 'expert trajectories (rl-ggml experts output, or of your own tasks with --import; ids name the tasks)' })
       .option('out', { type: 'string', demandOption: true, describe: 'run folder' })
       .option('iterations', { type: 'number', default: 2, describe: "ETO iterations (the paper: 2 WebShop, 1 ALFWorld)" })
       .option('epochs', { type: 'number', default: 3, describe: 'DPO epochs per iteration' })
@@ -74,6 +75,7 @@ export const etoCommand: CommandModule<object, Args> = {
           explore: exploreOptionsOf(argv),
           pairs: argv.pairs,
           tasks,
+          taskOf: taskOfImported(tasks),
           resume: argv.resume,
           checkpointEvery: argv.checkpointEvery,
         },

@@ -1,10 +1,11 @@
 import { existsSync, rmSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { chatTaskById, chatTasks, isWebshopTask, type ChatTask } from '../../../envs/chat-tasks.js';
+import { chatTasks, isWebshopTask, type ChatTask } from '../../../envs/chat-tasks.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { checkSameRun, writeJsonAtomic } from '../../train/files.js';
 import { readTrajectories } from '../../training/conversation.js';
 import { appendEpisodeRecord, bestOf, explore, exploreSummary, readEpisodeRecord, startEpisodeRecord, type ExploredTrajectory } from '../../training/explore.js';
+import { taskOfImported } from '../import-envs.js';
 import { withInterrupt } from '../interrupt.js';
 import { agentOptions, episodePrinter, exploreOptionsOf, taskOptionsOf, type AgentArgs } from '../agent-options.js';
 import { chatTemplateOption, modelSessionOptions, withModel, type ModelSessionArgs } from '../model-session.js';
@@ -29,7 +30,7 @@ function tasksOf(argv: Args): ChatTask[] {
   if (argv.tasks !== undefined) {
     const ids = [...new Set(readTrajectories(argv.tasks).map((t) => t.id))];
     const options = taskOptionsOf(argv, ids.some(isWebshopTask));
-    return ids.map((id) => chatTaskById(id, options));
+    return ids.map(taskOfImported(options));
   }
   const env = argv.env as string;
   return chatTasks(env, splitOf(argv), argv.n, { ...taskOptionsOf(argv, env === 'webshop'), seed: argv.seed, dataDir: argv.dataDir });
@@ -46,7 +47,7 @@ export const exploreCommand: CommandModule<object, Args> = {
   builder: (y: Argv) =>
     agentOptions(modelSessionOptions(y))
       .option('env', { type: 'string', describe: 'household/<task-type>, household/mixed or webshop' })
-      .option('tasks', { type: 'string', describe: 'instead of --env: play the tasks of this trajectory file (e.g. the experts\', for rejection sampling)' })
+      .option('tasks', { type: 'string', describe: 'instead of --env: play the tasks of this trajectory file (e.g. the experts\', for rejection sampling; ids of your own tasks need --import)' })
       .option('split', { type: 'string', describe: 'household: train|seen|unseen (default unseen); webshop: a goal split (default test; eto-test, ...)' })
       .option('n', { type: 'number', default: 50, describe: 'number of tasks (with --env)' })
       .option('samples', { type: 'number', default: 1, describe: 'episodes per task (more than 1 needs --temperature above 0); reports Best-of-N too' })
