@@ -125,8 +125,11 @@ function attentionBlock(S: number): number {
   return Math.min(S, native().attentionBlockRows);
 }
 
-/** Query-key pairs attention scores in an S-token slot: each block of queries, the keys up to its last query. */
-function attentionPairs(S: number): number {
+/**
+ * Query-key pairs attention scores in an S-token slot (and the attention mask's entries per group): each block of
+ * queries, the keys up to its last query.
+ */
+export function attentionPairs(S: number): number {
   const B = attentionBlock(S);
   let pairs = 0;
   for (let s0 = 0; s0 < S; s0 += B) pairs += Math.min(S, s0 + B) * Math.min(B, S - s0);
