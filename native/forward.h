@@ -65,10 +65,10 @@ inline constexpr int64_t kHeadChunkRows = 128;
 int64_t head_chunk_rows();
 
 // Attention in slots longer than this runs by blocks of this many queries, each block's scores and probabilities
-// ([s0 + B, B, H, G]) a graph node of its own, so that the whole S² · H matrix never exists at once where it need not be
-// kept: in forward passes, and in backward passes that recompute it (weight_grad.h) one block at a time. A block
-// attends only to the keys up to its last query (a slot's tokens see earlier ones only), which skips nearly half of a
-// long slot's attention.
+// ([s0 + B, B, H, G]) a graph node of its own, so that the whole S² · H matrix never exists at once where it need
+// not be kept: in forward passes, and in backward passes that recompute it (weight_grad.h) one block at a time. A
+// block attends only to the keys up to its last query (a slot's tokens see earlier ones only), which skips nearly
+// half of a long slot's attention.
 // RL_GGML_ATTENTION_BLOCK_ROWS=n sets another block (for tests).
 inline constexpr int64_t kAttentionBlockRows = 256;
 int64_t attention_block_rows();

@@ -16,10 +16,13 @@ const listed = (args: string[]) => {
   return r.status === 0 ? (JSON.parse(r.stdout) as { id: string }[]).map((e) => e.id) : r.stderr;
 };
 
-t.test('a module that exports envs: env list, train, eval and plot know its environment', async (t) => {
+t.test('a module that exports envs: env list, play, train, eval and plot know its environment', async (t) => {
   const dir = t.testdir();
   t.notOk(listed([]).includes('mine/dark-room'));
   t.same(listed(['--import', darkRoom]).slice(-1), ['mine/dark-room']);
+  const played = runCli(['play', '--import', darkRoom, 'mine/dark-room', '--actions', '1,0', '--json']);
+  t.equal(played.status, 0, played.stderr);
+  t.match(JSON.parse(played.stdout.trim().split('\n').at(-1)!), { step: 1, done: true, return: 1 });
 
   const run = join(dir, 'run');
   const args = ['--env', 'mine/dark-room', '--algo', 'twosome', '--model', await testModel(), '--out', run, '--envs', '2', '--rollout-steps', '8'];
