@@ -156,16 +156,26 @@ export function estimateTrainingBytes(hp: ModelHParams, units: readonly PackUnit
 }
 
 /**
- * Relative compute of a training pass over `units`: the layers' matrix products per real token (padding costs none),
- * and attention over every group's slot (padded to the longest), which grows with its square (about half of it: see
- * attentionPairs).
+ * How much more a query-key pair of attention costs in a training step than its forward flops say, next to a token's
+ * products through the layers' weights. The backward pass recomputes and differentiates attention (four times its
+ * forward's products, against one more for a token through the frozen weights), and attention's small f32 products
+ * run slower than the quantized kernels. Measured on the 8 × 1024 bench model on a 2-core CPU (steps of 256 to 2,048
+ * tokens, bench/RESULTS.md): a pair costs 1/1,030 of a token, 1/6,272 by forward flops.
  */
-export function trainingFlops(hp: ModelHParams, units: readonly PackUnit[]): number {
+const ATTENTION_PAIR_WEIGHT = 6;
+
+/**
+ * Relative time of a training step over `units`: the layers' matrix products per real token (padding costs none),
+ * and attention over every group's slot (padded to the longest), which grows with its square (about half of it: see
+ * attentionPairs). What packSequences weighs sharing a beginning with.
+ */
+export function trainingCost(hp: ModelHParams, units: readonly PackUnit[]): number {
   const kv = (hp.nEmbd * hp.nHeadKv) / hp.nHead;
   const perToken = 2 * hp.nEmbd * (2 * hp.nEmbd + 2 * kv) + 6 * hp.nEmbd * hp.nFf;
+  const perPair = ATTENTION_PAIR_WEIGHT * 4 * hp.nEmbd;
   const S = slotLength(units);
   const tokens = units.reduce((n, u) => n + unitLength(u), 0);
-  return hp.nLayer * (tokens * perToken + 4 * attentionPairs(S) * hp.nEmbd * units.length);
+  return hp.nLayer * (tokens * perToken + attentionPairs(S) * perPair * units.length);
 }
 
 /** Splits a unit's branches so each part fits the budget on its own (the prefix is repeated in each part). */

@@ -17,7 +17,7 @@ import { TASK_TYPES } from '../../envs/household/tasks.js';
 import { expertConversation } from '../../src/cli/experts/household.js';
 import { loadModel, type Model } from '../../src/model.js';
 import { packSequences, unitLength } from '../../src/packing.js';
-import { trainingFlops } from '../../src/scoring.js';
+import { trainingCost } from '../../src/scoring.js';
 import { conversationTokens, OPENING_TURNS, type Turn } from '../../src/training/conversation.js';
 import { createPolicy, type MarkedSequence } from '../../src/training/llm-policy.js';
 import { benchModel, timeInterleaved } from '../common.js';
@@ -61,7 +61,7 @@ async function main() {
   const rows = [];
   for (const w of workloads(model, argv.batch)) {
     const tokens = w.seqs.reduce((n, s) => n + s.tokens.length, 0);
-    const packed = packSequences(w.seqs, (u) => trainingFlops(model.hparams, u), w.shareWithin);
+    const packed = packSequences(w.seqs, (u) => trainingCost(model.hparams, u), w.shareWithin);
     const sides = await Promise.all([w.shareWithin, 1].map(() => createPolicy(model, { lora: { rank: 8, alpha: 16, targets: ['q', 'v'] }, valueHead: false })));
     const steps = sides.map((policy, i) => async () => {
       policy.zeroGrad();

@@ -10,7 +10,7 @@ import type { Model, TokenLogprobs } from '../model.js';
 import type { NativeBatch, NativeTrainer } from '../native.js';
 import { callNative, native } from '../native.js';
 import { packBatch, packSequences, type MarkedSequence, type PackedSequences, type PackUnit } from '../packing.js';
-import { assembleScores, estimateTrainingBytes, prepareItems, scoreActions, trainingFlops, type Normalization, type PreparedAction, type PromptScores, type ScoreItem, type ScoreOptions } from '../scoring.js';
+import { assembleScores, estimateTrainingBytes, prepareItems, scoreActions, trainingCost, type Normalization, type PreparedAction, type PromptScores, type ScoreItem, type ScoreOptions } from '../scoring.js';
 import {
   loraTargets,
   type LlmPolicy,
@@ -272,7 +272,7 @@ export class NativeLlmPolicy implements LlmPolicy {
       this.#model.checkLength(s.tokens.length);
       if (!s.marked.some((m, i) => m && i > 0)) throw new InvalidArgumentError('INVALID_ARGUMENT', `sequence ${n} has no marked tokens`);
     });
-    return packSequences(seqs, (units) => trainingFlops(this.#model.hparams, units), shareWithin);
+    return packSequences(seqs, (units) => trainingCost(this.#model.hparams, units), shareWithin);
   }
 
   async backwardSequences(dLogprob: readonly number[]): Promise<void> {

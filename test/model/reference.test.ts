@@ -57,7 +57,8 @@ for (const { name, ...options } of configs) {
       t.same(ours.tokenize(text), await referenceTokenize(ref, text), `tokens of ${JSON.stringify(text.slice(0, 30))}`);
     }
     let worst = 0;
-    for (const text of texts.slice(0, 5)) {
+    // and a text of several attention blocks (each block of queries attends to the keys up to its last)
+    for (const text of [...texts.slice(0, 5), longText.slice(0, 2000)]) {
       const r = await ours.logprobs(text);
       const expected = await referenceLogprobs(ref, r.tokens);
       t.equal(r.logprobs.length, r.tokens.length);

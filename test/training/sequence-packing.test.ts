@@ -3,7 +3,7 @@
 import t from 'tap';
 import { loadModel } from '../../src/model.js';
 import { packBatch, packSequences, slotLength, unitLength, type MarkedSequence, type PackUnit } from '../../src/packing.js';
-import { trainingFlops } from '../../src/scoring.js';
+import { trainingCost } from '../../src/scoring.js';
 import { createPolicy } from '../../src/training/llm-policy.js';
 import { batchingTolerance, gradientTolerance } from '../helpers/device.js';
 import { testModel } from '../helpers/models.js';
@@ -49,7 +49,7 @@ t.test('shared beginnings: the log-probs and gradients of one-by-one passes, and
   const b = model.tokenize(`${opening} Thought: the fridge may hold it. Action: open fridge 1`, { bos: true });
   const shared = a.findIndex((x, i) => x !== b[i]);
   const seqs = [seq(a, (i) => i >= shared - 3), seq(b, (i) => i >= shared - 3)]; // three marked tokens shared
-  const packed = packSequences(seqs, (u) => trainingFlops(model.hparams, u));
+  const packed = packSequences(seqs, (u) => trainingCost(model.hparams, u));
   t.equal(packed.units.length, 1, `the engine's cost model shares their ${shared} first tokens`);
   t.ok(policy.sequenceTrainingBytes(seqs) < policy.sequenceTrainingBytes([seqs[0]]) + policy.sequenceTrainingBytes([seqs[1]]), 'in less memory');
 
