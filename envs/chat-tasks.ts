@@ -38,7 +38,7 @@ const WEBSHOP = /^webshop_(\d+)$/;
 /** `household/<suffix>` of an env id: a task-type suffix or `mixed`. */
 function householdSuffix(env: string): string {
   const suffix = env.startsWith('household/') ? env.slice('household/'.length) : '';
-  if (suffix !== 'mixed' && !(suffix in TASK_IDS)) throw new InvalidArgumentError('UNKNOWN_ENV', `unknown environment "${env}" (household/<task>, household/mixed or webshop)`);
+  if (suffix !== 'mixed' && !(suffix in TASK_IDS)) throw new InvalidArgumentError('UNKNOWN_ENV', `unknown environment "${env}" (household/<task>, household/mixed or webshop; your own tasks: a trajectory file of their ids)`);
   return suffix;
 }
 

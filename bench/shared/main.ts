@@ -11,10 +11,7 @@
 import { availableParallelism } from 'node:os';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { TwPddlGame } from '../../envs/household/game.js';
-import { generateGame } from '../../envs/household/gen/generator.js';
-import { TASK_TYPES } from '../../envs/household/tasks.js';
-import { expertConversation } from '../../src/cli/experts/household.js';
+import { householdExperts } from '../../src/bench/eto-workload.js';
 import { loadModel, type Model } from '../../src/model.js';
 import { packSequences, unitLength } from '../../src/packing.js';
 import { trainingCost } from '../../src/scoring.js';
@@ -31,19 +28,8 @@ const argv = yargs(hideBin(process.argv))
   .strict()
   .parseSync();
 
-/** Expert conversations of `n` household tasks of different types. */
-function experts(n: number): Turn[][] {
-  const out: Turn[][] = [];
-  for (let seed = 1; out.length < n; seed++) {
-    const g = generateGame(TASK_TYPES[seed % TASK_TYPES.length], 'train', seed);
-    const c = expertConversation(`bench/${seed}`, new TwPddlGame(g.game), g.task);
-    if (c) out.push(c.conversations);
-  }
-  return out;
-}
-
 function workloads(model: Model, n: number): { name: string; seqs: MarkedSequence[]; shareWithin: number }[] {
-  const convs = experts(2 * n);
+  const convs = householdExperts(2 * n);
   const sft = convs.slice(0, n).map((c) => conversationTokens(model, c));
   const dpo = convs.slice(0, n).flatMap((c, k) => {
     const other = convs[n + k].slice(OPENING_TURNS).map((t): Turn => (t.from === 'gpt' ? t : { from: 'human', value: 'Observation: Nothing happens.' }));

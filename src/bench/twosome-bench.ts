@@ -1,6 +1,7 @@
 /**
- * `rl-ggml bench`: how fast TWOSOME runs on this machine. On one TWOSOME-shaped workload (prompts of a set length,
- * each with its own action phrases; one prompt = one decision) it times, in interleaved rounds (src/bench/timing.ts):
+ * `rl-ggml bench`: how fast TWOSOME and ETO run on this machine. On one TWOSOME-shaped workload (prompts of a set
+ * length, each with its own action phrases; one prompt = one decision) it times, in interleaved rounds
+ * (src/bench/timing.ts):
  *
  * - packed action scoring: `model.scoreActions(items)`, every prompt with all its actions in packed batches;
  * - one TWOSOME PPO update as the trainer runs it: `TwosomeAgent.act` over the decisions in groups of the trainer's
@@ -9,6 +10,8 @@
  *
  * - generation, the decoding ETO's exploration runs: `genTokens` new tokens greedily after a one-word prompt, for one
  *   sequence (what llama-bench's tg test measures) and for `genParallel` sequences decoded together;
+ * - one step of ETO's behaviour cloning (`sftStep`, as `rl-ggml sft` takes it) on `sftConversations` household
+ *   expert conversations;
  *
  * and reports the device's memory after the run. The workload's token ids can be written in the input format of the
  * PyTorch peer (bench/peers/twosome_peft.py) so the same update can be timed there on identical tokens.
@@ -25,7 +28,11 @@ import { defaultConfig, type TwosomeConfig } from '../train/config.js';
 import { cacheDir, ensureGeneratedModel } from '../train/model-source.js';
 import { Rng } from '../train/rng.js';
 import { nativePolicyFactory, TwosomeAgent, type PolicyFactory } from '../train/twosome.js';
+import { sequenceMemoryBudget } from '../training/batching.js';
+import { encodeConversation } from '../training/conversation.js';
 import { createPolicy, type NativeLlmPolicy } from '../training/llm-policy.js';
+import { sftStep } from '../training/sft.js';
+import { householdExperts } from './eto-workload.js';
 import { timeInterleaved, type TimingProgress } from './timing.js';
 
 export type BenchPreset = keyof typeof presets;
@@ -120,6 +127,8 @@ export interface BenchOptions extends Partial<WorkloadShape> {
   genTokens?: number;
   /** Sequences of the batched generation figure (default 8, exploration's default). */
   genParallel?: number;
+  /** Household expert conversations per SFT step (default 1, about 1,600 tokens; 0: no SFT figure). */
+  sftConversations?: number;
   /** Measure each figure for at least this long (default 5 s) and at least `minRounds` rounds (default 3). */
   minSeconds?: number;
   minRounds?: number;
@@ -159,6 +168,11 @@ export interface BenchResult {
    * sequences together. Null with `genTokens: 0`.
    */
   generation: { tokens: number; secondsPerCall: number; tokensPerSec: number; parallel: number; batchSecondsPerCall: number; batchTokensPerSec: number } | null;
+  /**
+   * One SFT step (forward, backward and AdamW of a LoRA r 8 on q, v) on `conversations` expert conversations of
+   * `tokens` tokens in all: seconds per step and tokens/s. Null with `sftConversations: 0`.
+   */
+  sftStep: { conversations: number; tokens: number; secondsPerStep: number; tokensPerSec: number } | null;
   /** Measured rounds (each figure, interleaved) after one warm-up round. */
   rounds: number;
   /**
@@ -190,6 +204,7 @@ export function resolveBenchOptions(options: BenchOptions = {}): {
   minRounds: number;
   genTokens: number;
   genParallel: number;
+  sftConversations: number;
   items: ScoreItem[];
 } {
   const shape = { prompts: options.prompts ?? defaultShape.prompts, actions: options.actions ?? defaultShape.actions, promptWords: options.promptWords ?? defaultShape.promptWords, seed: options.seed ?? 1 };
@@ -201,12 +216,14 @@ export function resolveBenchOptions(options: BenchOptions = {}): {
   checkCount('generated tokens', genTokens, 0);
   const genParallel = options.genParallel ?? 8;
   checkCount('generation parallel', genParallel, 1);
-  return { shape, minSeconds, minRounds, genTokens, genParallel, items: benchWorkload(shape) };
+  const sftConversations = options.sftConversations ?? 1;
+  checkCount('SFT conversations', sftConversations, 0);
+  return { shape, minSeconds, minRounds, genTokens, genParallel, sftConversations, items: benchWorkload(shape) };
 }
 
 /** Runs the benchmark on a loaded model; the caller disposes the model. */
 export async function runTwosomeBench(model: Model, options: BenchOptions = {}): Promise<BenchResult> {
-  const { shape, minSeconds, minRounds, genTokens, genParallel, items } = resolveBenchOptions(options);
+  const { shape, minSeconds, minRounds, genTokens, genParallel, sftConversations, items } = resolveBenchOptions(options);
   const n = items.length;
   const { units, owners } = prepareItems(model, items);
   const promptTokens = items.reduce((a, it) => a + model.tokenize(it.prompt, { bos: true }).length, 0);
@@ -221,6 +238,7 @@ export async function runTwosomeBench(model: Model, options: BenchOptions = {}):
     load: nativePolicyFactory.load,
   };
   const agent = await TwosomeAgent.create(config, model, factory);
+  const sftPolicy = sftConversations > 0 ? await createPolicy(model, { lora: { rank: 8, alpha: 16, targets: ['q', 'v'] }, valueHead: false, seed: 1 }) : undefined;
   try {
     const live = policy!;
     // The value head reads base-model features, which the policy caches per prompt text. A training rollout brings new
@@ -255,7 +273,13 @@ export async function runTwosomeBench(model: Model, options: BenchOptions = {}):
       const out = await model.generate(prompts, { maxTokens: genTokens, parallel: prompts.length });
       generated[i] = out.reduce((a, g) => a + g.tokens.length, 0);
     };
-    const figures = genTokens > 0 ? [score, update, generate(genPrompts.slice(0, 1), 0), generate(genPrompts, 1)] : [score, update];
+    const conversations = householdExperts(sftConversations).map((c) => encodeConversation(model, c));
+    const sftTokens = conversations.reduce((a, c) => a + c.tokens.length, 0);
+    const memoryBudget = sequenceMemoryBudget(model);
+    const sft = async () => void (await sftStep(sftPolicy!, conversations, 1e-6, memoryBudget));
+    const figures = [score, update];
+    if (genTokens > 0) figures.push(generate(genPrompts.slice(0, 1), 0), generate(genPrompts, 1));
+    if (sftPolicy) figures.push(sft);
 
     let rounds = 0;
     let peakUsed = 0;
@@ -274,12 +298,14 @@ export async function runTwosomeBench(model: Model, options: BenchOptions = {}):
     } finally {
       clearInterval(sampler);
     }
-    const [tScore, tUpdate, tGen1, tGenN] = times;
+    const [tScore, tUpdate] = times;
+    const [tGen1, tGenN] = genTokens > 0 ? times.slice(2) : [];
+    const tSft = times.at(-1)!;
 
     const policyBatches = Math.ceil(n / config.policyMinibatch);
     const { id, name, description, kind } = model.device;
-    const [mm, pm] = [model.memoryUsage(), live.memoryUsage()];
-    const engine = { weightsBytes: mm.weights, paramsBytes: pm.params, computeBytes: mm.compute + pm.compute };
+    const [mm, pm, sm] = [model.memoryUsage(), live.memoryUsage(), sftPolicy?.memoryUsage() ?? { params: 0, compute: 0 }];
+    const engine = { weightsBytes: mm.weights, paramsBytes: pm.params + sm.params, computeBytes: mm.compute + pm.compute + sm.compute };
     let memory: BenchResult['memory'];
     if (kind === 'gpu') {
       const m = sample();
@@ -302,10 +328,12 @@ export async function runTwosomeBench(model: Model, options: BenchOptions = {}):
         genTokens > 0
           ? { tokens: genTokens, secondsPerCall: tGen1, tokensPerSec: generated[0] / tGen1, parallel: genParallel, batchSecondsPerCall: tGenN, batchTokensPerSec: generated[1] / tGenN }
           : null,
+      sftStep: sftPolicy ? { conversations: sftConversations, tokens: sftTokens, secondsPerStep: tSft, tokensPerSec: sftTokens / tSft } : null,
       rounds,
       memory,
     };
   } finally {
+    await sftPolicy?.dispose();
     await agent.dispose();
   }
 }

@@ -120,7 +120,6 @@ export async function sft(options: SftOptions, control: { signal?: AbortSignal; 
   const { policy, done, losses } = options.resume ? await resumeRun(model, out, run) : await startRun(model, out, run);
   let at = done; // steps done
   const save = () => policy.save(out, checkpointMeta(run, at, losses.at(-1) ?? null), { carry: [METRICS] });
-  const fits = withinMemory(policy, memoryBudget);
   try {
     let order: MarkedSequence[] = [];
     for (let step = done; step < steps; step++) {
@@ -128,20 +127,10 @@ export async function sft(options: SftOptions, control: { signal?: AbortSignal; 
       const epoch = Math.floor(step / perEpoch);
       if (step % perEpoch === 0 || order.length === 0) order = shuffled(sequences, seed + epoch);
       const chosen = order.slice((step % perEpoch) * batch, (step % perEpoch + 1) * batch);
-      const nTokens = chosen.reduce((n, s) => n + s.marked.filter((m, i) => m && i > 0).length, 0);
       const started = performance.now();
-      policy.zeroGrad();
-      let sum = 0;
-      // gradient accumulation over packed groups that fit the memory budget
-      for (const micro of microBatches(chosen, fits)) {
-        const f = await policy.forwardSequences(micro, { memoryBudget });
-        sum += f.logprob.reduce((a, b) => a + b, 0);
-        await policy.backwardSequences(micro.map(() => -1 / nTokens));
-      }
       const rate = learningRate(step, steps, lr);
-      const report = await policy.step({ actor: { lr: rate, maxGradNorm: 1, weightDecay: 0 } });
-      const loss = -sum / nTokens;
-      if (report.skipped) throw new InvalidArgumentError('NAN_LOSS', `sft: non-finite gradients at step ${step + 1} (loss ${loss}); lower the learning rate`);
+      const { loss, skipped } = await sftStep(policy, chosen, rate, memoryBudget);
+      if (skipped) throw new InvalidArgumentError('NAN_LOSS', `sft: non-finite gradients at step ${step + 1} (loss ${loss}); lower the learning rate`);
       losses.push(loss);
       at = step + 1;
       const tokens = chosen.reduce((n, s) => n + s.tokens.length, 0);
@@ -159,6 +148,24 @@ export async function sft(options: SftOptions, control: { signal?: AbortSignal; 
 }
 
 /** A new run in `out`: refused where a policy folder is already (resume it, or choose another). */
+/**
+ * One behaviour-cloning step on `batch`: the mean negative log-likelihood of its marked tokens (the loss it returns),
+ * its gradient accumulated over micro-batches that fit `memoryBudget`, then AdamW at `lr` with the gradient norm
+ * clipped to 1 (skipped, and said so, when the gradients are not finite).
+ */
+export async function sftStep(policy: NativeLlmPolicy, batch: readonly MarkedSequence[], lr: number, memoryBudget: number): Promise<{ loss: number; skipped: boolean }> {
+  const nTokens = batch.reduce((n, s) => n + s.marked.filter((m, i) => m && i > 0).length, 0);
+  policy.zeroGrad();
+  let sum = 0;
+  for (const micro of microBatches(batch, withinMemory(policy, memoryBudget))) {
+    const f = await policy.forwardSequences(micro, { memoryBudget });
+    sum += f.logprob.reduce((a, b) => a + b, 0);
+    await policy.backwardSequences(micro.map(() => -1 / nTokens));
+  }
+  const report = await policy.step({ actor: { lr, maxGradNorm: 1, weightDecay: 0 } });
+  return { loss: -sum / nTokens, skipped: report.skipped };
+}
+
 async function startRun(model: Model, out: string, run: SftRun): Promise<{ policy: NativeLlmPolicy; done: number; losses: number[] }> {
   if (existsSync(join(out, 'policy.json'))) throw new InvalidArgumentError('RUN_EXISTS', `sft: ${out} already holds a policy (continue its run with --resume, or choose another --out)`);
   const policy = await createPolicy(model, { lora: { rank: run.rank, alpha: run.alpha, targets: run.targets }, valueHead: false, seed: run.seed });

@@ -25,6 +25,9 @@ function checkResult(t: Test, r: BenchResult, shape: { prompts: number; actions:
   t.match(r.ppoUpdate, { actBatch: 4, policyMinibatch: 4, valueMinibatch: 32, gradAccumSteps: 1, actorSteps: 1 });
   t.match(r.generation, generation);
   t.ok(r.generation!.tokensPerSec > 0 && r.generation!.batchTokensPerSec > 0, `generation ${JSON.stringify(r.generation)}`);
+  t.match(r.sftStep, { conversations: 1 });
+  t.ok(r.sftStep!.tokens > 1000 && r.sftStep!.tokensPerSec > 0, `one household expert conversation: ${JSON.stringify(r.sftStep)}`);
+  t.ok(Math.abs(r.sftStep!.tokensPerSec * r.sftStep!.secondsPerStep - r.sftStep!.tokens) < 1e-6);
   t.ok(r.rounds >= 1);
   t.equal(r.memory.kind, 'cpu');
   if (r.memory.kind === 'cpu') t.ok(r.memory.peakRssBytes > 1e6);
@@ -62,7 +65,9 @@ t.test('library: runTwosomeBench on the tiny model; workload tokens are the scor
   t.teardown(() => model.dispose());
   const r = await runTwosomeBench(model, { prompts: 2, actions: 3, genTokens: 6, genParallel: 2, minSeconds: 0.1, minRounds: 1 });
   checkResult(t, r, { prompts: 2, actions: 3 }, { tokens: 6, parallel: 2 });
-  t.equal((await runTwosomeBench(model, { prompts: 1, actions: 2, genTokens: 0, minSeconds: 0, minRounds: 1 })).generation, null, 'genTokens 0: no generation figures');
+  const bare = await runTwosomeBench(model, { prompts: 1, actions: 2, genTokens: 0, sftConversations: 0, minSeconds: 0, minRounds: 1 });
+  t.same([bare.generation, bare.sftStep], [null, null], 'genTokens 0, sftConversations 0: no generation or SFT figures');
+  await t.rejects(runTwosomeBench(model, { prompts: 2, actions: 3, sftConversations: 1.5 }), { message: /SFT conversations must be an integer >= 0/ });
   await t.rejects(runTwosomeBench(model, { prompts: 2, actions: 3, minSeconds: -1 }), InvalidArgumentError);
   await t.rejects(runTwosomeBench(model, { prompts: 2, actions: 3, genParallel: 0 }), { message: /generation parallel must be an integer >= 1/ });
 
@@ -128,6 +133,7 @@ t.test('CLI: --json, --write-workload, the table', async (t) => {
   t.match(table.stdout, /packed action scoring\s+[\d.,]+\s+[\d.,]+\s+[\d.]+/);
   t.match(table.stdout, /TWOSOME PPO update\s+[\d.,]+/);
   t.match(table.stdout, /generation, 1 sequence\s+–\s+[\d.,]+\s+[\d.]+\n.*generation, 3 together\s+–\s+[\d.,]+/);
+  t.match(table.stdout, /SFT step, [\d,]+ tokens\s+–\s+[\d.,]+\s+[\d.]+/);
   t.match(table.stdout, /memory\s+peak RSS [\d.]+ GiB/);
 });
 

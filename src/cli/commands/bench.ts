@@ -30,6 +30,7 @@ interface Args {
   promptWords: number;
   genTokens: number;
   genParallel: number;
+  sftConversations: number;
   minSeconds: number;
   writeWorkload?: string;
   json: boolean;
@@ -99,10 +100,10 @@ function memoryLine(m: BenchResult['memory']): string {
     : `peak RSS ${gib(m.peakRssBytes)} (process); ${engine}`;
 }
 
-/** `rl-ggml bench`: TWOSOME's speed on this machine (packed action scoring, one PPO update), ETO's generation, memory. */
+/** `rl-ggml bench`: TWOSOME's speed on this machine (packed action scoring, one PPO update), ETO's (generation, an SFT step), memory. */
 export const benchCommand: CommandModule<object, Args> = {
   command: 'bench',
-  describe: "Measure speed here: TWOSOME's packed action scoring and PPO update, ETO's generation (decisions/s, tokens/s, memory)",
+  describe: "Measure speed here: TWOSOME's packed action scoring and PPO update, ETO's generation and SFT step (decisions/s, tokens/s, memory)",
   builder: (y: Argv) =>
     y
       .option('model', { type: 'string', describe: `GGUF model path or hf: URI [default: a generated random-weights model, --preset ${DEFAULT_PRESET} --type ${DEFAULT_TYPE}, made once into the cache]` })
@@ -116,6 +117,7 @@ export const benchCommand: CommandModule<object, Args> = {
       .option('prompt-words', { type: 'number', default: defaultShape.promptWords, describe: 'words per prompt' })
       .option('gen-tokens', { type: 'number', default: 128, describe: 'new tokens per generated sequence (0: no generation figures)' })
       .option('gen-parallel', { type: 'number', default: 8, describe: 'sequences decoded together for the batched generation figure' })
+      .option('sft-conversations', { type: 'number', default: 1, describe: "household expert conversations in the SFT step figure (ETO's behaviour cloning; 0: none)" })
       .option('min-seconds', { type: 'number', default: 5, describe: 'time each figure for at least this long (and at least 3 rounds)' })
       .option('write-workload', { type: 'string', describe: "write the workload's token ids to this JSON file (the input of bench/peers/twosome_peft.py)" })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON object' })
@@ -123,7 +125,7 @@ export const benchCommand: CommandModule<object, Args> = {
       .example('rl-ggml bench --model llama-2-7b.Q4_0.gguf --device cuda --json', 'a real model on the first GPU') as unknown as Argv<Args>,
   handler: async (argv) => {
     // Bad numbers fail before anything is generated or loaded.
-    const options = { prompts: argv.prompts, actions: argv.actions, promptWords: argv.promptWords, genTokens: argv.genTokens, genParallel: argv.genParallel, minSeconds: argv.minSeconds };
+    const options = { prompts: argv.prompts, actions: argv.actions, promptWords: argv.promptWords, genTokens: argv.genTokens, genParallel: argv.genParallel, sftConversations: argv.sftConversations, minSeconds: argv.minSeconds };
     resolveBenchOptions(options);
     if (argv.threads !== undefined && (!Number.isInteger(argv.threads) || argv.threads < 1)) {
       throw new InvalidArgumentError('INVALID_ARGUMENT', `--threads must be a positive integer, got ${argv.threads}`);
@@ -159,7 +161,7 @@ export const benchCommand: CommandModule<object, Args> = {
           }
         }
         const onProgress = (p: TimingProgress) => {
-          if (p.phase === 'warm-up') status.phase(`warming up (one scoring pass, one PPO update${argv.genTokens > 0 ? ', generation' : ''})…`);
+          if (p.phase === 'warm-up') status.phase(`warming up (one scoring pass, one PPO update${argv.genTokens > 0 ? ', generation' : ''}${argv.sftConversations > 0 ? ', an SFT step' : ''})…`);
           else if (p.rounds === 0) status.phase(`measuring for at least ${argv.minSeconds} s…`);
           else status.detail(`measuring for at least ${argv.minSeconds} s… ${p.rounds} round${p.rounds === 1 ? '' : 's'}`);
         };
@@ -183,15 +185,17 @@ export const benchCommand: CommandModule<object, Args> = {
         console.log(`device    ${result.device.id} (${result.device.description})${result.device.kind === 'cpu' ? `, ${threads} threads` : ''}`);
         console.log(`workload  ${w.prompts} prompts × ${w.actions} actions, ${w.promptWords}-word prompts: ${int(w.promptTokens)} prompt + ${int(w.actionTokens)} action tokens (${int(w.packedTokens)} packed)`);
         console.log('');
-        console.log(`${''.padEnd(24)}${'decisions/s'.padStart(12)}${'tokens/s'.padStart(12)}${'seconds'.padStart(10)}`);
-        console.log(`${'packed action scoring'.padEnd(24)}${rate(result.scoring.decisionsPerSec).padStart(12)}${rate(result.scoring.tokensPerSec).padStart(12)}${result.scoring.secondsPerCall.toFixed(3).padStart(10)}`);
-        console.log(`${'TWOSOME PPO update'.padEnd(24)}${rate(u.decisionsPerSec).padStart(12)}${'–'.padStart(12)}${u.secondsPerUpdate.toFixed(3).padStart(10)}`);
+        const row = (label: string, decisions: string, tokens: string, seconds: string) => console.log(`${label.padEnd(24)}${decisions.padStart(12)}${tokens.padStart(12)}${seconds.padStart(10)}`);
+        row('', 'decisions/s', 'tokens/s', 'seconds');
+        row('packed action scoring', rate(result.scoring.decisionsPerSec), rate(result.scoring.tokensPerSec), result.scoring.secondsPerCall.toFixed(3));
+        row('TWOSOME PPO update', rate(u.decisionsPerSec), '–', u.secondsPerUpdate.toFixed(3));
         const g = result.generation;
         if (g) {
-          console.log(`${'generation, 1 sequence'.padEnd(24)}${'–'.padStart(12)}${rate(g.tokensPerSec).padStart(12)}${g.secondsPerCall.toFixed(3).padStart(10)}`);
-          const batch = `generation, ${g.parallel} together`;
-          console.log(`${batch.padEnd(24)}${'–'.padStart(12)}${rate(g.batchTokensPerSec).padStart(12)}${g.batchSecondsPerCall.toFixed(3).padStart(10)}`);
+          row('generation, 1 sequence', '–', rate(g.tokensPerSec), g.secondsPerCall.toFixed(3));
+          row(`generation, ${g.parallel} together`, '–', rate(g.batchTokensPerSec), g.batchSecondsPerCall.toFixed(3));
         }
+        const f = result.sftStep;
+        if (f) row(`SFT step, ${int(f.tokens)} tokens`, '–', rate(f.tokensPerSec), f.secondsPerStep.toFixed(3));
         console.log('');
         console.log(`memory    ${memoryLine(result.memory)}`);
         console.log(
