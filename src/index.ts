@@ -17,7 +17,7 @@ export * from './train/index.js';
 export { createPolicy, loadPolicy, loadAdapter, NativeLlmPolicy } from './training/llm-policy.js';
 export type { CreatePolicyOptions, MarkedSequence } from './training/llm-policy.js';
 export * from './training/policy.js';
-export { sft } from './training/sft.js';
+export { sft, sftStep } from './training/sft.js';
 export type { SftOptions, SftProgress, SftResult } from './training/sft.js';
 export { bestOf, explore, exploreSummary, stepwiseTasks } from './training/explore.js';
 export type { Agent, ExploreOptions, ExploredTrajectory, ForcedTask } from './training/explore.js';
