@@ -20,8 +20,12 @@ export async function referenceTokenize(model: LlamaModel, text: string): Promis
   return Array.from(model.tokenize(text, false), Number);
 }
 
-/** log P(tokens[i] | tokens[<i]) for i >= 1: the log-softmax of node-llama-cpp's raw logits, in double precision. */
-export async function referenceLogprobs(model: LlamaModel, tokens: number[], extra: { lora?: string } = {}): Promise<number[]> {
+/**
+ * log P(tokens[i] | tokens[<i]) for i >= 1: the log-softmax of node-llama-cpp's raw logits, in double precision. With
+ * `every`, only every `every`-th of them (NaN for the others): node-llama-cpp hands out each position's logits as a Map
+ * of the whole vocabulary, which for hundreds of positions takes seconds and gigabytes.
+ */
+export async function referenceLogprobs(model: LlamaModel, tokens: number[], extra: { lora?: string; every?: number } = {}): Promise<number[]> {
   const context = await model.createContext({
     contextSize: Math.max(256, tokens.length + 8),
     batchSize: Math.max(256, tokens.length + 8),
@@ -33,9 +37,11 @@ export async function referenceLogprobs(model: LlamaModel, tokens: number[], ext
   } as never);
   try {
     const sequence = context.getSequence();
-    const input = tokens.slice(0, -1).map((t) => [t, { generateNext: { logits: true } }] as const);
+    const every = extra.every ?? 1;
+    const input = tokens.slice(0, -1).map((t, i) => ((i + 1) % every === 0 ? [t, { generateNext: { logits: true } }] : t));
     const out = await sequence.controlledEvaluate(input as never);
     return out.map((o, i) => {
+      if (o === undefined) return NaN;
       const logits = (o as { next: { logits: Map<number, number> } }).next.logits;
       let max = -Infinity;
       for (const v of logits.values()) max = Math.max(max, v);
