@@ -273,13 +273,15 @@ export async function runTwosomeBench(model: Model, options: BenchOptions = {}):
       const out = await model.generate(prompts, { maxTokens: genTokens, parallel: prompts.length });
       generated[i] = out.reduce((a, g) => a + g.tokens.length, 0);
     };
+    // the figures by name, those asked for
+    const figures: Record<string, () => Promise<void>> = { score, update };
+    if (genTokens > 0) Object.assign(figures, { gen1: generate(genPrompts.slice(0, 1), 0), genN: generate(genPrompts, 1) });
     const conversations = householdExperts(sftConversations).map((c) => encodeConversation(model, c));
     const sftTokens = conversations.reduce((a, c) => a + c.tokens.length, 0);
-    const memoryBudget = sequenceMemoryBudget(model);
-    const sft = async () => void (await sftStep(sftPolicy!, conversations, 1e-6, memoryBudget));
-    const figures = [score, update];
-    if (genTokens > 0) figures.push(generate(genPrompts.slice(0, 1), 0), generate(genPrompts, 1));
-    if (sftPolicy) figures.push(sft);
+    if (sftPolicy) {
+      const memoryBudget = sequenceMemoryBudget(model);
+      figures.sft = async () => void (await sftStep(sftPolicy, conversations, 1e-6, memoryBudget));
+    }
 
     let rounds = 0;
     let peakUsed = 0;
@@ -289,18 +291,16 @@ export async function runTwosomeBench(model: Model, options: BenchOptions = {}):
       return m;
     };
     const sampler = model.device.kind === 'gpu' ? setInterval(sample, 20) : undefined;
-    let times: number[];
+    const times: Record<string, number> = {};
     try {
-      times = await timeInterleaved(minSeconds, figures, minRounds, (p) => {
+      const seconds = await timeInterleaved(minSeconds, Object.values(figures), minRounds, (p) => {
         rounds = p.rounds;
         options.onProgress?.(p);
       });
+      Object.keys(figures).forEach((name, i) => (times[name] = seconds[i]));
     } finally {
       clearInterval(sampler);
     }
-    const [tScore, tUpdate] = times;
-    const [tGen1, tGenN] = genTokens > 0 ? times.slice(2) : [];
-    const tSft = times.at(-1)!;
 
     const policyBatches = Math.ceil(n / config.policyMinibatch);
     const { id, name, description, kind } = model.device;
@@ -314,10 +314,10 @@ export async function runTwosomeBench(model: Model, options: BenchOptions = {}):
     return {
       device: { id, name, description, kind },
       workload: { prompts: shape.prompts, actions: shape.actions, promptWords: shape.promptWords, promptTokens, actionTokens, packedTokens },
-      scoring: { secondsPerCall: tScore, decisionsPerSec: n / tScore, tokensPerSec: packedTokens / tScore },
+      scoring: { secondsPerCall: times.score, decisionsPerSec: n / times.score, tokensPerSec: packedTokens / times.score },
       ppoUpdate: {
-        secondsPerUpdate: tUpdate,
-        decisionsPerSec: n / tUpdate,
+        secondsPerUpdate: times.update,
+        decisionsPerSec: n / times.update,
         actBatch: config.envs,
         policyMinibatch: config.policyMinibatch,
         valueMinibatch: config.valueMinibatch,
@@ -326,9 +326,9 @@ export async function runTwosomeBench(model: Model, options: BenchOptions = {}):
       },
       generation:
         genTokens > 0
-          ? { tokens: genTokens, secondsPerCall: tGen1, tokensPerSec: generated[0] / tGen1, parallel: genParallel, batchSecondsPerCall: tGenN, batchTokensPerSec: generated[1] / tGenN }
+          ? { tokens: genTokens, secondsPerCall: times.gen1, tokensPerSec: generated[0] / times.gen1, parallel: genParallel, batchSecondsPerCall: times.genN, batchTokensPerSec: generated[1] / times.genN }
           : null,
-      sftStep: sftPolicy ? { conversations: sftConversations, tokens: sftTokens, secondsPerStep: tSft, tokensPerSec: sftTokens / tSft } : null,
+      sftStep: sftPolicy ? { conversations: sftConversations, tokens: sftTokens, secondsPerStep: times.sft, tokensPerSec: sftTokens / times.sft } : null,
       rounds,
       memory,
     };
