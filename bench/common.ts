@@ -1,7 +1,11 @@
-/** Pieces the model benchmarks share: the default benchmark model and interleaved timing. */
+/** Pieces the model benchmarks share: the default benchmark model, ETO's training workloads and interleaved timing. */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { householdExperts } from '../src/bench/eto-workload.js';
 import { makeModel } from '../src/make-model.js';
+import type { Model } from '../src/model.js';
+import { conversationTokens, OPENING_TURNS, type Turn } from '../src/training/conversation.js';
+import type { MarkedSequence } from '../src/training/llm-policy.js';
 
 export { timeInterleaved } from '../src/bench/timing.js';
 
@@ -15,4 +19,23 @@ export async function benchModel(model: string | undefined): Promise<string> {
   const path = join('bench', '.models', 'score-q4_0-8x1024.gguf');
   if (!existsSync(path)) await makeModel({ out: path, type: 'q4_0', layers: 8, embd: 1024, heads: 16, kvHeads: 16, ff: 2816 });
   return path;
+}
+
+/**
+ * ETO's two training shapes with household conversations, `n` of each:
+ * - sft: expert conversations of different tasks (they open with the same instruction);
+ * - dpo: pairs of a task's expert conversation and a failed one (the task's opening, then another task's replies
+ *   answered "Nothing happens."), which share the task's opening; `shareWithin: 2` as DPO packs them.
+ */
+export function etoWorkloads(model: Model, n: number): { name: 'sft' | 'dpo'; seqs: MarkedSequence[]; shareWithin: number }[] {
+  const convs = householdExperts(2 * n);
+  const sft = convs.slice(0, n).map((c) => conversationTokens(model, c));
+  const dpo = convs.slice(0, n).flatMap((c, k) => {
+    const other = convs[n + k].slice(OPENING_TURNS).map((t): Turn => (t.from === 'gpt' ? t : { from: 'human', value: 'Observation: Nothing happens.' }));
+    return [conversationTokens(model, c, OPENING_TURNS), conversationTokens(model, [...c.slice(0, OPENING_TURNS), ...other], OPENING_TURNS)];
+  });
+  return [
+    { name: 'sft', seqs: sft, shareWithin: Infinity },
+    { name: 'dpo', seqs: dpo, shareWithin: 2 },
+  ];
 }

@@ -1,23 +1,18 @@
 /**
  * Sequences that begin alike, trained with their beginning computed once (how SFT and DPO pack them) against each
- * sequence alone (`shareWithin: 1`), on ETO's two training shapes with household conversations:
- * - sft: a micro-batch of expert conversations of different tasks (they open with the same instruction);
- * - dpo: pairs of a task's expert conversation and a failed one (the task's opening, then another task's replies
- *   answered "Nothing happens."), which share the task's opening.
- * One forward + backward + AdamW step per round, the two packings interleaved; tok/s counts every sequence's tokens.
+ * sequence alone (`shareWithin: 1`), on ETO's two training shapes with household conversations (etoWorkloads), all
+ * in one pass. One forward + backward + AdamW step per round, the two packings interleaved; tok/s counts every sequence's tokens.
  *
  *   npm run bench:shared -- [--model M.gguf] [--threads N] [--batch 4] [--min-seconds 5] [--json]
  */
 import { availableParallelism } from 'node:os';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { householdExperts } from '../../src/bench/eto-workload.js';
-import { loadModel, type Model } from '../../src/model.js';
+import { loadModel } from '../../src/model.js';
 import { packSequences, unitLength } from '../../src/packing.js';
 import { trainingCost } from '../../src/scoring.js';
-import { conversationTokens, OPENING_TURNS, type Turn } from '../../src/training/conversation.js';
-import { createPolicy, type MarkedSequence } from '../../src/training/llm-policy.js';
-import { benchModel, timeInterleaved } from '../common.js';
+import { createPolicy } from '../../src/training/llm-policy.js';
+import { benchModel, etoWorkloads, timeInterleaved } from '../common.js';
 
 const argv = yargs(hideBin(process.argv))
   .option('model', { type: 'string', describe: 'GGUF to benchmark (default: a generated q4_0 model, 8 layers x 1024)' })
@@ -28,24 +23,11 @@ const argv = yargs(hideBin(process.argv))
   .strict()
   .parseSync();
 
-function workloads(model: Model, n: number): { name: string; seqs: MarkedSequence[]; shareWithin: number }[] {
-  const convs = householdExperts(2 * n);
-  const sft = convs.slice(0, n).map((c) => conversationTokens(model, c));
-  const dpo = convs.slice(0, n).flatMap((c, k) => {
-    const other = convs[n + k].slice(OPENING_TURNS).map((t): Turn => (t.from === 'gpt' ? t : { from: 'human', value: 'Observation: Nothing happens.' }));
-    return [conversationTokens(model, c, OPENING_TURNS), conversationTokens(model, [...c.slice(0, OPENING_TURNS), ...other], OPENING_TURNS)];
-  });
-  return [
-    { name: 'sft', seqs: sft, shareWithin: Infinity },
-    { name: 'dpo', seqs: dpo, shareWithin: 2 },
-  ];
-}
-
 async function main() {
   const path = await benchModel(argv.model);
   const model = await loadModel(path, { threads: argv.threads });
   const rows = [];
-  for (const w of workloads(model, argv.batch)) {
+  for (const w of etoWorkloads(model, argv.batch)) {
     const tokens = w.seqs.reduce((n, s) => n + s.tokens.length, 0);
     const packed = packSequences(w.seqs, (u) => trainingCost(model.hparams, u), w.shareWithin);
     const sides = await Promise.all([w.shareWithin, 1].map(() => createPolicy(model, { lora: { rank: 8, alpha: 16, targets: ['q', 'v'] }, valueHead: false })));

@@ -1,6 +1,6 @@
 /**
  * What SFT and DPO share in scheduling their steps: a seeded shuffle per epoch, the warm-up + cosine learning rate,
- * and micro-batches that bound the memory of one forward/backward.
+ * and the micro-batches a step runs as: forward/backward passes within a memory budget, grouped by the cost model.
  */
 import type { Model } from '../model.js';
 import { Rng } from '../train/rng.js';
@@ -30,24 +30,45 @@ export function sequenceMemoryBudget(model: Model): number {
   return Math.max(defaultMemoryBudget, model.deviceMemory().free / 4);
 }
 
-/** The micro-batch test of SFT and DPO: the policy's estimate of a training forward+backward within `budget` bytes. */
-export function withinMemory(policy: NativeLlmPolicy, budget: number, packing: SequencePacking = {}): (micro: readonly MarkedSequence[]) => boolean {
-  return (micro) => policy.sequenceTrainingBytes(micro, packing) <= budget;
+/** How SFT and DPO divide a step into forward/backward passes. */
+export interface PassPlan {
+  /** Whether one pass over `micro` stays within the memory budget. */
+  fits(micro: readonly MarkedSequence[]): boolean;
+  /** Relative time of one pass over `micro`. */
+  cost(micro: readonly MarkedSequence[]): number;
+}
+
+/** SFT's and DPO's plan: the policy's memory estimate of a training pass within `budget` bytes, and its cost model. */
+export function passPlan(policy: NativeLlmPolicy, budget: number, packing: SequencePacking = {}): PassPlan {
+  return {
+    fits: (micro) => policy.sequenceTrainingBytes(micro, packing) <= budget,
+    cost: (micro) => policy.sequenceTrainingCost(micro, packing),
+  };
 }
 
 /**
- * Consecutive runs of `seqs` that `fits` accepts, each holding at least one chunk (a chunk too large alone still runs
- * alone); chunks of `chunk` sequences (a DPO pair's two sides) are never split.
+ * A step's micro-batches, as indices into `seqs`: chunks of `chunk` sequences (a DPO pair's two sides, never split)
+ * in order of length, each pass taking the next chunk while it fits the memory budget and costs less than a pass of
+ * its own. A pass pads every sequence to its longest, so a long conversation among short ones trains alone, while
+ * short ones share a pass. A chunk beyond the budget alone still runs alone.
  */
-export function* microBatches(seqs: readonly MarkedSequence[], fits: (micro: readonly MarkedSequence[]) => boolean, chunk = 1): Generator<MarkedSequence[]> {
-  for (let i = 0; i < seqs.length; ) {
-    const micro = seqs.slice(i, (i += chunk));
-    while (i < seqs.length) {
-      const next = seqs.slice(i, i + chunk);
-      if (!fits([...micro, ...next])) break;
-      micro.push(...next);
-      i += chunk;
+export function microBatches(seqs: readonly MarkedSequence[], plan: PassPlan, chunk = 1): number[][] {
+  const chunks: number[][] = [];
+  for (let i = 0; i < seqs.length; i += chunk) chunks.push(Array.from({ length: Math.min(chunk, seqs.length - i) }, (_, k) => i + k));
+  const longest = (c: number[]) => Math.max(...c.map((i) => seqs[i].tokens.length));
+  chunks.sort((a, b) => longest(a) - longest(b)); // stable: equal lengths keep their order
+  const pick = (idx: number[]) => idx.map((i) => seqs[i]);
+  const passes: number[][] = [];
+  for (const c of chunks) {
+    const last = passes.at(-1);
+    if (last) {
+      const joined = [...last, ...c];
+      if (plan.fits(pick(joined)) && plan.cost(pick(joined)) <= plan.cost(pick(last)) + plan.cost(pick(c))) {
+        passes[passes.length - 1] = joined;
+        continue;
+      }
     }
-    yield micro;
+    passes.push(c);
   }
+  return passes;
 }

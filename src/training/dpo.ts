@@ -14,7 +14,7 @@ import type { Model } from '../model.js';
 import { checkSameRun, fingerprint } from '../train/files.js';
 import { conversationTokens, OPENING_TURNS, type Trajectory, type Turn } from './conversation.js';
 import type { MarkedSequence, NativeLlmPolicy } from './llm-policy.js';
-import { learningRate, microBatches, sequenceMemoryBudget, shuffled, withinMemory } from './batching.js';
+import { learningRate, microBatches, passPlan, sequenceMemoryBudget, shuffled, type PassPlan } from './batching.js';
 
 export interface TrajectoryPair {
   id: string;
@@ -158,9 +158,12 @@ interface EncodedPair {
 }
 
 /** Summed marked log-probs of pairs' sides ([chosen, rejected, ...]), a pair in one micro-batch (forward only: a stage's reference). */
-async function sequenceLogprobs(policy: NativeLlmPolicy, seqs: MarkedSequence[], fits: (micro: readonly MarkedSequence[]) => boolean): Promise<number[]> {
-  const out: number[] = [];
-  for (const micro of microBatches(seqs, fits, 2)) out.push(...(await policy.forwardSequences(micro, { keep: false, shareWithin: 2 })).logprob);
+async function sequenceLogprobs(policy: NativeLlmPolicy, seqs: MarkedSequence[], plan: PassPlan): Promise<number[]> {
+  const out = new Array<number>(seqs.length);
+  for (const idx of microBatches(seqs, plan, 2)) {
+    const { logprob } = await policy.forwardSequences(idx.map((i) => seqs[i]), { keep: false, shareWithin: 2 });
+    idx.forEach((i, k) => (out[i] = logprob[k]));
+  }
   return out;
 }
 
@@ -186,8 +189,8 @@ export async function dpo(
     .filter((e) => Math.max(e.chosen.tokens.length, e.rejected.tokens.length) <= model.hparams.nCtxTrain);
   // a pair's two sides share their prompt's computation, never another pair's, so that the reference and the
   // policy see each side packed alike
-  const fits = withinMemory(policy, memoryBudget, { shareWithin: 2 });
-  const ref = await sequenceLogprobs(policy, fitting.flatMap((e) => [e.chosen, e.rejected]), fits);
+  const plan = passPlan(policy, memoryBudget, { shareWithin: 2 });
+  const ref = await sequenceLogprobs(policy, fitting.flatMap((e) => [e.chosen, e.rejected]), plan);
   const encoded: EncodedPair[] = fitting.map((e, i) => ({ ...e, reference: { chosen: ref[2 * i], rejected: ref[2 * i + 1] } }));
   const perEpoch = Math.ceil(encoded.length / batch);
   const steps = perEpoch * epochs;
@@ -211,12 +214,11 @@ export async function dpo(
     let margin = 0;
     // a pair's two sides always share a micro-batch
     const sides = chosen.flatMap((p) => [p.chosen, p.rejected]);
-    let at = 0;
-    for (const micro of microBatches(sides, fits, 2)) {
-      const { logprob } = await policy.forwardSequences(micro, { memoryBudget, shareWithin: 2 });
+    for (const idx of microBatches(sides, plan, 2)) {
+      const { logprob } = await policy.forwardSequences(idx.map((i) => sides[i]), { memoryBudget, shareWithin: 2 });
       const grads: number[] = [];
-      for (let i = 0; i < micro.length; i += 2) {
-        const pair = chosen[at++];
+      for (let i = 0; i < idx.length; i += 2) {
+        const pair = chosen[idx[i] / 2];
         const d = dpoLoss({ chosen: logprob[i], rejected: logprob[i + 1] }, pair.reference, beta);
         loss += d.loss;
         wins += d.margin > 0 ? 1 : 0;

@@ -256,6 +256,11 @@ export class NativeLlmPolicy implements LlmPolicy {
     return estimateTrainingBytes(this.#model.hparams, this.#packSequences(seqs, packing).units);
   }
 
+  /** Relative time of a `forwardSequences(seqs)` + `backwardSequences` pass (the cost model), for grouping micro-batches. */
+  sequenceTrainingCost(seqs: readonly MarkedSequence[], packing: SequencePacking = {}): number {
+    return trainingCost(this.#model.hparams, this.#packSequences(seqs, packing).units);
+  }
+
   /** A training forward over `units`, kept for its backward; checkpointed where the kept activations exceed the budget. */
   async #keptForward(units: PackUnit[], options: TrainingForwardOptions): Promise<Float32Array> {
     const t = this.#live();

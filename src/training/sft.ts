@@ -12,7 +12,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Model } from '../model.js';
 import { checkSameRun, fingerprint, keepJsonLines } from '../train/files.js';
 import { encodeConversation, type Trajectory } from './conversation.js';
-import { learningRate, microBatches, sequenceMemoryBudget, shuffled, withinMemory } from './batching.js';
+import { learningRate, microBatches, passPlan, sequenceMemoryBudget, shuffled } from './batching.js';
 import { createPolicy, loadPolicy, type MarkedSequence, type NativeLlmPolicy } from './llm-policy.js';
 import { loraTargets, type LoraTarget } from './policy.js';
 
@@ -150,14 +150,15 @@ export async function sft(options: SftOptions, control: { signal?: AbortSignal; 
 /** A new run in `out`: refused where a policy folder is already (resume it, or choose another). */
 /**
  * One behaviour-cloning step on `batch`: the mean negative log-likelihood of its marked tokens (the loss it returns),
- * its gradient accumulated over micro-batches that fit `memoryBudget`, then AdamW at `lr` with the gradient norm
+ * its gradient accumulated over micro-batches that fit `memoryBudget` (see microBatches), then AdamW at `lr` with the gradient norm
  * clipped to 1 (skipped, and said so, when the gradients are not finite).
  */
 export async function sftStep(policy: NativeLlmPolicy, batch: readonly MarkedSequence[], lr: number, memoryBudget: number): Promise<{ loss: number; skipped: boolean }> {
   const nTokens = batch.reduce((n, s) => n + s.marked.filter((m, i) => m && i > 0).length, 0);
   policy.zeroGrad();
   let sum = 0;
-  for (const micro of microBatches(batch, withinMemory(policy, memoryBudget))) {
+  for (const idx of microBatches(batch, passPlan(policy, memoryBudget))) {
+    const micro = idx.map((i) => batch[i]);
     const f = await policy.forwardSequences(micro, { memoryBudget });
     sum += f.logprob.reduce((a, b) => a + b, 0);
     await policy.backwardSequences(micro.map(() => -1 / nTokens));

@@ -1,9 +1,9 @@
 // ETO's DPO stage: the loss and its derivatives (finite differences, large margins), the pair rules of the paper,
-// micro-batching that never splits a pair, and DPO on a generated model: the reference is the entry policy (first
+// micro-batching by length and cost that never splits a pair, and DPO on a generated model: the reference is the entry policy (first
 // loss exactly ln 2), and training moves the log-ratio towards the chosen side.
 import t from 'tap';
 import { loadModel } from '../../src/model.js';
-import { defaultMemoryBudget, microBatches, sequenceMemoryBudget, withinMemory } from '../../src/training/batching.js';
+import { defaultMemoryBudget, microBatches, passPlan, sequenceMemoryBudget, type PassPlan } from '../../src/training/batching.js';
 import { conversationTokens, type Trajectory, type Turn } from '../../src/training/conversation.js';
 import { dpo, dpoLoss, makePairs, type DpoProgress } from '../../src/training/dpo.js';
 import { createPolicy, type MarkedSequence } from '../../src/training/llm-policy.js';
@@ -67,18 +67,22 @@ t.test("pairs follow ETO's rules", async (t) => {
   t.same(step.rejected[0], rounds(9, 'click')[4]);
 });
 
-t.test('micro-batches: bounded, in order, pairs kept together', async (t) => {
+t.test('micro-batches: in order of length, bounded, split where passes cost less, pairs kept together', async (t) => {
   const seq = (n: number) => ({ tokens: Array<number>(n).fill(1), marked: Array<boolean>(n).fill(true) });
   const seqs = [10, 30, 20, 20, 50, 5, 5, 5].map(seq);
-  const packed = (budget: number) => (m: readonly MarkedSequence[]) => Math.max(...m.map((s) => s.tokens.length)) * m.length <= budget;
-  const singles = [...microBatches(seqs, packed(60))];
-  t.same(singles.map((m) => m.map((s) => s.tokens.length)), [[10, 30], [20, 20], [50], [5, 5, 5]]);
-  const pairs = [...microBatches(seqs, packed(60), 2)];
-  t.same(pairs.map((m) => m.length % 2), pairs.map(() => 0));
-  t.same(pairs.flat(), seqs, 'every sequence once, in order');
-  t.same([...microBatches(seqs, packed(1), 2)].map((m) => m.length), [2, 2, 2, 2], 'a chunk larger than the budget still runs alone');
+  // a pass pads to its longest sequence: memory and time grow with the padded tokens, and a pass costs 20 more
+  const padded = (m: readonly MarkedSequence[]) => Math.max(...m.map((s) => s.tokens.length)) * m.length;
+  const plan = (budget: number): PassPlan => ({ fits: (m) => padded(m) <= budget, cost: (m) => padded(m) + 20 });
+  const lengths = (passes: number[][], of = seqs) => passes.map((p) => p.map((i) => of[i].tokens.length));
+  t.same(lengths(microBatches(seqs, plan(60))), [[5, 5, 5, 10], [20, 20], [30], [50]], 'shortest first, equal lengths share a pass');
+  t.same(lengths(microBatches(seqs, plan(1000))), [[5, 5, 5, 10], [20, 20, 30], [50]], 'within memory, a pass pads only where that costs less than another pass');
+  const pairs = microBatches(seqs, plan(60), 2);
+  t.same(pairs.map((p) => p.map((i) => Math.floor(i / 2))), [[3, 3], [1, 1], [0, 0], [2, 2]], 'pairs by their longest side, never split');
+  t.same(pairs.flat().sort(), [0, 1, 2, 3, 4, 5, 6, 7], 'every sequence once');
+  t.same(microBatches(seqs, plan(1), 2).map((m) => m.length), [2, 2, 2, 2], 'a chunk larger than the budget still runs alone');
 
-  // SFT and DPO size them by the engine's memory estimate of a training forward+backward
+  // SFT and DPO size them by the engine's memory estimate of a training forward+backward, and group them by its
+  // cost model
   const model = await loadModel(await testModel(), { threads: 1 });
   const policy = await createPolicy(model, { valueHead: false });
   t.teardown(async () => {
@@ -89,7 +93,9 @@ t.test('micro-batches: bounded, in order, pairs kept together', async (t) => {
   const real = [40, 40, 40, 90].map((n, k) => ({ tokens: Array.from({ length: n }, (_, i) => 100 + 1000 * k + i), marked: Array.from({ length: n }, (_, i) => i > n / 2) }));
   const budget = policy.sequenceTrainingBytes(real.slice(0, 2));
   t.ok(budget > policy.sequenceTrainingBytes(real.slice(0, 1)) && budget < policy.sequenceTrainingBytes(real.slice(0, 3)));
-  t.same([...microBatches(real, withinMemory(policy, budget))].map((m) => m.length), [2, 1, 1], 'two 40-token sequences fit where three do not');
+  t.same(lengths(microBatches(real, passPlan(policy, budget)), real), [[40, 40], [40], [90]], 'two 40-token sequences fit where three do not');
+  const long = [...real.slice(0, 3), { tokens: Array.from({ length: 2000 }, (_, i) => 5000 + i), marked: Array<boolean>(2000).fill(true) }];
+  t.same(lengths(microBatches(long, passPlan(policy, Infinity)), long), [[40, 40, 40], [2000]], 'equal lengths share a pass, a long sequence trains alone rather than pad the short ones');
   await policy.forwardSequences(real.slice(0, 2));
   await policy.backwardSequences([1, 1]);
   t.ok(policy.memoryUsage().compute <= budget, `the estimate covers the allocation (${policy.memoryUsage().compute} <= ${budget} B)`);

@@ -1,0 +1,74 @@
+/**
+ * A training step's passes as SFT and DPO plan them (microBatches: sequences in order of length, a pass joining the
+ * next while that costs less than a pass of its own) against one pass over the whole step (slots padded to its
+ * longest sequence), on ETO's two training shapes with household conversations (etoWorkloads), whose lengths vary
+ * several-fold. One forward + backward + AdamW step per round, the two interleaved; tok/s counts every sequence's
+ * tokens.
+ *
+ *   npm run bench:passes -- [--model M.gguf] [--threads N] [--batch 8] [--workload sft|dpo] [--min-seconds 5] [--json]
+ */
+import { availableParallelism } from 'node:os';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { loadModel } from '../../src/model.js';
+import { microBatches, passPlan } from '../../src/training/batching.js';
+import { createPolicy, type MarkedSequence, type NativeLlmPolicy } from '../../src/training/llm-policy.js';
+import { benchModel, etoWorkloads, timeInterleaved } from '../common.js';
+
+const argv = yargs(hideBin(process.argv))
+  .option('model', { type: 'string', describe: 'GGUF to benchmark (default: a generated q4_0 model, 8 layers x 1024)' })
+  .option('threads', { type: 'number', default: availableParallelism() })
+  .option('batch', { type: 'number', default: 8, describe: 'SFT conversations (DPO pairs) per step' })
+  .option('workload', { type: 'string', choices: ['sft', 'dpo'], describe: 'only this workload (default: both)' })
+  .option('min-seconds', { type: 'number', default: 5 })
+  .option('json', { type: 'boolean', default: false })
+  .strict()
+  .parseSync();
+
+async function step(policy: NativeLlmPolicy, passes: MarkedSequence[][], shareWithin: number): Promise<void> {
+  policy.zeroGrad();
+  for (const pass of passes) {
+    await policy.forwardSequences(pass, { shareWithin });
+    await policy.backwardSequences(pass.map(() => -1));
+  }
+  await policy.step({ actor: { lr: 1e-6, maxGradNorm: 1 } });
+}
+
+async function main() {
+  const path = await benchModel(argv.model);
+  const model = await loadModel(path, { threads: argv.threads });
+  const rows = [];
+  for (const w of etoWorkloads(model, argv.batch).filter((w) => !argv.workload || w.name === argv.workload)) {
+    const tokens = w.seqs.reduce((n, s) => n + s.tokens.length, 0);
+    const sides = await Promise.all([0, 1].map(() => createPolicy(model, { lora: { rank: 8, alpha: 16, targets: ['q', 'v'] }, valueHead: false })));
+    const chunk = w.shareWithin === 2 ? 2 : 1;
+    const planned = microBatches(w.seqs, passPlan(sides[0], Infinity, { shareWithin: w.shareWithin }), chunk).map((idx) => idx.map((i) => w.seqs[i]));
+    const seconds = await timeInterleaved(argv.minSeconds, [() => step(sides[0], planned, w.shareWithin), () => step(sides[1], [w.seqs], w.shareWithin)], 3);
+    rows.push({
+      workload: w.name,
+      sequences: w.seqs.length,
+      tokens,
+      lengths: w.seqs.map((s) => s.tokens.length),
+      passes: planned.map((p) => p.map((s) => s.tokens.length)),
+      plannedTokPerSec: tokens / seconds[0],
+      onePassTokPerSec: tokens / seconds[1],
+      speedup: seconds[1] / seconds[0],
+      computeMiB: sides.map((p) => p.memoryUsage().compute / 2 ** 20),
+    });
+    for (const p of sides) await p.dispose();
+  }
+  const result = { model: path, threads: argv.threads, rows };
+  if (argv.json) console.log(JSON.stringify(result));
+  else {
+    console.log(`${path}, ${argv.threads} threads; passes by length and cost vs one pass`);
+    for (const r of rows) {
+      console.log(
+        `${r.workload}: ${r.sequences} sequences, ${r.tokens} tokens in passes ${r.passes.map((p) => `[${p.join(' ')}]`).join(' ')}: ` +
+          `${r.plannedTokPerSec.toFixed(0)} vs ${r.onePassTokPerSec.toFixed(0)} tok/s (${r.speedup.toFixed(2)}x), ${r.computeMiB.map((m) => m.toFixed(0)).join(' vs ')} MiB`,
+      );
+    }
+  }
+  await model.dispose();
+}
+
+await main();
