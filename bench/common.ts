@@ -1,13 +1,14 @@
-/** Pieces the model benchmarks share: the default benchmark model, ETO's training workloads and interleaved timing. */
+/** Pieces the model benchmarks share: the default benchmark model, ETO's training workloads and their steps, and interleaved timing. */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { householdExperts } from '../src/bench/eto-workload.js';
 import { makeModel } from '../src/make-model.js';
 import type { Model } from '../src/model.js';
 import { conversationTokens, OPENING_TURNS, type Turn } from '../src/training/conversation.js';
-import type { MarkedSequence } from '../src/training/llm-policy.js';
+import { createPolicy, type MarkedSequence } from '../src/training/llm-policy.js';
+import { timeInterleaved } from '../src/bench/timing.js';
 
-export { timeInterleaved } from '../src/bench/timing.js';
+export { timeInterleaved };
 
 /**
  * `model` when given, else a generated q4_0 model with LLaMA proportions (ff ≈ 2.7 × embd, 32000-token head) at a
@@ -38,4 +39,33 @@ export function etoWorkloads(model: Model, n: number): { name: 'sft' | 'dpo'; se
     { name: 'sft', seqs: sft, shareWithin: Infinity },
     { name: 'dpo', seqs: dpo, shareWithin: 2 },
   ];
+}
+
+/** A training step's forward/backward passes (each a list of sequences, packed with `shareWithin`). */
+export interface StepPlan {
+  passes: MarkedSequence[][];
+  shareWithin: number;
+}
+
+/**
+ * Several ways of running one forward + backward + AdamW step, each on its own policy (LoRA r 8 on q, v), timed in
+ * interleaved rounds (3 at least): seconds per step and the compute memory each took.
+ */
+export async function compareSteps(model: Model, minSeconds: number, plans: StepPlan[]): Promise<{ seconds: number[]; computeMiB: number[] }> {
+  const policies = await Promise.all(plans.map(() => createPolicy(model, { lora: { rank: 8, alpha: 16, targets: ['q', 'v'] }, valueHead: false })));
+  try {
+    const steps = plans.map(({ passes, shareWithin }, i) => async () => {
+      const policy = policies[i];
+      policy.zeroGrad();
+      for (const pass of passes) {
+        await policy.forwardSequences(pass, { shareWithin });
+        await policy.backwardSequences(pass.map(() => -1));
+      }
+      await policy.step({ actor: { lr: 1e-6, maxGradNorm: 1 } });
+    });
+    const seconds = await timeInterleaved(minSeconds, steps, 3);
+    return { seconds, computeMiB: policies.map((p) => p.memoryUsage().compute / 2 ** 20) };
+  } finally {
+    for (const p of policies) await p.dispose();
+  }
 }

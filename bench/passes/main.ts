@@ -12,8 +12,8 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { loadModel } from '../../src/model.js';
 import { microBatches, passPlan } from '../../src/training/batching.js';
-import { createPolicy, type MarkedSequence, type NativeLlmPolicy } from '../../src/training/llm-policy.js';
-import { benchModel, etoWorkloads, timeInterleaved } from '../common.js';
+import { createPolicy } from '../../src/training/llm-policy.js';
+import { benchModel, compareSteps, etoWorkloads } from '../common.js';
 
 const argv = yargs(hideBin(process.argv))
   .option('model', { type: 'string', describe: 'GGUF to benchmark (default: a generated q4_0 model, 8 layers x 1024)' })
@@ -25,25 +25,19 @@ const argv = yargs(hideBin(process.argv))
   .strict()
   .parseSync();
 
-async function step(policy: NativeLlmPolicy, passes: MarkedSequence[][], shareWithin: number): Promise<void> {
-  policy.zeroGrad();
-  for (const pass of passes) {
-    await policy.forwardSequences(pass, { shareWithin });
-    await policy.backwardSequences(pass.map(() => -1));
-  }
-  await policy.step({ actor: { lr: 1e-6, maxGradNorm: 1 } });
-}
-
 async function main() {
   const path = await benchModel(argv.model);
   const model = await loadModel(path, { threads: argv.threads });
   const rows = [];
   for (const w of etoWorkloads(model, argv.batch).filter((w) => !argv.workload || w.name === argv.workload)) {
     const tokens = w.seqs.reduce((n, s) => n + s.tokens.length, 0);
-    const sides = await Promise.all([0, 1].map(() => createPolicy(model, { lora: { rank: 8, alpha: 16, targets: ['q', 'v'] }, valueHead: false })));
-    const chunk = w.shareWithin === 2 ? 2 : 1;
-    const planned = microBatches(w.seqs, passPlan(sides[0], Infinity, { shareWithin: w.shareWithin }), chunk).map((idx) => idx.map((i) => w.seqs[i]));
-    const seconds = await timeInterleaved(argv.minSeconds, [() => step(sides[0], planned, w.shareWithin), () => step(sides[1], [w.seqs], w.shareWithin)], 3);
+    const planner = await createPolicy(model, { valueHead: false });
+    const planned = microBatches(w.seqs, passPlan(planner, Infinity, { shareWithin: w.shareWithin }), w.name === 'dpo' ? 2 : 1).map((idx) => idx.map((i) => w.seqs[i]));
+    await planner.dispose();
+    const { seconds, computeMiB } = await compareSteps(model, argv.minSeconds, [
+      { passes: planned, shareWithin: w.shareWithin },
+      { passes: [w.seqs], shareWithin: w.shareWithin },
+    ]);
     rows.push({
       workload: w.name,
       sequences: w.seqs.length,
@@ -53,9 +47,8 @@ async function main() {
       plannedTokPerSec: tokens / seconds[0],
       onePassTokPerSec: tokens / seconds[1],
       speedup: seconds[1] / seconds[0],
-      computeMiB: sides.map((p) => p.memoryUsage().compute / 2 ** 20),
+      computeMiB,
     });
-    for (const p of sides) await p.dispose();
   }
   const result = { model: path, threads: argv.threads, rows };
   if (argv.json) console.log(JSON.stringify(result));

@@ -11,8 +11,7 @@ import { hideBin } from 'yargs/helpers';
 import { loadModel } from '../../src/model.js';
 import { packSequences, unitLength } from '../../src/packing.js';
 import { trainingCost } from '../../src/scoring.js';
-import { createPolicy } from '../../src/training/llm-policy.js';
-import { benchModel, etoWorkloads, timeInterleaved } from '../common.js';
+import { benchModel, compareSteps, etoWorkloads } from '../common.js';
 
 const argv = yargs(hideBin(process.argv))
   .option('model', { type: 'string', describe: 'GGUF to benchmark (default: a generated q4_0 model, 8 layers x 1024)' })
@@ -30,14 +29,10 @@ async function main() {
   for (const w of etoWorkloads(model, argv.batch)) {
     const tokens = w.seqs.reduce((n, s) => n + s.tokens.length, 0);
     const packed = packSequences(w.seqs, (u) => trainingCost(model.hparams, u), w.shareWithin);
-    const sides = await Promise.all([w.shareWithin, 1].map(() => createPolicy(model, { lora: { rank: 8, alpha: 16, targets: ['q', 'v'] }, valueHead: false })));
-    const steps = sides.map((policy, i) => async () => {
-      policy.zeroGrad();
-      await policy.forwardSequences(w.seqs, { shareWithin: i === 0 ? w.shareWithin : 1 });
-      await policy.backwardSequences(w.seqs.map(() => -1));
-      await policy.step({ actor: { lr: 1e-6, maxGradNorm: 1 } });
-    });
-    const seconds = await timeInterleaved(argv.minSeconds, steps, 3);
+    const { seconds, computeMiB } = await compareSteps(model, argv.minSeconds, [
+      { passes: [w.seqs], shareWithin: w.shareWithin },
+      { passes: [w.seqs], shareWithin: 1 },
+    ]);
     rows.push({
       workload: w.name,
       sequences: w.seqs.length,
@@ -47,9 +42,8 @@ async function main() {
       sharedTokPerSec: tokens / seconds[0],
       aloneTokPerSec: tokens / seconds[1],
       speedup: seconds[1] / seconds[0],
-      computeMiB: sides.map((p) => p.memoryUsage().compute / 2 ** 20),
+      computeMiB,
     });
-    for (const p of sides) await p.dispose();
   }
   const result = { model: path, threads: argv.threads, rows };
   if (argv.json) console.log(JSON.stringify(result));

@@ -32,17 +32,17 @@ export function sequenceMemoryBudget(model: Model): number {
 
 /** How SFT and DPO divide a step into forward/backward passes. */
 export interface PassPlan {
-  /** Whether one pass over `micro` stays within the memory budget. */
-  fits(micro: readonly MarkedSequence[]): boolean;
-  /** Relative time of one pass over `micro`. */
-  cost(micro: readonly MarkedSequence[]): number;
+  /** One pass over `micro`: whether it stays within the memory budget, and its relative time. */
+  assess(micro: readonly MarkedSequence[]): { fits: boolean; cost: number };
 }
 
-/** SFT's and DPO's plan: the policy's memory estimate of a training pass within `budget` bytes, and its cost model. */
+/** SFT's and DPO's plan: the policy's estimates of a training pass (memory within `budget` bytes, and its cost model). */
 export function passPlan(policy: NativeLlmPolicy, budget: number, packing: SequencePacking = {}): PassPlan {
   return {
-    fits: (micro) => policy.sequenceTrainingBytes(micro, packing) <= budget,
-    cost: (micro) => policy.sequenceTrainingCost(micro, packing),
+    assess: (micro) => {
+      const { bytes, cost } = policy.sequenceTrainingEstimate(micro, packing);
+      return { fits: bytes <= budget, cost };
+    },
   };
 }
 
@@ -57,18 +57,20 @@ export function microBatches(seqs: readonly MarkedSequence[], plan: PassPlan, ch
   for (let i = 0; i < seqs.length; i += chunk) chunks.push(Array.from({ length: Math.min(chunk, seqs.length - i) }, (_, k) => i + k));
   const longest = (c: number[]) => Math.max(...c.map((i) => seqs[i].tokens.length));
   chunks.sort((a, b) => longest(a) - longest(b)); // stable: equal lengths keep their order
-  const pick = (idx: number[]) => idx.map((i) => seqs[i]);
-  const passes: number[][] = [];
+  const assess = (idx: number[]) => plan.assess(idx.map((i) => seqs[i]));
+  const passes: { idx: number[]; cost: number }[] = [];
   for (const c of chunks) {
+    const own = assess(c).cost;
     const last = passes.at(-1);
     if (last) {
-      const joined = [...last, ...c];
-      if (plan.fits(pick(joined)) && plan.cost(pick(joined)) <= plan.cost(pick(last)) + plan.cost(pick(c))) {
-        passes[passes.length - 1] = joined;
+      const idx = [...last.idx, ...c];
+      const joined = assess(idx);
+      if (joined.fits && joined.cost <= last.cost + own) {
+        passes[passes.length - 1] = { idx, cost: joined.cost };
         continue;
       }
     }
-    passes.push(c);
+    passes.push({ idx: c, cost: own });
   }
-  return passes;
+  return passes.map((p) => p.idx);
 }

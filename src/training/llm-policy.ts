@@ -253,12 +253,13 @@ export class NativeLlmPolicy implements LlmPolicy {
 
   /** Estimated device memory (bytes) of a kept `forwardSequences(seqs)` + `backwardSequences`, for sizing micro-batches. */
   sequenceTrainingBytes(seqs: readonly MarkedSequence[], packing: SequencePacking = {}): number {
-    return estimateTrainingBytes(this.#model.hparams, this.#packSequences(seqs, packing).units);
+    return this.sequenceTrainingEstimate(seqs, packing).bytes;
   }
 
-  /** Relative time of a `forwardSequences(seqs)` + `backwardSequences` pass (the cost model), for grouping micro-batches. */
-  sequenceTrainingCost(seqs: readonly MarkedSequence[], packing: SequencePacking = {}): number {
-    return trainingCost(this.#model.hparams, this.#packSequences(seqs, packing).units);
+  /** A kept `forwardSequences(seqs)` + `backwardSequences` pass by the engine's estimates: its memory and relative time (the cost model), for planning micro-batches. */
+  sequenceTrainingEstimate(seqs: readonly MarkedSequence[], packing: SequencePacking = {}): { bytes: number; cost: number } {
+    const { units } = this.#packSequences(seqs, packing);
+    return { bytes: estimateTrainingBytes(this.#model.hparams, units), cost: trainingCost(this.#model.hparams, units) };
   }
 
   /** A training forward over `units`, kept for its backward; checkpointed where the kept activations exceed the budget. */

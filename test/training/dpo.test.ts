@@ -72,7 +72,7 @@ t.test('micro-batches: in order of length, bounded, split where passes cost less
   const seqs = [10, 30, 20, 20, 50, 5, 5, 5].map(seq);
   // a pass pads to its longest sequence: memory and time grow with the padded tokens, and a pass costs 20 more
   const padded = (m: readonly MarkedSequence[]) => Math.max(...m.map((s) => s.tokens.length)) * m.length;
-  const plan = (budget: number): PassPlan => ({ fits: (m) => padded(m) <= budget, cost: (m) => padded(m) + 20 });
+  const plan = (budget: number): PassPlan => ({ assess: (m) => ({ fits: padded(m) <= budget, cost: padded(m) + 20 }) });
   const lengths = (passes: number[][], of = seqs) => passes.map((p) => p.map((i) => of[i].tokens.length));
   t.same(lengths(microBatches(seqs, plan(60))), [[5, 5, 5, 10], [20, 20], [30], [50]], 'shortest first, equal lengths share a pass');
   t.same(lengths(microBatches(seqs, plan(1000))), [[5, 5, 5, 10], [20, 20, 30], [50]], 'within memory, a pass pads only where that costs less than another pass');
