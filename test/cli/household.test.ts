@@ -1,14 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { generateGame } from '../../envs/household/gen/generator.js';
+import { tempDir } from '../helpers/temp.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const run = (args: string[]) => spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8' });
-const dir = mkdtempSync(join(tmpdir(), 'household-cli-'));
+const dir = tempDir('household-cli-');
 
 t.test('play --game --commands --json replays every command, also after winning', async (t) => {
   const g = generateGame('pick_and_place_simple', 'train', 4);

@@ -1,13 +1,13 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runMakeShop } from '../../src/cli/commands/make-shop.js';
 import { runShopBuild, runShopSearch } from '../../src/cli/commands/shop.js';
 import { webshopExperts } from '../../src/cli/experts/webshop.js';
 import { playWebshop } from '../../src/cli/play/webshop.js';
+import { tempDir } from '../helpers/temp.js';
 
 const main = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -24,7 +24,7 @@ async function captured(fn: () => unknown): Promise<string> {
   return lines.join('\n');
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'ws-cli-'));
+const dir = tempDir('ws-cli-');
 const data = join(dir, 'shop');
 
 t.test('make-shop writes the three WebShop files', async (t) => {

@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { configSchema, defaultConfig, readConfigFile, resolveConfig, updateCount } from '../../src/train/config.js';
+import { tempDir } from '../helpers/temp.js';
 
 t.test('twosome defaults follow the spec table per task, with the common settings', async (t) => {
   const ts = defaultConfig('overcooked/tomato-salad', 'twosome');
@@ -79,7 +79,7 @@ t.test('every schema key is a key of some default config, and defaults pass the 
 });
 
 t.test('config files: JSON objects only, with clear errors', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'rl-ggml-cfg-'));
+  const dir = tempDir('rl-ggml-cfg-');
   writeFileSync(join(dir, 'ok.json'), '{"lr": 0.01}');
   writeFileSync(join(dir, 'bad.json'), '{lr: 0.01}');
   writeFileSync(join(dir, 'list.json'), '[1]');

@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { runExpert } from '../../../envs/household/expert.js';
@@ -7,6 +6,7 @@ import { NOTHING_HAPPENS, TwPddlGame } from '../../../envs/household/game.js';
 import { generateGame, isUnseenCombo, SPLITS } from '../../../envs/household/gen/generator.js';
 import { listGames, readGameFile } from '../../../envs/household/loader.js';
 import { TASK_TYPES, taskFromTrajData } from '../../../envs/household/tasks.js';
+import { tempDir } from '../../helpers/temp.js';
 
 t.test('generation is deterministic per (type, split, seed) and differs across seeds', async (t) => {
   const a = generateGame('pick_heat_then_place_in_recep', 'train', 5);
@@ -63,7 +63,7 @@ t.test('non-admissible strings always answer "Nothing happens." and leave the ga
 });
 
 t.test('loader: ALFWorld folder layout, skipping unsolvable, movable/Sliced and unknown task types', async (t) => {
-  const root = mkdtempSync(join(tmpdir(), 'household-'));
+  const root = tempDir('household-');
   const write = (dir: string, solvable: boolean, type: string): void => {
     const full = join(root, 'json_2.1.1', dir);
     mkdirSync(full, { recursive: true });

@@ -1,14 +1,14 @@
 /** Test catalogs: a small hand-written one (exact page texts) and generated synthetic ones (reward branches). */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeShop, type ShopManifest } from '../../../envs/webshop/synthetic.js';
+import { tempDir } from '../../helpers/temp.js';
 
 export const TEA = 'B000TEST01';
 
 /** A catalog with the loader's and renderer's edge cases, plus 30 tea fillers for pagination. */
 export function handCatalog(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ws-hand-'));
+  const dir = tempDir('ws-hand-');
   const products: Record<string, unknown>[] = [
     {
       asin: TEA,
@@ -65,6 +65,6 @@ export function handCatalog(): string {
 
 /** A generated synthetic catalog and its manifest. */
 export function syntheticCatalog(products = 500, seed = 3): { dir: string; manifest: ShopManifest } {
-  const dir = mkdtempSync(join(tmpdir(), 'ws-syn-'));
+  const dir = tempDir('ws-syn-');
   return { dir, manifest: makeShop({ out: dir, products, seed }) };
 }

@@ -1,11 +1,12 @@
 import t from 'tap';
-import { mkdtempSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildShopIndex, Catalog, indexIsCurrent, openCatalog, resolveShopFiles } from '../../../envs/webshop/catalog.js';
 import { forEachArrayElement, forEachObjectEntry } from '../../../envs/webshop/json-stream.js';
 import { normalizeOptions, parsePricing, searchText } from '../../../envs/webshop/product.js';
 import { handCatalog, TEA } from './fixture.js';
+import { tempDir } from '../../helpers/temp.js';
 
 t.test('pricing: "$" pieces, digits and dots only, Python float text', async (t) => {
   t.same(parsePricing('$19.99'), { pricing: [19.99], label: '$19.99' });
@@ -27,7 +28,7 @@ t.test('options: names lowercased, values stripped, "/" → " | ", null groups d
 });
 
 t.test('JSON streaming: arrays and objects member by member, across chunk edges, with errors named', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'ws-json-'));
+  const dir = tempDir('ws-json-');
   const big = 'é'.repeat(3_000_000); // multi-byte text across the 4 MiB read chunks
   writeFileSync(join(dir, 'a.json'), `\ufeff [ {"s": "x,]}\\"[{"}, [1, 2], "${big}", 3 ] `);
   const got: unknown[] = [];

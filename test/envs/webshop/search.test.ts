@@ -5,11 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { analyze } from '../../../envs/webshop/analyzer.js';
 import { IndexBuilder, SearchIndex, asinRanks, lengthToNorm, normToLength } from '../../../envs/webshop/search-index.js';
 import { PROBES } from './lucene/make-inputs.js';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { goalQuery } from '../../../envs/webshop/session.js';
 import { Shop } from '../../../envs/webshop/shop.js';
 import { syntheticCatalog } from './fixture.js';
+import { tempDir } from '../../helpers/temp.js';
 
 // Fixtures were produced by real Lucene 8.7 (test/envs/webshop/lucene/gen-fixtures.sh); they live in the source tree.
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../../../../test/envs/webshop/lucene/fixtures');
@@ -39,7 +38,7 @@ t.test('BM25 rankings and scores equal Lucene top-50 on the fixture corpus', asy
   const builder = new IndexBuilder();
   for (const [, text] of docs) builder.add(text);
   const index = builder.finish(asinRanks(docs.map(([id]) => id)));
-  const dir = mkdtempSync(join(tmpdir(), 'ws-index-'));
+  const dir = tempDir('ws-index-');
   index.save(dir);
   const loaded = SearchIndex.load(dir);
   const queries = lines('queries.txt');
