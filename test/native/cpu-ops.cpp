@@ -2,8 +2,8 @@
 // - 0006: mul_mat of f32 rows of at most 16 values (outer products) vs a double-precision product;
 // - 0007: copies that swap dims 0 and 1 (ggml_cont(ggml_transpose(x)), also inside 4-D permutes), f32 and f16, vs
 //   an element-by-element copy (bit for bit);
-// - 0002: mul_mat_t (Aᵀ·B: A transposed panel by panel, then a GEMM) at the CPU's default precision and in f32, vs a
-//   double-precision product of ggml's own dequantization of A.
+// - 0002: mul_mat_t (Aᵀ·B: A's rows packed a panel at a time, tiles of the result accumulated over it) at the CPU's
+//   default precision and in f32, vs a double-precision product of ggml's own dequantization of A.
 // Prints one line per case: "<op> <shape> <threads> <max |error| / max |value|, or mismatches>".
 #include "ggml.h"
 #include "ggml-cpu.h"
@@ -55,7 +55,7 @@ static void short_rows(int64_t K, int64_t M, int64_t N, int threads) {
     ggml_free(ctx);
 }
 
-// dst[n][k] = sum_m A[m][k] * B[n][m], A [K, M] of `type`: whole and partial 32-row panels, K past a multiple of 16
+// dst[n][k] = sum_m A[m][k] * B[n][m], A [K, M] of `type`
 static void transposed_product(ggml_type type, int64_t K, int64_t M, int64_t N, bool f32, int threads) {
     ggml_context * ctx = ggml_init({64 << 20, nullptr, false});
     ggml_tensor * src = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, K, M);
@@ -118,6 +118,10 @@ int main() {
             transposed_product(GGML_TYPE_F32, 100, 70, 9, f32, threads);
             transposed_product(GGML_TYPE_Q4_0, 96, 75, 17, f32, threads);
             transposed_product(GGML_TYPE_Q8_0, 256, 64, 5, f32, threads);
+            // several column blocks and panels of rows (odd M: a bf16 pair padded), partial tiles
+            transposed_product(GGML_TYPE_Q4_K, 512, 301, 13, f32, threads);
+            transposed_product(GGML_TYPE_F16, 200, 520, 7, f32, threads);
+            transposed_product(GGML_TYPE_BF16, 80, 33, 3, f32, threads);
         }
         for (ggml_type type : {GGML_TYPE_F32, GGML_TYPE_F16}) {
             const int64_t a[4] = {45, 70, 3, 2}, b[4] = {64, 16, 100, 1}, c[4] = {33, 31, 1, 1};

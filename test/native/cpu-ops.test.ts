@@ -18,7 +18,7 @@ t.test('short-row products, transposed products and transposing copies agree wit
   const transposed = rows.filter((r) => r[0] === 'mul_mat_t');
   t.equal(products.length, 10);
   t.equal(copies.length, 16);
-  t.equal(transposed.length, 12);
+  t.equal(transposed.length, 24);
   // bf16 operands keep 8 bits of mantissa (unit roundoff 2^-9); f32 rounds like any float product
   for (const [, type, shape, precision, threads, error] of transposed) {
     const bound = precision === 'bf16' ? 1e-2 : 1e-5;
