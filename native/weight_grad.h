@@ -49,8 +49,8 @@ private:
 
 void install_weight_grad_hook();
 
-// RL_GGML_BACKWARD_F32=1 multiplies dx = Wᵀ·dy in f32 where the device would round its operands to bf16 (CPUs with
-// AVX512-BF16, NVIDIA GPUs from Ampere on).
+// RL_GGML_BACKWARD_F32=1 multiplies dx = Wᵀ·dy in f32 where the device would round its operands to bf16 (CPUs whose
+// AVX512-BF16 products outrun f32, NVIDIA GPUs from Ampere on).
 bool f32_backward();
 
 // RL_GGML_GENERIC_BACKWARD=1 keeps ggml's own formula (out_prod), for comparisons; it reads weights as stored, so the

@@ -16,8 +16,8 @@ const requested = resolveDeviceOption(undefined);
 const devices = (await listDevices()).devices;
 export const onGpu = requested === 'auto' ? devices.some((d) => d.kind === 'gpu') : requested !== 'cpu';
 /**
- * Operand precision of the CPU's backward products through frozen weights in this run: bf16 on CPUs with
- * AVX512-BF16 unless RL_GGML_BACKWARD_F32=1 (as the suite was started; child processes inherit it).
+ * Operand precision of the CPU's backward products through frozen weights in this run: bf16 on CPUs whose
+ * AVX512-BF16 products outrun f32, unless RL_GGML_BACKWARD_F32=1 (as the suite was started; child processes inherit it).
  */
 export const cpuBackwardPrecision = devices[0].backwardPrecision;
 

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <random>
+#include <utility>
 #include <vector>
 
 static std::mt19937 rng(11);
@@ -55,8 +56,10 @@ static void short_rows(int64_t K, int64_t M, int64_t N, int threads) {
     ggml_free(ctx);
 }
 
-// dst[n][k] = sum_m A[m][k] * B[n][m], A [K, M] of `type`
-static void transposed_product(ggml_type type, int64_t K, int64_t M, int64_t N, bool f32, int threads) {
+// dst[n][k] = sum_m A[m][k] * B[n][m], A [K, M] of `type`, on the CPU's `kernel` (F32 or BF16 operands); `ask_f32`:
+// the node asks for f32 precision, which overrides a bf16 kernel
+static void transposed_product(ggml_type type, int64_t K, int64_t M, int64_t N, ggml_type kernel, bool ask_f32, int threads) {
+    ggml_cpu_mul_mat_t_set_type(kernel);
     ggml_context * ctx = ggml_init({64 << 20, nullptr, false});
     ggml_tensor * src = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, K, M);
     fill(src);
@@ -69,7 +72,7 @@ static void transposed_product(ggml_type type, int64_t K, int64_t M, int64_t N, 
     ggml_tensor * b = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, M, N);
     fill(b);
     ggml_tensor * c = ggml_mul_mat_t(ctx, a, b);
-    if (f32) ggml_prec_set_src(c, GGML_PREC_F32, 0);
+    if (ask_f32) ggml_prec_set_src(c, GGML_PREC_F32, 0);
     compute(ctx, c, threads);
     double worst = 0, scale = 0;
     for (int64_t n = 0; n < N; n++) {
@@ -81,7 +84,7 @@ static void transposed_product(ggml_type type, int64_t K, int64_t M, int64_t N, 
         }
     }
     std::printf("mul_mat_t %s %lldx%lldx%lld %s %d %.3g\n", ggml_type_name(type), (long long) K, (long long) M, (long long) N,
-                f32 || ggml_cpu_mul_mat_t_type() == GGML_TYPE_F32 ? "f32" : "bf16", threads, worst / scale);
+                ask_f32 ? "f32" : ggml_type_name(kernel), threads, worst / scale);
     ggml_free(ctx);
 }
 
@@ -111,17 +114,24 @@ static void transposed_copy(ggml_type type, const int64_t ne[4], const int p[4],
 }
 
 int main() {
+    // mul_mat_t's kernels: f32, and where the build has them bf16 products, also with the node asking for f32
+    std::vector<std::pair<ggml_type, bool>> kernels = {{GGML_TYPE_F32, false}};
+    if (ggml_cpu_has_avx512_bf16()) {
+        kernels.push_back({GGML_TYPE_BF16, false});
+        kernels.push_back({GGML_TYPE_BF16, true});
+    }
+    std::printf("mul_mat_t_kernels %zu\n", kernels.size());
     for (int threads : {1, 3}) {
         for (int64_t K : {1, 5, 8, 16}) short_rows(K, 77, 19, threads);
         short_rows(8, 1024, 3, threads);
-        for (bool f32 : {false, true}) {
-            transposed_product(GGML_TYPE_F32, 100, 70, 9, f32, threads);
-            transposed_product(GGML_TYPE_Q4_0, 96, 75, 17, f32, threads);
-            transposed_product(GGML_TYPE_Q8_0, 256, 64, 5, f32, threads);
+        for (const auto & [kernel, ask_f32] : kernels) {
+            transposed_product(GGML_TYPE_F32, 100, 70, 9, kernel, ask_f32, threads);
+            transposed_product(GGML_TYPE_Q4_0, 96, 75, 17, kernel, ask_f32, threads);
+            transposed_product(GGML_TYPE_Q8_0, 256, 64, 5, kernel, ask_f32, threads);
             // several column blocks and panels of rows (odd M: a bf16 pair padded), partial tiles
-            transposed_product(GGML_TYPE_Q4_K, 512, 301, 13, f32, threads);
-            transposed_product(GGML_TYPE_F16, 200, 520, 7, f32, threads);
-            transposed_product(GGML_TYPE_BF16, 80, 33, 3, f32, threads);
+            transposed_product(GGML_TYPE_Q4_K, 512, 301, 13, kernel, ask_f32, threads);
+            transposed_product(GGML_TYPE_F16, 200, 520, 7, kernel, ask_f32, threads);
+            transposed_product(GGML_TYPE_BF16, 80, 33, 3, kernel, ask_f32, threads);
         }
         for (ggml_type type : {GGML_TYPE_F32, GGML_TYPE_F16}) {
             const int64_t a[4] = {45, 70, 3, 2}, b[4] = {64, 16, 100, 1}, c[4] = {33, 31, 1, 1};

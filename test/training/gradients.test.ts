@@ -89,7 +89,7 @@ for (const type of ['f32', 'q8_0', 'q4_0', 'q4_k', 'f16'] as const) {
     const run = (env: Record<string, string>) =>
       JSON.parse(execFileSync(process.execPath, [dump, path], { env: { ...suiteEnv, ...env }, encoding: 'utf8' })) as Record<string, number[]>;
     const reference = run({ RL_GGML_GENERIC_BACKWARD: '1', RL_GGML_DEVICE: 'cpu' });
-    // at this run's precision (bf16 on CPUs with AVX512-BF16), and in f32
+    // at this run's precision (see cpuBackwardPrecision), and in f32
     for (const f32 of [false, true]) {
       const fast = run({ RL_GGML_GENERIC_BACKWARD: '0', ...(f32 ? { RL_GGML_BACKWARD_F32: '1' } : {}) });
       let worst = 0;
