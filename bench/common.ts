@@ -1,6 +1,9 @@
 /** Pieces the model benchmarks share: the default benchmark model, ETO's training workloads and their steps, and interleaved timing. */
 import { existsSync, mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import yargs, { type Options } from 'yargs';
+import { hideBin } from 'yargs/helpers';
 import { householdExperts } from '../src/bench/eto-workload.js';
 import { makeModel } from '../src/make-model.js';
 import type { Model } from '../src/model.js';
@@ -9,6 +12,21 @@ import { createPolicy, type MarkedSequence } from '../src/training/llm-policy.js
 import { timeInterleaved } from '../src/bench/timing.js';
 
 export { timeInterleaved };
+
+/**
+ * The command line of a model benchmark: --model, --threads, --min-seconds (default `minSeconds`) and --json, plus
+ * the benchmark's `own` options.
+ */
+export function benchArgs<O extends { [key: string]: Options }>(own: O, minSeconds = 5) {
+  return yargs(hideBin(process.argv))
+    .option('model', { type: 'string', describe: 'GGUF to benchmark (default: a generated q4_0 model, 8 layers x 1024)' })
+    .option('threads', { type: 'number', default: availableParallelism() })
+    .options(own)
+    .option('min-seconds', { type: 'number', default: minSeconds, describe: 'time each measurement for at least this long' })
+    .option('json', { type: 'boolean', default: false })
+    .strict()
+    .parseSync();
+}
 
 /**
  * `model` when given, else a generated q4_0 model with LLaMA proportions (ff ≈ 2.7 × embd, 32000-token head) at a

@@ -6,25 +6,17 @@
  *
  *   npm run bench:explore -- [--model M.gguf] [--threads N] [--tasks 8] [--max-steps 6] [--max-tokens 32] [--min-seconds 5] [--json]
  */
-import { availableParallelism } from 'node:os';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { chatTasks } from '../../envs/chat-tasks.js';
 import type { GenerateOptions, Prompt } from '../../src/generate.js';
 import { loadModel } from '../../src/model.js';
 import { explore, type Agent, type ExploredTrajectory } from '../../src/training/explore.js';
-import { benchModel, timeInterleaved } from '../common.js';
+import { benchArgs, benchModel, timeInterleaved } from '../common.js';
 
-const argv = yargs(hideBin(process.argv))
-  .option('model', { type: 'string', describe: 'GGUF to benchmark (default: a generated q4_0 model, 8 layers x 1024)' })
-  .option('threads', { type: 'number', default: availableParallelism() })
-  .option('tasks', { type: 'number', default: 8, describe: 'household games played at once' })
-  .option('max-steps', { type: 'number', default: 6, describe: 'replies per episode (rounds)' })
-  .option('max-tokens', { type: 'number', default: 32, describe: 'new tokens per reply at most' })
-  .option('min-seconds', { type: 'number', default: 5 })
-  .option('json', { type: 'boolean', default: false })
-  .strict()
-  .parseSync();
+const argv = benchArgs({
+  tasks: { type: 'number', default: 8, describe: 'household games played at once' },
+  'max-steps': { type: 'number', default: 6, describe: 'replies per episode (rounds)' },
+  'max-tokens': { type: 'number', default: 32, describe: 'new tokens per reply at most' },
+});
 
 async function main() {
   const path = await benchModel(argv.model);

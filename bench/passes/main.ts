@@ -7,23 +7,15 @@
  *
  *   npm run bench:passes -- [--model M.gguf] [--threads N] [--batch 8] [--workload sft|dpo] [--min-seconds 5] [--json]
  */
-import { availableParallelism } from 'node:os';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { loadModel } from '../../src/model.js';
 import { microBatches, passPlan } from '../../src/training/batching.js';
 import { createPolicy } from '../../src/training/llm-policy.js';
-import { benchModel, compareSteps, etoWorkloads } from '../common.js';
+import { benchArgs, benchModel, compareSteps, etoWorkloads } from '../common.js';
 
-const argv = yargs(hideBin(process.argv))
-  .option('model', { type: 'string', describe: 'GGUF to benchmark (default: a generated q4_0 model, 8 layers x 1024)' })
-  .option('threads', { type: 'number', default: availableParallelism() })
-  .option('batch', { type: 'number', default: 8, describe: 'SFT conversations (DPO pairs) per step' })
-  .option('workload', { type: 'string', choices: ['sft', 'dpo'], describe: 'only this workload (default: both)' })
-  .option('min-seconds', { type: 'number', default: 5 })
-  .option('json', { type: 'boolean', default: false })
-  .strict()
-  .parseSync();
+const argv = benchArgs({
+  batch: { type: 'number', default: 8, describe: 'SFT conversations (DPO pairs) per step' },
+  workload: { type: 'string', choices: ['sft', 'dpo'], describe: 'only this workload (default: both)' },
+});
 
 async function main() {
   const path = await benchModel(argv.model);

@@ -11,23 +11,15 @@
  * Reported: decisions/s (prompts scored per second), tokens/s, and the ratios ours/(a) and ours/(b). The three are
  * timed in interleaved rounds and summarized by their medians (machines are noisy; ratios are what to compare).
  */
-import { availableParallelism } from 'node:os';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { getLlama, type LlamaModel } from 'node-llama-cpp';
 import { loadModel, type Model } from '../../src/model.js';
 import type { ScoreItem } from '../../src/scoring.js';
-import { benchModel, timeInterleaved } from '../common.js';
+import { benchArgs, benchModel, timeInterleaved } from '../common.js';
 
-const argv = yargs(hideBin(process.argv))
-  .option('model', { type: 'string', describe: 'GGUF to benchmark (default: a generated q4_0 model, 8 layers x 1024)' })
-  .option('threads', { type: 'number', default: availableParallelism() })
-  .option('prompts', { type: 'string', default: '1,8,32', describe: 'prompts per batch' })
-  .option('actions', { type: 'string', default: '6,17', describe: 'actions per prompt' })
-  .option('min-seconds', { type: 'number', default: 3, describe: 'time each measurement for at least this long' })
-  .option('json', { type: 'boolean', default: false })
-  .strict()
-  .parseSync();
+const argv = benchArgs({
+  prompts: { type: 'string', default: '1,8,32', describe: 'prompts per batch' },
+  actions: { type: 'string', default: '6,17', describe: 'actions per prompt' },
+}, 3);
 
 const nouns = ['tomato', 'lettuce', 'onion', 'bowl', 'cutting board', 'counter', 'dish', 'fridge', 'sofa', 'TV', 'chips', 'milk', 'remote', 'coffee table'];
 const verbs = ['pick up the', 'go to the', 'put the', 'chop the', 'open the', 'walk to the', 'turn on the', 'serve the', 'take the'];

@@ -17,22 +17,14 @@
  *
  * LoRA r=8 on q,v; the loss marks every other sentence (the agent's turns of a conversation).
  */
-import { availableParallelism } from 'node:os';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { loadModel, type Model } from '../../src/model.js';
 import { createPolicy, type MarkedSequence } from '../../src/training/llm-policy.js';
-import { benchModel, timeInterleaved } from '../common.js';
+import { benchArgs, benchModel, timeInterleaved } from '../common.js';
 
-const argv = yargs(hideBin(process.argv))
-  .option('model', { type: 'string', describe: 'GGUF to benchmark (default: a generated q4_0 model, 8 layers x 1024)' })
-  .option('threads', { type: 'number', default: availableParallelism() })
-  .option('lengths', { type: 'string', default: '512,1024,2048', describe: 'sequence lengths in tokens' })
-  .option('variants', { type: 'string', default: 'kept,attention,layers,layers-one-head-chunk,attention-one-block', describe: 'variants to interleave (ratios are to the first)' })
-  .option('min-seconds', { type: 'number', default: 5 })
-  .option('json', { type: 'boolean', default: false })
-  .strict()
-  .parseSync();
+const argv = benchArgs({
+  lengths: { type: 'string', default: '512,1024,2048', describe: 'sequence lengths in tokens' },
+  variants: { type: 'string', default: 'kept,attention,layers,layers-one-head-chunk,attention-one-block', describe: 'variants to interleave (ratios are to the first)' },
+});
 
 /** A conversation-like sequence of exactly `length` tokens, every other sentence marked. */
 function conversation(model: Model, length: number): MarkedSequence {

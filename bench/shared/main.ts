@@ -5,22 +5,14 @@
  *
  *   npm run bench:shared -- [--model M.gguf] [--threads N] [--batch 4] [--min-seconds 5] [--json]
  */
-import { availableParallelism } from 'node:os';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { loadModel } from '../../src/model.js';
 import { packSequences, unitLength } from '../../src/packing.js';
 import { trainingCost } from '../../src/scoring.js';
-import { benchModel, compareSteps, etoWorkloads } from '../common.js';
+import { benchArgs, benchModel, compareSteps, etoWorkloads } from '../common.js';
 
-const argv = yargs(hideBin(process.argv))
-  .option('model', { type: 'string', describe: 'GGUF to benchmark (default: a generated q4_0 model, 8 layers x 1024)' })
-  .option('threads', { type: 'number', default: availableParallelism() })
-  .option('batch', { type: 'number', default: 4, describe: 'SFT conversations (DPO pairs) per step' })
-  .option('min-seconds', { type: 'number', default: 5 })
-  .option('json', { type: 'boolean', default: false })
-  .strict()
-  .parseSync();
+const argv = benchArgs({
+  batch: { type: 'number', default: 4, describe: 'SFT conversations (DPO pairs) per step' },
+});
 
 async function main() {
   const path = await benchModel(argv.model);

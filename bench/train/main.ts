@@ -7,23 +7,15 @@
  * The training side is LoRA r=8 on q,v with TWOSOME's value head ([1024, 512]) and cached base features, the shape
  * of a TWOSOME policy minibatch. Target: forward+backward+step <= 2.5x the forward time.
  */
-import { availableParallelism } from 'node:os';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { loadModel } from '../../src/model.js';
 import { createPolicy } from '../../src/training/llm-policy.js';
 import type { ScoreItem } from '../../src/scoring.js';
-import { benchModel, timeInterleaved } from '../common.js';
+import { benchArgs, benchModel, timeInterleaved } from '../common.js';
 
-const argv = yargs(hideBin(process.argv))
-  .option('model', { type: 'string', describe: 'GGUF to benchmark (default: a generated q4_0 model, 8 layers x 1024)' })
-  .option('threads', { type: 'number', default: availableParallelism() })
-  .option('prompts', { type: 'number', default: 4 })
-  .option('actions', { type: 'number', default: 17 })
-  .option('min-seconds', { type: 'number', default: 5 })
-  .option('json', { type: 'boolean', default: false })
-  .strict()
-  .parseSync();
+const argv = benchArgs({
+  prompts: { type: 'number', default: 4 },
+  actions: { type: 'number', default: 17 },
+});
 
 function workload(n: number, k: number): ScoreItem[] {
   const nouns = ['tomato', 'lettuce', 'onion', 'bowl', 'cutting board', 'counter', 'dish', 'fridge', 'sofa', 'TV'];
