@@ -22,9 +22,9 @@ export interface DeviceInfo {
   memoryTotal: number;
   /**
    * The operand precision of the backward pass's products through the frozen weights (dx = Wᵀ·dy, always
-   * accumulated in f32): "bf16" where the device multiplies bf16 faster than f32 (NVIDIA GPUs from Ampere on, CPUs
-   * whose AVX512-BF16 products outrun their f32 ones, as AMD's Zen 4 does at twice the rate, as in mixed-precision
-   * training; measured when the engine starts), else "f32". RL_GGML_BACKWARD_F32=1 makes every device multiply in f32.
+   * accumulated in f32): "bf16", the usual mixed-precision trade, where the device multiplies bf16 faster than f32
+   * (NVIDIA GPUs from Ampere on; CPUs whose AVX512-BF16 products outrun their f32 ones, such as AMD's Zen 4, which the
+   * engine measures when it starts), else "f32". RL_GGML_BACKWARD_F32=1 makes every device multiply in f32.
    */
   backwardPrecision: 'f32' | 'bf16';
 }
