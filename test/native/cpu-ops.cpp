@@ -132,6 +132,12 @@ int main() {
             transposed_product(GGML_TYPE_Q4_K, 512, 301, 13, kernel, ask_f32, threads);
             transposed_product(GGML_TYPE_F16, 200, 520, 7, kernel, ask_f32, threads);
             transposed_product(GGML_TYPE_BF16, 80, 33, 3, kernel, ask_f32, threads);
+            // the other quantized types, each with its own unpacking of the weights
+            transposed_product(GGML_TYPE_Q4_1, 64, 40, 3, kernel, ask_f32, threads);
+            transposed_product(GGML_TYPE_Q5_0, 96, 33, 4, kernel, ask_f32, threads);
+            transposed_product(GGML_TYPE_Q5_1, 64, 21, 2, kernel, ask_f32, threads);
+            transposed_product(GGML_TYPE_Q5_K, 256, 37, 5, kernel, ask_f32, threads);
+            transposed_product(GGML_TYPE_Q6_K, 512, 70, 6, kernel, ask_f32, threads);
         }
         for (ggml_type type : {GGML_TYPE_F32, GGML_TYPE_F16}) {
             const int64_t a[4] = {45, 70, 3, 2}, b[4] = {64, 16, 100, 1}, c[4] = {33, 31, 1, 1};
