@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Builds the native addon: extracts the llama.cpp/ggml tree shipped inside the pinned node-llama-cpp package into
 // vendor/llama.cpp (ignored by git), applies our patches from native/patches, then runs cmake-js. A second run reuses
-// both the extracted tree (when the stamp matches) and cmake's build folder.
+// both the extracted tree (when the stamp matches) and cmake's build folder; when the patches change, the files they
+// leave as they were keep their times, so that only what changed is compiled again.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,8 +49,26 @@ function extractVendor() {
   run('git', ['clone', '--quiet', bundle, tmp]);
   for (const name of patchFiles()) run('git', ['apply', join(patchDir, name)], tmp);
   writeFileSync(join(tmp, '.rl-ggml-stamp'), want);
+  if (existsSync(vendor)) keepTimesOfUnchanged(tmp, vendor);
   rmSync(vendor, { recursive: true, force: true });
   renameSync(tmp, vendor);
+}
+
+/** Gives each file of `fresh` whose bytes equal those of the same file in `old` the old file's times. */
+function keepTimesOfUnchanged(fresh, old) {
+  for (const entry of readdirSync(fresh, { withFileTypes: true })) {
+    if (entry.name === '.git') continue;
+    const path = join(fresh, entry.name);
+    const before = join(old, entry.name);
+    if (entry.isDirectory()) {
+      if (existsSync(before)) keepTimesOfUnchanged(path, before);
+    } else if (entry.isFile() && existsSync(before)) {
+      const stat = statSync(before);
+      if (stat.isFile() && stat.size === statSync(path).size && readFileSync(path).equals(readFileSync(before))) {
+        utimesSync(path, stat.atime, stat.mtime);
+      }
+    }
+  }
 }
 
 /**
