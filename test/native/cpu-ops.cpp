@@ -88,6 +88,27 @@ static void transposed_product(ggml_type type, int64_t K, int64_t M, int64_t N, 
     ggml_free(ctx);
 }
 
+// A [K, M] of `type` times the identity in f32 (dst[n][k] = A[n][k]) equals ggml's to_float of A exactly: mul_mat_t
+// unpacks quantized rows itself (SIMD on AVX2) and must produce the same floats
+static void unpacked_rows(ggml_type type, int64_t K, int64_t M, int threads) {
+    ggml_cpu_mul_mat_t_set_type(GGML_TYPE_F32);
+    ggml_context * ctx = ggml_init({64 << 20, nullptr, false});
+    ggml_tensor * src = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, K, M);
+    fill(src);
+    ggml_tensor * a = ggml_new_tensor_2d(ctx, type, K, M);
+    ggml_quantize_chunk(type, (const float *) src->data, a->data, 0, M, K, nullptr);
+    std::vector<float> av(K * M);
+    ggml_get_type_traits(type)->to_float(a->data, av.data(), K * M);
+    ggml_tensor * eye = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, M, M);
+    for (int64_t i = 0; i < M * M; i++) ((float *) eye->data)[i] = i % (M + 1) == 0 ? 1.0f : 0.0f;
+    ggml_tensor * c = ggml_mul_mat_t(ctx, a, eye);
+    compute(ctx, c, threads);
+    int64_t mismatches = 0;
+    for (int64_t i = 0; i < K * M; i++) mismatches += ((float *) c->data)[i] != av[i];
+    std::printf("unpacked %s %lldx%lld %d %lld\n", ggml_type_name(type), (long long) K, (long long) M, threads, (long long) mismatches);
+    ggml_free(ctx);
+}
+
 // x of shape ne, permuted by (p0, p1, p2, p3) and made contiguous; compared with the same element order by loops
 static void transposed_copy(ggml_type type, const int64_t ne[4], const int p[4], int threads) {
     ggml_context * ctx = ggml_init({64 << 20, nullptr, false});
@@ -138,6 +159,10 @@ int main() {
             transposed_product(GGML_TYPE_Q5_1, 64, 21, 2, kernel, ask_f32, threads);
             transposed_product(GGML_TYPE_Q5_K, 256, 37, 5, kernel, ask_f32, threads);
             transposed_product(GGML_TYPE_Q6_K, 512, 70, 6, kernel, ask_f32, threads);
+        }
+        for (ggml_type type : {GGML_TYPE_Q4_0, GGML_TYPE_Q4_1, GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q8_0, GGML_TYPE_Q4_K,
+                               GGML_TYPE_Q5_K, GGML_TYPE_Q6_K, GGML_TYPE_F16, GGML_TYPE_BF16}) {
+            unpacked_rows(type, 512, 40, threads);
         }
         for (ggml_type type : {GGML_TYPE_F32, GGML_TYPE_F16}) {
             const int64_t a[4] = {45, 70, 3, 2}, b[4] = {64, 16, 100, 1}, c[4] = {33, 31, 1, 1};

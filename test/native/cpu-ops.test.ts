@@ -1,6 +1,7 @@
 // rl-ggml's own CPU paths inside ggml (native/patches 0002, 0006 and 0007), run through ggml's graph API on odd shapes
 // and thread counts against plain loops: short-row products and transposed products (the backward's dx = Wᵀ·dy)
-// against a double-precision product, transposing copies bit for bit (f32 and f16).
+// against a double-precision product, the transposed product's own unpacking of each weight type against ggml's
+// to_float (value for value), transposing copies bit for bit (f32 and f16).
 import t from 'tap';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,12 +11,13 @@ import { buildAndRun, builtLibraries } from '../helpers/native-program.js';
 const libs = [builtLibraries.ggml, builtLibraries.ggmlCpu, builtLibraries.ggmlBase];
 const missing = libs.find((f) => !existsSync(f));
 
-t.test('short-row products, transposed products and transposing copies agree with plain loops', { skip: missing ? `${missing} is missing` : false }, async (t) => {
+t.test('short-row products, transposed products, unpacked weights and transposing copies agree with plain loops', { skip: missing ? `${missing} is missing` : false }, async (t) => {
   const compile = ['-std=c++17', '-O1', join(packageRoot, 'test', 'native', 'cpu-ops.cpp'), `-I${join(packageRoot, 'vendor', 'llama.cpp', 'ggml', 'include')}`];
   const rows = buildAndRun(t, 'cpu-ops', { compiler: 'g++', compile, link: [...libs, '-lpthread', '-lgomp', '-ldl'] });
   const products = rows.filter((r) => r[0] === 'mul_mat');
   const copies = rows.filter((r) => r[0] === 'cont');
   const transposed = rows.filter((r) => r[0] === 'mul_mat_t');
+  const unpacked = rows.filter((r) => r[0] === 'unpacked');
   t.equal(products.length, 10);
   t.equal(copies.length, 16);
   const kernels = Number(rows.find((r) => r[0] === 'mul_mat_t_kernels')?.[1]);
@@ -27,5 +29,7 @@ t.test('short-row products, transposed products and transposing copies agree wit
     t.ok(Number(error) < bound, `mul_mat_t ${type} ${shape} in ${precision}, ${threads} threads: relative error ${error} < ${bound}`);
   }
   for (const [, shape, threads, error] of products) t.ok(Number(error) < 1e-6, `mul_mat ${shape}, ${threads} threads: relative error ${error}`);
+  t.equal(unpacked.length, 20);
+  for (const [, type, shape, threads, mismatches] of unpacked) t.equal(mismatches, '0', `mul_mat_t unpacks ${type} ${shape} as to_float does, ${threads} threads`);
   for (const [, type, shape, threads, mismatches] of copies) t.equal(mismatches, '0', `cont ${type} ${shape}, ${threads} threads`);
 });
