@@ -30,11 +30,13 @@ if [ -n "${OFFLINE_CUDA_ARCHS:-}" ]; then
   ln -sfn ../../node_modules "$stage/node_modules"
   ln -sfn ../../vendor "$stage/vendor"
   (cd "$stage" && RL_GGML_CUDA=1 CUDA_ARCHS=$OFFLINE_CUDA_ARCHS node scripts/build-native.mjs)
-  # The peer runs llama.cpp's own code, which our patches leave as it was: an existing build is kept (a new vendor/
-  # extraction would otherwise recompile all of it).
-  [ -x build/peer-llama-bench-cuda/bin/llama-bench ] ||
-    RL_GGML_CUDA=1 CUDA_ARCHS=$OFFLINE_CUDA_ARCHS sh bench/peers/llama-bench.sh --build
-  cuda_members="build/peer-llama-bench-cuda/bin/llama-bench -C $stage build/Release/rl_ggml.node"
+  # The peer runs llama.cpp's own code, which our patches leave as it was: an existing build is kept.
+  peer=build/peer-llama-bench-cuda/bin/llama-bench
+  [ -x $peer ] || RL_GGML_CUDA=1 CUDA_ARCHS=$OFFLINE_CUDA_ARCHS sh bench/peers/llama-bench.sh --build ||
+    echo "offline-bundle: llama-bench did not build here (it links the driver library, libcuda, for ggml's VMM pool);" \
+      "packing without it: bench/peers/llama-bench.sh builds it on the GPU machine" >&2
+  cuda_members="-C $stage build/Release/rl_ggml.node"
+  if [ -x $peer ]; then cuda_members="$peer $cuda_members"; fi
 fi
 
 rm -rf .offline
