@@ -7,8 +7,8 @@
 #
 # OFFLINE_CUDA_ARCHS=90 (a CMake CUDA architecture list) also builds, here, the CUDA addon (in a staging copy,
 # build/offline-cuda, so this checkout's own build is untouched) and a static CUDA llama-bench (the scoring peer,
-# build/peer-llama-bench-cuda), and packs both: the other machine then needs no build, provided its CUDA runtime has
-# the major version of this toolkit (CUDA_PATH or the nvcc on PATH, with cuBLAS).
+# build/peer-llama-bench-cuda; it needs the driver library to link), and packs them: the other machine then needs no
+# build, provided its CUDA runtime has the major version of this toolkit (CUDA_PATH or the nvcc on PATH, with cuBLAS).
 #
 # On the other machine, in a copy of this repository with the parts in .offline/:
 #   python3 scripts/offline-unpack.py [DIR]    # unpacks every part-*.tar.xz of .offline/ or DIR (Python's tarfile: no xz needed)
