@@ -3,7 +3,8 @@
 // - 0007: copies that swap dims 0 and 1 (ggml_cont(ggml_transpose(x)), also inside 4-D permutes), f32 and f16, vs
 //   an element-by-element copy (bit for bit);
 // - 0002: mul_mat_t (Aᵀ·B: A's rows packed a panel at a time, tiles of the result accumulated over it) at the CPU's
-//   default precision and in f32, vs a double-precision product of ggml's own dequantization of A.
+//   default precision and in f32, vs a double-precision product of ggml's own dequantization of A; and A times the
+//   identity vs that dequantization (mismatches).
 // Prints one line per case: "<op> <shape> <threads> <max |error| / max |value|, or mismatches>".
 #include "ggml.h"
 #include "ggml-cpu.h"
@@ -56,19 +57,25 @@ static void short_rows(int64_t K, int64_t M, int64_t N, int threads) {
     ggml_free(ctx);
 }
 
+// A random [K, M] tensor of `type`; `values`: its elements as ggml's to_float reads them
+static ggml_tensor * random_weight(ggml_context * ctx, ggml_type type, int64_t K, int64_t M, std::vector<float> & values) {
+    ggml_tensor * src = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, K, M);
+    fill(src);
+    values.assign((const float *) src->data, (const float *) src->data + K * M);
+    if (type == GGML_TYPE_F32) return src;
+    ggml_tensor * a = ggml_new_tensor_2d(ctx, type, K, M);
+    ggml_quantize_chunk(type, values.data(), a->data, 0, M, K, nullptr);
+    ggml_get_type_traits(type)->to_float(a->data, values.data(), K * M);
+    return a;
+}
+
 // dst[n][k] = sum_m A[m][k] * B[n][m], A [K, M] of `type`, on the CPU's `kernel` (F32 or BF16 operands); `ask_f32`:
 // the node asks for f32 precision, which overrides a bf16 kernel
 static void transposed_product(ggml_type type, int64_t K, int64_t M, int64_t N, ggml_type kernel, bool ask_f32, int threads) {
     ggml_cpu_mul_mat_t_set_type(kernel);
     ggml_context * ctx = ggml_init({64 << 20, nullptr, false});
-    ggml_tensor * src = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, K, M);
-    fill(src);
-    ggml_tensor * a = type == GGML_TYPE_F32 ? src : ggml_new_tensor_2d(ctx, type, K, M);
-    std::vector<float> av((const float *) src->data, (const float *) src->data + K * M);
-    if (type != GGML_TYPE_F32) {
-        ggml_quantize_chunk(type, av.data(), a->data, 0, M, K, nullptr);
-        ggml_get_type_traits(type)->to_float(a->data, av.data(), K * M);
-    }
+    std::vector<float> av;
+    ggml_tensor * a = random_weight(ctx, type, K, M, av);
     ggml_tensor * b = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, M, N);
     fill(b);
     ggml_tensor * c = ggml_mul_mat_t(ctx, a, b);
@@ -93,12 +100,8 @@ static void transposed_product(ggml_type type, int64_t K, int64_t M, int64_t N, 
 static void unpacked_rows(ggml_type type, int64_t K, int64_t M, int threads) {
     ggml_cpu_mul_mat_t_set_type(GGML_TYPE_F32);
     ggml_context * ctx = ggml_init({64 << 20, nullptr, false});
-    ggml_tensor * src = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, K, M);
-    fill(src);
-    ggml_tensor * a = ggml_new_tensor_2d(ctx, type, K, M);
-    ggml_quantize_chunk(type, (const float *) src->data, a->data, 0, M, K, nullptr);
-    std::vector<float> av(K * M);
-    ggml_get_type_traits(type)->to_float(a->data, av.data(), K * M);
+    std::vector<float> av;
+    ggml_tensor * a = random_weight(ctx, type, K, M, av);
     ggml_tensor * eye = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, M, M);
     for (int64_t i = 0; i < M * M; i++) ((float *) eye->data)[i] = i % (M + 1) == 0 ? 1.0f : 0.0f;
     ggml_tensor * c = ggml_mul_mat_t(ctx, a, eye);
