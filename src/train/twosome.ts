@@ -8,9 +8,9 @@
  */
 import { join } from 'node:path';
 import type { Observation } from '../../envs/core/types.js';
-import { InvalidArgumentError } from '../errors.js';
 import type { Model } from '../model.js';
 import type { ScoreItem } from '../scoring.js';
+import { createPolicy, loadPolicy } from '../training/llm-policy.js';
 import type { LlmPolicy, LoraConfig, ValueHeadConfig } from '../training/policy.js';
 import { argmax, minibatches, StatsAccumulator, type ActOutput, type Agent, type Rollout, type UpdateStats } from './agent.js';
 import type { TwosomeConfig } from './config.js';
@@ -44,29 +44,10 @@ export function policyOptions(c: TwosomeConfig): PolicyOptions {
   };
 }
 
-interface NativePolicyModule {
-  createPolicy?: (model: Model, options: PolicyOptions) => Promise<LlmPolicy>;
-  loadPolicy?: (model: Model, dir: string) => Promise<{ policy: LlmPolicy }>;
-}
-
-/** src/training/llm-policy.ts, loaded lazily (it is built separately from the trainer). */
-async function nativeModule(): Promise<Required<NativePolicyModule>> {
-  const path = '../training/llm-policy.js';
-  let mod: NativePolicyModule = {};
-  try {
-    mod = (await import(path)) as NativePolicyModule;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
-  }
-  if (typeof mod.createPolicy !== 'function' || typeof mod.loadPolicy !== 'function') {
-    throw new InvalidArgumentError('NOT_AVAILABLE', 'algo "twosome" is not available in this build: the trainable LLM policy (src/training/llm-policy.ts) is missing');
-  }
-  return mod as Required<NativePolicyModule>;
-}
-
+/** The policy of src/training/llm-policy.ts, on the native engine. */
 export const nativePolicyFactory: PolicyFactory = {
-  create: async (model, options) => (await nativeModule()).createPolicy(model, options),
-  load: async (model, dir) => (await (await nativeModule()).loadPolicy(model, dir)).policy,
+  create: (model, options) => createPolicy(model, options),
+  load: async (model, dir) => (await loadPolicy(model, dir)).policy,
 };
 
 /** Folder of the policy inside a checkpoint. */

@@ -5,7 +5,7 @@ import type { Rollout } from '../../src/train/agent.js';
 import { resolveConfig, type TwosomeConfig } from '../../src/train/config.js';
 import { categorical, policyTerm, valueTerm } from '../../src/train/ppo-loss.js';
 import { Rng } from '../../src/train/rng.js';
-import { nativePolicyFactory, TwosomeAgent } from '../../src/train/twosome.js';
+import { TwosomeAgent } from '../../src/train/twosome.js';
 import { TabularPolicy, tabularFactory } from './fake-policy.js';
 
 /** Enough of a model for the agent: a whitespace tokenizer. */
@@ -130,15 +130,6 @@ t.test('save/load: a checkpoint restores the policy through the factory', async 
   t.equal(factory.made.length, 2);
   t.equal(factory.made[1].logits.get('x'), 3);
   t.equal(factory.made[1], (agent as unknown as { policy: unknown }).policy);
-});
-
-t.test('the native factory loads src/training/llm-policy.js lazily', async (t) => {
-  // With no real model the native factory fails inside the policy module, not with "not available".
-  const err = await nativePolicyFactory.create({} as Model, { lora: { rank: 8, alpha: 16, targets: ['q'] }, valueHead: { hidden: [8], features: 'base' }, seed: 1 }).then(
-    () => null,
-    (e: Error) => e,
-  );
-  t.ok(err && !/not available/.test(err.message), String(err));
 });
 
 t.test('update: minibatches over the memory budget run in chunks with the same gradients and result', async (t) => {
