@@ -286,6 +286,7 @@ private:
             const rl::Model & m = model(env);
             const rl::HParams & hp = m.hparams();
             Napi::Object o = Napi::Object::New(env);
+            o.Set("architecture", hp.arch);
             o.Set("nVocab", hp.n_vocab);
             o.Set("nCtxTrain", hp.n_ctx_train);
             o.Set("nEmbd", hp.n_embd);
@@ -302,6 +303,7 @@ private:
             o.Set("ropeFreqs", m.rope_freqs() != nullptr);
             o.Set("vocab", m.vocab_kind());
             o.Set("bos", m.bos());
+            o.Set("addsBos", m.adds_bos());
             o.Set("eos", m.eos());
             std::vector<int32_t> eog, splitting;
             for (int32_t id = 0; id < hp.n_vocab; id++) {
@@ -669,6 +671,7 @@ Napi::Value MakeModel(const Napi::CallbackInfo & info) {
     opt.out = o.Get("out").As<Napi::String>().Utf8Value();
     opt.vocab_file = o.Get("vocabFile").As<Napi::String>().Utf8Value();
     opt.type = o.Get("type").As<Napi::String>().Utf8Value();
+    opt.arch = o.Get("arch").As<Napi::String>().Utf8Value();
     opt.n_layer = o.Get("layers").As<Napi::Number>().Int64Value();
     opt.n_embd = o.Get("embd").As<Napi::Number>().Int64Value();
     opt.n_head = o.Get("heads").As<Napi::Number>().Int64Value();

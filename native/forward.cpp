@@ -90,9 +90,11 @@ struct Blocks {
         return y;
     }
 
+    ggml_tensor * biased(ggml_tensor * y, ggml_tensor * b) const { return b ? ggml_add(ctx, y, b) : y; }
+
     ggml_tensor * rope(ggml_tensor * t, ggml_tensor * positions) const {
         const HParams & hp = model.hparams();
-        return ggml_rope_ext(ctx, t, positions, model.rope_freqs(), (int) hp.n_rot, GGML_ROPE_TYPE_NORMAL, (int) hp.n_ctx_train,
+        return ggml_rope_ext(ctx, t, positions, model.rope_freqs(), (int) hp.n_rot, hp.rope_type, (int) hp.n_ctx_train,
                              hp.rope_freq_base, hp.rope_freq_scale, 0.0f, 1.0f, 32.0f, 1.0f);
     }
 
@@ -102,9 +104,9 @@ struct Blocks {
         const Layer & L = model.layers()[il];
         const int64_t T = x->ne[1];
         ggml_tensor * cur = ggml_mul(ctx, ggml_rms_norm(ctx, x, hp.rms_eps), L.attn_norm);
-        *q = rope(ggml_reshape_3d(ctx, proj(il, L.wq, T_Q, cur), hp.head_dim, hp.n_head, T), positions);
-        *k = rope(ggml_reshape_3d(ctx, proj(il, L.wk, T_K, cur), hp.head_dim, hp.n_head_kv, T), positions);
-        *v = ggml_reshape_3d(ctx, proj(il, L.wv, T_V, cur), hp.head_dim, hp.n_head_kv, T);
+        *q = rope(ggml_reshape_3d(ctx, biased(proj(il, L.wq, T_Q, cur), L.bq), hp.head_dim, hp.n_head, T), positions);
+        *k = rope(ggml_reshape_3d(ctx, biased(proj(il, L.wk, T_K, cur), L.bk), hp.head_dim, hp.n_head_kv, T), positions);
+        *v = ggml_reshape_3d(ctx, biased(proj(il, L.wv, T_V, cur), L.bv), hp.head_dim, hp.n_head_kv, T);
     }
 
     // The rest of layer il after attention: its output projection and the feed-forward block, with residuals.

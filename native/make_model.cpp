@@ -78,6 +78,7 @@ void make_model(const MakeModelOptions & o) {
     if (o.n_embd % o.n_head != 0) fail(E_ARGUMENT, "embd must be a multiple of heads");
     if (!(o.output_scale > 0)) fail(E_ARGUMENT, "the output scale must be positive");
     if (o.n_head % o.n_head_kv != 0) fail(E_ARGUMENT, "heads must be a multiple of kv-heads");
+    if (o.arch != "llama" && o.arch != "qwen2") fail(E_ARGUMENT, "unknown architecture \"" + o.arch + "\" (llama, qwen2)");
     const int64_t hd = o.n_embd / o.n_head;
     if (hd % 2 != 0) fail(E_ARGUMENT, "the head size (embd / heads) must be even for RoPE");
     for (ggml_type t : {wtype, rtype}) {
@@ -101,19 +102,19 @@ void make_model(const MakeModelOptions & o) {
         if (key.rfind("tokenizer.", 0) != 0) gguf_remove_key(g.get(), key.c_str());
     }
     if (!o.chat_template.empty()) gguf_set_val_str(g.get(), "tokenizer.chat_template", o.chat_template.c_str());
-    gguf_set_val_str(g.get(), "general.architecture", "llama");
+    gguf_set_val_str(g.get(), "general.architecture", o.arch.c_str());
     gguf_set_val_str(g.get(), "general.name", "rl-ggml random test model");
     gguf_set_val_u32(g.get(), "general.file_type", (uint32_t) weights.ftype);
-    gguf_set_val_u32(g.get(), "llama.context_length", (uint32_t) o.n_ctx);
-    gguf_set_val_u32(g.get(), "llama.embedding_length", (uint32_t) o.n_embd);
-    gguf_set_val_u32(g.get(), "llama.block_count", (uint32_t) o.n_layer);
-    gguf_set_val_u32(g.get(), "llama.feed_forward_length", (uint32_t) o.n_ff);
-    gguf_set_val_u32(g.get(), "llama.attention.head_count", (uint32_t) o.n_head);
-    gguf_set_val_u32(g.get(), "llama.attention.head_count_kv", (uint32_t) o.n_head_kv);
-    gguf_set_val_u32(g.get(), "llama.rope.dimension_count", (uint32_t) hd);
-    gguf_set_val_f32(g.get(), "llama.rope.freq_base", o.rope_freq_base);
-    gguf_set_val_f32(g.get(), "llama.attention.layer_norm_rms_epsilon", 1e-5f);
-    gguf_set_val_u32(g.get(), "llama.vocab_size", (uint32_t) n_vocab);
+    gguf_set_val_u32(g.get(), (o.arch + ".context_length").c_str(), (uint32_t) o.n_ctx);
+    gguf_set_val_u32(g.get(), (o.arch + ".embedding_length").c_str(), (uint32_t) o.n_embd);
+    gguf_set_val_u32(g.get(), (o.arch + ".block_count").c_str(), (uint32_t) o.n_layer);
+    gguf_set_val_u32(g.get(), (o.arch + ".feed_forward_length").c_str(), (uint32_t) o.n_ff);
+    gguf_set_val_u32(g.get(), (o.arch + ".attention.head_count").c_str(), (uint32_t) o.n_head);
+    gguf_set_val_u32(g.get(), (o.arch + ".attention.head_count_kv").c_str(), (uint32_t) o.n_head_kv);
+    gguf_set_val_u32(g.get(), (o.arch + ".rope.dimension_count").c_str(), (uint32_t) hd);
+    gguf_set_val_f32(g.get(), (o.arch + ".rope.freq_base").c_str(), o.rope_freq_base);
+    gguf_set_val_f32(g.get(), (o.arch + ".attention.layer_norm_rms_epsilon").c_str(), 1e-5f);
+    gguf_set_val_u32(g.get(), (o.arch + ".vocab_size").c_str(), (uint32_t) n_vocab);
 
     // Init scales keep activations O(1) through the residual stream so log-probs are neither flat nor degenerate.
     const float s_in = 1.0f / std::sqrt((float) o.n_embd), s_ff = 1.0f / std::sqrt((float) o.n_ff);
@@ -124,6 +125,11 @@ void make_model(const MakeModelOptions & o) {
         specs.push_back({p + "attn_q.weight", o.n_embd, o.n_embd, 2 * s_in});
         specs.push_back({p + "attn_k.weight", o.n_embd, hd * o.n_head_kv, 2 * s_in});
         specs.push_back({p + "attn_v.weight", o.n_embd, hd * o.n_head_kv, s_in});
+        if (o.arch == "qwen2") {
+            specs.push_back({p + "attn_q.bias", o.n_embd, 1, 0.5f});
+            specs.push_back({p + "attn_k.bias", hd * o.n_head_kv, 1, 0.5f});
+            specs.push_back({p + "attn_v.bias", hd * o.n_head_kv, 1, 0.5f});
+        }
         specs.push_back({p + "attn_output.weight", o.n_embd, o.n_embd, s_in});
         specs.push_back({p + "ffn_norm.weight", o.n_embd, 1, 0});
         specs.push_back({p + "ffn_gate.weight", o.n_embd, o.n_ff, s_in});

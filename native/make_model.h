@@ -1,5 +1,5 @@
-// Writes llama-architecture GGUF files with deterministic random weights and a real LLaMA tokenizer, for tests and
-// benchmarks (speed does not depend on weight values).
+// Writes llama- or qwen2-architecture GGUF files with deterministic random weights and a real tokenizer (LLaMA's or
+// Qwen2's), for tests and benchmarks (speed does not depend on weight values).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -10,6 +10,7 @@ struct MakeModelOptions {
     std::string out;
     std::string vocab_file;  // a vendored ggml-vocab-*.gguf whose tokenizer.* keys are copied
     std::string type = "f32";
+    std::string arch = "llama";  // or "qwen2": q, k, v projection biases (and NeoX-style RoPE where it is loaded)
     int64_t n_layer = 2, n_embd = 64, n_head = 4, n_head_kv = 4, n_ff = 160, n_ctx = 2048;
     bool tied = false;
     bool rope_freqs = false;  // write a Llama-3 style rope_freqs.weight

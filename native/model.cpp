@@ -195,20 +195,23 @@ void Model::read_hparams(const std::string & path) {
     if (type_id >= 0 && gguf_get_kv_type(gguf_, type_id) == GGUF_TYPE_STRING && std::string(gguf_get_val_str(gguf_, type_id)) == "adapter") {
         fail(E_UNSUPPORTED, path + " is a LoRA adapter, not a base model");
     }
-    if (arch != "llama") fail(E_UNSUPPORTED, "unsupported architecture \"" + arch + "\" (rl-ggml supports \"llama\")");
+    if (arch != "llama" && arch != "qwen2") fail(E_UNSUPPORTED, "unsupported architecture \"" + arch + "\" (rl-ggml supports \"llama\" and \"qwen2\")");
+    hp_.arch = arch;
+    hp_.rope_type = arch == "qwen2" ? GGML_ROPE_TYPE_NEOX : GGML_ROPE_TYPE_NORMAL;
+    const std::string k = arch + ".";  // the hyperparameters' prefix
 
-    hp_.n_ctx_train = get_int(gguf_, "llama.context_length", 0, true);
-    hp_.n_embd = get_int(gguf_, "llama.embedding_length", 0, true);
-    hp_.n_layer = get_int(gguf_, "llama.block_count", 0, true);
-    hp_.n_ff = get_int(gguf_, "llama.feed_forward_length", 0, true);
-    hp_.n_head = get_int(gguf_, "llama.attention.head_count", 0, true);
-    hp_.n_head_kv = get_int(gguf_, "llama.attention.head_count_kv", hp_.n_head, false);
-    hp_.rms_eps = get_float(gguf_, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
-    hp_.rope_freq_base = get_float(gguf_, "llama.rope.freq_base", 10000.0f);
-    const int64_t scaling_id = gguf_find_key(gguf_, "llama.rope.scaling.type");
+    hp_.n_ctx_train = get_int(gguf_, k + "context_length", 0, true);
+    hp_.n_embd = get_int(gguf_, k + "embedding_length", 0, true);
+    hp_.n_layer = get_int(gguf_, k + "block_count", 0, true);
+    hp_.n_ff = get_int(gguf_, k + "feed_forward_length", 0, true);
+    hp_.n_head = get_int(gguf_, k + "attention.head_count", 0, true);
+    hp_.n_head_kv = get_int(gguf_, k + "attention.head_count_kv", hp_.n_head, false);
+    hp_.rms_eps = get_float(gguf_, k + "attention.layer_norm_rms_epsilon", 1e-5f);
+    hp_.rope_freq_base = get_float(gguf_, k + "rope.freq_base", 10000.0f);
+    const int64_t scaling_id = gguf_find_key(gguf_, (k + "rope.scaling.type").c_str());
     if (scaling_id >= 0) {
         const std::string kind = gguf_get_val_str(gguf_, scaling_id);
-        if (kind == "linear") hp_.rope_freq_scale = 1.0f / get_float(gguf_, "llama.rope.scaling.factor", 1.0f);
+        if (kind == "linear") hp_.rope_freq_scale = 1.0f / get_float(gguf_, k + "rope.scaling.factor", 1.0f);
         else if (kind != "none") fail(E_UNSUPPORTED, "unsupported rope scaling type \"" + kind + "\"");
     }
 
@@ -218,7 +221,7 @@ void Model::read_hparams(const std::string & path) {
     if (hp_.n_embd % hp_.n_head != 0) fail(E_BAD_MODEL, "embedding_length " + std::to_string(hp_.n_embd) + " is not a multiple of head_count " + std::to_string(hp_.n_head));
     if (hp_.n_head % hp_.n_head_kv != 0) fail(E_BAD_MODEL, "head_count " + std::to_string(hp_.n_head) + " is not a multiple of head_count_kv " + std::to_string(hp_.n_head_kv));
     hp_.head_dim = hp_.n_embd / hp_.n_head;
-    hp_.n_rot = get_int(gguf_, "llama.rope.dimension_count", hp_.head_dim, false);
+    hp_.n_rot = get_int(gguf_, k + "rope.dimension_count", hp_.head_dim, false);
     if (hp_.n_rot <= 0 || hp_.n_rot > hp_.head_dim || hp_.n_rot % 2 != 0) fail(E_BAD_MODEL, "rope.dimension_count " + std::to_string(hp_.n_rot) + " does not fit head size " + std::to_string(hp_.head_dim));
 }
 
@@ -243,7 +246,7 @@ void Model::bind_tensors() {
         for (int d = 0; d < GGML_MAX_DIMS; d++) actual.push_back(t->ne[d]);
         shape.resize(GGML_MAX_DIMS, 1);
         if (actual != shape) fail(E_BAD_MODEL, "tensor " + name + " has shape " + shape_str(actual) + ", expected " + shape_str(shape));
-        if (shape[1] == 1 && t->type != GGML_TYPE_F32) fail(E_UNSUPPORTED, "norm tensor " + name + " must be F32, found " + ggml_type_name(t->type));
+        if (shape[1] == 1 && t->type != GGML_TYPE_F32) fail(E_UNSUPPORTED, "1-d tensor " + name + " must be F32, found " + ggml_type_name(t->type));
         return t;
     };
 
@@ -264,6 +267,10 @@ void Model::bind_tensors() {
         L.wq = get(p + "attn_q.weight", {E, q});
         L.wk = get(p + "attn_k.weight", {E, kv});
         L.wv = get(p + "attn_v.weight", {E, kv});
+        const bool biased = hp_.arch == "qwen2";
+        L.bq = get(p + "attn_q.bias", {q}, biased);
+        L.bk = get(p + "attn_k.bias", {kv}, biased);
+        L.bv = get(p + "attn_v.bias", {kv}, biased);
         L.wo = get(p + "attn_output.weight", {q, E});
         L.ffn_norm = get(p + "ffn_norm.weight", {E});
         L.ffn_gate = get(p + "ffn_gate.weight", {E, F});
@@ -485,6 +492,7 @@ std::string Model::token_piece(int32_t id) const {
 }
 
 int32_t Model::bos() const { return llama_vocab_bos(vocab_); }
+bool Model::adds_bos() const { return llama_vocab_get_add_bos(vocab_); }
 
 int32_t Model::eos() const { return llama_vocab_eos(vocab_); }
 bool Model::ends_generation(int32_t token) const { return llama_vocab_is_eog(vocab_, token); }

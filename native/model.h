@@ -1,4 +1,4 @@
-// A llama-architecture model loaded from GGUF: hyperparameters, frozen weights in a ggml backend buffer, and the
+// A llama- or qwen2-architecture model loaded from GGUF: hyperparameters, frozen weights in a ggml backend buffer, and the
 // tokenizer (libllama's vocabulary, loaded with vocab_only so tokenization is byte-identical to llama.cpp's).
 #pragma once
 #include <cstdint>
@@ -20,6 +20,8 @@ struct llama_vocab;
 namespace rl {
 
 struct HParams {
+    std::string arch = "llama";  // "llama" or "qwen2" (llama's block with q, k, v biases and NeoX-style RoPE)
+    int rope_type = GGML_ROPE_TYPE_NORMAL;
     int64_t n_vocab = 0;
     int64_t n_ctx_train = 0;
     int64_t n_embd = 0;
@@ -40,6 +42,9 @@ struct Layer {
     ggml_tensor * wq = nullptr;
     ggml_tensor * wk = nullptr;
     ggml_tensor * wv = nullptr;
+    ggml_tensor * bq = nullptr;  // projection biases: qwen2's; optional in llama files
+    ggml_tensor * bk = nullptr;
+    ggml_tensor * bv = nullptr;
     ggml_tensor * wo = nullptr;
     ggml_tensor * ffn_norm = nullptr;
     ggml_tensor * ffn_gate = nullptr;
@@ -99,6 +104,7 @@ public:
     std::string detokenize(const std::vector<int32_t> & ids) const;
     std::string token_piece(int32_t id) const;
     int32_t bos() const;
+    bool adds_bos() const;  // whether tokenize(…, add_bos) puts BOS first (LLaMA's vocabularies do, Qwen2's does not)
     int32_t eos() const;
     // EOS or another token that ends a reply in the vocabulary's conventions (Llama 3's <|eot_id|>)
     bool ends_generation(int32_t token) const;

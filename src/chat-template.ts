@@ -6,8 +6,8 @@
  *   rendered the same way;
  * - any layout llama.cpp writes by name ("chatml", "llama3", "zephyr", "mistral-v7", "vicuna", ...: see
  *   chatTemplateNames()), for a model whose file has no template.
- * Unless a load option names one, a model's template is "gguf" where its file has one, else "llama3" where the
- * vocabulary has Llama 3's chat tokens, else "llama2". The text is then tokenized whole, special tokens parsed.
+ * Unless a load option names one, a model's template is "gguf" where its file has one, else "llama3" or "chatml" where
+ * the vocabulary has those layouts' chat tokens, else "llama2". The text is then tokenized whole, special tokens parsed.
  */
 import { Template } from '@huggingface/jinja';
 import { InvalidArgumentError } from './errors.js';
@@ -39,13 +39,14 @@ export function checkChatTemplateOption(option: string | undefined): void {
 
 /**
  * The template a model uses: `option` (checked by checkChatTemplateOption; "auto" or undefined: decide from the
- * file), whether the file has a Jinja template, and whether the vocabulary has Llama 3's chat tokens.
+ * file), whether the file has a Jinja template, and the template its vocabulary's chat tokens imply (see
+ * vocabularyChatTemplate).
  */
-export function resolveChatTemplate(option: string | undefined, hasGguf: boolean, llama3Vocabulary: boolean): ChatTemplate {
+export function resolveChatTemplate(option: string | undefined, hasGguf: boolean, vocabularyTemplate: string): ChatTemplate {
   if (option === 'gguf' && !hasGguf) throw new InvalidArgumentError('UNKNOWN_CHAT_TEMPLATE', 'the model file has no chat template (tokenizer.chat_template)');
   if (option !== undefined && option !== 'auto') return { name: option, source: 'option' };
   if (hasGguf) return { name: 'gguf', source: 'gguf' };
-  return { name: llama3Vocabulary ? 'llama3' : 'llama2', source: 'vocabulary' };
+  return { name: vocabularyTemplate, source: 'vocabulary' };
 }
 
 /**
@@ -62,9 +63,15 @@ export function checkTrainedChatTemplate(model: Model, what: string, trained: st
   }
 }
 
-/** Whether a vocabulary (its tokenizer, special tokens parsed) has Llama 3's header and end-of-turn tokens. */
-export function hasLlama3ChatTokens(tokenizeSpecial: (text: string) => number[]): boolean {
-  return ['<|start_header_id|>', '<|end_header_id|>', '<|eot_id|>'].every((t) => tokenizeSpecial(t).length === 1);
+/**
+ * The layout a vocabulary's own chat tokens imply (its tokenizer, special tokens parsed): "llama3" where it has
+ * Llama 3's header and end-of-turn tokens, "chatml" where it has ChatML's (Qwen's), else "llama2".
+ */
+export function vocabularyChatTemplate(tokenizeSpecial: (text: string) => number[]): string {
+  const has = (tokens: string[]) => tokens.every((t) => tokenizeSpecial(t).length === 1);
+  if (has(['<|start_header_id|>', '<|end_header_id|>', '<|eot_id|>'])) return 'llama3';
+  if (has(['<|im_start|>', '<|im_end|>'])) return 'chatml';
+  return 'llama2';
 }
 
 /** Meta's Jinja template for Llama-2-chat, as its tokenizer_config.json has it. */
@@ -103,8 +110,8 @@ export function renderChat(model: Model, messages: readonly ChatMessage[], addAs
   }
 }
 
-/** The tokens of a template's text: BOS first, unless the text writes it. */
+/** The tokens of a template's text: BOS first where the vocabulary adds one, unless the text writes it. */
 export function chatTextTokens(model: Model, text: string): number[] {
   const tokens = model.tokenize(text, { special: true });
-  return tokens[0] === model.bosToken ? tokens : [model.bosToken, ...tokens];
+  return !model.addsBos || tokens[0] === model.bosToken ? tokens : [model.bosToken, ...tokens];
 }

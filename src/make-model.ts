@@ -1,6 +1,6 @@
 /**
- * Generated test models: llama-architecture GGUF files with deterministic random weights and the real LLaMA
- * tokenizer copied from the vocab files in the vendored llama.cpp tree.
+ * Generated test models: llama- or qwen2-architecture GGUF files with deterministic random weights and a real
+ * tokenizer (LLaMA's or Qwen2's) copied from the vocab files in the vendored llama.cpp tree.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,18 +19,37 @@ export interface ModelShape {
   ctx: number;
 }
 
-/** `tiny` keeps the test suite fast on 2 cores; `llama-7b` has LLaMA-7B's exact shapes (for speed benchmarks). */
-export const presets: Record<'tiny' | 'llama-7b', ModelShape> = {
+export type Architecture = 'llama' | 'qwen2';
+export type Vocabulary = 'spm' | 'bpe' | 'qwen2';
+
+/** A preset: a shape, and for a real model's shapes its architecture, vocabulary and output tying. */
+export interface Preset extends ModelShape {
+  arch?: Architecture;
+  vocab?: Vocabulary;
+  tied?: boolean;
+}
+
+/**
+ * `tiny` keeps the test suite fast on 2 cores; `llama-7b` has LLaMA-7B's exact shapes and `qwen2.5-0.5b` those of
+ * Qwen2.5-0.5B (for speed benchmarks).
+ */
+export const presets: Record<'tiny' | 'llama-7b' | 'qwen2.5-0.5b', Preset> = {
   tiny: { layers: 2, embd: 64, heads: 4, kvHeads: 4, ff: 160, ctx: 4096 },
   'llama-7b': { layers: 32, embd: 4096, heads: 32, kvHeads: 32, ff: 11008, ctx: 2048 },
+  'qwen2.5-0.5b': { layers: 24, embd: 896, heads: 14, kvHeads: 2, ff: 4864, ctx: 32768, arch: 'qwen2', vocab: 'qwen2', tied: true },
 };
 
 export interface MakeModelOptions extends Partial<ModelShape> {
   out: string;
   preset?: keyof typeof presets;
   type?: WeightType;
-  /** "spm": LLaMA-1/2 SentencePiece (32000 tokens); "bpe": LLaMA-3 BPE (128256 tokens). */
-  vocab?: 'spm' | 'bpe';
+  /** "llama" (default), or "qwen2": llama's block with q, k, v projection biases and NeoX-style RoPE. */
+  arch?: Architecture;
+  /**
+   * "spm": LLaMA-1/2 SentencePiece (32000 tokens); "bpe": LLaMA-3 BPE (128256 tokens); "qwen2": Qwen2's BPE (151936
+   * tokens, with Qwen2's Jinja chat template). Default: "qwen2" for that architecture, else "spm".
+   */
+  vocab?: Vocabulary;
   /** Share the output projection with the token embedding. */
   tied?: boolean;
   /** Write Llama-3 style RoPE frequency factors (rope_freqs.weight). */
@@ -47,20 +66,24 @@ export interface MakeModelOptions extends Partial<ModelShape> {
   chatTemplate?: string;
 }
 
-export function vocabFile(vocab: 'spm' | 'bpe'): string {
-  return join(packageRoot, 'vendor', 'llama.cpp', 'models', `ggml-vocab-llama-${vocab}.gguf`);
+export function vocabFile(vocab: Vocabulary): string {
+  return join(packageRoot, 'vendor', 'llama.cpp', 'models', vocab === 'qwen2' ? 'ggml-vocab-qwen2.gguf' : `ggml-vocab-llama-${vocab}.gguf`);
 }
 
-export async function makeModel(options: MakeModelOptions): Promise<void> {
+/** Writes the model; returns the architecture and vocabulary it got (the options', else the defaults). */
+export async function makeModel(options: MakeModelOptions): Promise<{ arch: Architecture; vocab: Vocabulary }> {
   const preset = options.preset ?? 'tiny';
-  if (!(preset in presets)) throw new InvalidArgumentError('INVALID_ARGUMENT', `unknown preset "${preset}" (tiny, llama-7b)`);
+  if (!(preset in presets)) throw new InvalidArgumentError('INVALID_ARGUMENT', `unknown preset "${preset}" (${Object.keys(presets).join(', ')})`);
   const type = options.type ?? 'f32';
   if (!weightTypes.includes(type)) throw new InvalidArgumentError('INVALID_ARGUMENT', `unknown type "${type}" (${weightTypes.join(', ')})`);
-  const vocab = options.vocab ?? 'spm';
-  if (vocab !== 'spm' && vocab !== 'bpe') throw new InvalidArgumentError('INVALID_ARGUMENT', `unknown vocab "${vocab}" (spm, bpe)`);
+  const { arch: presetArch, vocab: presetVocab, tied: presetTied, ...shapeOfPreset } = presets[preset];
+  const arch = options.arch ?? presetArch ?? 'llama';
+  if (arch !== 'llama' && arch !== 'qwen2') throw new InvalidArgumentError('INVALID_ARGUMENT', `unknown architecture "${arch}" (llama, qwen2)`);
+  const vocab = options.vocab ?? presetVocab ?? (arch === 'qwen2' ? 'qwen2' : 'spm');
+  if (!['spm', 'bpe', 'qwen2'].includes(vocab)) throw new InvalidArgumentError('INVALID_ARGUMENT', `unknown vocab "${vocab}" (spm, bpe, qwen2)`);
   const file = vocabFile(vocab);
   if (!existsSync(file)) throw new InvalidArgumentError('VOCAB_MISSING', `the vocabulary file ${file} is missing: run \`npm install\``);
-  const shape = { ...presets[preset] };
+  const shape: ModelShape = { ...shapeOfPreset };
   for (const key of Object.keys(shape) as (keyof ModelShape)[]) {
     const v = options[key];
     if (v !== undefined) {
@@ -74,14 +97,17 @@ export async function makeModel(options: MakeModelOptions): Promise<void> {
       out: options.out,
       vocabFile: file,
       type,
+      arch,
       ...shape,
-      tied: options.tied ?? false,
+      tied: options.tied ?? presetTied ?? false,
       ropeFreqs: options.ropeFreqs ?? false,
-      ropeFreqBase: options.ropeFreqBase ?? (vocab === 'bpe' ? 500000 : 10000),
+      // as each family's models have it: LLaMA-2 10,000, LLaMA-3 500,000, Qwen2 1,000,000
+      ropeFreqBase: options.ropeFreqBase ?? (arch === 'qwen2' ? 1e6 : vocab === 'bpe' ? 500000 : 10000),
       seed: options.seed ?? 1,
       roundTrip: options.roundTrip,
       outputScale: options.outputScale,
       chatTemplate: options.chatTemplate,
     }),
   );
+  return { arch, vocab };
 }

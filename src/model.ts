@@ -1,9 +1,9 @@
 /**
- * The public model API: load a llama-architecture GGUF, tokenize, and compute exact per-token log-probabilities.
+ * The public model API: load a llama- or qwen2-architecture GGUF, tokenize, and compute exact per-token log-probabilities.
  * Native work runs off the JS thread; calls on one model are serialized, and `dispose()` waits for them.
  */
 import { availableParallelism } from 'node:os';
-import { checkChatTemplateOption, hasLlama3ChatTokens, resolveChatTemplate, type ChatTemplate } from './chat-template.js';
+import { checkChatTemplateOption, vocabularyChatTemplate, resolveChatTemplate, type ChatTemplate } from './chat-template.js';
 import { DisposedError, InvalidArgumentError } from './errors.js';
 import { resolveDeviceOption, type Device, type DeviceInfo } from './devices.js';
 import { generateWith, type GenerateOptions, type Generation, type Prompt } from './generate.js';
@@ -28,6 +28,8 @@ export interface LoadModelOptions {
 }
 
 export interface ModelHParams {
+  /** "llama", or "qwen2" (llama's block with q, k, v projection biases and NeoX-style RoPE). */
+  architecture: 'llama' | 'qwen2';
   nVocab: number;
   /** Context size the model was trained with: the longest sequence rl-ggml evaluates. */
   nCtxTrain: number;
@@ -72,9 +74,11 @@ export class Model {
   readonly path: string;
   readonly hparams: ModelHParams;
   readonly tensors: readonly TensorInfo[];
-  /** Tokenizer kind: "spm" (LLaMA-1/2) or "bpe" (LLaMA-3). */
+  /** Tokenizer kind: "spm" (LLaMA-1/2) or "bpe" (LLaMA-3, Qwen2). */
   readonly vocab: string;
   readonly bosToken: number;
+  /** Whether `tokenize(text, { bos: true })` puts BOS first: LLaMA's vocabularies do, Qwen2's does not (as llama.cpp). */
+  readonly addsBos: boolean;
   readonly eosToken: number;
   /** The tokens that end a reply: EOS and any other the vocabulary marks so (Llama 3's <|eot_id|>, chatml's <|im_end|>). */
   readonly endOfGeneration: ReadonlySet<number>;
@@ -93,16 +97,17 @@ export class Model {
   constructor(path: string, nativeModel: NativeModel, chatTemplate?: string) {
     this.path = path;
     this.#native = nativeModel;
-    const { tensors, vocab, bos, eos, eog, splitting, chatTemplate: gguf, ...hparams } = nativeModel.info();
+    const { tensors, vocab, bos, addsBos, eos, eog, splitting, chatTemplate: gguf, ...hparams } = nativeModel.info();
     this.hparams = hparams;
     this.tensors = tensors;
     this.vocab = vocab;
     this.bosToken = bos;
+    this.addsBos = addsBos;
     this.eosToken = eos;
     this.endOfGeneration = new Set(eog);
     this.splittingTokens = new Set(splitting);
     this.ggufChatTemplate = gguf;
-    this.chatTemplate = resolveChatTemplate(chatTemplate, gguf !== null, hasLlama3ChatTokens((t) => this.tokenize(t, { special: true })));
+    this.chatTemplate = resolveChatTemplate(chatTemplate, gguf !== null, vocabularyChatTemplate((t) => this.tokenize(t, { special: true })));
     this.device = nativeModel.device();
   }
 
@@ -146,12 +151,14 @@ export class Model {
     return callNativeSync(() => m.tokenPiece(id)).toString('utf8');
   }
 
-  /** Per-token log-probabilities of `text` (tokenized with BOS) under the model (or another evaluator, e.g. an adapter's). */
+  /** Per-token log-probabilities of `text` (tokenized with BOS where the vocabulary adds one) under the model (or another evaluator, e.g. an adapter's). */
   async logprobs(text: string, evaluate: (batch: NativeBatch) => Promise<Float32Array> = (b) => this.evaluate(b)): Promise<TokenLogprobs> {
     const tokens = this.tokenize(text, { bos: true });
     this.checkLength(tokens.length);
-    const batch = packBatch([{ prefix: tokens, branches: [], scored: tokens.slice(1).map((_, i) => [-1, i + 1]) }]);
     const pieces = tokens.map((t) => this.tokenPiece(t));
+    // Nothing to predict: an empty text, or one token (a vocabulary such as Qwen2's adds no BOS)
+    if (tokens.length < 2) return { tokens, pieces, logprobs: tokens.map(() => null) };
+    const batch = packBatch([{ prefix: tokens, branches: [], scored: tokens.slice(1).map((_, i) => [-1, i + 1]) }]);
     const lp = await evaluate(batch);
     return { tokens, pieces, logprobs: [null, ...Array.from(lp)] };
   }
@@ -228,7 +235,7 @@ export class Model {
   }
 }
 
-/** Loads a llama-architecture GGUF model. Bad files reject with ModelLoadError / UnsupportedModelError. */
+/** Loads a llama- or qwen2-architecture GGUF model. Bad files reject with ModelLoadError / UnsupportedModelError. */
 export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Model> {
   if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('INVALID_ARGUMENT', 'loadModel: path must be a non-empty string');
   const threads = options.threads ?? availableParallelism();

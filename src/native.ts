@@ -24,6 +24,8 @@ import {
 export interface NativeHParams extends ModelHParams {
   vocab: string;
   bos: number;
+  /** Whether tokenizing with BOS puts it first (LLaMA's vocabularies do, Qwen2's does not). */
+  addsBos: boolean;
   eos: number;
   /** Every token that ends a reply (EOS, Llama 3's <|eot_id|>, ...). */
   eog: Int32Array;
@@ -87,6 +89,7 @@ export interface NativeMakeModelOptions extends ModelShape {
   out: string;
   vocabFile: string;
   type: string;
+  arch: string;
   tied: boolean;
   ropeFreqs: boolean;
   ropeFreqBase: number;

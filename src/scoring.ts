@@ -87,6 +87,9 @@ export function prepareItems(model: Pick<ScoringModel, 'hparams' | 'tokenize'>, 
       let c = 0;
       while (c < prompt.length && c < toks.length && prompt[c] === toks[c]) c++;
       if (c === toks.length) throw new InvalidArgumentError('INVALID_ARGUMENT', `scoreActions: action ${JSON.stringify(a)} of item ${n} adds no tokens`);
+      if (c === 0) {
+        throw new InvalidArgumentError('INVALID_ARGUMENT', `scoreActions: nothing precedes action ${JSON.stringify(a)} of item ${n} (an empty prompt, and this model's vocabulary adds no BOS token)`);
+      }
       return { toks, c };
     });
     const m = Math.min(...joined.map((j) => j.c));

@@ -35,7 +35,7 @@ try:
     import transformers
     from peft import LoraConfig, get_peft_model
     from torch.distributions import Categorical
-    from transformers import LlamaConfig, LlamaForCausalLM
+    from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
 except ImportError as e:  # reported by main() once the arguments and the workload have been checked
     MISSING_LIBRARY = e
 else:
@@ -51,6 +51,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--workload", required=True, help="workload JSON (token ids of prompts and actions)")
     # model shape; defaults = LLaMA-7B (v1)
+    p.add_argument("--arch", choices=["llama", "qwen2"], default="llama",
+                   help="qwen2: llama's block with q, k, v biases (as rl-ggml's qwen2 models)")
     p.add_argument("--layers", type=int, default=32)
     p.add_argument("--embd", type=int, default=4096)
     p.add_argument("--heads", type=int, default=32)
@@ -217,8 +219,9 @@ def make_minibatches(decisions: list[Decision], size: int, batching: str, device
 
 # ------------------------------------------------------------------------------------------------ model
 def build_agent(args, vocab: int, device, dtype):
-    """Random-weight LLaMA (frozen) + peft LoRA on q,v (the actor) + a float32 MLP critic."""
-    config = LlamaConfig(
+    """Random-weight LLaMA or Qwen2 (frozen) + peft LoRA on q,v (the actor) + a float32 MLP critic."""
+    Config, CausalLM = (Qwen2Config, Qwen2ForCausalLM) if args.arch == "qwen2" else (LlamaConfig, LlamaForCausalLM)
+    config = Config(
         vocab_size=vocab, hidden_size=args.embd, intermediate_size=args.ff, num_hidden_layers=args.layers,
         num_attention_heads=args.heads, num_key_value_heads=args.kv_heads, max_position_embeddings=args.ctx,
         rms_norm_eps=1e-5, rope_theta=10000.0, tie_word_embeddings=False, use_cache=False,
@@ -230,7 +233,7 @@ def build_agent(args, vocab: int, device, dtype):
     torch.set_default_dtype(dtype)
     try:
         with torch.device(device):
-            base = LlamaForCausalLM(config)
+            base = CausalLM(config)
     finally:
         torch.set_default_dtype(previous)
     base.requires_grad_(False)
@@ -266,7 +269,7 @@ def action_scores(actor, mb: Minibatch):
 
 def base_features(actor, chunks: list[Chunk]):
     """Final hidden state (after the final norm) at each prompt's last real token, from the base model alone."""
-    decoder = actor.get_base_model().model  # the LlamaModel: skips the LM head the critic never reads
+    decoder = actor.get_base_model().model  # the decoder without the LM head, which the critic never reads
     feats = []
     with actor.disable_adapter(), torch.no_grad():
         for c in chunks:

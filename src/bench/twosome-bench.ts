@@ -112,10 +112,10 @@ export function workloadTokens(model: Pick<Model, 'hparams' | 'tokenize'>, items
 
 /** Where `rl-ggml bench` keeps its generated model of `preset` and `type`: the model cache (see cacheDir). */
 export function generatedBenchModelPath(preset: BenchPreset, type: WeightType, cache = cacheDir()): string {
-  return join(cache, `random-${preset}-${type}-spm-v1.gguf`);
+  return join(cache, `random-${preset}-${type}-${presets[preset].vocab ?? 'spm'}-v1.gguf`);
 }
 
-/** The generated benchmark model of `preset` and `type` (random weights, LLaMA tokenizer), made once into the cache. */
+/** The generated benchmark model of `preset` and `type` (random weights, the preset's tokenizer), made once into the cache. */
 export async function generatedBenchModel(preset: BenchPreset, type: WeightType, cache = cacheDir()): Promise<{ path: string; generated: boolean }> {
   if (!(preset in presets)) throw new InvalidArgumentError('INVALID_ARGUMENT', `unknown preset "${preset}" (${Object.keys(presets).join(', ')})`);
   const path = generatedBenchModelPath(preset, type, cache);

@@ -374,7 +374,10 @@ export class NativeLlmPolicy implements LlmPolicy {
     if (missing.length > 0) {
       // The hidden state at each prompt's last token, from a prompt-only pass (adapter off for 'base').
       const units: PackUnit[] = missing.map((p) => ({ prefix: this.#model.tokenize(p, { bos: true }), branches: [], scored: [] }));
-      for (const u of units) this.#model.checkLength(u.prefix.length);
+      for (const u of units) {
+        if (u.prefix.length === 0) throw new InvalidArgumentError('INVALID_ARGUMENT', "value head: an empty prompt has no token to read (this model's vocabulary adds no BOS token)");
+        this.#model.checkLength(u.prefix.length);
+      }
       const batch = packBatch(units);
       const slot = batch.tokens.length / units.length;
       const rows = Int32Array.from(units, (u, g) => g * slot + u.prefix.length - 1);

@@ -10,7 +10,7 @@ import { referenceGreedy, referenceModel } from '../helpers/reference.js';
 import { tempPath, testModel } from '../helpers/models.js';
 
 // A peaked output layer: greedy choices then have clear margins, so rounding (our KV cache is F16) cannot flip them.
-const peaked = () => testModel({ outputScale: 4 });
+const peaked = () => testModel({ outputScale: 4, arch: 'llama' });
 const prompts = ['There is a tomato on the counter. Your next step is to', 'You are in the kitchen.', 'Hello'];
 
 async function forwardLogprobs(model: Model, prompt: string, tokens: number[]): Promise<Float32Array> {
@@ -18,24 +18,26 @@ async function forwardLogprobs(model: Model, prompt: string, tokens: number[]): 
   return model.evaluate(packBatch([{ prefix: [...p, ...tokens], branches: [], scored: tokens.map((_, i) => [-1, p.length + i]) }]));
 }
 
-t.test('greedy generation equals node-llama-cpp, and its log-probs equal a forward pass', async (t) => {
-  const path = await peaked();
-  const model = await loadModel(path, { threads: 2 });
-  const ref = await referenceModel(path);
-  t.teardown(async () => {
-    await model.dispose();
-    await ref.dispose();
+for (const arch of ['llama', 'qwen2'] as const) {
+  t.test(`greedy generation equals node-llama-cpp, and its log-probs equal a forward pass (${arch})`, async (t) => {
+    const path = await testModel({ outputScale: 4, arch });
+    const model = await loadModel(path, { threads: 2 });
+    const ref = await referenceModel(path);
+    t.teardown(async () => {
+      await model.dispose();
+      await ref.dispose();
+    });
+    const gens = await model.generate(prompts, { maxTokens: 16 });
+    for (const g of gens) {
+      t.same(g.tokens, (await referenceGreedy(ref, model.tokenize(g.prompt, { bos: true }), 16)).slice(0, g.tokens.length), `"${g.prompt}"`);
+      t.equal(g.finishReason, 'length');
+      t.equal(g.text, model.detokenize(g.tokens));
+      const lp = await forwardLogprobs(model, g.prompt, g.tokens);
+      const diff = Math.max(...g.logprobs.map((x, i) => Math.abs(x - lp[i])));
+      t.ok(diff < 1e-2, `log-probs within ${diff.toExponential(2)} of the forward pass (F16 cache)`);
+    }
   });
-  const gens = await model.generate(prompts, { maxTokens: 16 });
-  for (const g of gens) {
-    t.same(g.tokens, (await referenceGreedy(ref, model.tokenize(g.prompt, { bos: true }), 16)).slice(0, g.tokens.length), `"${g.prompt}"`);
-    t.equal(g.finishReason, 'length');
-    t.equal(g.text, model.detokenize(g.tokens));
-    const lp = await forwardLogprobs(model, g.prompt, g.tokens);
-    const diff = Math.max(...g.logprobs.map((x, i) => Math.abs(x - lp[i])));
-    t.ok(diff < 1e-2, `log-probs within ${diff.toExponential(2)} of the forward pass (F16 cache)`);
-  }
-});
+}
 
 t.test('decoding prompts together changes nothing; sampling is seeded per prompt', async (t) => {
   const model = await loadModel(await peaked(), { threads: 2 });

@@ -50,7 +50,6 @@ export const infoCommand: CommandModule<object, Args> = {
       }
       const summary = {
         path: model.path,
-        architecture: 'llama',
         vocab: model.vocab,
         parameters: params,
         ...model.hparams,
@@ -65,7 +64,7 @@ export const infoCommand: CommandModule<object, Args> = {
       }
       const hp = model.hparams;
       console.log(`model         ${model.path}`);
-      console.log(`architecture  llama (${(params / 1e6).toFixed(2)}M parameters)`);
+      console.log(`architecture  ${hp.architecture} (${(params / 1e6).toFixed(2)}M parameters)`);
       console.log(`vocabulary    ${model.vocab} (${hp.nVocab} tokens)`);
       console.log(`layers        ${hp.nLayer}`);
       console.log(`embedding     ${hp.nEmbd} (heads ${hp.nHead}, kv heads ${hp.nHeadKv}, head size ${hp.headDim})`);

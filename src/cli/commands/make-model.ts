@@ -6,7 +6,8 @@ import { makeModel, presets, weightTypes, type MakeModelOptions } from '../../ma
 interface Args {
   out: string;
   type: string;
-  vocab: string;
+  arch?: string;
+  vocab?: string;
   preset: string;
   layers?: number;
   embd?: number;
@@ -14,7 +15,7 @@ interface Args {
   kvHeads?: number;
   ff?: number;
   ctx?: number;
-  tied: boolean;
+  tied?: boolean;
   ropeFreqs: boolean;
   seed: number;
   outputScale: number;
@@ -30,15 +31,19 @@ function readTemplate(path: string): string {
   }
 }
 
-/** `rl-ggml make-model`: a llama GGUF with random weights and the real LLaMA tokenizer, for tests and benchmarks. */
+/** `rl-ggml make-model`: a llama or qwen2 GGUF with random weights and a real tokenizer, for tests and benchmarks. */
 export const makeModelCommand: CommandModule<object, Args> = {
   command: 'make-model',
-  describe: 'Write a llama-architecture GGUF with deterministic random weights (for tests and benchmarks)',
+  describe: 'Write a llama- or qwen2-architecture GGUF with deterministic random weights (for tests and benchmarks)',
   builder: (y: Argv) =>
     y
       .option('out', { type: 'string', demandOption: true, describe: 'output GGUF path' })
       .option('type', { choices: weightTypes as string[], default: 'f32', describe: 'weight tensor type' })
-      .option('vocab', { choices: ['spm', 'bpe'], default: 'spm', describe: 'LLaMA-1/2 SentencePiece (32000) or LLaMA-3 BPE (128256)' })
+      .option('arch', { choices: ['llama', 'qwen2'], describe: 'architecture: llama, or qwen2 (q, k, v biases, NeoX RoPE) [default: llama, or the preset\'s]' })
+      .option('vocab', {
+        choices: ['spm', 'bpe', 'qwen2'],
+        describe: 'LLaMA-1/2 SentencePiece (32000), LLaMA-3 BPE (128256) or Qwen2 BPE (151936, with its chat template) [default: qwen2 for that architecture, else spm]',
+      })
       .option('preset', { choices: Object.keys(presets), default: 'tiny', describe: 'base shape; flags below override it' })
       .option('layers', { type: 'number', describe: 'transformer blocks' })
       .option('embd', { type: 'number', describe: 'embedding size' })
@@ -46,7 +51,7 @@ export const makeModelCommand: CommandModule<object, Args> = {
       .option('kv-heads', { type: 'number', describe: 'key/value heads (grouped-query attention when fewer than heads)' })
       .option('ff', { type: 'number', describe: 'feed-forward size' })
       .option('ctx', { type: 'number', describe: 'context length' })
-      .option('tied', { type: 'boolean', default: false, describe: 'tie the output projection to the token embedding' })
+      .option('tied', { type: 'boolean', describe: 'tie the output projection to the token embedding [default: the preset\'s, else false]' })
       .option('rope-freqs', { type: 'boolean', default: false, describe: 'write Llama-3 style RoPE frequency factors' })
       .option('seed', { type: 'number', default: 1, describe: 'weight seed' })
       .option('output-scale', { type: 'number', default: 2, describe: 'std of output.weight × √embd: smaller = broader untrained distributions' })
@@ -56,6 +61,7 @@ export const makeModelCommand: CommandModule<object, Args> = {
     const options = {
       out: argv.out,
       type: argv.type,
+      arch: argv.arch,
       vocab: argv.vocab,
       preset: argv.preset,
       layers: argv.layers,
@@ -70,8 +76,8 @@ export const makeModelCommand: CommandModule<object, Args> = {
       outputScale: argv.outputScale,
       chatTemplate: argv.chatTemplate === undefined ? undefined : readTemplate(argv.chatTemplate),
     } as MakeModelOptions;
-    await makeModel(options);
-    if (argv.json) console.log(JSON.stringify({ out: argv.out, type: argv.type, vocab: argv.vocab, preset: argv.preset }));
-    else console.log(`wrote ${argv.out} (random weights, ${argv.type}, ${argv.vocab} vocabulary)`);
+    const made = await makeModel(options);
+    if (argv.json) console.log(JSON.stringify({ out: argv.out, type: argv.type, arch: made.arch, vocab: made.vocab, preset: argv.preset }));
+    else console.log(`wrote ${argv.out} (random weights, ${argv.type}, ${made.arch} architecture, ${made.vocab} vocabulary)`);
   },
 };

@@ -1,0 +1,107 @@
+// The qwen2 architecture (llama's block with q, k, v projection biases and NeoX-style RoPE) and Qwen2's vocabulary:
+// what make-model writes, how conversations are laid out and tokenized, adapters that node-llama-cpp applies as we
+// do, and the clear errors of a vocabulary without BOS. Log-probs, generation and gradients on qwen2 models are
+// checked with the other types in reference.test.ts, generate.test.ts and training/gradients.test.ts.
+import t from 'tap';
+import { vocabularyChatTemplate } from '../../src/chat-template.js';
+import { InvalidArgumentError } from '../../src/errors.js';
+import { loadModel } from '../../src/model.js';
+import { conversationTokens } from '../../src/training/conversation.js';
+import { createPolicy, loadAdapter } from '../../src/training/llm-policy.js';
+import { sft } from '../../src/training/sft.js';
+import { referenceLogprobTolerance } from '../helpers/device.js';
+import { tempPath, testModel } from '../helpers/models.js';
+import { referenceLogprobs, referenceModel } from '../helpers/reference.js';
+
+const qwen2 = () => testModel({ arch: 'qwen2', kvHeads: 2, tied: true });
+
+const trajectory = {
+  id: 'a',
+  conversations: [
+    { from: 'human' as const, value: 'You are in a kitchen. Your task is to put a clean mug on the table.' },
+    { from: 'gpt' as const, value: 'Thought: I need a mug.\nAction: go to countertop 1' },
+    { from: 'human' as const, value: 'Observation: On the countertop 1, you see a mug 1.' },
+    { from: 'gpt' as const, value: 'Thought: There it is.\nAction: take mug 1 from countertop 1' },
+  ],
+};
+
+t.test('make-model: a qwen2 model gets Qwen2\'s vocabulary, chat template and RoPE base', async (t) => {
+  const model = await loadModel(await qwen2(), { threads: 1 });
+  t.teardown(() => model.dispose());
+  t.equal(model.hparams.architecture, 'qwen2');
+  t.equal(model.hparams.nVocab, 151936);
+  t.equal(model.hparams.ropeFreqBase, 1e6);
+  t.ok(model.hparams.tiedOutput);
+  t.same(model.chatTemplate, { name: 'gguf', source: 'gguf' }, "the vocabulary file's Jinja template is the model's");
+  t.notOk(model.addsBos, 'no BOS, as llama.cpp tokenizes for Qwen2');
+  t.same(model.tokenize('Hello', { bos: true }), model.tokenize('Hello'));
+  t.equal(vocabularyChatTemplate((x) => model.tokenize(x, { special: true })), 'chatml', "the vocabulary's own chat tokens are ChatML's");
+
+  const llama = await loadModel(await testModel(), { threads: 1 });
+  t.teardown(() => llama.dispose());
+  t.equal(llama.hparams.architecture, 'llama');
+  t.ok(llama.addsBos);
+  t.equal(vocabularyChatTemplate((x) => llama.tokenize(x, { special: true })), 'llama2');
+});
+
+t.test("conversations in Qwen2's template: no BOS, every reply marked through its <|im_end|>", async (t) => {
+  const model = await loadModel(await qwen2(), { threads: 1 });
+  t.teardown(() => model.dispose());
+  const { tokens, marked } = conversationTokens(model, trajectory.conversations);
+  t.equal(model.tokenPiece(tokens[0]).toString(), '<|im_start|>', 'the text begins the system turn; no BOS before it');
+  t.notOk(tokens.includes(model.bosToken));
+  const spans: string[] = [];
+  tokens.forEach((tok, i) => {
+    if (!marked[i]) return;
+    if (i === 0 || !marked[i - 1]) spans.push('');
+    spans[spans.length - 1] += model.tokenPiece(tok).toString();
+  });
+  t.same(spans, trajectory.conversations.filter((c) => c.from === 'gpt').map((c) => `${c.value}<|im_end|>`));
+});
+
+t.test('SFT on a qwen2 model: node-llama-cpp applies the adapter as we do; a llama model refuses it', async (t) => {
+  const path = await qwen2();
+  const model = await loadModel(path, { threads: 2 });
+  const out = tempPath('qwen2-sft');
+  const { losses, policy } = await sft({ model, data: [trajectory], out, steps: 30, lr: 3e-3, batch: 1, targets: ['q', 'k', 'v', 'o'] });
+  t.teardown(async () => {
+    await policy.dispose();
+    await model.dispose();
+  });
+  t.ok(losses[0] / losses.at(-1)! > 2, `loss ${losses[0].toFixed(3)} -> ${losses.at(-1)!.toFixed(3)}`);
+
+  const text = 'Thought: There it is.\nAction: take mug 1 from countertop 1';
+  const ours = await policy.logprobs(text);
+  const ref = await referenceModel(path);
+  t.teardown(() => ref.dispose());
+  const theirs = await referenceLogprobs(ref, ours.tokens, { lora: `${out}/adapter.gguf` });
+  const base = await model.logprobs(text);
+  let worst = 0;
+  let moved = 0;
+  ours.logprobs.slice(1).forEach((x, i) => {
+    worst = Math.max(worst, Math.abs((x as number) - theirs[i]));
+    moved = Math.max(moved, Math.abs((x as number) - (base.logprobs[i + 1] as number)));
+  });
+  t.ok(moved > 0.5, `the adapter changes log-probs (by up to ${moved.toFixed(2)})`);
+  t.ok(worst <= referenceLogprobTolerance, `node-llama-cpp with our adapter.gguf agrees to ${worst.toExponential(2)}`);
+
+  const llama = await loadModel(await testModel(), { threads: 1 });
+  t.teardown(() => llama.dispose());
+  await t.rejects(loadAdapter(llama, `${out}/adapter.gguf`), { constructor: InvalidArgumentError, message: /adapter for architecture "qwen2", the model's is "llama"/ });
+});
+
+t.test('without BOS, an empty prompt is a clear error where something must precede it', async (t) => {
+  const model = await loadModel(await qwen2(), { threads: 1 });
+  const policy = await createPolicy(model, { lora: { rank: 2, alpha: 4, targets: ['q'] }, valueHead: { hidden: [8] } });
+  t.teardown(async () => {
+    await policy.dispose();
+    await model.dispose();
+  });
+  await t.rejects(model.scoreActions([{ prompt: '', actions: ['go north', 'go south'] }]), { constructor: InvalidArgumentError, message: /nothing precedes action "go north" of item 0/ });
+  await t.rejects(policy.forwardValues(['']), { constructor: InvalidArgumentError, message: /empty prompt has no token/ });
+  t.same(await model.logprobs(''), { tokens: [], pieces: [], logprobs: [] });
+  const one = await model.logprobs('Hello');
+  t.same(one.logprobs, [null], 'one token: nothing to predict');
+  const [scores] = await model.scoreActions([{ prompt: 'There is a tomato.', actions: ['pick it up', 'go north'] }]);
+  t.ok(Math.abs(scores.actions[0].probability + scores.actions[1].probability - 1) < 1e-9);
+});
