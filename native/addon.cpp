@@ -677,6 +677,7 @@ Napi::Value MakeModel(const Napi::CallbackInfo & info) {
     opt.n_head = o.Get("heads").As<Napi::Number>().Int64Value();
     opt.n_head_kv = o.Get("kvHeads").As<Napi::Number>().Int64Value();
     opt.n_ff = o.Get("ff").As<Napi::Number>().Int64Value();
+    if (o.Has("headDim") && o.Get("headDim").IsNumber()) opt.head_dim = o.Get("headDim").As<Napi::Number>().Int64Value();
     opt.n_ctx = o.Get("ctx").As<Napi::Number>().Int64Value();
     opt.tied = o.Get("tied").ToBoolean();
     opt.rope_freqs = o.Get("ropeFreqs").ToBoolean();

@@ -92,6 +92,11 @@ struct Blocks {
 
     ggml_tensor * biased(ggml_tensor * y, ggml_tensor * b) const { return b ? ggml_add(ctx, y, b) : y; }
 
+    // Each head's vector [hd, heads, T] RMS-normed and scaled by `norm` [hd], where the model has one (qwen3).
+    ggml_tensor * head_normed(ggml_tensor * t, ggml_tensor * norm) const {
+        return norm ? ggml_mul(ctx, ggml_rms_norm(ctx, t, model.hparams().rms_eps), norm) : t;
+    }
+
     ggml_tensor * rope(ggml_tensor * t, ggml_tensor * positions) const {
         const HParams & hp = model.hparams();
         return ggml_rope_ext(ctx, t, positions, model.rope_freqs(), (int) hp.n_rot, hp.rope_type, (int) hp.n_ctx_train,
@@ -104,8 +109,8 @@ struct Blocks {
         const Layer & L = model.layers()[il];
         const int64_t T = x->ne[1];
         ggml_tensor * cur = ggml_mul(ctx, ggml_rms_norm(ctx, x, hp.rms_eps), L.attn_norm);
-        *q = rope(ggml_reshape_3d(ctx, biased(proj(il, L.wq, T_Q, cur), L.bq), hp.head_dim, hp.n_head, T), positions);
-        *k = rope(ggml_reshape_3d(ctx, biased(proj(il, L.wk, T_K, cur), L.bk), hp.head_dim, hp.n_head_kv, T), positions);
+        *q = rope(head_normed(ggml_reshape_3d(ctx, biased(proj(il, L.wq, T_Q, cur), L.bq), hp.head_dim, hp.n_head, T), L.q_norm), positions);
+        *k = rope(head_normed(ggml_reshape_3d(ctx, biased(proj(il, L.wk, T_K, cur), L.bk), hp.head_dim, hp.n_head_kv, T), L.k_norm), positions);
         *v = ggml_reshape_3d(ctx, biased(proj(il, L.wv, T_V, cur), L.bv), hp.head_dim, hp.n_head_kv, T);
     }
 

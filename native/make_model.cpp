@@ -75,16 +75,17 @@ void make_model(const MakeModelOptions & o) {
     if (o.n_layer <= 0 || o.n_embd <= 0 || o.n_head <= 0 || o.n_head_kv <= 0 || o.n_ff <= 0 || o.n_ctx <= 0) {
         fail(E_ARGUMENT, "layers, embd, heads, kv-heads, ff and ctx must be positive");
     }
-    if (o.n_embd % o.n_head != 0) fail(E_ARGUMENT, "embd must be a multiple of heads");
+    if (o.head_dim == 0 && o.n_embd % o.n_head != 0) fail(E_ARGUMENT, "embd must be a multiple of heads (or give the head size)");
     if (!(o.output_scale > 0)) fail(E_ARGUMENT, "the output scale must be positive");
     if (o.n_head % o.n_head_kv != 0) fail(E_ARGUMENT, "heads must be a multiple of kv-heads");
-    if (o.arch != "llama" && o.arch != "qwen2") fail(E_ARGUMENT, "unknown architecture \"" + o.arch + "\" (llama, qwen2)");
-    const int64_t hd = o.n_embd / o.n_head;
+    if (o.arch != "llama" && o.arch != "qwen2" && o.arch != "qwen3") fail(E_ARGUMENT, "unknown architecture \"" + o.arch + "\" (llama, qwen2, qwen3)");
+    if (o.head_dim < 0) fail(E_ARGUMENT, "the head size must be positive");
+    const int64_t hd = o.head_dim > 0 ? o.head_dim : o.n_embd / o.n_head, q_width = hd * o.n_head;
     if (hd % 2 != 0) fail(E_ARGUMENT, "the head size (embd / heads) must be even for RoPE");
     for (ggml_type t : {wtype, rtype}) {
         const int64_t blck = ggml_blck_size(t);
-        if (o.n_embd % blck != 0 || o.n_ff % blck != 0) {
-            fail(E_ARGUMENT, std::string("type ") + ggml_type_name(t) + " packs rows in blocks of " + std::to_string(blck) + ": embd and ff must be multiples of it");
+        if (o.n_embd % blck != 0 || o.n_ff % blck != 0 || q_width % blck != 0) {
+            fail(E_ARGUMENT, std::string("type ") + ggml_type_name(t) + " packs rows in blocks of " + std::to_string(blck) + ": embd, ff and heads × head size must be multiples of it");
         }
     }
 
@@ -115,6 +116,10 @@ void make_model(const MakeModelOptions & o) {
     gguf_set_val_f32(g.get(), (o.arch + ".rope.freq_base").c_str(), o.rope_freq_base);
     gguf_set_val_f32(g.get(), (o.arch + ".attention.layer_norm_rms_epsilon").c_str(), 1e-5f);
     gguf_set_val_u32(g.get(), (o.arch + ".vocab_size").c_str(), (uint32_t) n_vocab);
+    if (o.head_dim > 0) {
+        gguf_set_val_u32(g.get(), (o.arch + ".attention.key_length").c_str(), (uint32_t) hd);
+        gguf_set_val_u32(g.get(), (o.arch + ".attention.value_length").c_str(), (uint32_t) hd);
+    }
 
     // Init scales keep activations O(1) through the residual stream so log-probs are neither flat nor degenerate.
     const float s_in = 1.0f / std::sqrt((float) o.n_embd), s_ff = 1.0f / std::sqrt((float) o.n_ff);
@@ -122,15 +127,19 @@ void make_model(const MakeModelOptions & o) {
     for (int64_t il = 0; il < o.n_layer; il++) {
         const std::string p = "blk." + std::to_string(il) + ".";
         specs.push_back({p + "attn_norm.weight", o.n_embd, 1, 0});
-        specs.push_back({p + "attn_q.weight", o.n_embd, o.n_embd, 2 * s_in});
+        specs.push_back({p + "attn_q.weight", o.n_embd, q_width, 2 * s_in});
         specs.push_back({p + "attn_k.weight", o.n_embd, hd * o.n_head_kv, 2 * s_in});
         specs.push_back({p + "attn_v.weight", o.n_embd, hd * o.n_head_kv, s_in});
         if (o.arch == "qwen2") {
-            specs.push_back({p + "attn_q.bias", o.n_embd, 1, 0.5f});
+            specs.push_back({p + "attn_q.bias", q_width, 1, 0.5f});
             specs.push_back({p + "attn_k.bias", hd * o.n_head_kv, 1, 0.5f});
             specs.push_back({p + "attn_v.bias", hd * o.n_head_kv, 1, 0.5f});
         }
-        specs.push_back({p + "attn_output.weight", o.n_embd, o.n_embd, s_in});
+        if (o.arch == "qwen3") {
+            specs.push_back({p + "attn_q_norm.weight", hd, 1, 0});
+            specs.push_back({p + "attn_k_norm.weight", hd, 1, 0});
+        }
+        specs.push_back({p + "attn_output.weight", q_width, o.n_embd, 1.0f / std::sqrt((float) q_width)});
         specs.push_back({p + "ffn_norm.weight", o.n_embd, 1, 0});
         specs.push_back({p + "ffn_gate.weight", o.n_embd, o.n_ff, s_in});
         specs.push_back({p + "ffn_up.weight", o.n_embd, o.n_ff, s_in});

@@ -195,9 +195,11 @@ void Model::read_hparams(const std::string & path) {
     if (type_id >= 0 && gguf_get_kv_type(gguf_, type_id) == GGUF_TYPE_STRING && std::string(gguf_get_val_str(gguf_, type_id)) == "adapter") {
         fail(E_UNSUPPORTED, path + " is a LoRA adapter, not a base model");
     }
-    if (arch != "llama" && arch != "qwen2") fail(E_UNSUPPORTED, "unsupported architecture \"" + arch + "\" (rl-ggml supports \"llama\" and \"qwen2\")");
+    if (arch != "llama" && arch != "qwen2" && arch != "qwen3") {
+        fail(E_UNSUPPORTED, "unsupported architecture \"" + arch + "\" (rl-ggml supports \"llama\", \"qwen2\" and \"qwen3\")");
+    }
     hp_.arch = arch;
-    hp_.rope_type = arch == "qwen2" ? GGML_ROPE_TYPE_NEOX : GGML_ROPE_TYPE_NORMAL;
+    hp_.rope_type = arch == "llama" ? GGML_ROPE_TYPE_NORMAL : GGML_ROPE_TYPE_NEOX;
     const std::string k = arch + ".";  // the hyperparameters' prefix
 
     hp_.n_ctx_train = get_int(gguf_, k + "context_length", 0, true);
@@ -218,9 +220,16 @@ void Model::read_hparams(const std::string & path) {
     if (hp_.n_embd <= 0 || hp_.n_layer <= 0 || hp_.n_head <= 0 || hp_.n_head_kv <= 0 || hp_.n_ff <= 0 || hp_.n_ctx_train <= 0) {
         fail(E_BAD_MODEL, "hyperparameters must be positive (embedding_length, block_count, head_count, head_count_kv, feed_forward_length, context_length)");
     }
-    if (hp_.n_embd % hp_.n_head != 0) fail(E_BAD_MODEL, "embedding_length " + std::to_string(hp_.n_embd) + " is not a multiple of head_count " + std::to_string(hp_.n_head));
     if (hp_.n_head % hp_.n_head_kv != 0) fail(E_BAD_MODEL, "head_count " + std::to_string(hp_.n_head) + " is not a multiple of head_count_kv " + std::to_string(hp_.n_head_kv));
-    hp_.head_dim = hp_.n_embd / hp_.n_head;
+    // The head size: key_length where the file says (Qwen3's heads are wider than embedding_length / head_count)
+    if (gguf_find_key(gguf_, (k + "attention.key_length").c_str()) >= 0) {
+        hp_.head_dim = get_int(gguf_, k + "attention.key_length", 0, true);
+        const int64_t v = get_int(gguf_, k + "attention.value_length", hp_.head_dim, false);
+        if (hp_.head_dim <= 0 || v != hp_.head_dim) fail(E_UNSUPPORTED, "attention.key_length " + std::to_string(hp_.head_dim) + " and value_length " + std::to_string(v) + " must be equal and positive");
+    } else {
+        if (hp_.n_embd % hp_.n_head != 0) fail(E_BAD_MODEL, "embedding_length " + std::to_string(hp_.n_embd) + " is not a multiple of head_count " + std::to_string(hp_.n_head));
+        hp_.head_dim = hp_.n_embd / hp_.n_head;
+    }
     hp_.n_rot = get_int(gguf_, k + "rope.dimension_count", hp_.head_dim, false);
     if (hp_.n_rot <= 0 || hp_.n_rot > hp_.head_dim || hp_.n_rot % 2 != 0) fail(E_BAD_MODEL, "rope.dimension_count " + std::to_string(hp_.n_rot) + " does not fit head size " + std::to_string(hp_.head_dim));
 }
@@ -271,6 +280,10 @@ void Model::bind_tensors() {
         L.bq = get(p + "attn_q.bias", {q}, biased);
         L.bk = get(p + "attn_k.bias", {kv}, biased);
         L.bv = get(p + "attn_v.bias", {kv}, biased);
+        if (hp_.arch == "qwen3") {
+            L.q_norm = get(p + "attn_q_norm.weight", {hp_.head_dim});
+            L.k_norm = get(p + "attn_k_norm.weight", {hp_.head_dim});
+        }
         L.wo = get(p + "attn_output.weight", {q, E});
         L.ffn_norm = get(p + "ffn_norm.weight", {E});
         L.ffn_gate = get(p + "ffn_gate.weight", {E, F});

@@ -1,4 +1,4 @@
-// A llama- or qwen2-architecture model loaded from GGUF: hyperparameters, frozen weights in a ggml backend buffer, and the
+// A llama-, qwen2- or qwen3-architecture model loaded from GGUF: hyperparameters, frozen weights in a ggml backend buffer, and the
 // tokenizer (libllama's vocabulary, loaded with vocab_only so tokenization is byte-identical to llama.cpp's).
 #pragma once
 #include <cstdint>
@@ -20,7 +20,9 @@ struct llama_vocab;
 namespace rl {
 
 struct HParams {
-    std::string arch = "llama";  // "llama" or "qwen2" (llama's block with q, k, v biases and NeoX-style RoPE)
+    // "llama", "qwen2" (llama's block with q, k, v biases and NeoX-style RoPE) or "qwen3" (no biases; each head's
+    // queries and keys RMS-normed before RoPE, NeoX-style)
+    std::string arch = "llama";
     int rope_type = GGML_ROPE_TYPE_NORMAL;
     int64_t n_vocab = 0;
     int64_t n_ctx_train = 0;
@@ -45,6 +47,8 @@ struct Layer {
     ggml_tensor * bq = nullptr;  // projection biases: qwen2's; optional in llama files
     ggml_tensor * bk = nullptr;
     ggml_tensor * bv = nullptr;
+    ggml_tensor * q_norm = nullptr;  // per-head norms of queries and keys: qwen3's
+    ggml_tensor * k_norm = nullptr;
     ggml_tensor * wo = nullptr;
     ggml_tensor * ffn_norm = nullptr;
     ggml_tensor * ffn_gate = nullptr;

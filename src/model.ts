@@ -1,5 +1,5 @@
 /**
- * The public model API: load a llama- or qwen2-architecture GGUF, tokenize, and compute exact per-token log-probabilities.
+ * The public model API: load a llama-, qwen2- or qwen3-architecture GGUF, tokenize, and compute exact per-token log-probabilities.
  * Native work runs off the JS thread; calls on one model are serialized, and `dispose()` waits for them.
  */
 import { availableParallelism } from 'node:os';
@@ -28,8 +28,11 @@ export interface LoadModelOptions {
 }
 
 export interface ModelHParams {
-  /** "llama", or "qwen2" (llama's block with q, k, v projection biases and NeoX-style RoPE). */
-  architecture: 'llama' | 'qwen2';
+  /**
+   * "llama"; "qwen2" (llama's block with q, k, v projection biases and NeoX-style RoPE); "qwen3" (no biases, each
+   * head's queries and keys RMS-normed before NeoX-style RoPE).
+   */
+  architecture: 'llama' | 'qwen2' | 'qwen3';
   nVocab: number;
   /** Context size the model was trained with: the longest sequence rl-ggml evaluates. */
   nCtxTrain: number;
@@ -39,6 +42,7 @@ export interface ModelHParams {
   nHeadKv: number;
   nFf: number;
   nRot: number;
+  /** The attention head size: embedding / heads, or the file's attention.key_length (Qwen3's heads are wider). */
   headDim: number;
   rmsEps: number;
   ropeFreqBase: number;
@@ -235,7 +239,7 @@ export class Model {
   }
 }
 
-/** Loads a llama- or qwen2-architecture GGUF model. Bad files reject with ModelLoadError / UnsupportedModelError. */
+/** Loads a llama-, qwen2- or qwen3-architecture GGUF model. Bad files reject with ModelLoadError / UnsupportedModelError. */
 export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Model> {
   if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('INVALID_ARGUMENT', 'loadModel: path must be a non-empty string');
   const threads = options.threads ?? availableParallelism();

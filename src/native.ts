@@ -90,6 +90,7 @@ export interface NativeMakeModelOptions extends ModelShape {
   vocabFile: string;
   type: string;
   arch: string;
+  headDim?: number;
   tied: boolean;
   ropeFreqs: boolean;
   ropeFreqBase: number;

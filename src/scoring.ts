@@ -119,8 +119,13 @@ function graphShape(units: readonly PackUnit[]) {
 export function estimateBytes(hp: ModelHParams, units: readonly PackUnit[]): number {
   const { S, G, T, N, R } = graphShape(units);
   const attention = 3 * S * attentionBlock(S) * hp.nHead * G + 2 * T * (hp.nHead + 2 * hp.nHeadKv) * hp.headDim;
-  const activations = N * (8 * hp.nEmbd + 3 * hp.nFf);
+  const activations = N * (8 * vectorWidth(hp) + 3 * hp.nFf);
   return 4 * (attention + activations + 2 * headChunk(R) * hp.nVocab);
+}
+
+/** The width of a layer's widest embedding-like vectors: the embedding, or all heads' queries where wider (Qwen3). */
+function vectorWidth(hp: ModelHParams): number {
+  return Math.max(hp.nEmbd, hp.nHead * hp.headDim);
 }
 
 /** Queries of the largest attention block of an S-token slot. */
@@ -155,7 +160,7 @@ export function estimateTrainingBytes(hp: ModelHParams, units: readonly PackUnit
   // attention's probabilities: every layer's kept, or recomputed a block of queries at a time
   const attention = S >= native().recomputeAttentionFromSlot ? 2 * S * attentionBlock(S) * hp.nHead * G : hp.nLayer * attentionPairs(S) * hp.nHead * G;
   // the LM head: every chunk's probabilities, and one chunk's logits and the gradients of both
-  return 4 * (hp.nLayer * N * (8 * hp.nEmbd + 2 * hp.nFf) + attention + (R + 3 * headChunk(R)) * hp.nVocab);
+  return 4 * (hp.nLayer * N * (8 * vectorWidth(hp) + 2 * hp.nFf) + attention + (R + 3 * headChunk(R)) * hp.nVocab);
 }
 
 /**
@@ -182,9 +187,9 @@ const PASS_TOKENS = 48;
  * micro-batches splitting a step into passes.
  */
 export function trainingCost(hp: ModelHParams, units: readonly PackUnit[]): number {
-  const kv = (hp.nEmbd * hp.nHeadKv) / hp.nHead;
-  const perToken = 2 * hp.nEmbd * (2 * hp.nEmbd + 2 * kv) + 6 * hp.nEmbd * hp.nFf;
-  const perPair = ATTENTION_PAIR_WEIGHT * 4 * hp.nEmbd;
+  const q = hp.nHead * hp.headDim, kv = hp.nHeadKv * hp.headDim;
+  const perToken = 2 * hp.nEmbd * (2 * q + 2 * kv) + 6 * hp.nEmbd * hp.nFf;
+  const perPair = ATTENTION_PAIR_WEIGHT * 4 * q;
   const S = slotLength(units);
   const tokens = units.reduce((n, u) => n + unitLength(u), 0);
   return hp.nLayer * ((tokens + PASS_TOKENS) * perToken + attentionPairs(S) * perPair * units.length);

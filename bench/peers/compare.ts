@@ -69,7 +69,7 @@ process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 const workload = join(dir, 'workload.json');
 
 // 1. rl-ggml, writing the token ids it scored for the PyTorch peer
-type OursReport = BenchResult & { model: { path: string; architecture: string; nLayer: number; nEmbd: number; nHead: number; nHeadKv: number; nFf: number; nCtxTrain: number }; threads: number };
+type OursReport = BenchResult & { model: { path: string; architecture: string; nLayer: number; nEmbd: number; nHead: number; nHeadKv: number; headDim: number; nFf: number; nCtxTrain: number }; threads: number };
 const oursOut = run(process.execPath, [
   join(root, 'dist', 'src', 'cli', 'main.js'), 'bench',
   ...(argv.model ? ['--model', argv.model] : ['--preset', argv.preset, '--type', argv.type]),
@@ -109,7 +109,7 @@ const peer: Outcome<PeerReport> | undefined = skip.has('peft')
       run('python3', [
         join(root, 'bench', 'peers', 'twosome_peft.py'), '--workload', workload, '--arch', o.model.architecture,
         '--layers', String(o.model.nLayer), '--embd', String(o.model.nEmbd), '--heads', String(o.model.nHead),
-        '--kv-heads', String(o.model.nHeadKv), '--ff', String(o.model.nFf), '--ctx', String(o.model.nCtxTrain),
+        '--kv-heads', String(o.model.nHeadKv), '--head-dim', String(o.model.headDim), '--ff', String(o.model.nFf), '--ctx', String(o.model.nCtxTrain),
         '--dtype', gpu ? 'float16' : 'float32', '--device', gpu ? 'cuda' : 'cpu', '--cache-features',
         '--min-seconds', String(argv.minSeconds), '--json',
       ]),

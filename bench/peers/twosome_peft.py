@@ -35,7 +35,7 @@ try:
     import transformers
     from peft import LoraConfig, get_peft_model
     from torch.distributions import Categorical
-    from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
+    from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM, Qwen3Config, Qwen3ForCausalLM
 except ImportError as e:  # reported by main() once the arguments and the workload have been checked
     MISSING_LIBRARY = e
 else:
@@ -51,12 +51,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--workload", required=True, help="workload JSON (token ids of prompts and actions)")
     # model shape; defaults = LLaMA-7B (v1)
-    p.add_argument("--arch", choices=["llama", "qwen2"], default="llama",
-                   help="qwen2: llama's block with q, k, v biases (as rl-ggml's qwen2 models)")
+    p.add_argument("--arch", choices=["llama", "qwen2", "qwen3"], default="llama",
+                   help="qwen2: llama's block with q, k, v biases; qwen3: per-head q, k norms (as rl-ggml's models)")
     p.add_argument("--layers", type=int, default=32)
     p.add_argument("--embd", type=int, default=4096)
     p.add_argument("--heads", type=int, default=32)
     p.add_argument("--kv-heads", type=int, default=32)
+    p.add_argument("--head-dim", type=int, help="attention head size (default: embd / heads)")
     p.add_argument("--ff", type=int, default=11008)
     p.add_argument("--ctx", type=int, default=2048)
     p.add_argument("--dtype", choices=["float16", "float32"],
@@ -219,11 +220,13 @@ def make_minibatches(decisions: list[Decision], size: int, batching: str, device
 
 # ------------------------------------------------------------------------------------------------ model
 def build_agent(args, vocab: int, device, dtype):
-    """Random-weight LLaMA or Qwen2 (frozen) + peft LoRA on q,v (the actor) + a float32 MLP critic."""
-    Config, CausalLM = (Qwen2Config, Qwen2ForCausalLM) if args.arch == "qwen2" else (LlamaConfig, LlamaForCausalLM)
+    """Random-weight LLaMA, Qwen2 or Qwen3 (frozen) + peft LoRA on q,v (the actor) + a float32 MLP critic."""
+    Config, CausalLM = {"llama": (LlamaConfig, LlamaForCausalLM), "qwen2": (Qwen2Config, Qwen2ForCausalLM),
+                        "qwen3": (Qwen3Config, Qwen3ForCausalLM)}[args.arch]
     config = Config(
         vocab_size=vocab, hidden_size=args.embd, intermediate_size=args.ff, num_hidden_layers=args.layers,
         num_attention_heads=args.heads, num_key_value_heads=args.kv_heads, max_position_embeddings=args.ctx,
+        head_dim=args.head_dim or args.embd // args.heads,
         rms_norm_eps=1e-5, rope_theta=10000.0, tie_word_embeddings=False, use_cache=False,
         bos_token_id=1, eos_token_id=2, pad_token_id=0, attn_implementation=args.attn,
     )

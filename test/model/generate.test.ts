@@ -18,7 +18,7 @@ async function forwardLogprobs(model: Model, prompt: string, tokens: number[]): 
   return model.evaluate(packBatch([{ prefix: [...p, ...tokens], branches: [], scored: tokens.map((_, i) => [-1, p.length + i]) }]));
 }
 
-for (const arch of ['llama', 'qwen2'] as const) {
+for (const arch of ['llama', 'qwen2', 'qwen3'] as const) {
   t.test(`greedy generation equals node-llama-cpp, and its log-probs equal a forward pass (${arch})`, async (t) => {
     const path = await testModel({ outputScale: 4, arch });
     const model = await loadModel(path, { threads: 2 });

@@ -81,6 +81,7 @@ const bases: [string, Omit<MakeModelOptions, 'out'>, number][] = [
   ['q8_0', { type: 'q8_0' }, 0.5],
   ['q4_0', { type: 'q4_0', tied: true }, 0.5],
   ['qwen2 f32 GQA tied', { arch: 'qwen2', kvHeads: 2, tied: true }, 0.01],
+  ['qwen3 f32 GQA wide heads', { arch: 'qwen3', kvHeads: 2, headDim: 32 }, 0.01],
 ];
 
 for (const type of ['f32', 'q8_0', 'q4_0', 'q4_k', 'f16'] as const) {
@@ -207,20 +208,23 @@ t.test('evaluate (for acting) gives forward\'s scores and values, keeping nothin
   t.ok(policy.parameters().some((p) => policy.getGradient(p.name).some((g) => g !== 0)), 'the backward of the kept forward');
 });
 
-t.test('the training-memory estimate covers what a training forward allocates', async (t) => {
-  const model = await loadModel(await testModel({ layers: 3, embd: 256, ff: 704, heads: 4 }), { threads: 2 });
-  t.teardown(() => model.dispose());
-  // [prompts, repeats of the prompt's sentence]; 50 makes a slot long enough to recompute attention in the backward
-  for (const [n, repeats] of [[1, 4], [3, 4], [2, 50]]) {
-    const policy = await createPolicy(model, { lora: { rank: 8, alpha: 16, targets: ['q', 'v'] }, valueHead: { hidden: [64, 32] } });
-    const batch = Array.from({ length: n }, (_, i) => ({ prompt: `${'You see a tomato and a bowl on the counter. '.repeat(repeats + i)}Your next step is to`, actions: ['pick up the tomato', 'serve the dish', 'go north'] }));
-    await policy.forward(batch);
-    const actual = policy.memoryUsage().compute;
-    const estimate = policy.trainingBytes(batch);
-    t.ok(estimate >= actual && estimate < 2 * actual, `${n} prompt(s) of ${repeats} sentences: estimate ${estimate} B for ${actual} B allocated`);
-    await policy.dispose();
-  }
-});
+// Qwen3's heads are wider than the embedding (its queries twice as wide at 0.6B's shapes).
+for (const [name, options] of [['llama', {}], ['qwen3, queries twice the embedding', { arch: 'qwen3', headDim: 128 }]] as const) {
+  t.test(`the training-memory estimate covers what a training forward allocates (${name})`, async (t) => {
+    const model = await loadModel(await testModel({ layers: 3, embd: 256, ff: 704, heads: 4, ...options }), { threads: 2 });
+    t.teardown(() => model.dispose());
+    // [prompts, repeats of the prompt's sentence]; 50 makes a slot long enough to recompute attention in the backward
+    for (const [n, repeats] of [[1, 4], [3, 4], [2, 50]]) {
+      const policy = await createPolicy(model, { lora: { rank: 8, alpha: 16, targets: ['q', 'v'] }, valueHead: { hidden: [64, 32] } });
+      const batch = Array.from({ length: n }, (_, i) => ({ prompt: `${'You see a tomato and a bowl on the counter. '.repeat(repeats + i)}Your next step is to`, actions: ['pick up the tomato', 'serve the dish', 'go north'] }));
+      await policy.forward(batch);
+      const actual = policy.memoryUsage().compute;
+      const estimate = policy.trainingBytes(batch);
+      t.ok(estimate >= actual && estimate < 2 * actual, `${n} prompt(s) of ${repeats} sentences: estimate ${estimate} B for ${actual} B allocated`);
+      await policy.dispose();
+    }
+  });
+}
 
 t.test('long sequences recompute attention in the backward pass: the same gradients, bit for bit, in less memory', async (t) => {
   const model = await loadModel(await testModel({ layers: 8 }), { threads: 2 });

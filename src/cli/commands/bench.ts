@@ -169,7 +169,7 @@ export const benchCommand: CommandModule<object, Args> = {
         status.done();
         const hp = model.hparams;
         const report = {
-          model: { path, generated, architecture: hp.architecture, nLayer: hp.nLayer, nEmbd: hp.nEmbd, nHead: hp.nHead, nHeadKv: hp.nHeadKv, nFf: hp.nFf, nCtxTrain: hp.nCtxTrain, nVocab: hp.nVocab },
+          model: { path, generated, architecture: hp.architecture, nLayer: hp.nLayer, nEmbd: hp.nEmbd, nHead: hp.nHead, nHeadKv: hp.nHeadKv, headDim: hp.headDim, nFf: hp.nFf, nCtxTrain: hp.nCtxTrain, nVocab: hp.nVocab },
           threads,
           minSeconds: argv.minSeconds,
           ...result,

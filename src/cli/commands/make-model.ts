@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { InvalidArgumentError } from '../../errors.js';
-import { makeModel, presets, weightTypes, type MakeModelOptions } from '../../make-model.js';
+import { architectures, makeModel, presets, weightTypes, type MakeModelOptions } from '../../make-model.js';
 
 interface Args {
   out: string;
@@ -13,6 +13,7 @@ interface Args {
   embd?: number;
   heads?: number;
   kvHeads?: number;
+  headDim?: number;
   ff?: number;
   ctx?: number;
   tied?: boolean;
@@ -31,24 +32,28 @@ function readTemplate(path: string): string {
   }
 }
 
-/** `rl-ggml make-model`: a llama or qwen2 GGUF with random weights and a real tokenizer, for tests and benchmarks. */
+/** `rl-ggml make-model`: a llama, qwen2 or qwen3 GGUF with random weights and a real tokenizer, for tests and benchmarks. */
 export const makeModelCommand: CommandModule<object, Args> = {
   command: 'make-model',
-  describe: 'Write a llama- or qwen2-architecture GGUF with deterministic random weights (for tests and benchmarks)',
+  describe: 'Write a llama-, qwen2- or qwen3-architecture GGUF with deterministic random weights (for tests and benchmarks)',
   builder: (y: Argv) =>
     y
       .option('out', { type: 'string', demandOption: true, describe: 'output GGUF path' })
       .option('type', { choices: weightTypes as string[], default: 'f32', describe: 'weight tensor type' })
-      .option('arch', { choices: ['llama', 'qwen2'], describe: 'architecture: llama, or qwen2 (q, k, v biases, NeoX RoPE) [default: llama, or the preset\'s]' })
+      .option('arch', {
+        choices: architectures as string[],
+        describe: 'llama, qwen2 (q, k, v biases, NeoX RoPE) or qwen3 (per-head q, k norms, NeoX RoPE) [default: llama, or the preset\'s]',
+      })
       .option('vocab', {
         choices: ['spm', 'bpe', 'qwen2'],
-        describe: 'LLaMA-1/2 SentencePiece (32000), LLaMA-3 BPE (128256) or Qwen2 BPE (151936, with its chat template) [default: qwen2 for that architecture, else spm]',
+        describe: 'LLaMA-1/2 SentencePiece (32000), LLaMA-3 BPE (128256) or Qwen2 BPE (151936, with its chat template) [default: qwen2 for the Qwen architectures, else spm]',
       })
       .option('preset', { choices: Object.keys(presets), default: 'tiny', describe: 'base shape; flags below override it' })
       .option('layers', { type: 'number', describe: 'transformer blocks' })
       .option('embd', { type: 'number', describe: 'embedding size' })
       .option('heads', { type: 'number', describe: 'attention heads' })
       .option('kv-heads', { type: 'number', describe: 'key/value heads (grouped-query attention when fewer than heads)' })
+      .option('head-dim', { type: 'number', describe: 'attention head size, when not embd / heads (written as attention.key_length)' })
       .option('ff', { type: 'number', describe: 'feed-forward size' })
       .option('ctx', { type: 'number', describe: 'context length' })
       .option('tied', { type: 'boolean', describe: 'tie the output projection to the token embedding [default: the preset\'s, else false]' })
@@ -68,6 +73,7 @@ export const makeModelCommand: CommandModule<object, Args> = {
       embd: argv.embd,
       heads: argv.heads,
       kvHeads: argv.kvHeads,
+      headDim: argv.headDim,
       ff: argv.ff,
       ctx: argv.ctx,
       tied: argv.tied,

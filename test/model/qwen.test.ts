@@ -1,7 +1,8 @@
-// The qwen2 architecture (llama's block with q, k, v projection biases and NeoX-style RoPE) and Qwen2's vocabulary:
-// what make-model writes, how conversations are laid out and tokenized, adapters that node-llama-cpp applies as we
-// do, and the clear errors of a vocabulary without BOS. Log-probs, generation and gradients on qwen2 models are
-// checked with the other types in reference.test.ts, generate.test.ts and training/gradients.test.ts.
+// The Qwen architectures (qwen2: llama's block with q, k, v projection biases and NeoX-style RoPE; qwen3: per-head
+// q, k norms instead of biases, heads wider than embedding / heads) and Qwen2's vocabulary, which Qwen3 shares: what
+// make-model writes, how conversations are laid out and tokenized, adapters that node-llama-cpp applies as we do, and
+// the clear errors of a vocabulary without BOS. Log-probs, generation and gradients on both are checked with the
+// other types in reference.test.ts, generate.test.ts and training/gradients.test.ts.
 import t from 'tap';
 import { vocabularyChatTemplate } from '../../src/chat-template.js';
 import { InvalidArgumentError } from '../../src/errors.js';
@@ -42,6 +43,22 @@ t.test('make-model: a qwen2 model gets Qwen2\'s vocabulary, chat template and Ro
   t.equal(llama.hparams.architecture, 'llama');
   t.ok(llama.addsBos);
   t.equal(vocabularyChatTemplate((x) => llama.tokenize(x, { special: true })), 'llama2');
+});
+
+t.test('make-model: a qwen3 model has wide heads, per-head norms and no biases', async (t) => {
+  const model = await loadModel(await testModel({ arch: 'qwen3', headDim: 32 }), { threads: 1 });
+  t.teardown(() => model.dispose());
+  t.equal(model.hparams.architecture, 'qwen3');
+  t.equal(model.hparams.headDim, 32, 'attention.key_length');
+  t.equal(model.hparams.nRot, 32);
+  t.equal(model.hparams.ropeFreqBase, 1e6);
+  t.equal(model.hparams.nVocab, 151936, "Qwen2's vocabulary");
+  const shape = (name: string) => model.tensors.find((x) => x.name === name)?.shape;
+  t.same(shape('blk.0.attn_q.weight'), [64, 128], 'queries of 4 heads × 32');
+  t.same(shape('blk.0.attn_output.weight'), [128, 64]);
+  t.same(shape('blk.1.attn_q_norm.weight'), [32]);
+  t.same(shape('blk.1.attn_k_norm.weight'), [32]);
+  t.notOk(model.tensors.some((x) => x.name.endsWith('.bias')));
 });
 
 t.test("conversations in Qwen2's template: no BOS, every reply marked through its <|im_end|>", async (t) => {
