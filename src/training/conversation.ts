@@ -79,7 +79,9 @@ export function encodeConversation(model: Model, turns: readonly Turn[], firstMa
  * with a human turn ends with the opening of the agent's next reply (`[/INST]`, Llama 3's assistant header, ...).
  * Reply k's marked span starts where the tokens of the conversation up to it part from those of the prompt for it
  * (the turns before, and the reply's opening), and runs through the first token that ends a reply (`</s>`, Llama 3's
- * <|eot_id|>, ...) or, in a template that writes none, to the end of its turn.
+ * <|eot_id|>, ...) or, in a template that writes none, to the end of its turn. Where a template writes a
+ * conversation's final reply differently from the same reply followed by more turns (Qwen3's opens it with an empty
+ * think block), the span is the reply as the whole conversation writes it.
  */
 export function conversationTokens(model: Model, turns: readonly Turn[], firstMarkedTurn = 0): MarkedSequence {
   const messages: ChatMessage[] = turns.map((t) => ({ role: t.from === 'human' ? 'user' : 'assistant', content: t.value.trim() }));
@@ -87,20 +89,32 @@ export function conversationTokens(model: Model, turns: readonly Turn[], firstMa
   const tokensOf = (n: number, addAssistant: boolean) => text.tokensOf(renderChat(model, messages.slice(0, n), addAssistant));
   const { tokens } = text;
   const marked = tokens.map(() => false);
+  // [start, end) of a reply that starts at `start` of `seq`: through its end token; without one, to the end of `seq`
+  const reply = (seq: readonly number[], start: number) => {
+    let end = start;
+    while (end < seq.length && !model.endOfGeneration.has(seq[end])) end++;
+    const ended = end < seq.length;
+    return { start, end: ended ? end + 1 : end, ended };
+  };
   messages.forEach((m, k) => {
     if (m.role !== 'assistant' || k < firstMarkedTurn) return;
+    const prompt = tokensOf(k, true);
     const upTo = tokensOf(k + 1, false);
-    const start = commonPrefix(tokensOf(k, true), upTo);
     const shared = commonPrefix(upTo, tokens);
-    let end = start;
-    while (end < upTo.length && !model.endOfGeneration.has(upTo[end])) end++;
-    // Through the end token; without one, the turn's last token may merge with the next turn's text.
-    const ended = end < upTo.length;
-    if (ended) end++;
-    if (shared < start || shared < end - (ended ? 0 : 1)) {
+    const last = reply(upTo, commonPrefix(prompt, upTo));
+    // Without an end token, the turn's last token may merge with the next turn's text.
+    if (shared >= last.start && shared >= last.end - (last.ended ? 0 : 1)) {
+      marked.fill(true, last.start, Math.min(last.end, shared));
+      return;
+    }
+    // The whole conversation's reply must be how the final one ends, less what that puts before it
+    const own = reply(tokens, commonPrefix(prompt, tokens));
+    const n = own.end - own.start;
+    const endsLast = n <= last.end - last.start && tokens.slice(own.start, own.end).every((t, i) => t === upTo[last.end - n + i]);
+    if (!own.ended || !endsLast || own.start + 1 < prompt.length) {
       throw new InvalidArgumentError('CHAT_TEMPLATE', `the chat template "${model.chatTemplate.name}" writes reply ${k} differently once later turns follow; choose another template`);
     }
-    marked.fill(true, start, Math.min(end, shared));
+    marked.fill(true, own.start, own.end);
   });
   return { tokens, marked };
 }

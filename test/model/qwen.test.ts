@@ -4,9 +4,12 @@
 // the clear errors of a vocabulary without BOS. Log-probs, generation and gradients on both are checked with the
 // other types in reference.test.ts, generate.test.ts and training/gradients.test.ts.
 import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { vocabularyChatTemplate } from '../../src/chat-template.js';
 import { InvalidArgumentError } from '../../src/errors.js';
-import { loadModel } from '../../src/model.js';
+import { loadModel, type Model } from '../../src/model.js';
+import { packageRoot } from '../../src/native.js';
 import { conversationTokens } from '../../src/training/conversation.js';
 import { createPolicy, loadAdapter } from '../../src/training/llm-policy.js';
 import { sft } from '../../src/training/sft.js';
@@ -15,6 +18,17 @@ import { tempPath, testModel } from '../helpers/models.js';
 import { referenceLogprobs, referenceModel } from '../helpers/reference.js';
 
 const qwen2 = () => testModel({ arch: 'qwen2', kvHeads: 2, tied: true });
+
+/** The text of each run of marked tokens. */
+function markedSpans(model: Model, tokens: readonly number[], marked: readonly boolean[]): string[] {
+  const spans: string[] = [];
+  tokens.forEach((tok, i) => {
+    if (!marked[i]) return;
+    if (i === 0 || !marked[i - 1]) spans.push('');
+    spans[spans.length - 1] += model.tokenPiece(tok).toString();
+  });
+  return spans;
+}
 
 const trajectory = {
   id: 'a',
@@ -67,13 +81,27 @@ t.test("conversations in Qwen2's template: no BOS, every reply marked through it
   const { tokens, marked } = conversationTokens(model, trajectory.conversations);
   t.equal(model.tokenPiece(tokens[0]).toString(), '<|im_start|>', 'the text begins the system turn; no BOS before it');
   t.notOk(tokens.includes(model.bosToken));
-  const spans: string[] = [];
-  tokens.forEach((tok, i) => {
-    if (!marked[i]) return;
-    if (i === 0 || !marked[i - 1]) spans.push('');
-    spans[spans.length - 1] += model.tokenPiece(tok).toString();
-  });
-  t.same(spans, trajectory.conversations.filter((c) => c.from === 'gpt').map((c) => `${c.value}<|im_end|>`));
+  t.same(markedSpans(model, tokens, marked), trajectory.conversations.filter((c) => c.from === 'gpt').map((c) => `${c.value}<|im_end|>`));
+});
+
+t.test("conversations in Qwen3's and Qwen2.5's own templates (as their GGUFs carry them)", async (t) => {
+  const spansOf = async (template: string) => {
+    const chatTemplate = readFileSync(join(packageRoot, 'vendor', 'llama.cpp', 'models', 'templates', template), 'utf8');
+    const model = await loadModel(await testModel({ arch: 'qwen3', headDim: 32, chatTemplate }), { threads: 1 });
+    t.teardown(() => model.dispose());
+    const { tokens, marked } = conversationTokens(model, trajectory.conversations);
+    return { model, spans: markedSpans(model, tokens, marked) };
+  };
+  const replies = trajectory.conversations.filter((c) => c.from === 'gpt').map((c) => `${c.value}<|im_end|>`);
+  t.same((await spansOf('Qwen-Qwen2.5-7B-Instruct.jinja')).spans, replies);
+  // Qwen3's template opens a conversation's final reply with an empty think block (and no earlier one): each reply is
+  // marked as the whole conversation writes it
+  const qwen3 = await spansOf('Qwen-Qwen3-0.6B.jinja');
+  t.same(qwen3.spans, [replies[0], `<think>\n\n</think>\n\n${replies[1]}`]);
+  // and the prompt for a reply (what exploration continues) is the conversation before it, then the reply's opening
+  const prompt = conversationTokens(qwen3.model, trajectory.conversations.slice(0, 3)).tokens;
+  const whole = conversationTokens(qwen3.model, trajectory.conversations).tokens;
+  t.same(whole.slice(0, prompt.length), prompt);
 });
 
 t.test('SFT on a qwen2 model: node-llama-cpp applies the adapter as we do; a llama model refuses it', async (t) => {
