@@ -3,6 +3,7 @@
  * Its KV cache is set to F32 and flash attention off so that its numbers differ from ours only by summation order.
  */
 import { getLlama, type Llama, type LlamaModel } from 'node-llama-cpp';
+import type { Model, TokenLogprobs } from '../../src/model.js';
 
 let llama: Promise<Llama> | undefined;
 
@@ -71,5 +72,33 @@ export async function referenceGreedy(model: LlamaModel, prompt: number[], n: nu
     return out;
   } finally {
     await context.dispose();
+  }
+}
+
+/**
+ * A trained adapter checked against node-llama-cpp: our log-probs of `text` with the policy applied, the largest
+ * difference from node-llama-cpp's with the policy's saved adapter file (`worst`), and the largest change the adapter
+ * makes to the base model's (`moved`, so that agreement is not the trivial one of an adapter that does nothing).
+ */
+export async function adapterAgreement(
+  model: Model,
+  policy: { logprobs(text: string): Promise<TokenLogprobs> },
+  adapterFile: string,
+  text: string,
+): Promise<{ ours: TokenLogprobs; worst: number; moved: number }> {
+  const ours = await policy.logprobs(text);
+  const ref = await referenceModel(model.path);
+  try {
+    const theirs = await referenceLogprobs(ref, ours.tokens, { lora: adapterFile });
+    const base = await model.logprobs(text);
+    let worst = 0;
+    let moved = 0;
+    ours.logprobs.slice(1).forEach((x, i) => {
+      worst = Math.max(worst, Math.abs((x as number) - theirs[i]));
+      moved = Math.max(moved, Math.abs((x as number) - (base.logprobs[i + 1] as number)));
+    });
+    return { ours, worst, moved };
+  } finally {
+    await ref.dispose();
   }
 }

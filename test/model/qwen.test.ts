@@ -15,7 +15,8 @@ import { createPolicy, loadAdapter } from '../../src/training/llm-policy.js';
 import { sft } from '../../src/training/sft.js';
 import { referenceLogprobTolerance } from '../helpers/device.js';
 import { tempPath, testModel } from '../helpers/models.js';
-import { referenceLogprobs, referenceModel } from '../helpers/reference.js';
+import { adapterAgreement } from '../helpers/reference.js';
+import { mugTrajectory } from '../helpers/trajectories.js';
 
 const qwen2 = () => testModel({ arch: 'qwen2', kvHeads: 2, tied: true });
 
@@ -29,16 +30,6 @@ function markedSpans(model: Model, tokens: readonly number[], marked: readonly b
   });
   return spans;
 }
-
-const trajectory = {
-  id: 'a',
-  conversations: [
-    { from: 'human' as const, value: 'You are in a kitchen. Your task is to put a clean mug on the table.' },
-    { from: 'gpt' as const, value: 'Thought: I need a mug.\nAction: go to countertop 1' },
-    { from: 'human' as const, value: 'Observation: On the countertop 1, you see a mug 1.' },
-    { from: 'gpt' as const, value: 'Thought: There it is.\nAction: take mug 1 from countertop 1' },
-  ],
-};
 
 t.test('make-model: a qwen2 model gets Qwen2\'s vocabulary, chat template and RoPE base', async (t) => {
   const model = await loadModel(await qwen2(), { threads: 1 });
@@ -78,10 +69,10 @@ t.test('make-model: a qwen3 model has wide heads, per-head norms and no biases',
 t.test("conversations in Qwen2's template: no BOS, every reply marked through its <|im_end|>", async (t) => {
   const model = await loadModel(await qwen2(), { threads: 1 });
   t.teardown(() => model.dispose());
-  const { tokens, marked } = conversationTokens(model, trajectory.conversations);
+  const { tokens, marked } = conversationTokens(model, mugTrajectory.conversations);
   t.equal(model.tokenPiece(tokens[0]).toString(), '<|im_start|>', 'the text begins the system turn; no BOS before it');
   t.notOk(tokens.includes(model.bosToken));
-  t.same(markedSpans(model, tokens, marked), trajectory.conversations.filter((c) => c.from === 'gpt').map((c) => `${c.value}<|im_end|>`));
+  t.same(markedSpans(model, tokens, marked), mugTrajectory.conversations.filter((c) => c.from === 'gpt').map((c) => `${c.value}<|im_end|>`));
 });
 
 t.test("conversations in Qwen3's and Qwen2.5's own templates (as their GGUFs carry them)", async (t) => {
@@ -89,44 +80,32 @@ t.test("conversations in Qwen3's and Qwen2.5's own templates (as their GGUFs car
     const chatTemplate = readFileSync(join(packageRoot, 'vendor', 'llama.cpp', 'models', 'templates', template), 'utf8');
     const model = await loadModel(await testModel({ arch: 'qwen3', headDim: 32, chatTemplate }), { threads: 1 });
     t.teardown(() => model.dispose());
-    const { tokens, marked } = conversationTokens(model, trajectory.conversations);
+    const { tokens, marked } = conversationTokens(model, mugTrajectory.conversations);
     return { model, spans: markedSpans(model, tokens, marked) };
   };
-  const replies = trajectory.conversations.filter((c) => c.from === 'gpt').map((c) => `${c.value}<|im_end|>`);
+  const replies = mugTrajectory.conversations.filter((c) => c.from === 'gpt').map((c) => `${c.value}<|im_end|>`);
   t.same((await spansOf('Qwen-Qwen2.5-7B-Instruct.jinja')).spans, replies);
   // Qwen3's template opens a conversation's final reply with an empty think block (and no earlier one): each reply is
   // marked as the whole conversation writes it
   const qwen3 = await spansOf('Qwen-Qwen3-0.6B.jinja');
   t.same(qwen3.spans, [replies[0], `<think>\n\n</think>\n\n${replies[1]}`]);
   // and the prompt for a reply (what exploration continues) is the conversation before it, then the reply's opening
-  const prompt = conversationTokens(qwen3.model, trajectory.conversations.slice(0, 3)).tokens;
-  const whole = conversationTokens(qwen3.model, trajectory.conversations).tokens;
+  const prompt = conversationTokens(qwen3.model, mugTrajectory.conversations.slice(0, 3)).tokens;
+  const whole = conversationTokens(qwen3.model, mugTrajectory.conversations).tokens;
   t.same(whole.slice(0, prompt.length), prompt);
 });
 
 t.test('SFT on a qwen2 model: node-llama-cpp applies the adapter as we do; a llama model refuses it', async (t) => {
-  const path = await qwen2();
-  const model = await loadModel(path, { threads: 2 });
+  const model = await loadModel(await qwen2(), { threads: 2 });
   const out = tempPath('qwen2-sft');
-  const { losses, policy } = await sft({ model, data: [trajectory], out, steps: 30, lr: 3e-3, batch: 1, targets: ['q', 'k', 'v', 'o'] });
+  const { losses, policy } = await sft({ model, data: [mugTrajectory], out, steps: 30, lr: 3e-3, batch: 1, targets: ['q', 'k', 'v', 'o'] });
   t.teardown(async () => {
     await policy.dispose();
     await model.dispose();
   });
   t.ok(losses[0] / losses.at(-1)! > 2, `loss ${losses[0].toFixed(3)} -> ${losses.at(-1)!.toFixed(3)}`);
 
-  const text = 'Thought: There it is.\nAction: take mug 1 from countertop 1';
-  const ours = await policy.logprobs(text);
-  const ref = await referenceModel(path);
-  t.teardown(() => ref.dispose());
-  const theirs = await referenceLogprobs(ref, ours.tokens, { lora: `${out}/adapter.gguf` });
-  const base = await model.logprobs(text);
-  let worst = 0;
-  let moved = 0;
-  ours.logprobs.slice(1).forEach((x, i) => {
-    worst = Math.max(worst, Math.abs((x as number) - theirs[i]));
-    moved = Math.max(moved, Math.abs((x as number) - (base.logprobs[i + 1] as number)));
-  });
+  const { worst, moved } = await adapterAgreement(model, policy, `${out}/adapter.gguf`, 'Thought: There it is.\nAction: take mug 1 from countertop 1');
   t.ok(moved > 0.5, `the adapter changes log-probs (by up to ${moved.toFixed(2)})`);
   t.ok(worst <= referenceLogprobTolerance, `node-llama-cpp with our adapter.gguf agrees to ${worst.toExponential(2)}`);
 

@@ -11,19 +11,12 @@ import { createPolicy, loadAdapter, loadPolicy } from '../../src/training/llm-po
 import { sft } from '../../src/training/sft.js';
 import { referenceLogprobTolerance } from '../helpers/device.js';
 import { tempPath, testModel } from '../helpers/models.js';
-import { referenceLogprobs, referenceModel } from '../helpers/reference.js';
+import { adapterAgreement } from '../helpers/reference.js';
+import { mugTrajectory } from '../helpers/trajectories.js';
 import { runCli, runCliInterrupted } from '../helpers/cli.js';
 
 const trajectories = [
-  {
-    id: 'a',
-    conversations: [
-      { from: 'human' as const, value: 'You are in a kitchen. Your task is to put a clean mug on the table.' },
-      { from: 'gpt' as const, value: 'Thought: I need a mug.\nAction: go to countertop 1' },
-      { from: 'human' as const, value: 'Observation: On the countertop 1, you see a mug 1.' },
-      { from: 'gpt' as const, value: 'Thought: There it is.\nAction: take mug 1 from countertop 1' },
-    ],
-  },
+  mugTrajectory,
   { id: 'b', conversations: [{ from: 'human' as const, value: 'Buy a red shirt under 20 dollars.' }, { from: 'gpt' as const, value: 'Thought: Search for it.\nAction: search[red shirt]' }] },
 ];
 const items = [{ prompt: 'There is a tomato. Your next step is to', actions: ['pick up the tomato', 'serve the dish', 'go north'] }];
@@ -40,17 +33,7 @@ t.test('SFT overfits a few conversations, and node-llama-cpp applies the adapter
   t.ok(losses[0] / losses.at(-1)! > 20, `loss ${losses[0].toFixed(3)} -> ${losses.at(-1)!.toFixed(3)}`);
 
   const text = 'Thought: There it is.\nAction: take mug 1 from countertop 1';
-  const ours = await policy.logprobs(text);
-  const ref = await referenceModel(path);
-  t.teardown(() => ref.dispose());
-  const theirs = await referenceLogprobs(ref, ours.tokens, { lora: `${out}/adapter.gguf` });
-  const base = await model.logprobs(text);
-  let worst = 0;
-  let moved = 0;
-  ours.logprobs.slice(1).forEach((x, i) => {
-    worst = Math.max(worst, Math.abs((x as number) - theirs[i]));
-    moved = Math.max(moved, Math.abs((x as number) - (base.logprobs[i + 1] as number)));
-  });
+  const { ours, worst, moved } = await adapterAgreement(model, policy, `${out}/adapter.gguf`, text);
   t.ok(moved > 0.5, `the adapter changes log-probs (by up to ${moved.toFixed(2)})`);
   t.ok(worst <= referenceLogprobTolerance, `node-llama-cpp with our adapter.gguf agrees to ${worst.toExponential(2)}`);
 
