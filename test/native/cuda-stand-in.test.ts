@@ -50,3 +50,11 @@ t.test('every GPU path runs on the stand-in without a refused op, launch, copy o
   const mask = 2 * attentionPairs(n);
   t.ok(perSequenceStep < 1.5 * mask, `${perSequenceStep} bytes uploaded per checkpointed step of ${n} tokens (f16 mask ${mask} bytes)`);
 });
+
+t.test("the Qwen architectures' blocks (projection biases; per-head norms and wide heads) run there too", { skip }, async (t) => {
+  for (const options of [{ arch: 'qwen2' as const, kvHeads: 2 }, { arch: 'qwen3' as const, kvHeads: 2, headDim: 32 }]) {
+    const { run, report } = onStandIn(await testModel({ type: 'q4_0', ...options }), 1);
+    t.equal(run.status, 0, run.stderr);
+    t.equal(report?.errors, 0, `${options.arch}: no CUDA or cuBLAS call was refused`);
+  }
+});
