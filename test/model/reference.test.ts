@@ -36,6 +36,7 @@ const configs: (Omit<MakeModelOptions, 'out'> & { name: string })[] = [
   { name: 'q5_k bpe', type: 'q5_k', embd: 256, ff: 512, vocab: 'bpe' },
   { name: 'q6_k spm GQA', type: 'q6_k', embd: 256, ff: 512, heads: 8, kvHeads: 2 },
   { name: 'f32 bpe GQA rope_freqs', type: 'f32', vocab: 'bpe', kvHeads: 2, ropeFreqs: true },
+  { name: 'f16 spm GQA wide heads (attention.key_length, as Mistral Nemo)', type: 'f16', kvHeads: 2, headDim: 32 },
   { name: 'q8_0 qwen2 GQA tied', arch: 'qwen2', type: 'q8_0', kvHeads: 2, tied: true },
   { name: 'q4_k qwen2', arch: 'qwen2', type: 'q4_k', embd: 256, ff: 512 },
   { name: 'q4_0 qwen3 GQA wide heads tied', arch: 'qwen3', type: 'q4_0', kvHeads: 2, headDim: 32, tied: true },
