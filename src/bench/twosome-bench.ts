@@ -142,7 +142,7 @@ export interface BenchResult {
     prompts: number;
     actions: number;
     promptWords: number;
-    /** Prompt tokens (BOS included) and action tokens over all decisions. */
+    /** Prompt tokens (BOS included where the vocabulary adds one) and action tokens over all decisions. */
     promptTokens: number;
     actionTokens: number;
     /** Tokens one packed scoring pass evaluates (each prompt once, then its actions). */

@@ -18,7 +18,7 @@ export const generateCommand: CommandModule<object, Args> = {
   describe: 'Continue prompts with generated text (greedy or sampled), with per-token log-probs',
   builder: (y: Argv) =>
     modelSessionOptions(y)
-      .option('prompt', { type: 'string', array: true, demandOption: true, describe: 'a prompt (repeat to decode several together; BOS is prepended)' })
+      .option('prompt', { type: 'string', array: true, demandOption: true, describe: 'a prompt (repeat to decode several together; BOS is prepended where the vocabulary adds one)' })
       .option('max-tokens', { type: 'number', default: 128, describe: 'new tokens at most per prompt' })
       .option('temperature', { type: 'number', default: 0, describe: '0: greedy; above 0: sample' })
       .option('top-k', { type: 'number', default: 0, describe: 'sample among the k most probable tokens (0: all)' })

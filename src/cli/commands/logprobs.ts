@@ -12,7 +12,7 @@ export const logprobsCommand: CommandModule<object, Args> = {
   describe: 'Per-token log-probabilities of a text under a model',
   builder: (y: Argv) =>
     modelSessionOptions(y)
-      .option('text', { type: 'string', demandOption: true, describe: 'text to score (BOS is prepended)' })
+      .option('text', { type: 'string', demandOption: true, describe: 'text to score (BOS is prepended where the vocabulary adds one)' })
       .option('json', { type: 'boolean', default: false, describe: 'JSON output' }) as unknown as Argv<Args>,
   handler: async (argv) => {
     await withModel(argv, async (model, adapter) => {
