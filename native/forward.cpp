@@ -97,8 +97,10 @@ struct Blocks {
         return norm ? ggml_mul(ctx, ggml_rms_norm(ctx, t, model.hparams().rms_eps), norm) : t;
     }
 
-    ggml_tensor * rope(ggml_tensor * t, ggml_tensor * positions) const {
+    // Positions rotated into t, in the layers that use RoPE (SmolLM3's every 4th does not).
+    ggml_tensor * rope(size_t il, ggml_tensor * t, ggml_tensor * positions) const {
         const HParams & hp = model.hparams();
+        if (hp.no_rope_every > 0 && (int64_t) (il + 1) % hp.no_rope_every == 0) return t;
         return ggml_rope_ext(ctx, t, positions, model.rope_freqs(), (int) hp.n_rot, hp.rope_type, (int) hp.n_ctx_train,
                              hp.rope_freq_base, hp.rope_freq_scale, 0.0f, 1.0f, 32.0f, 1.0f);
     }
@@ -109,8 +111,8 @@ struct Blocks {
         const Layer & L = model.layers()[il];
         const int64_t T = x->ne[1];
         ggml_tensor * cur = ggml_mul(ctx, ggml_rms_norm(ctx, x, hp.rms_eps), L.attn_norm);
-        *q = rope(head_normed(ggml_reshape_3d(ctx, biased(proj(il, L.wq, T_Q, cur), L.bq), hp.head_dim, hp.n_head, T), L.q_norm), positions);
-        *k = rope(head_normed(ggml_reshape_3d(ctx, biased(proj(il, L.wk, T_K, cur), L.bk), hp.head_dim, hp.n_head_kv, T), L.k_norm), positions);
+        *q = rope(il, head_normed(ggml_reshape_3d(ctx, biased(proj(il, L.wq, T_Q, cur), L.bq), hp.head_dim, hp.n_head, T), L.q_norm), positions);
+        *k = rope(il, head_normed(ggml_reshape_3d(ctx, biased(proj(il, L.wk, T_K, cur), L.bk), hp.head_dim, hp.n_head_kv, T), L.k_norm), positions);
         *v = ggml_reshape_3d(ctx, biased(proj(il, L.wv, T_V, cur), L.bv), hp.head_dim, hp.n_head_kv, T);
     }
 
@@ -179,7 +181,6 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, const Forwar
         return g.slot_row ? ggml_get_rows(ctx, t, g.slot_row) : t;
     };
 
-    const float kq_scale = 1.0f / std::sqrt((float) hd);
     ggml_tensor * x = x_in;
     if (range.first == 0) {
         g.tokens = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, N);
@@ -215,7 +216,7 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, const Forwar
             ggml_tensor * vb = all ? vt : ggml_view_4d(ctx, vt, L, hd, vt->ne[2], G, vt->nb[1], vt->nb[2], vt->nb[3], 0);
             ggml_tensor * mb = ggml_view_4d(ctx, g.mask, L, n, 1, G, L * mask_es, L * n * mask_es, L * n * mask_es, shape.mask_offset(s0) * mask_es);
             ggml_tensor * kq = ggml_mul_mat(ctx, kb, ggml_permute(ctx, qb, 0, 2, 1, 3));  // [L, n, H, G]
-            kq = ggml_soft_max_ext(ctx, kq, mb, kq_scale, 0.0f);
+            kq = ggml_soft_max_ext(ctx, kq, mb, hp.kq_scale, 0.0f);
             ggml_tensor * part = ggml_mul_mat(ctx, vb, kq);  // [hd, n, H, G]
             kqv = kqv ? ggml_concat(ctx, kqv, part, 1) : part;
         }
@@ -268,7 +269,6 @@ DecodeGraph build_decode(ggml_context * ctx, const Model & model, const KvCache 
     g.last = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, nb);
     for (ggml_tensor * t : {g.tokens, g.positions, g.k_rows, g.v_cells, g.mask, g.last}) ggml_set_input(t);
 
-    const float kq_scale = 1.0f / std::sqrt((float) hd);
     ggml_tensor * x = ggml_get_rows(ctx, model.token_embd(), g.tokens);  // [E, T * nb], slot-major
     for (size_t il = 0; il < model.layers().size(); il++) {
         ggml_tensor *q, *k, *v;
@@ -280,7 +280,7 @@ DecodeGraph build_decode(ggml_context * ctx, const Model & model, const KvCache 
         ggml_tensor * ks = ggml_view_4d(ctx, k_all, hd, n_kv, Hkv, nb, hd * es, hd * C * es, hd * C * Hkv * es, slot0 * hd * C * Hkv * es);
         ggml_tensor * vs = ggml_view_4d(ctx, v_all, n_kv, hd, Hkv, nb, C * es, C * hd * es, C * hd * Hkv * es, slot0 * C * hd * Hkv * es);
         q = ggml_permute(ctx, ggml_reshape_4d(ctx, q, hd, H, T, nb), 0, 2, 1, 3);  // [hd, T, H, nb]
-        ggml_tensor * kq = ggml_soft_max_ext(ctx, ggml_mul_mat(ctx, ks, q), g.mask, kq_scale, 0.0f);  // [n_kv, T, H, nb]
+        ggml_tensor * kq = ggml_soft_max_ext(ctx, ggml_mul_mat(ctx, ks, q), g.mask, hp.kq_scale, 0.0f);  // [n_kv, T, H, nb]
         ggml_tensor * kqv = ggml_mul_mat(ctx, vs, kq);  // [hd, T, H, nb]
         ggml_tensor * attn = ggml_cont_2d(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3), hd * H, N);
         ggml_tensor * last = il + 1 == model.layers().size() ? g.last : nullptr;

@@ -78,7 +78,9 @@ void make_model(const MakeModelOptions & o) {
     if (o.head_dim == 0 && o.n_embd % o.n_head != 0) fail(E_ARGUMENT, "embd must be a multiple of heads (or give the head size)");
     if (!(o.output_scale > 0)) fail(E_ARGUMENT, "the output scale must be positive");
     if (o.n_head % o.n_head_kv != 0) fail(E_ARGUMENT, "heads must be a multiple of kv-heads");
-    if (o.arch != "llama" && o.arch != "qwen2" && o.arch != "qwen3") fail(E_ARGUMENT, "unknown architecture \"" + o.arch + "\" (llama, qwen2, qwen3)");
+    if (o.arch != "llama" && o.arch != "qwen2" && o.arch != "qwen3" && o.arch != "smollm3") {
+        fail(E_ARGUMENT, "unknown architecture \"" + o.arch + "\" (llama, qwen2, qwen3, smollm3)");
+    }
     if (o.head_dim < 0) fail(E_ARGUMENT, "the head size must be positive");
     const int64_t hd = o.head_dim > 0 ? o.head_dim : o.n_embd / o.n_head, q_width = hd * o.n_head;
     if (hd % 2 != 0) fail(E_ARGUMENT, "the head size (embd / heads) must be even for RoPE");

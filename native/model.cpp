@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -195,12 +196,13 @@ void Model::read_hparams(const std::string & path) {
     if (type_id >= 0 && gguf_get_kv_type(gguf_, type_id) == GGUF_TYPE_STRING && std::string(gguf_get_val_str(gguf_, type_id)) == "adapter") {
         fail(E_UNSUPPORTED, path + " is a LoRA adapter, not a base model");
     }
-    if (arch != "llama" && arch != "qwen2" && arch != "qwen3") {
-        fail(E_UNSUPPORTED, "unsupported architecture \"" + arch + "\" (rl-ggml supports \"llama\", \"qwen2\" and \"qwen3\")");
+    if (arch != "llama" && arch != "qwen2" && arch != "qwen3" && arch != "smollm3") {
+        fail(E_UNSUPPORTED, "unsupported architecture \"" + arch + "\" (rl-ggml supports \"llama\", \"qwen2\", \"qwen3\" and \"smollm3\")");
     }
     hp_.arch = arch;
-    hp_.rope_type = arch == "llama" ? GGML_ROPE_TYPE_NORMAL : GGML_ROPE_TYPE_NEOX;
+    hp_.rope_type = arch == "qwen2" || arch == "qwen3" ? GGML_ROPE_TYPE_NEOX : GGML_ROPE_TYPE_NORMAL;
     const std::string k = arch + ".";  // the hyperparameters' prefix
+    if (arch == "smollm3") hp_.no_rope_every = 4;  // as llama.cpp: a fixed step, not a key
 
     hp_.n_ctx_train = get_int(gguf_, k + "context_length", 0, true);
     hp_.n_embd = get_int(gguf_, k + "embedding_length", 0, true);
@@ -230,6 +232,7 @@ void Model::read_hparams(const std::string & path) {
         if (hp_.n_embd % hp_.n_head != 0) fail(E_BAD_MODEL, "embedding_length " + std::to_string(hp_.n_embd) + " is not a multiple of head_count " + std::to_string(hp_.n_head));
         hp_.head_dim = hp_.n_embd / hp_.n_head;
     }
+    hp_.kq_scale = 1.0f / std::sqrt((float) hp_.head_dim);
     hp_.n_rot = get_int(gguf_, k + "rope.dimension_count", hp_.head_dim, false);
     if (hp_.n_rot <= 0 || hp_.n_rot > hp_.head_dim || hp_.n_rot % 2 != 0) fail(E_BAD_MODEL, "rope.dimension_count " + std::to_string(hp_.n_rot) + " does not fit head size " + std::to_string(hp_.head_dim));
 }

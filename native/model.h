@@ -1,4 +1,4 @@
-// A llama-, qwen2- or qwen3-architecture model loaded from GGUF: hyperparameters, frozen weights in a ggml backend buffer, and the
+// A llama-, qwen2-, qwen3- or smollm3-architecture model loaded from GGUF: hyperparameters, frozen weights in a ggml backend buffer, and the
 // tokenizer (libllama's vocabulary, loaded with vocab_only so tokenization is byte-identical to llama.cpp's).
 #pragma once
 #include <cstdint>
@@ -20,10 +20,12 @@ struct llama_vocab;
 namespace rl {
 
 struct HParams {
-    // "llama", "qwen2" (llama's block with q, k, v biases and NeoX-style RoPE) or "qwen3" (no biases; each head's
-    // queries and keys RMS-normed before RoPE, NeoX-style)
+    // "llama", "qwen2" (llama's block with q, k, v biases and NeoX-style RoPE), "qwen3" (no biases; each head's
+    // queries and keys RMS-normed before RoPE, NeoX-style) or "smollm3" (llama's block without RoPE in every 4th layer)
     std::string arch = "llama";
     int rope_type = GGML_ROPE_TYPE_NORMAL;
+    int64_t no_rope_every = 0;  // layers il with (il + 1) % no_rope_every == 0 use no RoPE (0: all use it)
+    float kq_scale = 0;         // attention's score scale, 1 / sqrt(head size)
     int64_t n_vocab = 0;
     int64_t n_ctx_train = 0;
     int64_t n_embd = 0;

@@ -1,6 +1,7 @@
 /**
- * Generated test models: llama-, qwen2- or qwen3-architecture GGUF files with deterministic random weights and a real
- * tokenizer (LLaMA's or Qwen2's, which Qwen3 shares) copied from the vocab files in the vendored llama.cpp tree.
+ * Generated test models: llama-, qwen2-, qwen3- or smollm3-architecture GGUF files with deterministic random weights
+ * and a real tokenizer (LLaMA's, which SmolLM3 shares with Llama 3, or Qwen2's, which Qwen3 shares) copied from the
+ * vocab files in the vendored llama.cpp tree.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,8 +20,8 @@ export interface ModelShape {
   ctx: number;
 }
 
-export type Architecture = 'llama' | 'qwen2' | 'qwen3';
-export const architectures: readonly Architecture[] = ['llama', 'qwen2', 'qwen3'];
+export type Architecture = 'llama' | 'qwen2' | 'qwen3' | 'smollm3';
+export const architectures: readonly Architecture[] = ['llama', 'qwen2', 'qwen3', 'smollm3'];
 export type Vocabulary = 'spm' | 'bpe' | 'qwen2';
 
 /** A preset: a shape, and for a real model's shapes its architecture, head size, vocabulary and output tying. */
@@ -32,14 +33,15 @@ export interface Preset extends ModelShape {
 }
 
 /**
- * `tiny` keeps the test suite fast on 2 cores; `llama-7b`, `qwen2.5-0.5b` and `qwen3-0.6b` have those models' exact
- * shapes (for speed benchmarks).
+ * `tiny` keeps the test suite fast on 2 cores; `llama-7b`, `qwen2.5-0.5b`, `qwen3-0.6b` and `smollm3-3b` have those
+ * models' exact shapes (for speed benchmarks).
  */
-export const presets: Record<'tiny' | 'llama-7b' | 'qwen2.5-0.5b' | 'qwen3-0.6b', Preset> = {
+export const presets: Record<'tiny' | 'llama-7b' | 'qwen2.5-0.5b' | 'qwen3-0.6b' | 'smollm3-3b', Preset> = {
   tiny: { layers: 2, embd: 64, heads: 4, kvHeads: 4, ff: 160, ctx: 4096 },
   'llama-7b': { layers: 32, embd: 4096, heads: 32, kvHeads: 32, ff: 11008, ctx: 2048 },
   'qwen2.5-0.5b': { layers: 24, embd: 896, heads: 14, kvHeads: 2, ff: 4864, ctx: 32768, arch: 'qwen2', vocab: 'qwen2', tied: true },
   'qwen3-0.6b': { layers: 28, embd: 1024, heads: 16, kvHeads: 8, ff: 3072, ctx: 40960, arch: 'qwen3', headDim: 128, vocab: 'qwen2', tied: true },
+  'smollm3-3b': { layers: 36, embd: 2048, heads: 16, kvHeads: 4, ff: 11008, ctx: 65536, arch: 'smollm3', vocab: 'bpe', tied: true },
 };
 
 export interface MakeModelOptions extends Partial<ModelShape> {
@@ -48,14 +50,16 @@ export interface MakeModelOptions extends Partial<ModelShape> {
   type?: WeightType;
   /**
    * "llama" (default); "qwen2": llama's block with q, k, v projection biases and NeoX-style RoPE; "qwen3": no biases,
-   * each head's queries and keys RMS-normed before NeoX-style RoPE.
+   * each head's queries and keys RMS-normed before NeoX-style RoPE; "smollm3": llama's block without RoPE in every
+   * 4th layer.
    */
   arch?: Architecture;
   /** The attention head size, when not embd / heads (Qwen3's heads are wider): written as attention.key_length. */
   headDim?: number;
   /**
    * "spm": LLaMA-1/2 SentencePiece (32000 tokens); "bpe": LLaMA-3 BPE (128256 tokens); "qwen2": Qwen2's BPE (151936
-   * tokens, with Qwen2's Jinja chat template). Default: "qwen2" for the Qwen architectures, else "spm".
+   * tokens, with Qwen2's Jinja chat template). Default: "qwen2" for the Qwen architectures, "bpe" for smollm3, else
+   * "spm".
    */
   vocab?: Vocabulary;
   /** Share the output projection with the token embedding. */
@@ -87,7 +91,7 @@ export async function makeModel(options: MakeModelOptions): Promise<{ arch: Arch
   const { arch: presetArch, headDim: presetHeadDim, vocab: presetVocab, tied: presetTied, ...shapeOfPreset } = presets[preset];
   const arch = options.arch ?? presetArch ?? 'llama';
   if (!architectures.includes(arch)) throw new InvalidArgumentError('INVALID_ARGUMENT', `unknown architecture "${arch}" (${architectures.join(', ')})`);
-  const vocab = options.vocab ?? presetVocab ?? (arch === 'llama' ? 'spm' : 'qwen2');
+  const vocab = options.vocab ?? presetVocab ?? { llama: 'spm' as const, qwen2: 'qwen2' as const, qwen3: 'qwen2' as const, smollm3: 'bpe' as const }[arch];
   if (!['spm', 'bpe', 'qwen2'].includes(vocab)) throw new InvalidArgumentError('INVALID_ARGUMENT', `unknown vocab "${vocab}" (spm, bpe, qwen2)`);
   const headDim = options.headDim ?? presetHeadDim;
   if (headDim !== undefined && !(Number.isInteger(headDim) && headDim > 0)) throw new InvalidArgumentError('INVALID_ARGUMENT', `headDim must be a positive integer, got ${headDim}`);
@@ -112,8 +116,8 @@ export async function makeModel(options: MakeModelOptions): Promise<{ arch: Arch
       ...shape,
       tied: options.tied ?? presetTied ?? false,
       ropeFreqs: options.ropeFreqs ?? false,
-      // as each family's models have it: LLaMA-2 10,000, LLaMA-3 500,000, Qwen2 and Qwen3 1,000,000
-      ropeFreqBase: options.ropeFreqBase ?? (arch !== 'llama' ? 1e6 : vocab === 'bpe' ? 500000 : 10000),
+      // as each family's models have it: LLaMA-2 10,000, LLaMA-3 500,000, Qwen2 and Qwen3 1,000,000, SmolLM3 5,000,000
+      ropeFreqBase: options.ropeFreqBase ?? { llama: vocab === 'bpe' ? 500000 : 10000, qwen2: 1e6, qwen3: 1e6, smollm3: 5e6 }[arch],
       seed: options.seed ?? 1,
       roundTrip: options.roundTrip,
       outputScale: options.outputScale,

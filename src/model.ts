@@ -1,5 +1,5 @@
 /**
- * The public model API: load a llama-, qwen2- or qwen3-architecture GGUF, tokenize, and compute exact per-token log-probabilities.
+ * The public model API: load a llama-, qwen2-, qwen3- or smollm3-architecture GGUF, tokenize, and compute exact per-token log-probabilities.
  * Native work runs off the JS thread; calls on one model are serialized, and `dispose()` waits for them.
  */
 import { availableParallelism } from 'node:os';
@@ -30,9 +30,10 @@ export interface LoadModelOptions {
 export interface ModelHParams {
   /**
    * "llama"; "qwen2" (llama's block with q, k, v projection biases and NeoX-style RoPE); "qwen3" (no biases, each
-   * head's queries and keys RMS-normed before NeoX-style RoPE).
+   * head's queries and keys RMS-normed before NeoX-style RoPE); "smollm3" (llama's block without RoPE in every 4th
+   * layer).
    */
-  architecture: 'llama' | 'qwen2' | 'qwen3';
+  architecture: 'llama' | 'qwen2' | 'qwen3' | 'smollm3';
   nVocab: number;
   /** Context size the model was trained with: the longest sequence rl-ggml evaluates. */
   nCtxTrain: number;
@@ -239,7 +240,7 @@ export class Model {
   }
 }
 
-/** Loads a llama-, qwen2- or qwen3-architecture GGUF model. Bad files reject with ModelLoadError / UnsupportedModelError. */
+/** Loads a llama-, qwen2-, qwen3- or smollm3-architecture GGUF model. Bad files reject with ModelLoadError / UnsupportedModelError. */
 export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Model> {
   if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('INVALID_ARGUMENT', 'loadModel: path must be a non-empty string');
   const threads = options.threads ?? availableParallelism();

@@ -40,6 +40,7 @@ const configs: (Omit<MakeModelOptions, 'out'> & { name: string })[] = [
   { name: 'q8_0 qwen2 GQA tied', arch: 'qwen2', type: 'q8_0', kvHeads: 2, tied: true },
   { name: 'q4_k qwen2', arch: 'qwen2', type: 'q4_k', embd: 256, ff: 512 },
   { name: 'q4_0 qwen3 GQA wide heads tied', arch: 'qwen3', type: 'q4_0', kvHeads: 2, headDim: 32, tied: true },
+  { name: 'q8_0 smollm3 (layers 4 and 8 without RoPE) GQA tied', arch: 'smollm3', type: 'q8_0', layers: 8, kvHeads: 2, tied: true },
 ];
 
 // How llama.cpp describes each generated file's type (general.file_type; "mostly": the norms stay F32).

@@ -82,6 +82,7 @@ const bases: [string, Omit<MakeModelOptions, 'out'>, number][] = [
   ['q4_0', { type: 'q4_0', tied: true }, 0.5],
   ['qwen2 f32 GQA tied', { arch: 'qwen2', kvHeads: 2, tied: true }, 0.01],
   ['qwen3 f32 GQA wide heads', { arch: 'qwen3', kvHeads: 2, headDim: 32 }, 0.01],
+  ['smollm3 f32, layer 4 without RoPE', { arch: 'smollm3', layers: 4 }, 0.01],
 ];
 
 for (const type of ['f32', 'q8_0', 'q4_0', 'q4_k', 'f16'] as const) {

@@ -32,21 +32,21 @@ function readTemplate(path: string): string {
   }
 }
 
-/** `rl-ggml make-model`: a llama, qwen2 or qwen3 GGUF with random weights and a real tokenizer, for tests and benchmarks. */
+/** `rl-ggml make-model`: a GGUF of a supported architecture with random weights and a real tokenizer, for tests and benchmarks. */
 export const makeModelCommand: CommandModule<object, Args> = {
   command: 'make-model',
-  describe: 'Write a llama-, qwen2- or qwen3-architecture GGUF with deterministic random weights (for tests and benchmarks)',
+  describe: 'Write a llama-, qwen2-, qwen3- or smollm3-architecture GGUF with deterministic random weights (for tests and benchmarks)',
   builder: (y: Argv) =>
     y
       .option('out', { type: 'string', demandOption: true, describe: 'output GGUF path' })
       .option('type', { choices: weightTypes as string[], default: 'f32', describe: 'weight tensor type' })
       .option('arch', {
         choices: architectures as string[],
-        describe: 'llama, qwen2 (q, k, v biases, NeoX RoPE) or qwen3 (per-head q, k norms, NeoX RoPE) [default: llama, or the preset\'s]',
+        describe: 'llama, qwen2 (q, k, v biases, NeoX RoPE), qwen3 (per-head q, k norms, NeoX RoPE) or smollm3 (no RoPE in every 4th layer) [default: llama, or the preset\'s]',
       })
       .option('vocab', {
         choices: ['spm', 'bpe', 'qwen2'],
-        describe: 'LLaMA-1/2 SentencePiece (32000), LLaMA-3 BPE (128256) or Qwen2 BPE (151936, with its chat template) [default: qwen2 for the Qwen architectures, else spm]',
+        describe: 'LLaMA-1/2 SentencePiece (32000), LLaMA-3 BPE (128256) or Qwen2 BPE (151936, with its chat template) [default: qwen2 for the Qwen architectures, bpe for smollm3, else spm]',
       })
       .option('preset', { choices: Object.keys(presets), default: 'tiny', describe: 'base shape; flags below override it' })
       .option('layers', { type: 'number', describe: 'transformer blocks' })

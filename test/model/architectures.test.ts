@@ -1,8 +1,9 @@
-// The Qwen architectures (qwen2: llama's block with q, k, v projection biases and NeoX-style RoPE; qwen3: per-head
-// q, k norms instead of biases, heads wider than embedding / heads) and Qwen2's vocabulary, which Qwen3 shares: what
-// make-model writes, how conversations are laid out and tokenized, adapters that node-llama-cpp applies as we do, and
-// the clear errors of a vocabulary without BOS. Log-probs, generation and gradients on both are checked with the
-// other types in reference.test.ts, generate.test.ts and training/gradients.test.ts.
+// The architectures besides llama: qwen2 (llama's block with q, k, v projection biases and NeoX-style RoPE), qwen3
+// (per-head q, k norms instead of biases, heads wider than embedding / heads) with Qwen2's vocabulary, which Qwen3
+// shares, and smollm3 (no RoPE in every 4th layer): what make-model writes, how conversations are laid out and
+// tokenized, adapters that node-llama-cpp applies as we do, and the clear errors of a vocabulary without BOS.
+// Log-probs, generation and gradients on each are checked with the other types in reference.test.ts,
+// generate.test.ts and training/gradients.test.ts.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -64,6 +65,16 @@ t.test('make-model: a qwen3 model has wide heads, per-head norms and no biases',
   t.same(shape('blk.1.attn_q_norm.weight'), [32]);
   t.same(shape('blk.1.attn_k_norm.weight'), [32]);
   t.notOk(model.tensors.some((x) => x.name.endsWith('.bias')));
+});
+
+t.test('make-model: a smollm3 model gets Llama 3\'s vocabulary and SmolLM3\'s RoPE base', async (t) => {
+  const model = await loadModel(await testModel({ arch: 'smollm3', layers: 4 }), { threads: 1 });
+  t.teardown(() => model.dispose());
+  t.equal(model.hparams.architecture, 'smollm3');
+  t.equal(model.hparams.nVocab, 128256);
+  t.equal(model.hparams.ropeFreqBase, 5e6);
+  t.same(model.chatTemplate, { name: 'llama3', source: 'vocabulary' });
+  t.ok(model.addsBos);
 });
 
 t.test("conversations in Qwen2's template: no BOS, every reply marked through its <|im_end|>", async (t) => {
