@@ -23,6 +23,15 @@ export interface ModelShape {
 export type Architecture = 'llama' | 'qwen2' | 'qwen3' | 'smollm3';
 export const architectures: readonly Architecture[] = ['llama', 'qwen2', 'qwen3', 'smollm3'];
 export type Vocabulary = 'spm' | 'bpe' | 'qwen2';
+export const vocabularies: readonly Vocabulary[] = ['spm', 'bpe', 'qwen2'];
+
+/** Each architecture's vocabulary where none is given: its family's (SmolLM3 uses Llama 3's, Qwen3 Qwen2's). */
+const defaultVocabulary: Record<Architecture, Vocabulary> = { llama: 'spm', qwen2: 'qwen2', qwen3: 'qwen2', smollm3: 'bpe' };
+
+/** The RoPE base each family's models have: LLaMA-2 10,000, LLaMA-3 500,000, Qwen2 and Qwen3 1,000,000, SmolLM3 5,000,000. */
+function defaultRopeBase(arch: Architecture, vocab: Vocabulary): number {
+  return { llama: vocab === 'bpe' ? 500000 : 10000, qwen2: 1e6, qwen3: 1e6, smollm3: 5e6 }[arch];
+}
 
 /** A preset: a shape, and for a real model's shapes its architecture, head size, vocabulary and output tying. */
 export interface Preset extends ModelShape {
@@ -91,8 +100,8 @@ export async function makeModel(options: MakeModelOptions): Promise<{ arch: Arch
   const { arch: presetArch, headDim: presetHeadDim, vocab: presetVocab, tied: presetTied, ...shapeOfPreset } = presets[preset];
   const arch = options.arch ?? presetArch ?? 'llama';
   if (!architectures.includes(arch)) throw new InvalidArgumentError('INVALID_ARGUMENT', `unknown architecture "${arch}" (${architectures.join(', ')})`);
-  const vocab = options.vocab ?? presetVocab ?? { llama: 'spm' as const, qwen2: 'qwen2' as const, qwen3: 'qwen2' as const, smollm3: 'bpe' as const }[arch];
-  if (!['spm', 'bpe', 'qwen2'].includes(vocab)) throw new InvalidArgumentError('INVALID_ARGUMENT', `unknown vocab "${vocab}" (spm, bpe, qwen2)`);
+  const vocab = options.vocab ?? presetVocab ?? defaultVocabulary[arch];
+  if (!vocabularies.includes(vocab)) throw new InvalidArgumentError('INVALID_ARGUMENT', `unknown vocab "${vocab}" (${vocabularies.join(', ')})`);
   const headDim = options.headDim ?? presetHeadDim;
   if (headDim !== undefined && !(Number.isInteger(headDim) && headDim > 0)) throw new InvalidArgumentError('INVALID_ARGUMENT', `headDim must be a positive integer, got ${headDim}`);
   const file = vocabFile(vocab);
@@ -116,8 +125,7 @@ export async function makeModel(options: MakeModelOptions): Promise<{ arch: Arch
       ...shape,
       tied: options.tied ?? presetTied ?? false,
       ropeFreqs: options.ropeFreqs ?? false,
-      // as each family's models have it: LLaMA-2 10,000, LLaMA-3 500,000, Qwen2 and Qwen3 1,000,000, SmolLM3 5,000,000
-      ropeFreqBase: options.ropeFreqBase ?? { llama: vocab === 'bpe' ? 500000 : 10000, qwen2: 1e6, qwen3: 1e6, smollm3: 5e6 }[arch],
+      ropeFreqBase: options.ropeFreqBase ?? defaultRopeBase(arch, vocab),
       seed: options.seed ?? 1,
       roundTrip: options.roundTrip,
       outputScale: options.outputScale,

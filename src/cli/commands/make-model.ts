@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { InvalidArgumentError } from '../../errors.js';
-import { architectures, makeModel, presets, weightTypes, type MakeModelOptions } from '../../make-model.js';
+import { architectures, makeModel, presets, vocabularies, weightTypes, type MakeModelOptions } from '../../make-model.js';
 
 interface Args {
   out: string;
@@ -45,7 +45,7 @@ export const makeModelCommand: CommandModule<object, Args> = {
         describe: 'llama, qwen2 (q, k, v biases, NeoX RoPE), qwen3 (per-head q, k norms, NeoX RoPE) or smollm3 (no RoPE in every 4th layer) [default: llama, or the preset\'s]',
       })
       .option('vocab', {
-        choices: ['spm', 'bpe', 'qwen2'],
+        choices: vocabularies as string[],
         describe: 'LLaMA-1/2 SentencePiece (32000), LLaMA-3 BPE (128256) or Qwen2 BPE (151936, with its chat template) [default: qwen2 for the Qwen architectures, bpe for smollm3, else spm]',
       })
       .option('preset', { choices: Object.keys(presets), default: 'tiny', describe: 'base shape; flags below override it' })
