@@ -286,7 +286,7 @@ private:
             const rl::Model & m = model(env);
             const rl::HParams & hp = m.hparams();
             Napi::Object o = Napi::Object::New(env);
-            o.Set("architecture", hp.arch);
+            o.Set("architecture", hp.arch->name);
             o.Set("nVocab", hp.n_vocab);
             o.Set("nCtxTrain", hp.n_ctx_train);
             o.Set("nEmbd", hp.n_embd);

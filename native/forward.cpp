@@ -100,8 +100,9 @@ struct Blocks {
     // Positions rotated into t, in the layers that use RoPE (SmolLM3's every 4th does not).
     ggml_tensor * rope(size_t il, ggml_tensor * t, ggml_tensor * positions) const {
         const HParams & hp = model.hparams();
-        if (hp.no_rope_every > 0 && (int64_t) (il + 1) % hp.no_rope_every == 0) return t;
-        return ggml_rope_ext(ctx, t, positions, model.rope_freqs(), (int) hp.n_rot, hp.rope_type, (int) hp.n_ctx_train,
+        const int64_t every = hp.arch->no_rope_every;
+        if (every > 0 && (int64_t) (il + 1) % every == 0) return t;
+        return ggml_rope_ext(ctx, t, positions, model.rope_freqs(), (int) hp.n_rot, hp.arch->rope_type, (int) hp.n_ctx_train,
                              hp.rope_freq_base, hp.rope_freq_scale, 0.0f, 1.0f, 32.0f, 1.0f);
     }
 
@@ -216,7 +217,7 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, const Forwar
             ggml_tensor * vb = all ? vt : ggml_view_4d(ctx, vt, L, hd, vt->ne[2], G, vt->nb[1], vt->nb[2], vt->nb[3], 0);
             ggml_tensor * mb = ggml_view_4d(ctx, g.mask, L, n, 1, G, L * mask_es, L * n * mask_es, L * n * mask_es, shape.mask_offset(s0) * mask_es);
             ggml_tensor * kq = ggml_mul_mat(ctx, kb, ggml_permute(ctx, qb, 0, 2, 1, 3));  // [L, n, H, G]
-            kq = ggml_soft_max_ext(ctx, kq, mb, hp.kq_scale, 0.0f);
+            kq = ggml_soft_max_ext(ctx, kq, mb, hp.kq_scale(), 0.0f);
             ggml_tensor * part = ggml_mul_mat(ctx, vb, kq);  // [hd, n, H, G]
             kqv = kqv ? ggml_concat(ctx, kqv, part, 1) : part;
         }
@@ -280,7 +281,7 @@ DecodeGraph build_decode(ggml_context * ctx, const Model & model, const KvCache 
         ggml_tensor * ks = ggml_view_4d(ctx, k_all, hd, n_kv, Hkv, nb, hd * es, hd * C * es, hd * C * Hkv * es, slot0 * hd * C * Hkv * es);
         ggml_tensor * vs = ggml_view_4d(ctx, v_all, n_kv, hd, Hkv, nb, C * es, C * hd * es, C * hd * Hkv * es, slot0 * C * hd * Hkv * es);
         q = ggml_permute(ctx, ggml_reshape_4d(ctx, q, hd, H, T, nb), 0, 2, 1, 3);  // [hd, T, H, nb]
-        ggml_tensor * kq = ggml_soft_max_ext(ctx, ggml_mul_mat(ctx, ks, q), g.mask, hp.kq_scale, 0.0f);  // [n_kv, T, H, nb]
+        ggml_tensor * kq = ggml_soft_max_ext(ctx, ggml_mul_mat(ctx, ks, q), g.mask, hp.kq_scale(), 0.0f);  // [n_kv, T, H, nb]
         ggml_tensor * kqv = ggml_mul_mat(ctx, vs, kq);  // [hd, T, H, nb]
         ggml_tensor * attn = ggml_cont_2d(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3), hd * H, N);
         ggml_tensor * last = il + 1 == model.layers().size() ? g.last : nullptr;

@@ -13,6 +13,7 @@
 #include "ggml.h"
 #include "gguf.h"
 #include "llama.h"
+#include "model.h"
 #include "rng.h"
 
 namespace rl {
@@ -78,9 +79,8 @@ void make_model(const MakeModelOptions & o) {
     if (o.head_dim == 0 && o.n_embd % o.n_head != 0) fail(E_ARGUMENT, "embd must be a multiple of heads (or give the head size)");
     if (!(o.output_scale > 0)) fail(E_ARGUMENT, "the output scale must be positive");
     if (o.n_head % o.n_head_kv != 0) fail(E_ARGUMENT, "heads must be a multiple of kv-heads");
-    if (o.arch != "llama" && o.arch != "qwen2" && o.arch != "qwen3" && o.arch != "smollm3") {
-        fail(E_ARGUMENT, "unknown architecture \"" + o.arch + "\" (llama, qwen2, qwen3, smollm3)");
-    }
+    const Architecture * arch = find_architecture(o.arch);
+    if (!arch) fail(E_ARGUMENT, "unknown architecture \"" + o.arch + "\" (" + architecture_names() + ")");
     if (o.head_dim < 0) fail(E_ARGUMENT, "the head size must be positive");
     const int64_t hd = o.head_dim > 0 ? o.head_dim : o.n_embd / o.n_head, q_width = hd * o.n_head;
     if (hd % 2 != 0) fail(E_ARGUMENT, "the head size (embd / heads) must be even for RoPE");
@@ -108,19 +108,20 @@ void make_model(const MakeModelOptions & o) {
     gguf_set_val_str(g.get(), "general.architecture", o.arch.c_str());
     gguf_set_val_str(g.get(), "general.name", "rl-ggml random test model");
     gguf_set_val_u32(g.get(), "general.file_type", (uint32_t) weights.ftype);
-    gguf_set_val_u32(g.get(), (o.arch + ".context_length").c_str(), (uint32_t) o.n_ctx);
-    gguf_set_val_u32(g.get(), (o.arch + ".embedding_length").c_str(), (uint32_t) o.n_embd);
-    gguf_set_val_u32(g.get(), (o.arch + ".block_count").c_str(), (uint32_t) o.n_layer);
-    gguf_set_val_u32(g.get(), (o.arch + ".feed_forward_length").c_str(), (uint32_t) o.n_ff);
-    gguf_set_val_u32(g.get(), (o.arch + ".attention.head_count").c_str(), (uint32_t) o.n_head);
-    gguf_set_val_u32(g.get(), (o.arch + ".attention.head_count_kv").c_str(), (uint32_t) o.n_head_kv);
-    gguf_set_val_u32(g.get(), (o.arch + ".rope.dimension_count").c_str(), (uint32_t) hd);
-    gguf_set_val_f32(g.get(), (o.arch + ".rope.freq_base").c_str(), o.rope_freq_base);
-    gguf_set_val_f32(g.get(), (o.arch + ".attention.layer_norm_rms_epsilon").c_str(), 1e-5f);
-    gguf_set_val_u32(g.get(), (o.arch + ".vocab_size").c_str(), (uint32_t) n_vocab);
+    const auto key = [&](const char * name) { return o.arch + "." + name; };  // hyperparameters are per architecture
+    gguf_set_val_u32(g.get(), key("context_length").c_str(), (uint32_t) o.n_ctx);
+    gguf_set_val_u32(g.get(), key("embedding_length").c_str(), (uint32_t) o.n_embd);
+    gguf_set_val_u32(g.get(), key("block_count").c_str(), (uint32_t) o.n_layer);
+    gguf_set_val_u32(g.get(), key("feed_forward_length").c_str(), (uint32_t) o.n_ff);
+    gguf_set_val_u32(g.get(), key("attention.head_count").c_str(), (uint32_t) o.n_head);
+    gguf_set_val_u32(g.get(), key("attention.head_count_kv").c_str(), (uint32_t) o.n_head_kv);
+    gguf_set_val_u32(g.get(), key("rope.dimension_count").c_str(), (uint32_t) hd);
+    gguf_set_val_f32(g.get(), key("rope.freq_base").c_str(), o.rope_freq_base);
+    gguf_set_val_f32(g.get(), key("attention.layer_norm_rms_epsilon").c_str(), 1e-5f);
+    gguf_set_val_u32(g.get(), key("vocab_size").c_str(), (uint32_t) n_vocab);
     if (o.head_dim > 0) {
-        gguf_set_val_u32(g.get(), (o.arch + ".attention.key_length").c_str(), (uint32_t) hd);
-        gguf_set_val_u32(g.get(), (o.arch + ".attention.value_length").c_str(), (uint32_t) hd);
+        gguf_set_val_u32(g.get(), key("attention.key_length").c_str(), (uint32_t) hd);
+        gguf_set_val_u32(g.get(), key("attention.value_length").c_str(), (uint32_t) hd);
     }
 
     // Init scales keep activations O(1) through the residual stream so log-probs are neither flat nor degenerate.
@@ -132,12 +133,12 @@ void make_model(const MakeModelOptions & o) {
         specs.push_back({p + "attn_q.weight", o.n_embd, q_width, 2 * s_in});
         specs.push_back({p + "attn_k.weight", o.n_embd, hd * o.n_head_kv, 2 * s_in});
         specs.push_back({p + "attn_v.weight", o.n_embd, hd * o.n_head_kv, s_in});
-        if (o.arch == "qwen2") {
+        if (arch->qkv_biases) {
             specs.push_back({p + "attn_q.bias", q_width, 1, 0.5f});
             specs.push_back({p + "attn_k.bias", hd * o.n_head_kv, 1, 0.5f});
             specs.push_back({p + "attn_v.bias", hd * o.n_head_kv, 1, 0.5f});
         }
-        if (o.arch == "qwen3") {
+        if (arch->head_norms) {
             specs.push_back({p + "attn_q_norm.weight", hd, 1, 0});
             specs.push_back({p + "attn_k_norm.weight", hd, 1, 0});
         }

@@ -1,5 +1,5 @@
-// Writes llama-, qwen2-, qwen3- or smollm3-architecture GGUF files with deterministic random weights and a real
-// tokenizer (LLaMA's or Qwen2's), for tests and benchmarks (speed does not depend on weight values).
+// Writes GGUF files of the supported architectures (Architecture in model.h) with deterministic random weights and a
+// real tokenizer (LLaMA's or Qwen2's), for tests and benchmarks (speed does not depend on weight values).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -10,7 +10,7 @@ struct MakeModelOptions {
     std::string out;
     std::string vocab_file;  // a vendored ggml-vocab-*.gguf whose tokenizer.* keys are copied
     std::string type = "f32";
-    std::string arch = "llama";  // or "qwen2" (q, k, v projection biases), "qwen3" (per-head q, k norms), "smollm3"
+    std::string arch = "llama";  // general.architecture: one of Architecture's names (model.h)
     int64_t n_layer = 2, n_embd = 64, n_head = 4, n_head_kv = 4, n_ff = 160, n_ctx = 2048;
     int64_t head_dim = 0;  // 0: n_embd / n_head; else written as attention.key_length (as Qwen3's files do)
     bool tied = false;

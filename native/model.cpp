@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cmath>
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -172,6 +171,30 @@ void Model::release() {
     gguf_ = nullptr;
 }
 
+namespace {
+
+const Architecture architectures[] = {
+    {"llama", GGML_ROPE_TYPE_NORMAL, false, false, 0},
+    {"qwen2", GGML_ROPE_TYPE_NEOX, true, false, 0},
+    {"qwen3", GGML_ROPE_TYPE_NEOX, false, true, 0},
+    {"smollm3", GGML_ROPE_TYPE_NORMAL, false, false, 4},  // a fixed step in llama.cpp, not a key
+};
+
+}  // namespace
+
+const Architecture * find_architecture(const std::string & name) {
+    for (const Architecture & a : architectures) {
+        if (name == a.name) return &a;
+    }
+    return nullptr;
+}
+
+std::string architecture_names() {
+    std::string out;
+    for (const Architecture & a : architectures) out += (out.empty() ? "" : ", ") + std::string(a.name);
+    return out;
+}
+
 void Model::read_hparams(const std::string & path) {
     open_file(path);  // existence, directory and magic checks with precise messages
     gguf_init_params params{/*no_alloc =*/true, /*ctx =*/&meta_};
@@ -196,13 +219,9 @@ void Model::read_hparams(const std::string & path) {
     if (type_id >= 0 && gguf_get_kv_type(gguf_, type_id) == GGUF_TYPE_STRING && std::string(gguf_get_val_str(gguf_, type_id)) == "adapter") {
         fail(E_UNSUPPORTED, path + " is a LoRA adapter, not a base model");
     }
-    if (arch != "llama" && arch != "qwen2" && arch != "qwen3" && arch != "smollm3") {
-        fail(E_UNSUPPORTED, "unsupported architecture \"" + arch + "\" (rl-ggml supports \"llama\", \"qwen2\", \"qwen3\" and \"smollm3\")");
-    }
-    hp_.arch = arch;
-    hp_.rope_type = arch == "qwen2" || arch == "qwen3" ? GGML_ROPE_TYPE_NEOX : GGML_ROPE_TYPE_NORMAL;
+    hp_.arch = find_architecture(arch);
+    if (!hp_.arch) fail(E_UNSUPPORTED, "unsupported architecture \"" + arch + "\" (rl-ggml supports " + architecture_names() + ")");
     const std::string k = arch + ".";  // the hyperparameters' prefix
-    if (arch == "smollm3") hp_.no_rope_every = 4;  // as llama.cpp: a fixed step, not a key
 
     hp_.n_ctx_train = get_int(gguf_, k + "context_length", 0, true);
     hp_.n_embd = get_int(gguf_, k + "embedding_length", 0, true);
@@ -232,7 +251,6 @@ void Model::read_hparams(const std::string & path) {
         if (hp_.n_embd % hp_.n_head != 0) fail(E_BAD_MODEL, "embedding_length " + std::to_string(hp_.n_embd) + " is not a multiple of head_count " + std::to_string(hp_.n_head));
         hp_.head_dim = hp_.n_embd / hp_.n_head;
     }
-    hp_.kq_scale = 1.0f / std::sqrt((float) hp_.head_dim);
     hp_.n_rot = get_int(gguf_, k + "rope.dimension_count", hp_.head_dim, false);
     if (hp_.n_rot <= 0 || hp_.n_rot > hp_.head_dim || hp_.n_rot % 2 != 0) fail(E_BAD_MODEL, "rope.dimension_count " + std::to_string(hp_.n_rot) + " does not fit head size " + std::to_string(hp_.head_dim));
 }
@@ -279,11 +297,10 @@ void Model::bind_tensors() {
         L.wq = get(p + "attn_q.weight", {E, q});
         L.wk = get(p + "attn_k.weight", {E, kv});
         L.wv = get(p + "attn_v.weight", {E, kv});
-        const bool biased = hp_.arch == "qwen2";
-        L.bq = get(p + "attn_q.bias", {q}, biased);
-        L.bk = get(p + "attn_k.bias", {kv}, biased);
-        L.bv = get(p + "attn_v.bias", {kv}, biased);
-        if (hp_.arch == "qwen3") {
+        L.bq = get(p + "attn_q.bias", {q}, hp_.arch->qkv_biases);
+        L.bk = get(p + "attn_k.bias", {kv}, hp_.arch->qkv_biases);
+        L.bv = get(p + "attn_v.bias", {kv}, hp_.arch->qkv_biases);
+        if (hp_.arch->head_norms) {
             L.q_norm = get(p + "attn_q_norm.weight", {hp_.head_dim});
             L.k_norm = get(p + "attn_k_norm.weight", {hp_.head_dim});
         }

@@ -1,6 +1,8 @@
-// A llama-, qwen2-, qwen3- or smollm3-architecture model loaded from GGUF: hyperparameters, frozen weights in a ggml backend buffer, and the
-// tokenizer (libllama's vocabulary, loaded with vocab_only so tokenization is byte-identical to llama.cpp's).
+// A model of a supported architecture (llama and its relatives: see Architecture) loaded from GGUF: hyperparameters,
+// frozen weights in a ggml backend buffer, and the tokenizer (libllama's vocabulary, loaded with vocab_only so
+// tokenization is byte-identical to llama.cpp's).
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -19,13 +21,23 @@ struct llama_vocab;
 
 namespace rl {
 
+// What sets a supported architecture's block apart from llama's, as llama.cpp's graphs have it (native/forward.cpp
+// applies it; make_model writes the tensors it needs).
+struct Architecture {
+    const char * name;
+    int rope_type;          // qwen2, qwen3: NeoX-style (the two halves of each head rotated together)
+    bool qkv_biases;        // qwen2: q, k, v projection biases (used where other architectures' files have them)
+    bool head_norms;        // qwen3: each head's queries and keys RMS-normed before RoPE
+    int64_t no_rope_every;  // smollm3: 4, layers il with (il + 1) % 4 == 0 use no RoPE; 0: all use it
+};
+
+// The supported architecture called `name` (general.architecture), or null.
+const Architecture * find_architecture(const std::string & name);
+// Their names, for messages: "llama, qwen2, ...".
+std::string architecture_names();
+
 struct HParams {
-    // "llama", "qwen2" (llama's block with q, k, v biases and NeoX-style RoPE), "qwen3" (no biases; each head's
-    // queries and keys RMS-normed before RoPE, NeoX-style) or "smollm3" (llama's block without RoPE in every 4th layer)
-    std::string arch = "llama";
-    int rope_type = GGML_ROPE_TYPE_NORMAL;
-    int64_t no_rope_every = 0;  // layers il with (il + 1) % no_rope_every == 0 use no RoPE (0: all use it)
-    float kq_scale = 0;         // attention's score scale, 1 / sqrt(head size)
+    const Architecture * arch = nullptr;
     int64_t n_vocab = 0;
     int64_t n_ctx_train = 0;
     int64_t n_embd = 0;
@@ -39,6 +51,8 @@ struct HParams {
     float rope_freq_base = 10000.0f;
     float rope_freq_scale = 1.0f;
     bool tied_output = false;
+
+    float kq_scale() const { return 1.0f / std::sqrt((float) head_dim); }  // attention's score scale
 };
 
 struct Layer {

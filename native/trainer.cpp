@@ -501,7 +501,7 @@ void Trainer::save_adapter(const std::string & path, const std::string & chat_te
     GgufPtr file(gguf_init_empty());
     gguf_context * g = file.get();
     gguf_set_val_str(g, "general.type", "adapter");
-    gguf_set_val_str(g, "general.architecture", model_.hparams().arch.c_str());
+    gguf_set_val_str(g, "general.architecture", model_.hparams().arch->name);
     gguf_set_val_str(g, "general.name", "rl-ggml LoRA adapter");
     gguf_set_val_str(g, "adapter.type", "lora");
     gguf_set_val_f32(g, "adapter.lora.alpha", cfg_.alpha);
@@ -516,7 +516,7 @@ void Trainer::save_adapter(const std::string & path, const std::string & chat_te
 void Trainer::load_adapter(const std::string & path) {
     GgufFile f(path);
     if (f.str("general.type") != "adapter" || f.str("adapter.type") != "lora") fail(E_ARGUMENT, path + " is not a LoRA adapter file");
-    const std::string & arch = model_.hparams().arch;
+    const std::string arch = model_.hparams().arch->name;
     if (f.str("general.architecture") != arch) {
         fail(E_ARGUMENT, path + " is an adapter for architecture \"" + f.str("general.architecture") + "\", the model's is \"" + arch + "\"");
     }
