@@ -300,6 +300,7 @@ private:
             o.Set("ropeFreqBase", hp.rope_freq_base);
             o.Set("ropeFreqScale", hp.rope_freq_scale);
             o.Set("tiedOutput", hp.tied_output);
+            o.Set("slidingWindow", hp.n_swa);
             o.Set("ropeFreqs", m.rope_freqs() != nullptr);
             o.Set("vocab", m.vocab_kind());
             o.Set("bos", m.bos());
@@ -678,6 +679,7 @@ Napi::Value MakeModel(const Napi::CallbackInfo & info) {
     opt.n_head_kv = o.Get("kvHeads").As<Napi::Number>().Int64Value();
     opt.n_ff = o.Get("ff").As<Napi::Number>().Int64Value();
     if (o.Has("headDim") && o.Get("headDim").IsNumber()) opt.head_dim = o.Get("headDim").As<Napi::Number>().Int64Value();
+    if (o.Has("slidingWindow") && o.Get("slidingWindow").IsNumber()) opt.n_swa = o.Get("slidingWindow").As<Napi::Number>().Int64Value();
     opt.n_ctx = o.Get("ctx").As<Napi::Number>().Int64Value();
     opt.tied = o.Get("tied").ToBoolean();
     opt.rope_freqs = o.Get("ropeFreqs").ToBoolean();

@@ -50,10 +50,12 @@ int64_t head_chunk_rows() { return env_rows("RL_GGML_HEAD_CHUNK_ROWS", kHeadChun
 
 int64_t attention_block_rows() { return env_rows("RL_GGML_ATTENTION_BLOCK_ROWS", kAttentionBlockRows); }
 
-ForwardShape forward_shape(const PackedBatch & b, size_t n_features) {
+ForwardShape forward_shape(const HParams & hp, const PackedBatch & b, size_t n_features) {
     ForwardShape s{(int64_t) b.tokens.size(), b.n_groups, b.n_real(), (int64_t) b.out_rows.size(), (int64_t) n_features};
     s.C = std::max<int64_t>(1, std::min(s.R, head_chunk_rows()));
     s.B = std::min(s.T / s.G, attention_block_rows());
+    // positions grow by at most one per slot, so a window as long as the slot hides nothing
+    if (hp.n_swa > 0 && s.T / s.G > hp.n_swa) s.n_swa = hp.n_swa;
     return s;
 }
 
@@ -70,7 +72,8 @@ ggml_tensor * repeat_kv(ggml_context * ctx, ggml_tensor * t, int64_t r) {
 }  // namespace
 
 size_t forward_graph_size(const Model & model, const ForwardShape & shape) {
-    return 128 + (96 + 24 * (size_t) (shape.attention_blocks() - 1)) * (size_t) model.hparams().n_layer + 16 * (size_t) shape.head_chunks();
+    const size_t per_layer = 96 + (model.hparams().arch->gemma ? 32 : 0) + 24 * (size_t) (shape.attention_blocks() - 1);  // gemma: post norms
+    return 128 + per_layer * (size_t) model.hparams().n_layer + 16 * (size_t) shape.head_chunks();
 }
 
 namespace {
@@ -103,28 +106,40 @@ struct Blocks {
         const int64_t every = hp.arch->no_rope_every;
         if (every > 0 && (int64_t) (il + 1) % every == 0) return t;
         return ggml_rope_ext(ctx, t, positions, model.rope_freqs(), (int) hp.n_rot, hp.arch->rope_type, (int) hp.n_ctx_train,
-                             hp.rope_freq_base, hp.rope_freq_scale, 0.0f, 1.0f, 32.0f, 1.0f);
+                             hp.rope_base(il), hp.rope_scale(il), 0.0f, 1.0f, 32.0f, 1.0f);
     }
+
+    // The hidden states [E, N] the first layer reads: the tokens' embeddings (Gemma's scaled by √E).
+    ggml_tensor * embed(ggml_tensor * tokens) const {
+        ggml_tensor * x = ggml_get_rows(ctx, model.token_embd(), tokens);
+        return model.hparams().arch->gemma ? ggml_scale(ctx, x, std::sqrt((float) model.hparams().n_embd)) : x;
+    }
+
+    ggml_tensor * normed(ggml_tensor * x, ggml_tensor * norm) const { return ggml_mul(ctx, ggml_rms_norm(ctx, x, model.hparams().rms_eps), norm); }
+
+    // A residual branch's output as added to the stream: RMS-normed first where the model has the norm (gemma3).
+    ggml_tensor * post_normed(ggml_tensor * y, ggml_tensor * norm) const { return norm ? normed(y, norm) : y; }
 
     // Layer il's roped queries [hd, H, T] and keys [hd, Hkv, T], and values [hd, Hkv, T], for hidden states x [E, T].
     void qkv(size_t il, ggml_tensor * x, ggml_tensor * positions, ggml_tensor ** q, ggml_tensor ** k, ggml_tensor ** v) const {
         const HParams & hp = model.hparams();
         const Layer & L = model.layers()[il];
         const int64_t T = x->ne[1];
-        ggml_tensor * cur = ggml_mul(ctx, ggml_rms_norm(ctx, x, hp.rms_eps), L.attn_norm);
+        ggml_tensor * cur = normed(x, L.attn_norm);
         *q = rope(il, head_normed(ggml_reshape_3d(ctx, biased(proj(il, L.wq, T_Q, cur), L.bq), hp.head_dim, hp.n_head, T), L.q_norm), positions);
+        if (hp.arch->gemma) *q = ggml_scale(ctx, *q, hp.kq_scale);
         *k = rope(il, head_normed(ggml_reshape_3d(ctx, biased(proj(il, L.wk, T_K, cur), L.bk), hp.head_dim, hp.n_head_kv, T), L.k_norm), positions);
         *v = ggml_reshape_3d(ctx, biased(proj(il, L.wv, T_V, cur), L.bv), hp.head_dim, hp.n_head_kv, T);
     }
 
     // The rest of layer il after attention: its output projection and the feed-forward block, with residuals.
     ggml_tensor * finish(size_t il, ggml_tensor * x, ggml_tensor * attn) const {
-        const HParams & hp = model.hparams();
         const Layer & L = model.layers()[il];
-        x = ggml_add(ctx, proj(il, L.wo, T_O, attn), x);
-        ggml_tensor * cur = ggml_mul(ctx, ggml_rms_norm(ctx, x, hp.rms_eps), L.ffn_norm);
-        cur = ggml_swiglu_split(ctx, proj(il, L.ffn_gate, T_GATE, cur), proj(il, L.ffn_up, T_UP, cur));
-        return ggml_add(ctx, proj(il, L.ffn_down, T_DOWN, cur), x);
+        x = ggml_add(ctx, post_normed(proj(il, L.wo, T_O, attn), L.attn_post_norm), x);
+        ggml_tensor * cur = normed(x, L.ffn_norm);
+        ggml_tensor * gate = proj(il, L.ffn_gate, T_GATE, cur), * up = proj(il, L.ffn_up, T_UP, cur);
+        cur = model.hparams().arch->gemma ? ggml_geglu_split(ctx, gate, up) : ggml_swiglu_split(ctx, gate, up);
+        return ggml_add(ctx, post_normed(proj(il, L.ffn_down, T_DOWN, cur), L.ffn_post_norm), x);
     }
 
     // Layer il after attention, on chosen rows of x and of attn [hd·H, ·] (null: all of them): the last layer's output
@@ -135,10 +150,12 @@ struct Blocks {
         return finish(il, x, attn);
     }
 
+    // The scale of attention's scores in its softmax: Gemma's graph scales the queries instead (see qkv), which rounds
+    // otherwise.
+    float score_scale() const { return model.hparams().arch->gemma ? 1.0f : model.hparams().kq_scale; }
+
     // The final norm: hidden states as the LM head and the value head read them.
-    ggml_tensor * final_norm(ggml_tensor * x) const {
-        return ggml_mul(ctx, ggml_rms_norm(ctx, x, model.hparams().rms_eps), model.output_norm());
-    }
+    ggml_tensor * final_norm(ggml_tensor * x) const { return normed(x, model.output_norm()); }
 };
 
 }  // namespace
@@ -149,11 +166,12 @@ ForwardGraph resident_inputs(ggml_context * ctx, const ForwardShape & shape) {
     // f16: its values are 0 and -inf, exact in half precision, and it is about S²/2 per group (half the bytes to
     // upload and hold)
     g.mask = ggml_new_tensor_1d(ctx, GGML_TYPE_F16, shape.mask_offset(shape.T / shape.G));
+    if (shape.n_swa > 0) g.mask_swa = ggml_new_tensor_1d(ctx, GGML_TYPE_F16, ggml_nelements(g.mask));
     if (shape.N < shape.T) {
         g.slot_row = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, shape.T);
         g.row_slot = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, shape.N);
     }
-    for (ggml_tensor * t : {g.positions, g.mask, g.slot_row, g.row_slot}) {
+    for (ggml_tensor * t : {g.positions, g.mask, g.mask_swa, g.slot_row, g.row_slot}) {
         if (t) ggml_set_input(t);
     }
     return g;
@@ -186,7 +204,7 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, const Forwar
     if (range.first == 0) {
         g.tokens = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, N);
         ggml_set_input(g.tokens);
-        x = ggml_get_rows(ctx, model.token_embd(), g.tokens);  // [E, N]
+        x = blocks.embed(g.tokens);  // [E, N]
     }
     for (size_t il = range.first; il < range.end; il++) {
         g.layer_in.push_back(x);
@@ -208,16 +226,17 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, const Forwar
         // backward writes into q's gradient as laid out; its keys and values, views of the first L = s0 + n (the
         // queries' own and those before); its mask, a contiguous [L, n, 1, G] run of the block-ordered mask.
         ggml_tensor * kqv = nullptr;  // [hd, S_q, H, G]
-        const size_t mask_es = ggml_element_size(g.mask);
+        ggml_tensor * mask = g.mask_swa && hp.is_swa(il) ? g.mask_swa : g.mask;
+        const size_t mask_es = ggml_element_size(mask);
         for (int64_t s0 = 0; s0 < S; s0 += shape.B) {
             const int64_t n = std::min(shape.B, S - s0), L = s0 + n;
             const bool all = n == S;
             ggml_tensor * qb = all ? q : ggml_view_4d(ctx, q, hd, hp.n_head, n, G, q->nb[1], q->nb[2], q->nb[3], s0 * q->nb[2]);
             ggml_tensor * kb = all ? k : ggml_view_4d(ctx, k, hd, L, k->ne[2], G, k->nb[1], k->nb[2], k->nb[3], 0);
             ggml_tensor * vb = all ? vt : ggml_view_4d(ctx, vt, L, hd, vt->ne[2], G, vt->nb[1], vt->nb[2], vt->nb[3], 0);
-            ggml_tensor * mb = ggml_view_4d(ctx, g.mask, L, n, 1, G, L * mask_es, L * n * mask_es, L * n * mask_es, shape.mask_offset(s0) * mask_es);
+            ggml_tensor * mb = ggml_view_4d(ctx, mask, L, n, 1, G, L * mask_es, L * n * mask_es, L * n * mask_es, shape.mask_offset(s0) * mask_es);
             ggml_tensor * kq = ggml_mul_mat(ctx, kb, ggml_permute(ctx, qb, 0, 2, 1, 3));  // [L, n, H, G]
-            kq = ggml_soft_max_ext(ctx, kq, mb, hp.kq_scale(), 0.0f);
+            kq = ggml_soft_max_ext(ctx, kq, mb, blocks.score_scale(), 0.0f);
             ggml_tensor * part = ggml_mul_mat(ctx, vb, kq);  // [hd, n, H, G]
             kqv = kqv ? ggml_concat(ctx, kqv, part, 1) : part;
         }
@@ -267,10 +286,13 @@ DecodeGraph build_decode(ggml_context * ctx, const Model & model, const KvCache 
     g.k_rows = ggml_new_tensor_1d(ctx, GGML_TYPE_I64, Hkv * N);
     g.v_cells = ggml_new_tensor_1d(ctx, GGML_TYPE_I64, hd * Hkv * N);
     g.mask = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, n_kv, T, 1, nb);
+    if (hp.n_swa > 0 && n_kv > hp.n_swa) g.mask_swa = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, n_kv, T, 1, nb);
     g.last = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, nb);
-    for (ggml_tensor * t : {g.tokens, g.positions, g.k_rows, g.v_cells, g.mask, g.last}) ggml_set_input(t);
+    for (ggml_tensor * t : {g.tokens, g.positions, g.k_rows, g.v_cells, g.mask, g.mask_swa, g.last}) {
+        if (t) ggml_set_input(t);
+    }
 
-    ggml_tensor * x = ggml_get_rows(ctx, model.token_embd(), g.tokens);  // [E, T * nb], slot-major
+    ggml_tensor * x = blocks.embed(g.tokens);  // [E, T * nb], slot-major
     for (size_t il = 0; il < model.layers().size(); il++) {
         ggml_tensor *q, *k, *v;
         blocks.qkv(il, x, g.positions, &q, &k, &v);
@@ -281,7 +303,8 @@ DecodeGraph build_decode(ggml_context * ctx, const Model & model, const KvCache 
         ggml_tensor * ks = ggml_view_4d(ctx, k_all, hd, n_kv, Hkv, nb, hd * es, hd * C * es, hd * C * Hkv * es, slot0 * hd * C * Hkv * es);
         ggml_tensor * vs = ggml_view_4d(ctx, v_all, n_kv, hd, Hkv, nb, C * es, C * hd * es, C * hd * Hkv * es, slot0 * C * hd * Hkv * es);
         q = ggml_permute(ctx, ggml_reshape_4d(ctx, q, hd, H, T, nb), 0, 2, 1, 3);  // [hd, T, H, nb]
-        ggml_tensor * kq = ggml_soft_max_ext(ctx, ggml_mul_mat(ctx, ks, q), g.mask, hp.kq_scale(), 0.0f);  // [n_kv, T, H, nb]
+        ggml_tensor * mask = g.mask_swa && hp.is_swa(il) ? g.mask_swa : g.mask;
+        ggml_tensor * kq = ggml_soft_max_ext(ctx, ggml_mul_mat(ctx, ks, q), mask, blocks.score_scale(), 0.0f);  // [n_kv, T, H, nb]
         ggml_tensor * kqv = ggml_mul_mat(ctx, vs, kq);  // [hd, T, H, nb]
         ggml_tensor * attn = ggml_cont_2d(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3), hd * H, N);
         ggml_tensor * last = il + 1 == model.layers().size() ? g.last : nullptr;
@@ -306,19 +329,27 @@ ForwardInputs forward_inputs(const PackedBatch & b, const ForwardShape & shape, 
         in.positions.push_back(b.positions[i]);
     }
     // Query i's row of keys, in blocks of B queries: block b (queries s0 = b·B onwards, n of them) is [s0 + n, n, 1, G].
-    const ggml_fp16_t visible = ggml_fp32_to_fp16(0.0f);
-    in.mask.assign((size_t) shape.mask_offset(S), ggml_fp32_to_fp16(-INFINITY));
+    // The sliding-window layers' mask also hides keys n_swa or more positions back.
+    const ggml_fp16_t visible = ggml_fp32_to_fp16(0.0f), hidden = ggml_fp32_to_fp16(-INFINITY);
+    in.mask.assign((size_t) shape.mask_offset(S), hidden);
+    if (shape.n_swa > 0) in.mask_swa.assign(in.mask.size(), hidden);
     for (int64_t gi = 0; gi < G; gi++) {
         const int32_t * br = b.branch.data() + gi * S;
+        const int32_t * pos = b.positions.data() + gi * S;
         for (int64_t i = 0; i < S; i++) {
             const int64_t s0 = i / shape.B * shape.B, n = std::min(shape.B, S - s0), L = s0 + n;
-            ggml_fp16_t * m = in.mask.data() + shape.mask_offset(s0) + L * (gi * n + (i - s0));
+            const size_t row = shape.mask_offset(s0) + L * (gi * n + (i - s0));
+            ggml_fp16_t * m = in.mask.data() + row;
+            ggml_fp16_t * m_swa = shape.n_swa > 0 ? in.mask_swa.data() + row : nullptr;
             if (br[i] == -2) {
                 m[i] = visible;  // padding: itself only, so its softmax row stays finite
+                if (m_swa) m_swa[i] = visible;
                 continue;
             }
             for (int64_t j = 0; j <= i; j++) {
-                if (br[j] == -1 || br[j] == br[i]) m[j] = visible;
+                if (br[j] != -1 && br[j] != br[i]) continue;
+                m[j] = visible;
+                if (m_swa && pos[i] - pos[j] < shape.n_swa) m_swa[j] = visible;
             }
         }
     }
@@ -332,14 +363,16 @@ ForwardInputs forward_inputs(const PackedBatch & b, const ForwardShape & shape, 
 }
 
 void set_forward_inputs(const ForwardGraph & g, const ForwardInputs & in) {
+    // An input no node reads has no memory (a mask that no layer uses: a model with only sliding-window layers)
     const auto set = [](ggml_tensor * t, const auto & v) {
-        if (t && !v.empty()) ggml_backend_tensor_set(t, v.data(), 0, v.size() * sizeof(v[0]));
+        if (t && t->buffer && !v.empty()) ggml_backend_tensor_set(t, v.data(), 0, v.size() * sizeof(v[0]));
     };
     set(g.tokens, in.tokens);
     set(g.positions, in.positions);
     set(g.slot_row, in.slot_row);
     set(g.row_slot, in.row_slot);
     set(g.mask, in.mask);
+    set(g.mask_swa, in.mask_swa);
     set(g.picks, in.picks);
     set(g.keep, in.keep);
     set(g.keep_slot, in.keep_slot);
@@ -358,7 +391,7 @@ std::vector<float> forward_logprobs(const Model & model, const PackedBatch & bat
     const HParams & hp = model.hparams();
     batch.validate(hp);
     if (batch.out_rows.empty()) return {};
-    const ForwardShape shape = forward_shape(batch);
+    const ForwardShape shape = forward_shape(hp, batch);
     const size_t max_nodes = forward_graph_size(model, shape);
     ggml_init_params params{ggml_tensor_overhead() * max_nodes + ggml_graph_overhead_custom(max_nodes, false), nullptr, true};
     CtxPtr ctx(ggml_init(params));

@@ -38,6 +38,7 @@ struct ForwardGraph {
     ggml_tensor * slot_row = nullptr;   // I32 [T]: the row in each slot (padding: any row); null when N == T
     ggml_tensor * row_slot = nullptr;   // I32 [N]: the slot of each row; null when N == T or in a one-layer model
     ggml_tensor * mask = nullptr;       // F16, by blocks of queries: [s0 + n, n, 1, G] for the block of n from query s0
+    ggml_tensor * mask_swa = nullptr;   // F16, laid out as mask: the sliding-window layers' (null when shape.n_swa == 0)
     ggml_tensor * keep = nullptr;       // I32 [R + F]: the rows the heads read (scored, then feature rows)
     ggml_tensor * keep_slot = nullptr;  // I32 [R + F]: their slots
     ggml_tensor * picks = nullptr;      // I32 [R]: (r - r0)*n_vocab + target into the flattened probabilities of r's chunk
@@ -80,6 +81,7 @@ struct ForwardShape {
     int64_t T = 0, G = 1, N = 0, R = 0, F = 0;  // slots, groups, real tokens, scored rows, feature rows
     int64_t C = 1;                              // scored rows per LM-head chunk
     int64_t B = 1;                              // queries per attention block (the slot length S = T / G: one block)
+    int64_t n_swa = 0;                          // the sliding window, where a slot is longer (so the window hides keys)
     int64_t head_chunks() const { return (R + C - 1) / C; }
     int64_t attention_blocks() const { return T > 0 ? (T / G + B - 1) / B : 1; }
     // Where the mask of the block of queries from s0 (a multiple of B) starts: the blocks before it are full, block
@@ -89,7 +91,7 @@ struct ForwardShape {
         return G * (B * B * b * (b + 1) / 2 + (s0 - b * B) * S);
     }
 };
-ForwardShape forward_shape(const PackedBatch & batch, size_t n_features = 0);
+ForwardShape forward_shape(const HParams & hp, const PackedBatch & batch, size_t n_features = 0);
 //
 // `resident` (may be null) supplies the inputs every layer reads (positions, mask, slot_row, row_slot) as tensors
 // that already hold their values on the device: the graphs that recompute a checkpointed pass layer by layer share
@@ -103,7 +105,7 @@ ForwardGraph resident_inputs(ggml_context * ctx, const ForwardShape & shape);
 // are slot indices like out_rows.
 struct ForwardInputs {
     std::vector<int32_t> tokens, positions, slot_row, row_slot, picks, keep, keep_slot;
-    std::vector<ggml_fp16_t> mask;
+    std::vector<ggml_fp16_t> mask, mask_swa;
 };
 ForwardInputs forward_inputs(const PackedBatch & batch, const ForwardShape & shape, int64_t n_vocab, const std::vector<int32_t> & feature_rows = {});
 
@@ -125,6 +127,7 @@ struct DecodeGraph {
     ggml_tensor * k_rows = nullptr;     // I64 [Hkv * T * nb]: cache row of each new key vector
     ggml_tensor * v_cells = nullptr;    // I64 [hd * Hkv * T * nb]: cache cell of each new value
     ggml_tensor * mask = nullptr;       // F32 [n_kv, T, 1, nb]
+    ggml_tensor * mask_swa = nullptr;   // F32 [n_kv, T, 1, nb]: the sliding-window layers', where n_kv exceeds the window
     ggml_tensor * last = nullptr;       // I32 [nb]: row of each slot's last new token
     ggml_tensor * logits = nullptr;     // F32 [V, nb] output: next-token logits of each slot
     ggml_tensor * probs = nullptr;      // F32 [V, nb] output: their softmax (the device's vectorized exp, not the host's)

@@ -60,7 +60,7 @@ Step decode(const Model & model, const KvCache & cache, int64_t slot0, const std
 
     std::vector<int32_t> tok, pos, last(nb);
     std::vector<int64_t> k_rows, v_cells;
-    std::vector<float> mask((size_t) (n_kv * T * nb), -INFINITY);
+    std::vector<float> mask((size_t) (n_kv * T * nb), -INFINITY), mask_swa(g.mask_swa ? mask.size() : 0, -INFINITY);
     for (int64_t b = 0; b < nb; b++) {
         const int64_t slot = slot0 + b;
         for (int64_t t = 0; t < T; t++) {
@@ -72,7 +72,10 @@ Step decode(const Model & model, const KvCache & cache, int64_t slot0, const std
             for (int64_t h = 0; h < Hkv; h++) {
                 for (int64_t d = 0; d < hd; d++) v_cells.push_back(p + C * (d + hd * (h + Hkv * slot)));
             }
-            std::fill_n(mask.begin() + (b * T + t) * n_kv, idle ? 1 : p + 1, 0.0f);
+            // cells [0, end) are visible (a cell's index is its position); the sliding-window layers see the last n_swa
+            const int64_t row = (b * T + t) * n_kv, end = idle ? 1 : p + 1;
+            std::fill(mask.begin() + row, mask.begin() + row + end, 0.0f);
+            if (g.mask_swa) std::fill(mask_swa.begin() + row + std::max<int64_t>(0, end - hp.n_swa), mask_swa.begin() + row + end, 0.0f);
         }
         last[b] = (int32_t) (b * T + T - 1);
     }
@@ -80,7 +83,9 @@ Step decode(const Model & model, const KvCache & cache, int64_t slot0, const std
     ggml_backend_tensor_set(g.positions, pos.data(), 0, pos.size() * sizeof(int32_t));
     ggml_backend_tensor_set(g.k_rows, k_rows.data(), 0, k_rows.size() * sizeof(int64_t));
     ggml_backend_tensor_set(g.v_cells, v_cells.data(), 0, v_cells.size() * sizeof(int64_t));
-    ggml_backend_tensor_set(g.mask, mask.data(), 0, mask.size() * sizeof(float));
+    for (auto [t, m] : {std::pair{g.mask, &mask}, std::pair{g.mask_swa, &mask_swa}}) {
+        if (t && t->buffer) ggml_backend_tensor_set(t, m->data(), 0, m->size() * sizeof(float));  // unread by any layer: none
+    }
     ggml_backend_tensor_set(g.last, last.data(), 0, last.size() * sizeof(int32_t));
     model.compute(gf);
     Step out{std::vector<float>((size_t) (hp.n_vocab * nb)), std::vector<float>((size_t) (hp.n_vocab * nb))};

@@ -82,6 +82,7 @@ void make_model(const MakeModelOptions & o) {
     const Architecture * arch = find_architecture(o.arch);
     if (!arch) fail(E_ARGUMENT, "unknown architecture \"" + o.arch + "\" (" + architecture_names() + ")");
     if (o.head_dim < 0) fail(E_ARGUMENT, "the head size must be positive");
+    if (o.n_swa < 0 || (o.n_swa > 0 && arch->swa_every == 0)) fail(E_ARGUMENT, "a sliding window must be positive, and " + o.arch + " has none");
     const int64_t hd = o.head_dim > 0 ? o.head_dim : o.n_embd / o.n_head, q_width = hd * o.n_head;
     if (hd % 2 != 0) fail(E_ARGUMENT, "the head size (embd / heads) must be even for RoPE");
     for (ggml_type t : {wtype, rtype}) {
@@ -119,6 +120,7 @@ void make_model(const MakeModelOptions & o) {
     gguf_set_val_f32(g.get(), key("rope.freq_base").c_str(), o.rope_freq_base);
     gguf_set_val_f32(g.get(), key("attention.layer_norm_rms_epsilon").c_str(), 1e-5f);
     gguf_set_val_u32(g.get(), key("vocab_size").c_str(), (uint32_t) n_vocab);
+    if (o.n_swa > 0) gguf_set_val_u32(g.get(), key("attention.sliding_window").c_str(), (uint32_t) o.n_swa);
     if (o.head_dim > 0) {
         gguf_set_val_u32(g.get(), key("attention.key_length").c_str(), (uint32_t) hd);
         gguf_set_val_u32(g.get(), key("attention.value_length").c_str(), (uint32_t) hd);
@@ -126,7 +128,9 @@ void make_model(const MakeModelOptions & o) {
 
     // Init scales keep activations O(1) through the residual stream so log-probs are neither flat nor degenerate.
     const float s_in = 1.0f / std::sqrt((float) o.n_embd), s_ff = 1.0f / std::sqrt((float) o.n_ff);
-    std::vector<Spec> specs = {{"token_embd.weight", o.n_embd, n_vocab, 1.0f}};
+    // Gemma's embeddings enter scaled by √embd: unit-size rows there, and logits of the output scale's spread (its
+    // head is the embedding).
+    std::vector<Spec> specs = {{"token_embd.weight", o.n_embd, n_vocab, arch->gemma ? o.output_scale * s_in : 1.0f}};
     for (int64_t il = 0; il < o.n_layer; il++) {
         const std::string p = "blk." + std::to_string(il) + ".";
         specs.push_back({p + "attn_norm.weight", o.n_embd, 1, 0});
@@ -143,6 +147,10 @@ void make_model(const MakeModelOptions & o) {
             specs.push_back({p + "attn_k_norm.weight", hd, 1, 0});
         }
         specs.push_back({p + "attn_output.weight", q_width, o.n_embd, 1.0f / std::sqrt((float) q_width)});
+        if (arch->gemma) {
+            specs.push_back({p + "post_attention_norm.weight", o.n_embd, 1, 0});
+            specs.push_back({p + "post_ffw_norm.weight", o.n_embd, 1, 0});
+        }
         specs.push_back({p + "ffn_norm.weight", o.n_embd, 1, 0});
         specs.push_back({p + "ffn_gate.weight", o.n_embd, o.n_ff, s_in});
         specs.push_back({p + "ffn_up.weight", o.n_embd, o.n_ff, s_in});

@@ -1,5 +1,5 @@
 // Writes GGUF files of the supported architectures (Architecture in model.h) with deterministic random weights and a
-// real tokenizer (LLaMA's or Qwen2's), for tests and benchmarks (speed does not depend on weight values).
+// real tokenizer (LLaMA's, Qwen2's or Gemma's), for tests and benchmarks (speed does not depend on weight values).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -16,6 +16,7 @@ struct MakeModelOptions {
     bool tied = false;
     bool rope_freqs = false;  // write a Llama-3 style rope_freqs.weight
     float rope_freq_base = 10000.0f;
+    int64_t n_swa = 0;  // gemma3's sliding window, written as attention.sliding_window where positive
     uint64_t seed = 1;
     // Std of output.weight × sqrt(embd). Logits' spread at init is about this value and their reach about
     // this × sqrt(embd): small values give broad untrained distributions but little room to become confident.

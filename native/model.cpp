@@ -174,10 +174,11 @@ void Model::release() {
 namespace {
 
 const Architecture architectures[] = {
-    {"llama", GGML_ROPE_TYPE_NORMAL, false, false, 0},
-    {"qwen2", GGML_ROPE_TYPE_NEOX, true, false, 0},
-    {"qwen3", GGML_ROPE_TYPE_NEOX, false, true, 0},
+    {"llama", GGML_ROPE_TYPE_NORMAL},
+    {"qwen2", GGML_ROPE_TYPE_NEOX, true},
+    {"qwen3", GGML_ROPE_TYPE_NEOX, false, true},
     {"smollm3", GGML_ROPE_TYPE_NORMAL, false, false, 4},  // a fixed step in llama.cpp, not a key
+    {"gemma3", GGML_ROPE_TYPE_NEOX, false, true, 0, true, 6},
 };
 
 }  // namespace
@@ -253,6 +254,36 @@ void Model::read_hparams(const std::string & path) {
     }
     hp_.n_rot = get_int(gguf_, k + "rope.dimension_count", hp_.head_dim, false);
     if (hp_.n_rot <= 0 || hp_.n_rot > hp_.head_dim || hp_.n_rot % 2 != 0) fail(E_BAD_MODEL, "rope.dimension_count " + std::to_string(hp_.n_rot) + " does not fit head size " + std::to_string(hp_.head_dim));
+    // Gemma 3 27B (62 layers) scales scores by its embedding's share per head, as Google's reference does
+    const bool per_embedding = hp_.arch->gemma && hp_.n_layer == 62;
+    hp_.kq_scale = 1.0f / std::sqrt((float) (per_embedding ? hp_.n_embd / hp_.n_head : hp_.head_dim));
+    if (get_float(gguf_, k + "final_logit_softcapping", 0.0f) != 0.0f || get_float(gguf_, k + "attn_logit_softcapping", 0.0f) != 0.0f) {
+        fail(E_UNSUPPORTED, "logit soft-capping (final_logit_softcapping, attn_logit_softcapping) is not supported");
+    }
+    read_sliding_window(k);
+}
+
+// Sliding-window attention, where the architecture has it and the file gives a window: which layers use it (an array
+// of flags, or every layer but each n-th, n = attention.sliding_window_pattern or the architecture's default), and
+// their RoPE base.
+void Model::read_sliding_window(const std::string & k) {
+    hp_.n_swa = hp_.arch->swa_every > 0 ? get_int(gguf_, k + "attention.sliding_window", 0, false) : 0;
+    if (hp_.n_swa < 0) fail(E_BAD_MODEL, k + "attention.sliding_window must not be negative");
+    if (hp_.n_swa == 0) return;
+    hp_.swa_layers.assign(hp_.n_layer, false);
+    const std::string pattern_key = k + "attention.sliding_window_pattern";
+    const int64_t id = gguf_find_key(gguf_, pattern_key.c_str());
+    if (id >= 0 && gguf_get_kv_type(gguf_, id) == GGUF_TYPE_ARRAY) {
+        if (gguf_get_arr_type(gguf_, id) != GGUF_TYPE_BOOL || (int64_t) gguf_get_arr_n(gguf_, id) != hp_.n_layer) {
+            fail(E_BAD_MODEL, pattern_key + " must be one flag per block");
+        }
+        const bool * flags = (const bool *) gguf_get_arr_data(gguf_, id);
+        for (int64_t il = 0; il < hp_.n_layer; il++) hp_.swa_layers[il] = flags[il];
+    } else {
+        const int64_t every = get_int(gguf_, pattern_key, hp_.arch->swa_every, false);
+        for (int64_t il = 0; il < hp_.n_layer; il++) hp_.swa_layers[il] = every == 0 || il % every < every - 1;
+    }
+    hp_.rope_freq_base_swa = get_float(gguf_, k + "rope.freq_base_swa", 10000.0f);
 }
 
 void Model::bind_tensors() {
@@ -305,6 +336,10 @@ void Model::bind_tensors() {
             L.k_norm = get(p + "attn_k_norm.weight", {hp_.head_dim});
         }
         L.wo = get(p + "attn_output.weight", {q, E});
+        if (hp_.arch->gemma) {
+            L.attn_post_norm = get(p + "post_attention_norm.weight", {E});
+            L.ffn_post_norm = get(p + "post_ffw_norm.weight", {E});
+        }
         L.ffn_norm = get(p + "ffn_norm.weight", {E});
         L.ffn_gate = get(p + "ffn_gate.weight", {E, F});
         L.ffn_up = get(p + "ffn_up.weight", {E, F});

@@ -25,10 +25,14 @@ namespace rl {
 // applies it; make_model writes the tensors it needs).
 struct Architecture {
     const char * name;
-    int rope_type;          // qwen2, qwen3: NeoX-style (the two halves of each head rotated together)
-    bool qkv_biases;        // qwen2: q, k, v projection biases (used where other architectures' files have them)
-    bool head_norms;        // qwen3: each head's queries and keys RMS-normed before RoPE
-    int64_t no_rope_every;  // smollm3: 4, layers il with (il + 1) % 4 == 0 use no RoPE; 0: all use it
+    int rope_type;             // qwen2, qwen3, gemma3: NeoX-style (the two halves of each head rotated together)
+    bool qkv_biases = false;   // qwen2: q, k, v projection biases (used where other architectures' files have them)
+    bool head_norms = false;   // qwen3, gemma3: each head's queries and keys RMS-normed before RoPE
+    int64_t no_rope_every = 0; // smollm3: 4, layers il with (il + 1) % 4 == 0 use no RoPE; 0: all use it
+    bool gemma = false;        // gemma3: token embeddings scaled by √embedding_length, GELU-gated feed-forward, and the
+                               // attention's and feed-forward's outputs RMS-normed before their residual adds
+    int64_t swa_every = 0;     // gemma3: 6, unless the file says otherwise: all layers but every 6th attend only to
+                               // the last attention.sliding_window positions (where the file gives a window)
 };
 
 // The supported architecture called `name` (general.architecture), or null.
@@ -51,8 +55,17 @@ struct HParams {
     float rope_freq_base = 10000.0f;
     float rope_freq_scale = 1.0f;
     bool tied_output = false;
+    float kq_scale = 1.0f;  // attention's score scale: 1/√head_dim (Gemma 3 27B: 1/√(embedding_length / head_count))
+    // Sliding-window attention: layers with swa_layers[il] attend to keys less than n_swa positions back, with their
+    // own RoPE base and scale. n_swa = 0: none.
+    int64_t n_swa = 0;
+    std::vector<bool> swa_layers;
+    float rope_freq_base_swa = 10000.0f;
+    float rope_freq_scale_swa = 1.0f;
 
-    float kq_scale() const { return 1.0f / std::sqrt((float) head_dim); }  // attention's score scale
+    bool is_swa(size_t il) const { return n_swa > 0 && swa_layers[il]; }
+    float rope_base(size_t il) const { return is_swa(il) ? rope_freq_base_swa : rope_freq_base; }
+    float rope_scale(size_t il) const { return is_swa(il) ? rope_freq_scale_swa : rope_freq_scale; }
 };
 
 struct Layer {
@@ -66,6 +79,8 @@ struct Layer {
     ggml_tensor * q_norm = nullptr;  // per-head norms of queries and keys: qwen3's
     ggml_tensor * k_norm = nullptr;
     ggml_tensor * wo = nullptr;
+    ggml_tensor * attn_post_norm = nullptr;  // gemma3's norms of the attention's and feed-forward's outputs
+    ggml_tensor * ffn_post_norm = nullptr;
     ggml_tensor * ffn_norm = nullptr;
     ggml_tensor * ffn_gate = nullptr;
     ggml_tensor * ffn_up = nullptr;
@@ -136,6 +151,7 @@ public:
 
 private:
     void read_hparams(const std::string & path);
+    void read_sliding_window(const std::string & prefix);
     void bind_tensors();
     void check_device_support();
     void load_weights(const std::string & path);

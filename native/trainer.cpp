@@ -301,7 +301,7 @@ ForwardResult Trainer::forward(const PackedBatch & batch, const std::vector<int3
     if (keep && (!lora || batch.out_rows.empty())) fail(E_ARGUMENT, "a kept forward needs the adapter and at least one scored token");
     if (checkpoint && !keep) fail(E_ARGUMENT, "a checkpointed forward must be kept");
     if (batch.out_rows.empty() && feature_rows.empty()) fail(E_ARGUMENT, "a forward pass needs scored tokens or feature rows");
-    const ForwardShape shape = forward_shape(batch, feature_rows.size());
+    const ForwardShape shape = forward_shape(hp, batch, feature_rows.size());
     if (keep) {
         pending_llm_.reset();
         checkpoints_.reset();
@@ -336,7 +336,7 @@ ForwardResult Trainer::forward(const PackedBatch & batch, const std::vector<int3
     if (ck) {
         ck->inputs = std::move(inputs);
         for (auto * v : {&ck->inputs.positions, &ck->inputs.slot_row, &ck->inputs.row_slot}) *v = {};  // resident now
-        ck->inputs.mask = {};
+        ck->inputs.mask = ck->inputs.mask_swa = {};
         checkpoints_ = std::move(ck);
     } else if (keep) {
         pending_llm_ = std::move(p);

@@ -65,12 +65,14 @@ export function checkTrainedChatTemplate(model: Model, what: string, trained: st
 
 /**
  * The layout a vocabulary's own chat tokens imply (its tokenizer, special tokens parsed): "llama3" where it has
- * Llama 3's header and end-of-turn tokens, "chatml" where it has ChatML's (Qwen's), else "llama2".
+ * Llama 3's header and end-of-turn tokens, "chatml" where it has ChatML's (Qwen's), "gemma" where it has Gemma's turn
+ * tokens, else "llama2".
  */
 export function vocabularyChatTemplate(tokenizeSpecial: (text: string) => number[]): string {
   const has = (tokens: string[]) => tokens.every((t) => tokenizeSpecial(t).length === 1);
   if (has(['<|start_header_id|>', '<|end_header_id|>', '<|eot_id|>'])) return 'llama3';
   if (has(['<|im_start|>', '<|im_end|>'])) return 'chatml';
+  if (has(['<start_of_turn>', '<end_of_turn>'])) return 'gemma';
   return 'llama2';
 }
 

@@ -1,7 +1,7 @@
 /**
- * Generated test models: llama-, qwen2-, qwen3- or smollm3-architecture GGUF files with deterministic random weights
- * and a real tokenizer (LLaMA's, which SmolLM3 shares with Llama 3, or Qwen2's, which Qwen3 shares) copied from the
- * vocab files in the vendored llama.cpp tree.
+ * Generated test models: llama-, qwen2-, qwen3-, smollm3- or gemma3-architecture GGUF files with deterministic random
+ * weights and a real tokenizer (LLaMA's, which SmolLM3 shares with Llama 3; Qwen2's, which Qwen3 shares; or Gemma 4's,
+ * the vendored tree's only one of Gemma's 262,144 tokens) copied from the vocab files in the vendored llama.cpp tree.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,37 +20,43 @@ export interface ModelShape {
   ctx: number;
 }
 
-export type Architecture = 'llama' | 'qwen2' | 'qwen3' | 'smollm3';
-export const architectures: readonly Architecture[] = ['llama', 'qwen2', 'qwen3', 'smollm3'];
-export type Vocabulary = 'spm' | 'bpe' | 'qwen2';
-export const vocabularies: readonly Vocabulary[] = ['spm', 'bpe', 'qwen2'];
+export type Architecture = 'llama' | 'qwen2' | 'qwen3' | 'smollm3' | 'gemma3';
+export const architectures: readonly Architecture[] = ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma3'];
+export type Vocabulary = 'spm' | 'bpe' | 'qwen2' | 'gemma4';
+export const vocabularies: readonly Vocabulary[] = ['spm', 'bpe', 'qwen2', 'gemma4'];
 
 /** Each architecture's vocabulary where none is given: its family's (SmolLM3 uses Llama 3's, Qwen3 Qwen2's). */
-const defaultVocabulary: Record<Architecture, Vocabulary> = { llama: 'spm', qwen2: 'qwen2', qwen3: 'qwen2', smollm3: 'bpe' };
+const defaultVocabulary: Record<Architecture, Vocabulary> = { llama: 'spm', qwen2: 'qwen2', qwen3: 'qwen2', smollm3: 'bpe', gemma3: 'gemma4' };
 
-/** The RoPE base each family's models have: LLaMA-2 10,000, LLaMA-3 500,000, Qwen2 and Qwen3 1,000,000, SmolLM3 5,000,000. */
+/**
+ * The RoPE base each family's models have: LLaMA-2 10,000, LLaMA-3 500,000, Qwen2, Qwen3 and Gemma 3 1,000,000 (its
+ * sliding-window layers 10,000), SmolLM3 5,000,000.
+ */
 function defaultRopeBase(arch: Architecture, vocab: Vocabulary): number {
-  return { llama: vocab === 'bpe' ? 500000 : 10000, qwen2: 1e6, qwen3: 1e6, smollm3: 5e6 }[arch];
+  return { llama: vocab === 'bpe' ? 500000 : 10000, qwen2: 1e6, qwen3: 1e6, smollm3: 5e6, gemma3: 1e6 }[arch];
 }
 
-/** A preset: a shape, and for a real model's shapes its architecture, head size, vocabulary and output tying. */
+/** A preset: a shape, and for a real model's shapes its architecture, head size, vocabulary, output tying and window. */
 export interface Preset extends ModelShape {
   arch?: Architecture;
   headDim?: number;
   vocab?: Vocabulary;
   tied?: boolean;
+  slidingWindow?: number;
 }
 
 /**
- * `tiny` keeps the test suite fast on 2 cores; `llama-7b`, `qwen2.5-0.5b`, `qwen3-0.6b` and `smollm3-3b` have those
- * models' exact shapes (for speed benchmarks).
+ * `tiny` keeps the test suite fast on 2 cores; `llama-7b`, `qwen2.5-0.5b`, `qwen3-0.6b`, `smollm3-3b`, `gemma-3-270m`
+ * and `gemma-3-1b` have those models' exact shapes (for speed benchmarks).
  */
-export const presets: Record<'tiny' | 'llama-7b' | 'qwen2.5-0.5b' | 'qwen3-0.6b' | 'smollm3-3b', Preset> = {
+export const presets: Record<'tiny' | 'llama-7b' | 'qwen2.5-0.5b' | 'qwen3-0.6b' | 'smollm3-3b' | 'gemma-3-270m' | 'gemma-3-1b', Preset> = {
   tiny: { layers: 2, embd: 64, heads: 4, kvHeads: 4, ff: 160, ctx: 4096 },
   'llama-7b': { layers: 32, embd: 4096, heads: 32, kvHeads: 32, ff: 11008, ctx: 2048 },
   'qwen2.5-0.5b': { layers: 24, embd: 896, heads: 14, kvHeads: 2, ff: 4864, ctx: 32768, arch: 'qwen2', vocab: 'qwen2', tied: true },
   'qwen3-0.6b': { layers: 28, embd: 1024, heads: 16, kvHeads: 8, ff: 3072, ctx: 40960, arch: 'qwen3', headDim: 128, vocab: 'qwen2', tied: true },
   'smollm3-3b': { layers: 36, embd: 2048, heads: 16, kvHeads: 4, ff: 11008, ctx: 65536, arch: 'smollm3', vocab: 'bpe', tied: true },
+  'gemma-3-270m': { layers: 18, embd: 640, heads: 4, kvHeads: 1, ff: 2048, ctx: 32768, arch: 'gemma3', headDim: 256, vocab: 'gemma4', tied: true, slidingWindow: 512 },
+  'gemma-3-1b': { layers: 26, embd: 1152, heads: 4, kvHeads: 1, ff: 6912, ctx: 32768, arch: 'gemma3', headDim: 256, vocab: 'gemma4', tied: true, slidingWindow: 512 },
 };
 
 export interface MakeModelOptions extends Partial<ModelShape> {
@@ -60,15 +66,18 @@ export interface MakeModelOptions extends Partial<ModelShape> {
   /**
    * "llama" (default); "qwen2": llama's block with q, k, v projection biases and NeoX-style RoPE; "qwen3": no biases,
    * each head's queries and keys RMS-normed before NeoX-style RoPE; "smollm3": llama's block without RoPE in every
-   * 4th layer.
+   * 4th layer; "gemma3": qwen3's attention, embeddings scaled by √embd, a GELU-gated feed-forward, post-norms on the
+   * attention's and feed-forward's outputs, and (with `slidingWindow`) sliding-window attention in 5 of every 6 layers.
    */
   arch?: Architecture;
+  /** gemma3: the sliding window (attention.sliding_window); none where not given. */
+  slidingWindow?: number;
   /** The attention head size, when not embd / heads (Qwen3's heads are wider): written as attention.key_length. */
   headDim?: number;
   /**
    * "spm": LLaMA-1/2 SentencePiece (32000 tokens); "bpe": LLaMA-3 BPE (128256 tokens); "qwen2": Qwen2's BPE (151936
-   * tokens, with Qwen2's Jinja chat template). Default: "qwen2" for the Qwen architectures, "bpe" for smollm3, else
-   * "spm".
+   * tokens, with Qwen2's Jinja chat template); "gemma4": Gemma 4's (262144 tokens, with its Jinja chat template).
+   * Default: "qwen2" for the Qwen architectures, "bpe" for smollm3, "gemma4" for gemma3, else "spm".
    */
   vocab?: Vocabulary;
   /** Share the output projection with the token embedding. */
@@ -88,7 +97,8 @@ export interface MakeModelOptions extends Partial<ModelShape> {
 }
 
 export function vocabFile(vocab: Vocabulary): string {
-  return join(packageRoot, 'vendor', 'llama.cpp', 'models', vocab === 'qwen2' ? 'ggml-vocab-qwen2.gguf' : `ggml-vocab-llama-${vocab}.gguf`);
+  const name = { spm: 'ggml-vocab-llama-spm.gguf', bpe: 'ggml-vocab-llama-bpe.gguf', qwen2: 'ggml-vocab-qwen2.gguf', gemma4: 'ggml-vocab-gemma-4.gguf' }[vocab];
+  return join(packageRoot, 'vendor', 'llama.cpp', 'models', name);
 }
 
 /** Writes the model; returns the architecture and vocabulary it got (the options', else the defaults). */
@@ -97,13 +107,17 @@ export async function makeModel(options: MakeModelOptions): Promise<{ arch: Arch
   if (!(preset in presets)) throw new InvalidArgumentError('INVALID_ARGUMENT', `unknown preset "${preset}" (${Object.keys(presets).join(', ')})`);
   const type = options.type ?? 'f32';
   if (!weightTypes.includes(type)) throw new InvalidArgumentError('INVALID_ARGUMENT', `unknown type "${type}" (${weightTypes.join(', ')})`);
-  const { arch: presetArch, headDim: presetHeadDim, vocab: presetVocab, tied: presetTied, ...shapeOfPreset } = presets[preset];
+  const { arch: presetArch, headDim: presetHeadDim, vocab: presetVocab, tied: presetTied, slidingWindow: presetWindow, ...shapeOfPreset } = presets[preset];
   const arch = options.arch ?? presetArch ?? 'llama';
   if (!architectures.includes(arch)) throw new InvalidArgumentError('INVALID_ARGUMENT', `unknown architecture "${arch}" (${architectures.join(', ')})`);
   const vocab = options.vocab ?? presetVocab ?? defaultVocabulary[arch];
   if (!vocabularies.includes(vocab)) throw new InvalidArgumentError('INVALID_ARGUMENT', `unknown vocab "${vocab}" (${vocabularies.join(', ')})`);
   const headDim = options.headDim ?? presetHeadDim;
   if (headDim !== undefined && !(Number.isInteger(headDim) && headDim > 0)) throw new InvalidArgumentError('INVALID_ARGUMENT', `headDim must be a positive integer, got ${headDim}`);
+  const slidingWindow = options.slidingWindow ?? (arch === presetArch ? presetWindow : undefined);
+  if (slidingWindow !== undefined && !(Number.isInteger(slidingWindow) && slidingWindow > 0 && arch === 'gemma3')) {
+    throw new InvalidArgumentError('INVALID_ARGUMENT', `slidingWindow must be a positive integer, and only gemma3 has one (got ${slidingWindow} for ${arch})`);
+  }
   const file = vocabFile(vocab);
   if (!existsSync(file)) throw new InvalidArgumentError('VOCAB_MISSING', `the vocabulary file ${file} is missing: run \`npm install\``);
   const shape: ModelShape = { ...shapeOfPreset };
@@ -122,6 +136,7 @@ export async function makeModel(options: MakeModelOptions): Promise<{ arch: Arch
       type,
       arch,
       headDim,
+      slidingWindow,
       ...shape,
       tied: options.tied ?? presetTied ?? false,
       ropeFreqs: options.ropeFreqs ?? false,

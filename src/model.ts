@@ -49,6 +49,8 @@ export interface ModelHParams {
   ropeFreqBase: number;
   ropeFreqScale: number;
   tiedOutput: boolean;
+  /** The sliding window of the layers that attend only to recent positions (Gemma 3's); 0: none. */
+  slidingWindow: number;
   /** Whether the model carries Llama-3 style RoPE frequency factors. */
   ropeFreqs: boolean;
 }

@@ -91,6 +91,7 @@ export interface NativeMakeModelOptions extends ModelShape {
   type: string;
   arch: string;
   headDim?: number;
+  slidingWindow?: number;
   tied: boolean;
   ropeFreqs: boolean;
   ropeFreqBase: number;

@@ -1,7 +1,8 @@
 // The architectures besides llama: qwen2 (llama's block with q, k, v projection biases and NeoX-style RoPE), qwen3
 // (per-head q, k norms instead of biases, heads wider than embedding / heads) with Qwen2's vocabulary, which Qwen3
-// shares, and smollm3 (no RoPE in every 4th layer): what make-model writes, how conversations are laid out and
-// tokenized, adapters that node-llama-cpp applies as we do, and the clear errors of a vocabulary without BOS.
+// shares, smollm3 (no RoPE in every 4th layer) and gemma3 (scaled embeddings, GELU, post-norms, sliding windows): what
+// make-model writes, how conversations are laid out and tokenized, adapters that node-llama-cpp applies as we do, and
+// the clear errors of a vocabulary without BOS.
 // Log-probs, generation and gradients on each are checked with the other types in reference.test.ts,
 // generate.test.ts and training/gradients.test.ts.
 import t from 'tap';
@@ -9,14 +10,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { vocabularyChatTemplate } from '../../src/chat-template.js';
 import { InvalidArgumentError } from '../../src/errors.js';
+import type { MakeModelOptions } from '../../src/make-model.js';
 import { loadModel, type Model } from '../../src/model.js';
+import { packBatch } from '../../src/packing.js';
 import { packageRoot } from '../../src/native.js';
 import { conversationTokens } from '../../src/training/conversation.js';
 import { createPolicy, loadAdapter } from '../../src/training/llm-policy.js';
 import { sft } from '../../src/training/sft.js';
 import { referenceLogprobTolerance } from '../helpers/device.js';
 import { tempPath, testModel } from '../helpers/models.js';
-import { adapterAgreement } from '../helpers/reference.js';
+import { adapterAgreement, gemmaGeluTolerance } from '../helpers/reference.js';
 import { mugTrajectory } from '../helpers/trajectories.js';
 
 const qwen2 = () => testModel({ arch: 'qwen2', kvHeads: 2, tied: true });
@@ -77,6 +80,48 @@ t.test('make-model: a smollm3 model gets Llama 3\'s vocabulary and SmolLM3\'s Ro
   t.ok(model.addsBos);
 });
 
+const gemma3 = (options: Omit<MakeModelOptions, 'out'> = {}) => testModel({ arch: 'gemma3', layers: 6, kvHeads: 1, headDim: 32, tied: true, slidingWindow: 16, ...options });
+
+t.test("make-model: a gemma3 model has Gemma's vocabulary size, post-norms and sliding windows in 5 of 6 layers", async (t) => {
+  const model = await loadModel(await gemma3(), { threads: 1 });
+  t.teardown(() => model.dispose());
+  t.equal(model.hparams.architecture, 'gemma3');
+  t.equal(model.hparams.nVocab, 262144, "Gemma 4's vocabulary, as large as Gemma 3's");
+  t.equal(model.hparams.ropeFreqBase, 1e6, "the global layers' RoPE base (the windowed ones use 10,000)");
+  t.equal(model.hparams.slidingWindow, 16);
+  t.ok(model.addsBos);
+  t.same(model.chatTemplate, { name: 'gguf', source: 'gguf' }, "the vocabulary file's Jinja template is the model's");
+  const shape = (name: string) => model.tensors.find((x) => x.name === name)?.shape;
+  t.same(shape('blk.5.post_attention_norm.weight'), [64]);
+  t.same(shape('blk.5.post_ffw_norm.weight'), [64]);
+  t.same(shape('blk.0.attn_q_norm.weight'), [32]);
+  t.notOk(model.tensors.some((x) => x.name === 'output.weight'), 'the head is the embedding');
+  const { tokens, marked } = conversationTokens(model, mugTrajectory.conversations);
+  t.equal(tokens[0], model.bosToken);
+  t.same(markedSpans(model, tokens, marked), mugTrajectory.conversations.filter((c) => c.from === 'gpt').map((c) => `${c.value}<turn|>`), "each reply marked through Gemma's end of turn");
+});
+
+t.test('a sliding window of 8: each prediction reads the last 8 positions, none before', async (t) => {
+  // one layer, so each prediction reads the last 8 tokens only (a stack of windowed layers would see further)
+  const model = await loadModel(await gemma3({ vocab: 'spm', layers: 1, slidingWindow: 8 }), { threads: 1 });
+  const global = await loadModel(await gemma3({ vocab: 'spm', layers: 1, slidingWindow: undefined }), { threads: 1 });
+  t.teardown(async () => {
+    await model.dispose();
+    await global.dispose();
+  });
+  const a = model.tokenize('the quick brown fox jumps over the lazy dog and runs far away into the woods', { bos: true });
+  const b = a.map((tok, i) => (i === 2 ? model.tokenize(' tomato')[0] : tok));
+  t.ok(a.length > 16 && a[2] !== b[2]);
+  const logprobs = async (m: Model, tokens: number[]) =>
+    Array.from(await m.evaluate(packBatch([{ prefix: tokens, branches: [], scored: tokens.slice(1).map((_, i) => [-1, i + 1] as [number, number]) }])));
+  const [la, lb] = [await logprobs(model, a), await logprobs(model, b)];
+  // token k is predicted at position k - 1, which sees positions k - 8 .. k - 1: token 2 reaches tokens 3 to 10
+  t.ok([3, 4, 9, 10].every((k) => la[k - 1] !== lb[k - 1]), 'tokens 3 to 10 see the change');
+  t.same(la.slice(10), lb.slice(10), 'tokens from 11 on do not');
+  const [ga, gb] = [await logprobs(global, a), await logprobs(global, b)];
+  t.ok(ga.slice(10).every((x, i) => x !== gb[10 + i]), 'without a window every later token sees it');
+});
+
 t.test("conversations in Qwen2's template: no BOS, every reply marked through its <|im_end|>", async (t) => {
   const model = await loadModel(await qwen2(), { threads: 1 });
   t.teardown(() => model.dispose());
@@ -123,6 +168,21 @@ t.test('SFT on a qwen2 model: node-llama-cpp applies the adapter as we do; a lla
   const llama = await loadModel(await testModel(), { threads: 1 });
   t.teardown(() => llama.dispose());
   await t.rejects(loadAdapter(llama, `${out}/adapter.gguf`), { constructor: InvalidArgumentError, message: /adapter for architecture "qwen2", the model's is "llama"/ });
+});
+
+t.test('SFT on a gemma3 model with sliding windows: node-llama-cpp applies the adapter as we do', async (t) => {
+  const model = await loadModel(await gemma3({ vocab: 'spm', slidingWindow: 8 }), { threads: 2 });
+  const out = tempPath('gemma3-sft');
+  const { losses, policy } = await sft({ model, data: [mugTrajectory], out, steps: 30, lr: 3e-3, batch: 1, targets: ['q', 'v', 'gate', 'down'] });
+  t.teardown(async () => {
+    await policy.dispose();
+    await model.dispose();
+  });
+  t.ok(losses[0] / losses.at(-1)! > 2, `loss ${losses[0].toFixed(3)} -> ${losses.at(-1)!.toFixed(3)}`);
+  const { worst, moved } = await adapterAgreement(model, policy, `${out}/adapter.gguf`, 'Thought: There it is, the mug on the counter.\nAction: take mug 1 from countertop 1');
+  t.ok(moved > 0.5, `the adapter changes log-probs (by up to ${moved.toFixed(2)})`);
+  const bound = referenceLogprobTolerance + gemmaGeluTolerance;
+  t.ok(worst <= bound, `node-llama-cpp with our adapter.gguf agrees to ${worst.toExponential(2)} (<= ${bound})`);
 });
 
 t.test('without BOS, an empty prompt is a clear error where something must precede it', async (t) => {

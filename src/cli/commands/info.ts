@@ -71,6 +71,7 @@ export const infoCommand: CommandModule<object, Args> = {
       console.log(`feed-forward  ${hp.nFf}`);
       console.log(`context       ${hp.nCtxTrain}`);
       console.log(`rope          base ${hp.ropeFreqBase}, scale ${hp.ropeFreqScale}, dims ${hp.nRot}${hp.ropeFreqs ? ', frequency factors' : ''}`);
+      if (hp.slidingWindow > 0) console.log(`attention     sliding window of ${hp.slidingWindow} positions in some layers`);
       console.log(`output        ${hp.tiedOutput ? 'tied to token embedding' : 'separate'}`);
       console.log(`tensor types  ${Object.entries(typeCounts).map(([t, n]) => `${t} ×${n}`).join(', ')}`);
       console.log(`device        ${model.device.id} (${model.device.description})`);

@@ -14,6 +14,7 @@ interface Args {
   heads?: number;
   kvHeads?: number;
   headDim?: number;
+  window?: number;
   ff?: number;
   ctx?: number;
   tied?: boolean;
@@ -35,18 +36,20 @@ function readTemplate(path: string): string {
 /** `rl-ggml make-model`: a GGUF of a supported architecture with random weights and a real tokenizer, for tests and benchmarks. */
 export const makeModelCommand: CommandModule<object, Args> = {
   command: 'make-model',
-  describe: 'Write a llama-, qwen2-, qwen3- or smollm3-architecture GGUF with deterministic random weights (for tests and benchmarks)',
+  describe: 'Write a llama-, qwen2-, qwen3-, smollm3- or gemma3-architecture GGUF with deterministic random weights (for tests and benchmarks)',
   builder: (y: Argv) =>
     y
       .option('out', { type: 'string', demandOption: true, describe: 'output GGUF path' })
       .option('type', { choices: weightTypes as string[], default: 'f32', describe: 'weight tensor type' })
       .option('arch', {
         choices: architectures as string[],
-        describe: 'llama, qwen2 (q, k, v biases, NeoX RoPE), qwen3 (per-head q, k norms, NeoX RoPE) or smollm3 (no RoPE in every 4th layer) [default: llama, or the preset\'s]',
+        describe:
+          'llama, qwen2 (q, k, v biases, NeoX RoPE), qwen3 (per-head q, k norms, NeoX RoPE), smollm3 (no RoPE in every 4th layer) or gemma3 (qwen3\'s attention, GELU feed-forward, post-norms, sliding windows) [default: llama, or the preset\'s]',
       })
       .option('vocab', {
         choices: vocabularies as string[],
-        describe: 'LLaMA-1/2 SentencePiece (32000), LLaMA-3 BPE (128256) or Qwen2 BPE (151936, with its chat template) [default: qwen2 for the Qwen architectures, bpe for smollm3, else spm]',
+        describe:
+          'LLaMA-1/2 SentencePiece (32000), LLaMA-3 BPE (128256), Qwen2 BPE (151936, with its chat template) or Gemma 4 (262144, with its chat template) [default: qwen2 for the Qwen architectures, bpe for smollm3, gemma4 for gemma3, else spm]',
       })
       .option('preset', { choices: Object.keys(presets), default: 'tiny', describe: 'base shape; flags below override it' })
       .option('layers', { type: 'number', describe: 'transformer blocks' })
@@ -54,6 +57,7 @@ export const makeModelCommand: CommandModule<object, Args> = {
       .option('heads', { type: 'number', describe: 'attention heads' })
       .option('kv-heads', { type: 'number', describe: 'key/value heads (grouped-query attention when fewer than heads)' })
       .option('head-dim', { type: 'number', describe: 'attention head size, when not embd / heads (written as attention.key_length)' })
+      .option('window', { type: 'number', describe: 'gemma3: the sliding window of 5 in every 6 layers [default: the preset\'s, else none]' })
       .option('ff', { type: 'number', describe: 'feed-forward size' })
       .option('ctx', { type: 'number', describe: 'context length' })
       .option('tied', { type: 'boolean', describe: 'tie the output projection to the token embedding [default: the preset\'s, else false]' })
@@ -74,6 +78,7 @@ export const makeModelCommand: CommandModule<object, Args> = {
       heads: argv.heads,
       kvHeads: argv.kvHeads,
       headDim: argv.headDim,
+      slidingWindow: argv.window,
       ff: argv.ff,
       ctx: argv.ctx,
       tied: argv.tied,
