@@ -72,7 +72,7 @@ ggml_tensor * repeat_kv(ggml_context * ctx, ggml_tensor * t, int64_t r) {
 }  // namespace
 
 size_t forward_graph_size(const Model & model, const ForwardShape & shape) {
-    const size_t per_layer = 96 + (model.hparams().arch->gemma ? 32 : 0) + 24 * (size_t) (shape.attention_blocks() - 1);  // gemma: post norms
+    const size_t per_layer = 96 + (model.hparams().arch->gemma ? 32 : 0) + 24 * (size_t) (shape.attention_blocks() - 1);  // gemma: post-norms, GELU's backward
     return 128 + per_layer * (size_t) model.hparams().n_layer + 16 * (size_t) shape.head_chunks();
 }
 
@@ -150,8 +150,9 @@ struct Blocks {
         return finish(il, x, attn);
     }
 
-    // The scale of attention's scores in its softmax: Gemma's graph scales the queries instead (see qkv), which rounds
-    // otherwise.
+    // The scale of attention's scores in its softmax. llama.cpp's Gemma graph scales the queries instead (see qkv): the
+    // same product, rounded as llama.cpp rounds it (a quantized matmul rounds its activations to 8 bits, and a last-bit
+    // difference there can move a value a whole step).
     float score_scale() const { return model.hparams().arch->gemma ? 1.0f : model.hparams().kq_scale; }
 
     // The final norm: hidden states as the LM head and the value head read them.
