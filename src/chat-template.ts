@@ -6,8 +6,10 @@
  *   rendered the same way;
  * - any layout llama.cpp writes by name ("chatml", "llama3", "zephyr", "mistral-v7", "vicuna", ...: see
  *   chatTemplateNames()), for a model whose file has no template.
- * Unless a load option names one, a model's template is "gguf" where its file has one, else "llama3" or "chatml" where
- * the vocabulary has those layouts' chat tokens, else "llama2". The text is then tokenized whole, special tokens parsed.
+ * Unless a load option names one, a model's template is "gguf" where its file has one, else "llama3", "chatml" or
+ * "gemma" where the vocabulary has those layouts' chat tokens, else "llama2". The text is then tokenized whole, special
+ * tokens parsed. A Jinja template may also be handed variables besides the conversation (`chatTemplateKwargs`, as
+ * llama.cpp's --chat-template-kwargs: Qwen3's and SmolLM3's `enable_thinking: false` leave their think blocks empty).
  */
 import { Template } from '@huggingface/jinja';
 import { InvalidArgumentError } from './errors.js';
@@ -18,6 +20,13 @@ export interface ChatTemplate {
   name: string;
   /** What chose it: the load option, the model file's own template, or the vocabulary (the file has none). */
   source: 'option' | 'gguf' | 'vocabulary';
+  /** Variables the Jinja template reads besides the conversation (LoadModelOptions.chatTemplateKwargs); {} for none. */
+  kwargs: Readonly<Record<string, unknown>>;
+  /**
+   * What policies and adapters record, and are checked against when loaded: the name, then the variables as JSON
+   * where there are any (`gguf {"enable_thinking":false}`).
+   */
+  id: string;
 }
 
 export interface ChatMessage {
@@ -39,28 +48,43 @@ export function checkChatTemplateOption(option: string | undefined): void {
 
 /**
  * The template a model uses: `option` (checked by checkChatTemplateOption; "auto" or undefined: decide from the
- * file), whether the file has a Jinja template, and the template its vocabulary's chat tokens imply (see
- * vocabularyChatTemplate).
+ * file), whether the file has a Jinja template, the template its vocabulary's chat tokens imply (see
+ * vocabularyChatTemplate), and the variables a Jinja template is to be handed.
  */
-export function resolveChatTemplate(option: string | undefined, hasGguf: boolean, vocabularyTemplate: string): ChatTemplate {
+export function resolveChatTemplate(option: string | undefined, hasGguf: boolean, vocabularyTemplate: string, kwargs: Record<string, unknown> = {}): ChatTemplate {
   if (option === 'gguf' && !hasGguf) throw new InvalidArgumentError('UNKNOWN_CHAT_TEMPLATE', 'the model file has no chat template (tokenizer.chat_template)');
-  if (option !== undefined && option !== 'auto') return { name: option, source: 'option' };
-  if (hasGguf) return { name: 'gguf', source: 'gguf' };
-  return { name: vocabularyTemplate, source: 'vocabulary' };
+  const [name, source]: [string, ChatTemplate['source']] =
+    option !== undefined && option !== 'auto' ? [option, 'option'] : hasGguf ? ['gguf', 'gguf'] : [vocabularyTemplate, 'vocabulary'];
+  if (typeof kwargs !== 'object' || kwargs === null || Array.isArray(kwargs)) {
+    throw new InvalidArgumentError('INVALID_ARGUMENT', 'chat template kwargs must be an object of variables, e.g. {"enable_thinking": false}');
+  }
+  const sorted = Object.fromEntries(Object.entries(kwargs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const json = JSON.stringify(sorted);
+  if (json !== '{}' && !isJinja(name)) {
+    throw new InvalidArgumentError('INVALID_ARGUMENT', `chat template kwargs are for Jinja templates (a model file's own); "${name}" is a layout llama.cpp writes by name, which reads none`);
+  }
+  return { name, source, kwargs: sorted, id: json === '{}' ? name : `${name} ${json}` };
+}
+
+/** Whether a template is rendered from Jinja source (the file's own, or Llama-2-chat's) rather than by llama.cpp. */
+function isJinja(name: string): boolean {
+  return name === 'gguf' || name === 'llama2';
 }
 
 /**
- * Throws unless conversations trained in the template `trained` (as `what`, a policy folder or adapter file, records;
- * undefined where it records none) are laid out the way `model` lays them out.
+ * Throws unless conversations trained in the template `trained` (a ChatTemplate's id, as `what`, a policy folder or
+ * adapter file, records; undefined where it records none) are laid out the way `model` lays them out.
  */
 export function checkTrainedChatTemplate(model: Model, what: string, trained: string | undefined): void {
-  const template = model.chatTemplate.name;
-  if (trained !== undefined && trained !== template) {
-    throw new InvalidArgumentError(
-      'CHAT_TEMPLATE_MISMATCH',
-      `${what} was trained on conversations in the "${trained}" chat template, but the model is loaded with "${template}": load it with chatTemplate "${trained}" (--chat-template ${trained})`,
-    );
-  }
+  const template = model.chatTemplate.id;
+  if (trained === undefined || trained === template) return;
+  const space = trained.indexOf(' ');
+  const [name, kwargs] = space < 0 ? [trained, undefined] : [trained.slice(0, space), trained.slice(space + 1)];
+  const how = kwargs === undefined ? `chatTemplate "${name}" (--chat-template ${name})` : `chatTemplate "${name}" and chatTemplateKwargs ${kwargs} (--chat-template ${name} --chat-template-kwargs '${kwargs}')`;
+  throw new InvalidArgumentError(
+    'CHAT_TEMPLATE_MISMATCH',
+    `${what} was trained on conversations in the "${trained}" chat template, but the model is loaded with "${template}": load it with ${how}`,
+  );
 }
 
 /**
@@ -94,7 +118,7 @@ const compiled = new Map<string, Template>();
  */
 export function renderChat(model: Model, messages: readonly ChatMessage[], addAssistant: boolean): string {
   const name = model.chatTemplate.name;
-  if (name !== 'gguf' && name !== 'llama2') {
+  if (!isJinja(name)) {
     return callNativeSync(() => native().applyChatTemplate(name, messages.map((m) => m.role), messages.map((m) => m.content), addAssistant));
   }
   const source = name === 'llama2' ? llama2Chat : (model.ggufChatTemplate as string);
@@ -102,6 +126,7 @@ export function renderChat(model: Model, messages: readonly ChatMessage[], addAs
   try {
     if (!template) compiled.set(source, (template = new Template(source)));
     return template.render({
+      ...model.chatTemplate.kwargs,
       messages,
       add_generation_prompt: addAssistant,
       bos_token: model.tokenPiece(model.bosToken),

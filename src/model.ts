@@ -25,13 +25,19 @@ export interface LoadModelOptions {
    * layout llama.cpp writes by name ("chatml", "llama3", "zephyr", "mistral-v7", ...). See src/chat-template.ts.
    */
   chatTemplate?: string;
+  /**
+   * Variables handed to a Jinja chat template besides the conversation, as llama.cpp's --chat-template-kwargs: e.g.
+   * `{enable_thinking: false}` for Qwen3's and SmolLM3's templates (an empty think block before each reply they
+   * prompt). Policies and adapters record them with the template and must be loaded with the same.
+   */
+  chatTemplateKwargs?: Record<string, unknown>;
 }
 
 export interface ModelHParams {
   /**
    * "llama"; "qwen2" (llama's block with q, k, v projection biases and NeoX-style RoPE); "qwen3" (no biases, each
    * head's queries and keys RMS-normed before NeoX-style RoPE); "smollm3" (llama's block without RoPE in every 4th
-   * layer).
+   * layer); "gemma3" (qwen3's attention, scaled embeddings, a GELU-gated feed-forward, post-norms, sliding windows).
    */
   architecture: 'llama' | 'qwen2' | 'qwen3' | 'smollm3';
   nVocab: number;
@@ -101,7 +107,7 @@ export class Model {
   #queue: Promise<unknown> = Promise.resolve();
 
   /** @internal use loadModel() */
-  constructor(path: string, nativeModel: NativeModel, chatTemplate?: string) {
+  constructor(path: string, nativeModel: NativeModel, chatTemplate?: string, chatTemplateKwargs?: Record<string, unknown>) {
     this.path = path;
     this.#native = nativeModel;
     const { tensors, vocab, bos, addsBos, eos, eog, splitting, chatTemplate: gguf, ...hparams } = nativeModel.info();
@@ -114,7 +120,8 @@ export class Model {
     this.endOfGeneration = new Set(eog);
     this.splittingTokens = new Set(splitting);
     this.ggufChatTemplate = gguf;
-    this.chatTemplate = resolveChatTemplate(chatTemplate, gguf !== null, vocabularyChatTemplate((t) => this.tokenize(t, { special: true })));
+    const vocabularyTemplate = vocabularyChatTemplate((t) => this.tokenize(t, { special: true }));
+    this.chatTemplate = resolveChatTemplate(chatTemplate, gguf !== null, vocabularyTemplate, chatTemplateKwargs);
     this.device = nativeModel.device();
   }
 
@@ -242,7 +249,7 @@ export class Model {
   }
 }
 
-/** Loads a llama-, qwen2-, qwen3- or smollm3-architecture GGUF model. Bad files reject with ModelLoadError / UnsupportedModelError. */
+/** Loads a llama-, qwen2-, qwen3-, smollm3- or gemma3-architecture GGUF model. Bad files reject with ModelLoadError / UnsupportedModelError. */
 export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Model> {
   if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('INVALID_ARGUMENT', 'loadModel: path must be a non-empty string');
   const threads = options.threads ?? availableParallelism();
@@ -251,9 +258,9 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   checkChatTemplateOption(options.chatTemplate);
   const nativeModel = await callNative(() => native().loadModel(path, threads, device));
   try {
-    return new Model(path, nativeModel, options.chatTemplate);
+    return new Model(path, nativeModel, options.chatTemplate, options.chatTemplateKwargs);
   } catch (err) {
-    nativeModel.dispose();  // e.g. chatTemplate "gguf" for a file without one
+    nativeModel.dispose();  // e.g. chatTemplate "gguf" for a file without one, or kwargs for a template without variables
     throw err;
   }
 }

@@ -81,7 +81,8 @@ export function encodeConversation(model: Model, turns: readonly Turn[], firstMa
  * (the turns before, and the reply's opening), and runs through the first token that ends a reply (`</s>`, Llama 3's
  * <|eot_id|>, ...) or, in a template that writes none, to the end of its turn. Where a template writes a
  * conversation's final reply differently from the same reply followed by more turns (Qwen3's opens it with an empty
- * think block), the span is the reply as the whole conversation writes it.
+ * think block, and in its non-thinking mode prompts every reply with one), the span is the reply as the whole
+ * conversation writes it.
  */
 export function conversationTokens(model: Model, turns: readonly Turn[], firstMarkedTurn = 0): MarkedSequence {
   const messages: ChatMessage[] = turns.map((t) => ({ role: t.from === 'human' ? 'user' : 'assistant', content: t.value.trim() }));
@@ -111,8 +112,12 @@ export function conversationTokens(model: Model, turns: readonly Turn[], firstMa
     const own = reply(tokens, commonPrefix(prompt, tokens));
     const n = own.end - own.start;
     const endsLast = n <= last.end - last.start && tokens.slice(own.start, own.end).every((t, i) => t === upTo[last.end - n + i]);
-    if (!own.ended || !endsLast || own.start + 1 < prompt.length) {
-      throw new InvalidArgumentError('CHAT_TEMPLATE', `the chat template "${model.chatTemplate.name}" writes reply ${k} differently once later turns follow; choose another template`);
+    // and the prompt may go further only by what the template opens a final reply with (Qwen3's non-thinking mode
+    // prompts every reply with the empty think block that it writes before the final one only)
+    const opening = prompt.slice(own.start);
+    const opensLast = own.start + opening.length === last.start && opening.every((t, i) => t === upTo[own.start + i]);
+    if (!own.ended || !endsLast || (own.start + 1 < prompt.length && !opensLast)) {
+      throw new InvalidArgumentError('CHAT_TEMPLATE', `the chat template "${model.chatTemplate.id}" writes reply ${k} differently once later turns follow; choose another template`);
     }
     marked.fill(true, own.start, own.end);
   });

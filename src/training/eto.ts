@@ -152,7 +152,7 @@ export async function eto(options: EtoOptions, control: { signal?: AbortSignal; 
     laterDpo,
     explore: options.explore ?? {},
     maxSteps: options.tasks?.maxSteps ?? null,
-    chatTemplate: model.chatTemplate.name,
+    chatTemplate: model.chatTemplate.id,
   };
   // a start that does not load fails here, before a run folder exists
   await checkStart(model, options.start);

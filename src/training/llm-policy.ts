@@ -322,10 +322,10 @@ export class NativeLlmPolicy implements LlmPolicy {
       valueHead: this.hasValueHead ? this.valueHead : false,
       seed: this.seed,
       base: { nVocab: hp.nVocab, nEmbd: hp.nEmbd, nLayer: hp.nLayer, nFf: hp.nFf },
-      chatTemplate: this.#model.chatTemplate.name,
+      chatTemplate: this.#model.chatTemplate.id,
     };
     try {
-      await this.#model.schedule(() => t.saveAdapter(join(tmp, 'adapter.gguf'), this.#model.chatTemplate.name));
+      await this.#model.schedule(() => t.saveAdapter(join(tmp, 'adapter.gguf'), this.#model.chatTemplate.id));
       await this.#model.schedule(() => t.saveState(join(tmp, 'state.gguf'), JSON.stringify(meta)));
       writeFileSync(join(tmp, 'policy.json'), `${JSON.stringify(file, null, 2)}\n`);
       for (const name of carry) if (existsSync(join(dir, name))) copyFileSync(join(dir, name), join(tmp, name));

@@ -115,7 +115,7 @@ export async function sft(options: SftOptions, control: { signal?: AbortSignal; 
     alpha: options.alpha ?? 16,
     targets: options.targets ?? ['q', 'v'],
     seed,
-    chatTemplate: model.chatTemplate.name,
+    chatTemplate: model.chatTemplate.id,
   };
   const { policy, done, losses } = options.resume ? await resumeRun(model, out, run) : await startRun(model, out, run);
   let at = done; // steps done

@@ -26,19 +26,25 @@ t.test('make-model, info and logprobs', async (t) => {
   t.match(runCli(['logprobs', '--model', out, '--text', 'Hello world']).stdout, /total log-prob -\d+\.\d+ over 2 predicted tokens/);
 });
 
-t.test("chat templates: make-model writes one, info shows the one in use, --chat-template picks another", async (t) => {
+t.test("chat templates: make-model writes one, info shows the one in use, --chat-template picks another, --chat-template-kwargs sets its variables", async (t) => {
   const template = tempPath('chatml.jinja');
   writeFileSync(template, "{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}{% endfor %}");
   const out = tempPath('cli-chat.gguf');
   const made = runCli(['make-model', '--out', out, '--layers', '1', '--embd', '32', '--heads', '2', '--ff', '64', '--chat-template', template]);
   t.equal(made.status, 0, made.stderr);
-  t.same(JSON.parse(runCli(['info', '--model', out, '--json']).stdout).chatTemplate, { name: 'gguf', source: 'gguf' });
+  t.match(JSON.parse(runCli(['info', '--model', out, '--json']).stdout).chatTemplate, { name: 'gguf', source: 'gguf' });
   t.match(runCli(['info', '--model', out]).stdout, /chat template gguf \(the model file's own Jinja template\)/);
   t.match(runCli(['info', '--model', out, '--chat-template', 'zephyr']).stdout, /chat template zephyr \(chosen by --chat-template\)/);
   t.match(runCli(['info', '--model', tempPath('cli.gguf')]).stdout, /chat template llama2 \(the vocabulary's family; the file has no template\)/);
   const bad = runCli(['info', '--model', out, '--chat-template', 'nonesuch']);
   t.equal(bad.status, 1);
   t.match(bad.stderr, /^rl-ggml: unknown chat template "nonesuch" \(auto, /);
+  t.match(runCli(['info', '--model', out, '--chat-template-kwargs', '{"enable_thinking": false}']).stdout, /chat template gguf \{"enable_thinking":false\} \(the model file's own/);
+  const notJson = runCli(['info', '--model', out, '--chat-template-kwargs', '{enable_thinking: false}']);
+  t.equal(notJson.status, 1);
+  t.match(notJson.stderr, /^rl-ggml: --chat-template-kwargs is not JSON/);
+  t.match(runCli(['info', '--model', out, '--chat-template-kwargs', '[1]']).stderr, /must be a JSON object/);
+  t.match(runCli(['info', '--model', out, '--chat-template', 'zephyr', '--chat-template-kwargs', '{"a": 1}']).stderr, /"zephyr" is a layout llama.cpp writes by name, which reads none/);
   const missing = runCli(['make-model', '--out', tempPath('y.gguf'), '--chat-template', tempPath('none.jinja')]);
   t.equal(missing.status, 1);
   t.match(missing.stderr, /cannot read the chat template .*none\.jinja/);

@@ -15,7 +15,7 @@ import { loadModel, type Model } from '../../src/model.js';
 import { packBatch } from '../../src/packing.js';
 import { packageRoot } from '../../src/native.js';
 import { conversationTokens } from '../../src/training/conversation.js';
-import { createPolicy, loadAdapter } from '../../src/training/llm-policy.js';
+import { createPolicy, loadAdapter, loadPolicy } from '../../src/training/llm-policy.js';
 import { sft } from '../../src/training/sft.js';
 import { referenceLogprobTolerance } from '../helpers/device.js';
 import { tempPath, testModel } from '../helpers/models.js';
@@ -42,7 +42,7 @@ t.test('make-model: a qwen2 model gets Qwen2\'s vocabulary, chat template and Ro
   t.equal(model.hparams.nVocab, 151936);
   t.equal(model.hparams.ropeFreqBase, 1e6);
   t.ok(model.hparams.tiedOutput);
-  t.same(model.chatTemplate, { name: 'gguf', source: 'gguf' }, "the vocabulary file's Jinja template is the model's");
+  t.match(model.chatTemplate, { name: 'gguf', source: 'gguf' }, "the vocabulary file's Jinja template is the model's");
   t.notOk(model.addsBos, 'no BOS, as llama.cpp tokenizes for Qwen2');
   t.same(model.tokenize('Hello', { bos: true }), model.tokenize('Hello'));
   t.equal(vocabularyChatTemplate((x) => model.tokenize(x, { special: true })), 'chatml', "the vocabulary's own chat tokens are ChatML's");
@@ -76,7 +76,7 @@ t.test('make-model: a smollm3 model gets Llama 3\'s vocabulary and SmolLM3\'s Ro
   t.equal(model.hparams.architecture, 'smollm3');
   t.equal(model.hparams.nVocab, 128256);
   t.equal(model.hparams.ropeFreqBase, 5e6);
-  t.same(model.chatTemplate, { name: 'llama3', source: 'vocabulary' });
+  t.match(model.chatTemplate, { name: 'llama3', source: 'vocabulary' });
   t.ok(model.addsBos);
 });
 
@@ -90,7 +90,7 @@ t.test("make-model: a gemma3 model has Gemma's vocabulary size, post-norms and s
   t.equal(model.hparams.ropeFreqBase, 1e6, "the global layers' RoPE base (the windowed ones use 10,000)");
   t.equal(model.hparams.slidingWindow, 16);
   t.ok(model.addsBos);
-  t.same(model.chatTemplate, { name: 'gguf', source: 'gguf' }, "the vocabulary file's Jinja template is the model's");
+  t.match(model.chatTemplate, { name: 'gguf', source: 'gguf' }, "the vocabulary file's Jinja template is the model's");
   const shape = (name: string) => model.tensors.find((x) => x.name === name)?.shape;
   t.same(shape('blk.5.post_attention_norm.weight'), [64]);
   t.same(shape('blk.5.post_ffw_norm.weight'), [64]);
@@ -149,6 +149,39 @@ t.test("conversations in Qwen3's and Qwen2.5's own templates (as their GGUFs car
   const prompt = conversationTokens(qwen3.model, mugTrajectory.conversations.slice(0, 3)).tokens;
   const whole = conversationTokens(qwen3.model, mugTrajectory.conversations).tokens;
   t.same(whole.slice(0, prompt.length), prompt);
+});
+
+t.test("Qwen3's template with enable_thinking false: an empty think block opens each reply it prompts; policies record it", async (t) => {
+  const chatTemplate = readFileSync(join(packageRoot, 'vendor', 'llama.cpp', 'models', 'templates', 'Qwen-Qwen3-0.6B.jinja'), 'utf8');
+  const path = await testModel({ arch: 'qwen3', headDim: 32, chatTemplate });
+  const model = await loadModel(path, { threads: 1, chatTemplateKwargs: { enable_thinking: false } });
+  const thinking = await loadModel(path, { threads: 1 });
+  t.teardown(async () => {
+    await model.dispose();
+    await thinking.dispose();
+  });
+  t.equal(model.chatTemplate.id, 'gguf {"enable_thinking":false}');
+  t.equal(thinking.chatTemplate.id, 'gguf');
+  const text = (m: Model, tokens: number[]) => tokens.map((tok) => m.tokenPiece(tok).toString()).join('');
+  const prompt = (m: Model) => text(m, conversationTokens(m, mugTrajectory.conversations.slice(0, 3)).tokens);
+  t.ok(prompt(model).endsWith('<|im_start|>assistant\n<think>\n\n</think>\n\n'), 'the prompt for a reply ends in an empty think block');
+  t.ok(prompt(thinking).endsWith('<|im_start|>assistant\n'), 'by default the model is left to think');
+  // the template writes the think block before a conversation's final reply only: every reply is marked as the whole
+  // conversation writes it, the final one after the think block it was prompted with
+  const { tokens, marked } = conversationTokens(model, mugTrajectory.conversations);
+  t.same(markedSpans(model, tokens, marked), mugTrajectory.conversations.filter((c) => c.from === 'gpt').map((c) => `${c.value}<|im_end|>`));
+  t.ok(text(model, tokens).includes('<|im_start|>assistant\n<think>\n\n</think>\n\nThought: There it is.'));
+
+  const dir = tempPath('qwen3-no-think');
+  const policy = await createPolicy(model, { lora: { rank: 2, alpha: 4, targets: ['q'] }, valueHead: false });
+  await policy.save(dir);
+  await policy.dispose();
+  await t.rejects(loadPolicy(thinking, dir), {
+    code: 'CHAT_TEMPLATE_MISMATCH',
+    message: /trained on conversations in the "gguf \{"enable_thinking":false\}" chat template, but the model is loaded with "gguf": .*--chat-template-kwargs '\{"enable_thinking":false\}'/,
+  });
+  await (await loadPolicy(model, dir)).policy.dispose();
+  await t.rejects(loadModel(path, { chatTemplate: 'chatml', chatTemplateKwargs: { enable_thinking: false } }), { constructor: InvalidArgumentError, message: /"chatml" is a layout llama.cpp writes by name/ });
 });
 
 t.test('SFT on a qwen2 model: node-llama-cpp applies the adapter as we do; a llama model refuses it', async (t) => {

@@ -7,13 +7,12 @@ import { agentOptions, episodePrinter, exploreOptionsOf, taskOptionsOf, type Age
 import { deviceOption } from '../device-option.js';
 import { withInterrupt } from '../interrupt.js';
 import { memoryBudgetOption } from '../memory-budget-option.js';
-import { chatTemplateOption, withModel } from '../model-session.js';
+import { chatTemplateOptions, withModel, type ChatTemplateArgs } from '../model-session.js';
 import { taskOfImported } from '../import-envs.js';
 
-interface Args extends AgentArgs {
+interface Args extends AgentArgs, ChatTemplateArgs {
   model: string;
   device?: Device;
-  chatTemplate: string;
   start: string;
   data: string;
   out: string;
@@ -55,7 +54,7 @@ export const etoCommand: CommandModule<object, Args> = {
       .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out where it stopped (its finished episodes and DPO checkpoint kept)' })
       .option('checkpoint-every', { type: 'number', default: 50, describe: 'DPO steps between checkpoints (one is also written on Ctrl-C)' })
       .option('memory-budget', memoryBudgetOption)
-      .option('chat-template', chatTemplateOption)
+      .options(chatTemplateOptions)
       .option('device', deviceOption) as unknown as Argv<Args>,
   handler: async (argv) => {
     const experts = readTrajectories(argv.data);

@@ -8,7 +8,7 @@ import { appendEpisodeRecord, bestOf, explore, exploreSummary, readEpisodeRecord
 import { taskOfImported } from '../import-envs.js';
 import { withInterrupt } from '../interrupt.js';
 import { agentOptions, episodePrinter, exploreOptionsOf, taskOptionsOf, type AgentArgs } from '../agent-options.js';
-import { chatTemplateOption, modelSessionOptions, withModel, type ModelSessionArgs } from '../model-session.js';
+import { chatTemplateOptions, modelSessionOptions, withModel, type ModelSessionArgs } from '../model-session.js';
 
 interface Args extends ModelSessionArgs, AgentArgs {
   env?: string;
@@ -53,7 +53,7 @@ export const exploreCommand: CommandModule<object, Args> = {
       .option('samples', { type: 'number', default: 1, describe: 'episodes per task (more than 1 needs --temperature above 0); reports Best-of-N too' })
       .option('out', { type: 'string', describe: 'write the trajectories (ETO format, with rewards) to this JSON file; until then finished episodes are recorded in OUT.partial.jsonl' })
       .option('resume', { type: 'boolean', default: false, describe: 'continue a stopped exploration from OUT.partial.jsonl (give the options it was started with)' })
-      .option('chat-template', chatTemplateOption) as unknown as Argv<Args>,
+      .options(chatTemplateOptions) as unknown as Argv<Args>,
   handler: async (argv) => {
     const tasks = tasksOf(argv);
     // finished episodes are recorded as they finish, so that a stopped exploration resumes

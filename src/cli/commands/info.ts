@@ -2,13 +2,12 @@ import type { Argv, CommandModule } from 'yargs';
 import { listDevices, type Device, type DeviceInfo } from '../../devices.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { deviceOption } from '../device-option.js';
-import { chatTemplateOption, withModel } from '../model-session.js';
+import { chatTemplateOptions, withModel, type ChatTemplateArgs } from '../model-session.js';
 
-interface Args {
+interface Args extends ChatTemplateArgs {
   model?: string;
   devices: boolean;
   device?: Device;
-  chatTemplate: string;
   json: boolean;
 }
 
@@ -27,7 +26,7 @@ export const infoCommand: CommandModule<object, Args> = {
       .option('model', { type: 'string', describe: 'GGUF model path' })
       .option('devices', { type: 'boolean', default: false, describe: 'list the compute devices this build can use' })
       .option('device', deviceOption)
-      .option('chat-template', chatTemplateOption)
+      .options(chatTemplateOptions)
       .option('json', { type: 'boolean', default: false, describe: 'JSON output' }) as unknown as Argv<Args>,
   handler: async (argv) => {
     if (argv.devices) {
@@ -76,7 +75,7 @@ export const infoCommand: CommandModule<object, Args> = {
       console.log(`tensor types  ${Object.entries(typeCounts).map(([t, n]) => `${t} ×${n}`).join(', ')}`);
       console.log(`device        ${model.device.id} (${model.device.description})`);
       const chatSource = { option: 'chosen by --chat-template', gguf: "the model file's own Jinja template", vocabulary: "the vocabulary's family; the file has no template" };
-      console.log(`chat template ${model.chatTemplate.name} (${chatSource[model.chatTemplate.source]})`);
+      console.log(`chat template ${model.chatTemplate.id} (${chatSource[model.chatTemplate.source]})`);
     });
   },
 };

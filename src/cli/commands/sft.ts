@@ -7,12 +7,11 @@ import type { LoraTarget } from '../../training/policy.js';
 import { sft } from '../../training/sft.js';
 import { withInterrupt } from '../interrupt.js';
 import { memoryBudgetOption } from '../memory-budget-option.js';
-import { chatTemplateOption, withModel } from '../model-session.js';
+import { chatTemplateOptions, withModel, type ChatTemplateArgs } from '../model-session.js';
 
-interface Args {
+interface Args extends ChatTemplateArgs {
   model: string;
   device?: Device;
-  chatTemplate: string;
   data: string[];
   minReward?: number;
   out: string;
@@ -54,7 +53,7 @@ export const sftCommand: CommandModule<object, Args> = {
       .option('checkpoint-every', { type: 'number', default: 50, describe: 'rewrite the checkpoint folder every this many steps (also at the end, and on Ctrl-C)' })
       .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out from its checkpoint (give the data and options it was started with)' })
       .option('memory-budget', memoryBudgetOption)
-      .option('chat-template', chatTemplateOption)
+      .options(chatTemplateOptions)
       .option('device', deviceOption)
       .option('json', { type: 'boolean', default: false, describe: 'one JSON object per step' }) as unknown as Argv<Args>,
   handler: async (argv) => {
