@@ -5,7 +5,7 @@
 // the clear errors of a vocabulary without BOS.
 // Log-probs, generation and gradients on each are checked with the other types in reference.test.ts,
 // generate.test.ts and training/gradients.test.ts.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { vocabularyChatTemplate } from '../../src/chat-template.js';
@@ -16,6 +16,7 @@ import { packBatch } from '../../src/packing.js';
 import { packageRoot } from '../../src/native.js';
 import { conversationTokens } from '../../src/training/conversation.js';
 import { createPolicy, loadAdapter, loadPolicy } from '../../src/training/llm-policy.js';
+import type { LoraTarget } from '../../src/training/policy.js';
 import { sft } from '../../src/training/sft.js';
 import { referenceLogprobTolerance } from '../helpers/device.js';
 import { tempPath, testModel } from '../helpers/models.js';
@@ -184,29 +185,14 @@ t.test("Qwen3's template with enable_thinking false: an empty think block opens 
   await t.rejects(loadModel(path, { chatTemplate: 'chatml', chatTemplateKwargs: { enable_thinking: false } }), { constructor: InvalidArgumentError, message: /"chatml" is a layout llama.cpp writes by name/ });
 });
 
-t.test('SFT on a qwen2 model: node-llama-cpp applies the adapter as we do; a llama model refuses it', async (t) => {
-  const model = await loadModel(await qwen2(), { threads: 2 });
-  const out = tempPath('qwen2-sft');
-  const { losses, policy } = await sft({ model, data: [mugTrajectory], out, steps: 30, lr: 3e-3, batch: 1, targets: ['q', 'k', 'v', 'o'] });
-  t.teardown(async () => {
-    await policy.dispose();
-    await model.dispose();
-  });
-  t.ok(losses[0] / losses.at(-1)! > 2, `loss ${losses[0].toFixed(3)} -> ${losses.at(-1)!.toFixed(3)}`);
-
-  const { worst, moved } = await adapterAgreement(model, policy, `${out}/adapter.gguf`, 'Thought: There it is.\nAction: take mug 1 from countertop 1');
-  t.ok(moved > 0.5, `the adapter changes log-probs (by up to ${moved.toFixed(2)})`);
-  t.ok(worst <= referenceLogprobTolerance, `node-llama-cpp with our adapter.gguf agrees to ${worst.toExponential(2)}`);
-
-  const llama = await loadModel(await testModel(), { threads: 1 });
-  t.teardown(() => llama.dispose());
-  await t.rejects(loadAdapter(llama, `${out}/adapter.gguf`), { constructor: InvalidArgumentError, message: /adapter for architecture "qwen2", the model's is "llama"/ });
-});
-
-t.test('SFT on a gemma3 model with sliding windows: node-llama-cpp applies the adapter as we do', async (t) => {
-  const model = await loadModel(await gemma3({ vocab: 'spm', slidingWindow: 8 }), { threads: 2 });
-  const out = tempPath('gemma3-sft');
-  const { losses, policy } = await sft({ model, data: [mugTrajectory], out, steps: 30, lr: 3e-3, batch: 1, targets: ['q', 'v', 'gate', 'down'] });
+/**
+ * SFT of an adapter on `modelPath`'s model (to a loss below half its first), then node-llama-cpp with the adapter
+ * file agreeing with our log-probs to `bound`; returns the adapter's path.
+ */
+async function sftAgreement(t: Test, modelPath: string, name: string, targets: LoraTarget[], bound: number): Promise<string> {
+  const model = await loadModel(modelPath, { threads: 2 });
+  const out = tempPath(`${name}-sft`);
+  const { losses, policy } = await sft({ model, data: [mugTrajectory], out, steps: 30, lr: 3e-3, batch: 1, targets });
   t.teardown(async () => {
     await policy.dispose();
     await model.dispose();
@@ -214,8 +200,19 @@ t.test('SFT on a gemma3 model with sliding windows: node-llama-cpp applies the a
   t.ok(losses[0] / losses.at(-1)! > 2, `loss ${losses[0].toFixed(3)} -> ${losses.at(-1)!.toFixed(3)}`);
   const { worst, moved } = await adapterAgreement(model, policy, `${out}/adapter.gguf`, 'Thought: There it is, the mug on the counter.\nAction: take mug 1 from countertop 1');
   t.ok(moved > 0.5, `the adapter changes log-probs (by up to ${moved.toFixed(2)})`);
-  const bound = referenceLogprobTolerance + gemmaGeluTolerance;
   t.ok(worst <= bound, `node-llama-cpp with our adapter.gguf agrees to ${worst.toExponential(2)} (<= ${bound})`);
+  return `${out}/adapter.gguf`;
+}
+
+t.test('SFT on a qwen2 model: node-llama-cpp applies the adapter as we do; a llama model refuses it', async (t) => {
+  const adapter = await sftAgreement(t, await qwen2(), 'qwen2', ['q', 'k', 'v', 'o'], referenceLogprobTolerance);
+  const llama = await loadModel(await testModel(), { threads: 1 });
+  t.teardown(() => llama.dispose());
+  await t.rejects(loadAdapter(llama, adapter), { constructor: InvalidArgumentError, message: /adapter for architecture "qwen2", the model's is "llama"/ });
+});
+
+t.test('SFT on a gemma3 model with sliding windows: node-llama-cpp applies the adapter as we do', async (t) => {
+  await sftAgreement(t, await gemma3({ vocab: 'spm', slidingWindow: 8 }), 'gemma3', ['q', 'v', 'gate', 'down'], referenceLogprobTolerance + gemmaGeluTolerance);
 });
 
 t.test('without BOS, an empty prompt is a clear error where something must precede it', async (t) => {
