@@ -263,26 +263,16 @@ void Model::read_hparams(const std::string & path) {
     read_sliding_window(k);
 }
 
-// Sliding-window attention, where the architecture has it and the file gives a window: which layers use it (an array
-// of flags, or every layer but each n-th, n = attention.sliding_window_pattern or the architecture's default), and
-// their RoPE base.
+// Sliding-window attention, where the architecture has it and the file gives a window: every layer but each n-th uses
+// it (n = attention.sliding_window_pattern, else the architecture's default; 0: all), with a RoPE base of its own.
 void Model::read_sliding_window(const std::string & k) {
     hp_.n_swa = hp_.arch->swa_every > 0 ? get_int(gguf_, k + "attention.sliding_window", 0, false) : 0;
     if (hp_.n_swa < 0) fail(E_BAD_MODEL, k + "attention.sliding_window must not be negative");
     if (hp_.n_swa == 0) return;
+    const int64_t every = get_int(gguf_, k + "attention.sliding_window_pattern", hp_.arch->swa_every, false);
+    if (every < 0) fail(E_BAD_MODEL, k + "attention.sliding_window_pattern must not be negative");
     hp_.swa_layers.assign(hp_.n_layer, false);
-    const std::string pattern_key = k + "attention.sliding_window_pattern";
-    const int64_t id = gguf_find_key(gguf_, pattern_key.c_str());
-    if (id >= 0 && gguf_get_kv_type(gguf_, id) == GGUF_TYPE_ARRAY) {
-        if (gguf_get_arr_type(gguf_, id) != GGUF_TYPE_BOOL || (int64_t) gguf_get_arr_n(gguf_, id) != hp_.n_layer) {
-            fail(E_BAD_MODEL, pattern_key + " must be one flag per block");
-        }
-        const bool * flags = (const bool *) gguf_get_arr_data(gguf_, id);
-        for (int64_t il = 0; il < hp_.n_layer; il++) hp_.swa_layers[il] = flags[il];
-    } else {
-        const int64_t every = get_int(gguf_, pattern_key, hp_.arch->swa_every, false);
-        for (int64_t il = 0; il < hp_.n_layer; il++) hp_.swa_layers[il] = every == 0 || il % every < every - 1;
-    }
+    for (int64_t il = 0; il < hp_.n_layer; il++) hp_.swa_layers[il] = every == 0 || il % every < every - 1;
     hp_.rope_freq_base_swa = get_float(gguf_, k + "rope.freq_base_swa", 10000.0f);
 }
 
