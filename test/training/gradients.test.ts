@@ -210,8 +210,14 @@ t.test('evaluate (for acting) gives forward\'s scores and values, keeping nothin
   t.ok(policy.parameters().some((p) => policy.getGradient(p.name).some((g) => g !== 0)), 'the backward of the kept forward');
 });
 
-// Qwen3's heads are wider than the embedding (its queries twice as wide at 0.6B's shapes).
-for (const [name, options] of [['llama', {}], ['qwen3, queries twice the embedding', { arch: 'qwen3', headDim: 128 }]] as const) {
+// Qwen3's heads are wider than the embedding (its queries twice as wide at 0.6B's shapes); Gemma 3 adds norms, a
+// GELU whose backward is composed of several ops, and a second attention mask.
+const estimated = [
+  ['llama', {}],
+  ['qwen3, queries twice the embedding', { arch: 'qwen3', headDim: 128 }],
+  ['gemma3, a window of 64', { arch: 'gemma3', vocab: 'spm', headDim: 128, tied: true, slidingWindow: 64 }],
+] as const;
+for (const [name, options] of estimated) {
   t.test(`the training-memory estimate covers what a training forward allocates (${name})`, async (t) => {
     const model = await loadModel(await testModel({ layers: 3, embd: 256, ff: 704, heads: 4, ...options }), { threads: 2 });
     t.teardown(() => model.dispose());
@@ -287,22 +293,26 @@ async function trainingRun(model: Model, memoryBudget: number | undefined, every
 
 const checkpointModel = { layers: 4, embd: 128, heads: 4, kvHeads: 2, ff: 256, type: 'q8_0' } as const;
 
-t.test('layer checkpointing: the same log-probs, values and gradients, bit for bit, in less memory', async (t) => {
-  const model = await loadModel(await testModel(checkpointModel), { threads: 2 });
-  t.teardown(() => model.dispose());
-  const kept = await trainingRun(model, undefined);
-  const checkpointed = await trainingRun(model, 1);
-  t.same(checkpointed.sequences, kept.sequences, 'identical sequence log-probs');
-  t.same(checkpointed.forward, kept.forward, 'identical action scores and values (from the adapted model)');
-  t.ok(checkpointed.grads.every((g, i) => g.every((x, j) => x === kept.grads[i][j])), 'identical gradients');
-  t.ok(kept.grads.flat().some((g) => g !== 0), 'gradients are not all zero');
-  t.ok(checkpointed.bytes < 0.7 * kept.bytes, `device memory ${checkpointed.bytes} B instead of ${kept.bytes} B`);
-  const unbounded = await trainingRun(model, Infinity);
-  t.equal(unbounded.bytes, kept.bytes, 'no checkpoints within the budget');
-  const policy = await createPolicy(model, { valueHead: false });
-  await t.rejects(policy.forwardSequences(conversations(model), { memoryBudget: 0 }), { code: 'INVALID_ARGUMENT', message: /memoryBudget must be positive/ });
-  await policy.dispose();
-});
+// gemma3: its windowed layers' mask, uploaded once with the other, is read by the recomputed layers too
+const checkpointModels = { llama: checkpointModel, 'gemma3, 5 of 6 layers in a window of 8': { ...checkpointModel, arch: 'gemma3', vocab: 'spm', layers: 6, tied: true, slidingWindow: 8 } } as const;
+for (const [name, options] of Object.entries(checkpointModels)) {
+  t.test(`layer checkpointing: the same log-probs, values and gradients, bit for bit, in less memory (${name})`, async (t) => {
+    const model = await loadModel(await testModel(options), { threads: 2 });
+    t.teardown(() => model.dispose());
+    const kept = await trainingRun(model, undefined);
+    const checkpointed = await trainingRun(model, 1);
+    t.same(checkpointed.sequences, kept.sequences, 'identical sequence log-probs');
+    t.same(checkpointed.forward, kept.forward, 'identical action scores and values (from the adapted model)');
+    t.ok(checkpointed.grads.every((g, i) => g.every((x, j) => x === kept.grads[i][j])), 'identical gradients');
+    t.ok(kept.grads.flat().some((g) => g !== 0), 'gradients are not all zero');
+    t.ok(checkpointed.bytes < 0.7 * kept.bytes, `device memory ${checkpointed.bytes} B instead of ${kept.bytes} B`);
+    const unbounded = await trainingRun(model, Infinity);
+    t.equal(unbounded.bytes, kept.bytes, 'no checkpoints within the budget');
+    const policy = await createPolicy(model, { valueHead: false });
+    await t.rejects(policy.forwardSequences(conversations(model), { memoryBudget: 0 }), { code: 'INVALID_ARGUMENT', message: /memoryBudget must be positive/ });
+    await policy.dispose();
+  });
+}
 
 t.test('the LM head in chunks of rows: the same log-probs and gradients, in less memory', async (t) => {
   const model = await loadModel(await testModel(checkpointModel), { threads: 2 });
