@@ -20,7 +20,7 @@ import type { LoraTarget } from '../../src/training/policy.js';
 import { sft } from '../../src/training/sft.js';
 import { referenceLogprobTolerance } from '../helpers/device.js';
 import { tempPath, testModel } from '../helpers/models.js';
-import { adapterAgreement, gemmaGeluTolerance } from '../helpers/reference.js';
+import { adapterAgreement, gemmaGeluTolerance, referenceLogprobs, referenceModel } from '../helpers/reference.js';
 import { mugTrajectory } from '../helpers/trajectories.js';
 
 const qwen2 = () => testModel({ arch: 'qwen2', kvHeads: 2, tied: true });
@@ -121,6 +121,22 @@ t.test('a sliding window of 8: each prediction reads the last 8 positions, none 
   t.same(la.slice(10), lb.slice(10), 'tokens from 11 on do not');
   const [ga, gb] = [await logprobs(global, a), await logprobs(global, b)];
   t.ok(ga.slice(10).every((x, i) => x !== gb[10 + i]), 'without a window every later token sees it');
+});
+
+t.test("at 27B's depth (62 layers) Gemma 3 scales attention scores by 1/√(embedding / heads), as llama.cpp does", async (t) => {
+  const path = await gemma3({ vocab: 'spm', layers: 62 });  // heads of 32, embedding / heads 16
+  const ours = await loadModel(path, { threads: 2 });
+  const ref = await referenceModel(path);
+  t.teardown(async () => {
+    await ours.dispose();
+    await ref.dispose();
+  });
+  t.match(ref.typeDescription, /^gemma3 27B/, 'llama.cpp takes it for the 27B');
+  const r = await ours.logprobs('pick up the tomato; chop it on the first cutting board!');
+  const expected = await referenceLogprobs(ref, r.tokens);
+  const worst = Math.max(...r.logprobs.slice(1).map((x, i) => Math.abs((x as number) - expected[i])));
+  const bound = referenceLogprobTolerance + gemmaGeluTolerance;
+  t.ok(worst <= bound, `max |Δ log-prob| ${worst.toExponential(2)} <= ${bound}`);
 });
 
 t.test("conversations in Qwen2's template: no BOS, every reply marked through its <|im_end|>", async (t) => {
