@@ -72,7 +72,7 @@ ggml_tensor * repeat_kv(ggml_context * ctx, ggml_tensor * t, int64_t r) {
 }  // namespace
 
 size_t forward_graph_size(const Model & model, const ForwardShape & shape) {
-    const size_t per_layer = 96 + (model.hparams().arch->gemma ? 32 : 0) + 24 * (size_t) (shape.attention_blocks() - 1);  // gemma: post-norms, GELU's backward
+    const size_t per_layer = 96 + (model.hparams().arch->post_norms ? 32 : 0) + 24 * (size_t) (shape.attention_blocks() - 1);  // post-norms, GELU's backward
     return 128 + per_layer * (size_t) model.hparams().n_layer + 16 * (size_t) shape.head_chunks();
 }
 
@@ -95,10 +95,6 @@ struct Blocks {
 
     ggml_tensor * biased(ggml_tensor * y, ggml_tensor * b) const { return b ? ggml_add(ctx, y, b) : y; }
 
-    // Each head's vector [hd, heads, T] RMS-normed and scaled by `norm` [hd], where the model has one (qwen3).
-    ggml_tensor * head_normed(ggml_tensor * t, ggml_tensor * norm) const {
-        return norm ? ggml_mul(ctx, ggml_rms_norm(ctx, t, model.hparams().rms_eps), norm) : t;
-    }
 
     // Positions rotated into t, in the layers that use RoPE (SmolLM3's every 4th does not).
     ggml_tensor * rope(size_t il, ggml_tensor * t, ggml_tensor * positions) const {
@@ -115,31 +111,38 @@ struct Blocks {
         return model.hparams().arch->gemma ? ggml_scale(ctx, x, std::sqrt((float) model.hparams().n_embd)) : x;
     }
 
-    ggml_tensor * normed(ggml_tensor * x, ggml_tensor * norm) const { return ggml_mul(ctx, ggml_rms_norm(ctx, x, model.hparams().rms_eps), norm); }
+    // x's vectors (dim 0) RMS-normed and scaled by `norm`, where the model has that norm (null: x as it is).
+    ggml_tensor * normed(ggml_tensor * x, ggml_tensor * norm) const {
+        return norm ? ggml_mul(ctx, ggml_rms_norm(ctx, x, model.hparams().rms_eps), norm) : x;
+    }
 
-    // A residual branch's output as added to the stream: RMS-normed first where the model has the norm (gemma3).
-    ggml_tensor * post_normed(ggml_tensor * y, ggml_tensor * norm) const { return norm ? normed(y, norm) : y; }
+    // Projected queries or keys [hd·n, T] as n heads [hd, n, T], normed as the model norms them (see QkNorm).
+    ggml_tensor * heads(ggml_tensor * t, int64_t n, ggml_tensor * norm) const {
+        const HParams & hp = model.hparams();
+        if (hp.arch->qk_norm == QkNorm::whole) t = normed(t, norm);
+        t = ggml_reshape_3d(ctx, t, hp.head_dim, n, t->ne[1]);
+        return hp.arch->qk_norm == QkNorm::per_head ? normed(t, norm) : t;
+    }
 
     // Layer il's roped queries [hd, H, T] and keys [hd, Hkv, T], and values [hd, Hkv, T], for hidden states x [E, T].
     void qkv(size_t il, ggml_tensor * x, ggml_tensor * positions, ggml_tensor ** q, ggml_tensor ** k, ggml_tensor ** v) const {
         const HParams & hp = model.hparams();
         const Layer & L = model.layers()[il];
-        const int64_t T = x->ne[1];
         ggml_tensor * cur = normed(x, L.attn_norm);
-        *q = rope(il, head_normed(ggml_reshape_3d(ctx, biased(proj(il, L.wq, T_Q, cur), L.bq), hp.head_dim, hp.n_head, T), L.q_norm), positions);
+        *q = rope(il, heads(biased(proj(il, L.wq, T_Q, cur), L.bq), hp.n_head, L.q_norm), positions);
         if (hp.arch->gemma) *q = ggml_scale(ctx, *q, hp.kq_scale);
-        *k = rope(il, head_normed(ggml_reshape_3d(ctx, biased(proj(il, L.wk, T_K, cur), L.bk), hp.head_dim, hp.n_head_kv, T), L.k_norm), positions);
-        *v = ggml_reshape_3d(ctx, biased(proj(il, L.wv, T_V, cur), L.bv), hp.head_dim, hp.n_head_kv, T);
+        *k = rope(il, heads(biased(proj(il, L.wk, T_K, cur), L.bk), hp.n_head_kv, L.k_norm), positions);
+        *v = heads(biased(proj(il, L.wv, T_V, cur), L.bv), hp.n_head_kv, nullptr);
     }
 
     // The rest of layer il after attention: its output projection and the feed-forward block, with residuals.
     ggml_tensor * finish(size_t il, ggml_tensor * x, ggml_tensor * attn) const {
         const Layer & L = model.layers()[il];
-        x = ggml_add(ctx, post_normed(proj(il, L.wo, T_O, attn), L.attn_post_norm), x);
+        x = ggml_add(ctx, normed(proj(il, L.wo, T_O, attn), L.attn_post_norm), x);
         ggml_tensor * cur = normed(x, L.ffn_norm);
         ggml_tensor * gate = proj(il, L.ffn_gate, T_GATE, cur), * up = proj(il, L.ffn_up, T_UP, cur);
         cur = model.hparams().arch->gemma ? ggml_geglu_split(ctx, gate, up) : ggml_swiglu_split(ctx, gate, up);
-        return ggml_add(ctx, post_normed(proj(il, L.ffn_down, T_DOWN, cur), L.ffn_post_norm), x);
+        return ggml_add(ctx, normed(proj(il, L.ffn_down, T_DOWN, cur), L.ffn_post_norm), x);
     }
 
     // Layer il after attention, on chosen rows of x and of attn [hd·H, ·] (null: all of them): the last layer's output

@@ -133,7 +133,7 @@ void make_model(const MakeModelOptions & o) {
     std::vector<Spec> specs = {{"token_embd.weight", o.n_embd, n_vocab, arch->gemma ? o.output_scale * s_in : 1.0f}};
     for (int64_t il = 0; il < o.n_layer; il++) {
         const std::string p = "blk." + std::to_string(il) + ".";
-        specs.push_back({p + "attn_norm.weight", o.n_embd, 1, 0});
+        if (arch->pre_norms) specs.push_back({p + "attn_norm.weight", o.n_embd, 1, 0});
         specs.push_back({p + "attn_q.weight", o.n_embd, q_width, 2 * s_in});
         specs.push_back({p + "attn_k.weight", o.n_embd, hd * o.n_head_kv, 2 * s_in});
         specs.push_back({p + "attn_v.weight", o.n_embd, hd * o.n_head_kv, s_in});
@@ -142,16 +142,17 @@ void make_model(const MakeModelOptions & o) {
             specs.push_back({p + "attn_k.bias", hd * o.n_head_kv, 1, 0.5f});
             specs.push_back({p + "attn_v.bias", hd * o.n_head_kv, 1, 0.5f});
         }
-        if (arch->head_norms) {
-            specs.push_back({p + "attn_q_norm.weight", hd, 1, 0});
-            specs.push_back({p + "attn_k_norm.weight", hd, 1, 0});
+        if (arch->qk_norm != QkNorm::none) {
+            const bool whole = arch->qk_norm == QkNorm::whole;
+            specs.push_back({p + "attn_q_norm.weight", whole ? q_width : hd, 1, 0});
+            specs.push_back({p + "attn_k_norm.weight", whole ? hd * o.n_head_kv : hd, 1, 0});
         }
         specs.push_back({p + "attn_output.weight", q_width, o.n_embd, 1.0f / std::sqrt((float) q_width)});
-        if (arch->gemma) {
+        if (arch->post_norms) {
             specs.push_back({p + "post_attention_norm.weight", o.n_embd, 1, 0});
             specs.push_back({p + "post_ffw_norm.weight", o.n_embd, 1, 0});
         }
-        specs.push_back({p + "ffn_norm.weight", o.n_embd, 1, 0});
+        if (arch->pre_norms) specs.push_back({p + "ffn_norm.weight", o.n_embd, 1, 0});
         specs.push_back({p + "ffn_gate.weight", o.n_embd, o.n_ff, s_in});
         specs.push_back({p + "ffn_up.weight", o.n_embd, o.n_ff, s_in});
         specs.push_back({p + "ffn_down.weight", o.n_ff, o.n_embd, s_ff});

@@ -174,11 +174,13 @@ void Model::release() {
 namespace {
 
 const Architecture architectures[] = {
+    // name, RoPE, biases, q/k norms, no RoPE every, pre-norms, post-norms, gemma, window every, window RoPE base
     {"llama", GGML_ROPE_TYPE_NORMAL},
     {"qwen2", GGML_ROPE_TYPE_NEOX, true},
-    {"qwen3", GGML_ROPE_TYPE_NEOX, false, true},
-    {"smollm3", GGML_ROPE_TYPE_NORMAL, false, false, 4},  // a fixed step in llama.cpp, not a key
-    {"gemma3", GGML_ROPE_TYPE_NEOX, false, true, 0, true, 6},
+    {"qwen3", GGML_ROPE_TYPE_NEOX, false, QkNorm::per_head},
+    {"smollm3", GGML_ROPE_TYPE_NORMAL, false, QkNorm::none, 4},  // a fixed step in llama.cpp, not a key
+    {"gemma3", GGML_ROPE_TYPE_NEOX, false, QkNorm::per_head, 0, true, true, true, 6, 10000.0f},
+    {"olmo2", GGML_ROPE_TYPE_NEOX, false, QkNorm::whole, 0, false, true, false, 4},
 };
 
 }  // namespace
@@ -273,7 +275,8 @@ void Model::read_sliding_window(const std::string & k) {
     if (every < 0) fail(E_BAD_MODEL, k + "attention.sliding_window_pattern must not be negative");
     hp_.swa_layers.assign(hp_.n_layer, false);
     for (int64_t il = 0; il < hp_.n_layer; il++) hp_.swa_layers[il] = every == 0 || il % every < every - 1;
-    hp_.rope_freq_base_swa = get_float(gguf_, k + "rope.freq_base_swa", 10000.0f);
+    const float base = hp_.arch->swa_rope_base > 0 ? hp_.arch->swa_rope_base : hp_.rope_freq_base;
+    hp_.rope_freq_base_swa = get_float(gguf_, k + "rope.freq_base_swa", base);
 }
 
 void Model::bind_tensors() {
@@ -314,29 +317,30 @@ void Model::bind_tensors() {
     for (int64_t il = 0; il < hp_.n_layer; il++) {
         const std::string p = "blk." + std::to_string(il) + ".";
         Layer L;
-        L.attn_norm = get(p + "attn_norm.weight", {E});
+        L.attn_norm = get(p + "attn_norm.weight", {E}, hp_.arch->pre_norms);
         L.wq = get(p + "attn_q.weight", {E, q});
         L.wk = get(p + "attn_k.weight", {E, kv});
         L.wv = get(p + "attn_v.weight", {E, kv});
         L.bq = get(p + "attn_q.bias", {q}, hp_.arch->qkv_biases);
         L.bk = get(p + "attn_k.bias", {kv}, hp_.arch->qkv_biases);
         L.bv = get(p + "attn_v.bias", {kv}, hp_.arch->qkv_biases);
-        if (hp_.arch->head_norms) {
-            L.q_norm = get(p + "attn_q_norm.weight", {hp_.head_dim});
-            L.k_norm = get(p + "attn_k_norm.weight", {hp_.head_dim});
+        if (hp_.arch->qk_norm != QkNorm::none) {
+            const bool whole = hp_.arch->qk_norm == QkNorm::whole;
+            L.q_norm = get(p + "attn_q_norm.weight", {whole ? q : hp_.head_dim});
+            L.k_norm = get(p + "attn_k_norm.weight", {whole ? kv : hp_.head_dim});
         }
         L.wo = get(p + "attn_output.weight", {q, E});
-        if (hp_.arch->gemma) {
+        if (hp_.arch->post_norms) {
             L.attn_post_norm = get(p + "post_attention_norm.weight", {E});
             L.ffn_post_norm = get(p + "post_ffw_norm.weight", {E});
         }
-        L.ffn_norm = get(p + "ffn_norm.weight", {E});
+        L.ffn_norm = get(p + "ffn_norm.weight", {E}, hp_.arch->pre_norms);
         L.ffn_gate = get(p + "ffn_gate.weight", {E, F});
         L.ffn_up = get(p + "ffn_up.weight", {E, F});
         L.ffn_down = get(p + "ffn_down.weight", {F, E});
         layers_.push_back(L);
     }
-    if (ggml_get_tensor(meta_, ("blk." + std::to_string(hp_.n_layer) + ".attn_norm.weight").c_str())) {
+    if (ggml_get_tensor(meta_, ("blk." + std::to_string(hp_.n_layer) + ".attn_q.weight").c_str())) {
         fail(E_BAD_MODEL, "the file has more blocks than block_count = " + std::to_string(hp_.n_layer));
     }
 }

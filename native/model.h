@@ -21,18 +21,25 @@ struct llama_vocab;
 
 namespace rl {
 
+// Where a block RMS-norms its queries and keys (before RoPE): not at all, each head's vector, or each whole projection.
+enum class QkNorm { none, per_head, whole };
+
 // What sets a supported architecture's block apart from llama's, as llama.cpp's graphs have it (native/forward.cpp
 // applies it; make_model writes the tensors it needs).
 struct Architecture {
     const char * name;
-    int rope_type;             // qwen2, qwen3, gemma3: NeoX-style (the two halves of each head rotated together)
-    bool qkv_biases = false;   // qwen2: q, k, v projection biases (used where other architectures' files have them)
-    bool head_norms = false;   // qwen3, gemma3: each head's queries and keys RMS-normed before RoPE
-    int64_t no_rope_every = 0; // smollm3: 4, layers il with (il + 1) % 4 == 0 use no RoPE; 0: all use it
-    bool gemma = false;        // gemma3: token embeddings scaled by √embedding_length, GELU-gated feed-forward, and the
-                               // attention's and feed-forward's outputs RMS-normed before their residual adds
-    int64_t swa_every = 0;     // gemma3: 6, unless the file says otherwise: all layers but every 6th attend only to
-                               // the last attention.sliding_window positions (where the file gives a window)
+    int rope_type;                  // qwen2, qwen3, gemma3, olmo2: NeoX-style (each head's two halves rotated together)
+    bool qkv_biases = false;        // qwen2: q, k, v projection biases (used where other architectures' files have them)
+    QkNorm qk_norm = QkNorm::none;  // qwen3, gemma3: per head; olmo2: whole
+    int64_t no_rope_every = 0;      // smollm3: 4, layers il with (il + 1) % 4 == 0 use no RoPE; 0: all use it
+    bool pre_norms = true;          // olmo2: none, the attention and the feed-forward read the residual stream as is
+    bool post_norms = false;        // gemma3, olmo2: the attention's and feed-forward's outputs RMS-normed before their
+                                    // residual adds
+    bool gemma = false;             // gemma3: token embeddings scaled by √embedding_length, queries by the score scale
+                                    // before the product with the keys, and a GELU-gated feed-forward
+    int64_t swa_every = 0;          // gemma3: 6 (olmo2: 4), unless the file says otherwise: all layers but every 6th
+                                    // attend only to the last attention.sliding_window positions (where there is one)
+    float swa_rope_base = 0;        // those layers' RoPE base where the file gives none (gemma3: 10,000); 0: the others'
 };
 
 // The supported architecture called `name` (general.architecture), or null.
@@ -76,10 +83,10 @@ struct Layer {
     ggml_tensor * bq = nullptr;  // projection biases: qwen2's; optional in llama files
     ggml_tensor * bk = nullptr;
     ggml_tensor * bv = nullptr;
-    ggml_tensor * q_norm = nullptr;  // per-head norms of queries and keys: qwen3's
+    ggml_tensor * q_norm = nullptr;  // norms of queries and keys (see QkNorm)
     ggml_tensor * k_norm = nullptr;
     ggml_tensor * wo = nullptr;
-    ggml_tensor * attn_post_norm = nullptr;  // gemma3's norms of the attention's and feed-forward's outputs
+    ggml_tensor * attn_post_norm = nullptr;  // norms of the attention's and feed-forward's outputs (post_norms)
     ggml_tensor * ffn_post_norm = nullptr;
     ggml_tensor * ffn_norm = nullptr;
     ggml_tensor * ffn_gate = nullptr;

@@ -1,7 +1,8 @@
 /**
- * Generated test models: llama-, qwen2-, qwen3-, smollm3- or gemma3-architecture GGUF files with deterministic random
- * weights and a real tokenizer (LLaMA's, which SmolLM3 shares with Llama 3; Qwen2's, which Qwen3 shares; or Gemma 4's,
- * the vendored tree's only one of Gemma's 262,144 tokens) copied from the vocab files in the vendored llama.cpp tree.
+ * Generated test models: llama-, qwen2-, qwen3-, smollm3-, gemma3- or olmo2-architecture GGUF files with deterministic
+ * random weights and a real tokenizer (LLaMA's, which SmolLM3 shares with Llama 3; Qwen2's, which Qwen3 shares; or
+ * Gemma 4's, the vendored tree's only one of Gemma's 262,144 tokens) copied from the vocab files in the vendored
+ * llama.cpp tree.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,20 +21,23 @@ export interface ModelShape {
   ctx: number;
 }
 
-export type Architecture = 'llama' | 'qwen2' | 'qwen3' | 'smollm3' | 'gemma3';
-export const architectures: readonly Architecture[] = ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma3'];
+export type Architecture = 'llama' | 'qwen2' | 'qwen3' | 'smollm3' | 'gemma3' | 'olmo2';
+export const architectures: readonly Architecture[] = ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma3', 'olmo2'];
 export type Vocabulary = 'spm' | 'bpe' | 'qwen2' | 'gemma4';
 export const vocabularies: readonly Vocabulary[] = ['spm', 'bpe', 'qwen2', 'gemma4'];
 
-/** Each architecture's vocabulary where none is given: its family's (SmolLM3 uses Llama 3's, Qwen3 Qwen2's). */
-const defaultVocabulary: Record<Architecture, Vocabulary> = { llama: 'spm', qwen2: 'qwen2', qwen3: 'qwen2', smollm3: 'bpe', gemma3: 'gemma4' };
+/**
+ * Each architecture's vocabulary where none is given: its family's (SmolLM3 uses Llama 3's, Qwen3 Qwen2's), or for
+ * OLMo 2, whose own the vendored tree lacks, Llama 3's, a byte-level BPE of about its size.
+ */
+const defaultVocabulary: Record<Architecture, Vocabulary> = { llama: 'spm', qwen2: 'qwen2', qwen3: 'qwen2', smollm3: 'bpe', gemma3: 'gemma4', olmo2: 'bpe' };
 
 /**
  * The RoPE base each family's models have: LLaMA-2 10,000, LLaMA-3 500,000, Qwen2, Qwen3 and Gemma 3 1,000,000 (its
- * sliding-window layers 10,000), SmolLM3 5,000,000.
+ * sliding-window layers 10,000), SmolLM3 5,000,000, OLMo 2 500,000.
  */
 function defaultRopeBase(arch: Architecture, vocab: Vocabulary): number {
-  return { llama: vocab === 'bpe' ? 500000 : 10000, qwen2: 1e6, qwen3: 1e6, smollm3: 5e6, gemma3: 1e6 }[arch];
+  return { llama: vocab === 'bpe' ? 500000 : 10000, qwen2: 1e6, qwen3: 1e6, smollm3: 5e6, gemma3: 1e6, olmo2: 500000 }[arch];
 }
 
 /** A preset: a shape, and for a real model's shapes its architecture, head size, vocabulary, output tying and window. */
@@ -67,17 +71,19 @@ export interface MakeModelOptions extends Partial<ModelShape> {
    * "llama" (default); "qwen2": llama's block with q, k, v projection biases and NeoX-style RoPE; "qwen3": no biases,
    * each head's queries and keys RMS-normed before NeoX-style RoPE; "smollm3": llama's block without RoPE in every
    * 4th layer; "gemma3": qwen3's attention, embeddings scaled by √embd, a GELU-gated feed-forward, post-norms on the
-   * attention's and feed-forward's outputs, and (with `slidingWindow`) sliding-window attention in 5 of every 6 layers.
+   * attention's and feed-forward's outputs, and (with `slidingWindow`) sliding-window attention in 5 of every 6 layers;
+   * "olmo2": norms after the attention and the feed-forward instead of before, and on the whole query and key
+   * projections (with `slidingWindow`, OLMo 3's windows in 3 of every 4 layers).
    */
   arch?: Architecture;
-  /** gemma3: the sliding window (attention.sliding_window); none where not given. */
+  /** gemma3, olmo2: the sliding window (attention.sliding_window); none where not given. */
   slidingWindow?: number;
   /** The attention head size, when not embd / heads (Qwen3's heads are wider): written as attention.key_length. */
   headDim?: number;
   /**
    * "spm": LLaMA-1/2 SentencePiece (32000 tokens); "bpe": LLaMA-3 BPE (128256 tokens); "qwen2": Qwen2's BPE (151936
    * tokens, with Qwen2's Jinja chat template); "gemma4": Gemma 4's (262144 tokens, with its Jinja chat template).
-   * Default: "qwen2" for the Qwen architectures, "bpe" for smollm3, "gemma4" for gemma3, else "spm".
+   * Default: "qwen2" for the Qwen architectures, "bpe" for smollm3 and olmo2, "gemma4" for gemma3, else "spm".
    */
   vocab?: Vocabulary;
   /** Share the output projection with the token embedding. */
@@ -115,8 +121,8 @@ export async function makeModel(options: MakeModelOptions): Promise<{ arch: Arch
   const headDim = options.headDim ?? presetHeadDim;
   if (headDim !== undefined && !(Number.isInteger(headDim) && headDim > 0)) throw new InvalidArgumentError('INVALID_ARGUMENT', `headDim must be a positive integer, got ${headDim}`);
   const slidingWindow = options.slidingWindow ?? (arch === presetArch ? presetWindow : undefined);
-  if (slidingWindow !== undefined && !(Number.isInteger(slidingWindow) && slidingWindow > 0 && arch === 'gemma3')) {
-    throw new InvalidArgumentError('INVALID_ARGUMENT', `slidingWindow must be a positive integer, and only gemma3 has one (got ${slidingWindow} for ${arch})`);
+  if (slidingWindow !== undefined && !(Number.isInteger(slidingWindow) && slidingWindow > 0 && (arch === 'gemma3' || arch === 'olmo2'))) {
+    throw new InvalidArgumentError('INVALID_ARGUMENT', `slidingWindow must be a positive integer, and only gemma3 and olmo2 have one (got ${slidingWindow} for ${arch})`);
   }
   const file = vocabFile(vocab);
   if (!existsSync(file)) throw new InvalidArgumentError('VOCAB_MISSING', `the vocabulary file ${file} is missing: run \`npm install\``);

@@ -37,7 +37,8 @@ export interface ModelHParams {
   /**
    * "llama"; "qwen2" (llama's block with q, k, v projection biases and NeoX-style RoPE); "qwen3" (no biases, each
    * head's queries and keys RMS-normed before NeoX-style RoPE); "smollm3" (llama's block without RoPE in every 4th
-   * layer); "gemma3" (qwen3's attention, scaled embeddings, a GELU-gated feed-forward, post-norms, sliding windows).
+   * layer); "gemma3" (qwen3's attention, scaled embeddings, a GELU-gated feed-forward, post-norms, sliding windows);
+   * "olmo2" (norms after attention and feed-forward only, q and k normed over the whole projection).
    */
   architecture: 'llama' | 'qwen2' | 'qwen3' | 'smollm3';
   nVocab: number;
@@ -249,7 +250,7 @@ export class Model {
   }
 }
 
-/** Loads a llama-, qwen2-, qwen3-, smollm3- or gemma3-architecture GGUF model. Bad files reject with ModelLoadError / UnsupportedModelError. */
+/** Loads a llama-, qwen2-, qwen3-, smollm3-, gemma3- or olmo2-architecture GGUF model. Bad files reject with ModelLoadError / UnsupportedModelError. */
 export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Model> {
   if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('INVALID_ARGUMENT', 'loadModel: path must be a non-empty string');
   const threads = options.threads ?? availableParallelism();

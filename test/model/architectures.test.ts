@@ -1,8 +1,8 @@
 // The architectures besides llama: qwen2 (llama's block with q, k, v projection biases and NeoX-style RoPE), qwen3
 // (per-head q, k norms instead of biases, heads wider than embedding / heads) with Qwen2's vocabulary, which Qwen3
-// shares, smollm3 (no RoPE in every 4th layer) and gemma3 (scaled embeddings, GELU, post-norms, sliding windows): what
-// make-model writes, how conversations are laid out and tokenized, adapters that node-llama-cpp applies as we do, and
-// the clear errors of a vocabulary without BOS.
+// shares, smollm3 (no RoPE in every 4th layer), gemma3 (scaled embeddings, GELU, post-norms, sliding windows) and
+// olmo2 (post-norms only, q and k normed whole): what make-model writes, how conversations are laid out and
+// tokenized, adapters that node-llama-cpp applies as we do, and the clear errors of a vocabulary without BOS.
 // Log-probs, generation and gradients on each are checked with the other types in reference.test.ts,
 // generate.test.ts and training/gradients.test.ts.
 import t, { type Test } from 'tap';
@@ -139,6 +139,20 @@ t.test("at 27B's depth (62 layers) Gemma 3 scales attention scores by 1/√(embe
   t.ok(worst <= bound, `max |Δ log-prob| ${worst.toExponential(2)} <= ${bound}`);
 });
 
+t.test('make-model: an olmo2 model has norms after attention and feed-forward only, and q, k norms as wide as the projections', async (t) => {
+  const model = await loadModel(await testModel({ arch: 'olmo2', kvHeads: 2 }), { threads: 1 });
+  t.teardown(() => model.dispose());
+  t.equal(model.hparams.architecture, 'olmo2');
+  t.equal(model.hparams.nVocab, 128256, "Llama 3's vocabulary (the vendored tree has no OLMo 2 one)");
+  t.equal(model.hparams.ropeFreqBase, 500000);
+  const shape = (name: string) => model.tensors.find((x) => x.name === name)?.shape;
+  t.same(shape('blk.1.attn_q_norm.weight'), [64]);
+  t.same(shape('blk.1.attn_k_norm.weight'), [32], 'two kv heads of 16');
+  t.same(shape('blk.1.post_attention_norm.weight'), [64]);
+  t.same(shape('blk.1.post_ffw_norm.weight'), [64]);
+  t.notOk(model.tensors.some((x) => x.name.endsWith('attn_norm.weight') || x.name.endsWith('ffn_norm.weight')), 'no norms before');
+});
+
 t.test("conversations in Qwen2's template: no BOS, every reply marked through its <|im_end|>", async (t) => {
   const model = await loadModel(await qwen2(), { threads: 1 });
   t.teardown(() => model.dispose());
@@ -229,6 +243,10 @@ t.test('SFT on a qwen2 model: node-llama-cpp applies the adapter as we do; a lla
 
 t.test('SFT on a gemma3 model with sliding windows: node-llama-cpp applies the adapter as we do', async (t) => {
   await sftAgreement(t, await gemma3({ vocab: 'spm', slidingWindow: 8 }), 'gemma3', ['q', 'v', 'gate', 'down'], referenceLogprobTolerance + gemmaGeluTolerance);
+});
+
+t.test('SFT on an olmo2 model: node-llama-cpp applies the adapter as we do', async (t) => {
+  await sftAgreement(t, await testModel({ arch: 'olmo2', vocab: 'spm', kvHeads: 2 }), 'olmo2', ['q', 'v', 'o', 'gate', 'up', 'down'], referenceLogprobTolerance);
 });
 
 t.test('without BOS, an empty prompt is a clear error where something must precede it', async (t) => {

@@ -19,8 +19,8 @@ async function forwardLogprobs(model: Model, prompt: string, tokens: number[]): 
 }
 
 // gemma3: 6 layers, of which 5 attend to the last 8 positions only (the prompts and replies are longer)
-const extra = { llama: {}, qwen2: {}, qwen3: {}, smollm3: { layers: 4 }, gemma3: { layers: 6, vocab: 'spm', slidingWindow: 8 } } as const;
-for (const arch of ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma3'] as const) {
+const extra = { llama: {}, qwen2: {}, qwen3: {}, smollm3: { layers: 4 }, gemma3: { layers: 6, vocab: 'spm', slidingWindow: 8 }, olmo2: { vocab: 'spm' } } as const;
+for (const arch of ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma3', 'olmo2'] as const) {
   t.test(`greedy generation equals node-llama-cpp, and its log-probs equal a forward pass (${arch})`, async (t) => {
     const path = await testModel({ outputScale: 4, arch, ...extra[arch] });
     const model = await loadModel(path, { threads: 2 });

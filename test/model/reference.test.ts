@@ -45,6 +45,9 @@ const configs: (Omit<MakeModelOptions, 'out'> & { name: string; tolerance?: numb
   // 6 layers: the 6th attends to everything, the others to the last 64 positions (the long text has 700 tokens)
   { name: 'f32 gemma3 wide heads, sliding window 64', arch: 'gemma3', vocab: 'spm', kvHeads: 1, headDim: 32, tied: true, layers: 6, slidingWindow: 64, tolerance: gemmaGeluTolerance },
   { name: 'f16 gemma3 without a window', arch: 'gemma3', type: 'f16', vocab: 'spm', kvHeads: 2, tied: true, tolerance: gemmaGeluTolerance },
+  { name: 'q8_0 olmo2 GQA (norms after attention and feed-forward, q and k normed whole)', arch: 'olmo2', type: 'q8_0', kvHeads: 2 },
+  // OLMo 3's windows: all layers but every 4th attend to the last 64 positions
+  { name: 'f32 olmo2 with sliding windows, bpe', arch: 'olmo2', layers: 4, kvHeads: 2, slidingWindow: 64 },
 ];
 
 // How llama.cpp describes each generated file's type (general.file_type; "mostly": the norms stay F32).
