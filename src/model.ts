@@ -1,5 +1,6 @@
 /**
- * The public model API: load a llama-, qwen2-, qwen3- or smollm3-architecture GGUF, tokenize, and compute exact per-token log-probabilities.
+ * The public model API: load a llama-, qwen2-, qwen3-, smollm3-, gemma3- or olmo2-architecture GGUF, tokenize, and
+ * compute exact per-token log-probabilities.
  * Native work runs off the JS thread; calls on one model are serialized, and `dispose()` waits for them.
  */
 import { availableParallelism } from 'node:os';
@@ -40,7 +41,7 @@ export interface ModelHParams {
    * layer); "gemma3" (qwen3's attention, scaled embeddings, a GELU-gated feed-forward, post-norms, sliding windows);
    * "olmo2" (norms after attention and feed-forward only, q and k normed over the whole projection).
    */
-  architecture: 'llama' | 'qwen2' | 'qwen3' | 'smollm3';
+  architecture: 'llama' | 'qwen2' | 'qwen3' | 'smollm3' | 'gemma3' | 'olmo2';
   nVocab: number;
   /** Context size the model was trained with: the longest sequence rl-ggml evaluates. */
   nCtxTrain: number;
