@@ -102,6 +102,15 @@ t.test("make-model: a gemma3 model has Gemma's vocabulary size, post-norms and s
   t.same(markedSpans(model, tokens, marked), mugTrajectory.conversations.filter((c) => c.from === 'gpt').map((c) => `${c.value}<turn|>`), "each reply marked through Gemma's end of turn");
 });
 
+t.test("a vocabulary with Gemma's turn tokens (and no file template) gets llama.cpp's gemma layout", async (t) => {
+  const special = new Set(['<start_of_turn>', '<end_of_turn>']);
+  t.equal(vocabularyChatTemplate((text) => (special.has(text) ? [7] : [7, 8])), 'gemma');
+  const model = await loadModel(await gemma3({ vocab: 'spm' }), { threads: 1, chatTemplate: 'gemma' });
+  t.teardown(() => model.dispose());
+  const { tokens } = conversationTokens(model, mugTrajectory.conversations.slice(0, 1));
+  t.match(model.detokenize(tokens), /<start_of_turn>user\nYou are in a kitchen\. .*<end_of_turn>\n<start_of_turn>model\n$/s);
+});
+
 t.test('a sliding window of 8: each prediction reads the last 8 positions, none before', async (t) => {
   // one layer, so each prediction reads the last 8 tokens only (a stack of windowed layers would see further)
   const model = await loadModel(await gemma3({ vocab: 'spm', layers: 1, slidingWindow: 8 }), { threads: 1 });
