@@ -297,8 +297,9 @@ private:
             o.Set("nRot", hp.n_rot);
             o.Set("headDim", hp.head_dim);
             o.Set("rmsEps", hp.rms_eps);
-            o.Set("ropeFreqBase", hp.rope_freq_base);
-            o.Set("ropeFreqScale", hp.rope_freq_scale);
+            o.Set("ropeFreqBase", hp.rope.base);
+            o.Set("ropeFreqScale", hp.rope.scale);
+            o.Set("ropeScaling", hp.rope_scaling);
             o.Set("tiedOutput", hp.tied_output);
             o.Set("slidingWindow", hp.n_swa);
             o.Set("ropeFreqs", m.rope_freqs() != nullptr);
@@ -680,6 +681,12 @@ Napi::Value MakeModel(const Napi::CallbackInfo & info) {
     opt.n_ff = o.Get("ff").As<Napi::Number>().Int64Value();
     if (o.Has("headDim") && o.Get("headDim").IsNumber()) opt.head_dim = o.Get("headDim").As<Napi::Number>().Int64Value();
     if (o.Has("slidingWindow") && o.Get("slidingWindow").IsNumber()) opt.n_swa = o.Get("slidingWindow").As<Napi::Number>().Int64Value();
+    if (o.Has("ropeScaling") && o.Get("ropeScaling").IsObject()) {
+        Napi::Object s = o.Get("ropeScaling").As<Napi::Object>();
+        opt.rope_scaling = s.Get("type").ToString().Utf8Value();
+        opt.rope_scaling_factor = s.Get("factor").ToNumber().FloatValue();
+        if (s.Get("originalContext").IsNumber()) opt.rope_original_ctx = s.Get("originalContext").As<Napi::Number>().Int64Value();
+    }
     opt.n_ctx = o.Get("ctx").As<Napi::Number>().Int64Value();
     opt.tied = o.Get("tied").ToBoolean();
     opt.rope_freqs = o.Get("ropeFreqs").ToBoolean();

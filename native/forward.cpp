@@ -101,8 +101,9 @@ struct Blocks {
         const HParams & hp = model.hparams();
         const int64_t every = hp.arch->no_rope_every;
         if (every > 0 && (int64_t) (il + 1) % every == 0) return t;
-        return ggml_rope_ext(ctx, t, positions, model.rope_freqs(), (int) hp.n_rot, hp.arch->rope_type, (int) hp.n_ctx_train,
-                             hp.rope_base(il), hp.rope_scale(il), 0.0f, 1.0f, 32.0f, 1.0f);
+        const Rope r = hp.rope_of(il);
+        return ggml_rope_ext(ctx, t, positions, model.rope_freqs(), (int) hp.n_rot, hp.arch->rope_type, (int) hp.n_ctx_orig, r.base, r.scale,
+                             r.ext_factor, r.attn_factor, 32.0f, 1.0f);  // YaRN's betas: llama.cpp's defaults
     }
 
     // The hidden states [E, N] the first layer reads: the tokens' embeddings (Gemma's scaled by √E).

@@ -121,6 +121,13 @@ void make_model(const MakeModelOptions & o) {
     gguf_set_val_f32(g.get(), key("attention.layer_norm_rms_epsilon").c_str(), 1e-5f);
     gguf_set_val_u32(g.get(), key("vocab_size").c_str(), (uint32_t) n_vocab);
     if (o.n_swa > 0) gguf_set_val_u32(g.get(), key("attention.sliding_window").c_str(), (uint32_t) o.n_swa);
+    if (!o.rope_scaling.empty()) {
+        if (o.rope_scaling != "linear" && o.rope_scaling != "yarn") fail(E_ARGUMENT, "RoPE scaling is linear or yarn, not \"" + o.rope_scaling + "\"");
+        if (!(o.rope_scaling_factor >= 1.0f)) fail(E_ARGUMENT, "the RoPE scaling factor must be at least 1");
+        gguf_set_val_str(g.get(), key("rope.scaling.type").c_str(), o.rope_scaling.c_str());
+        gguf_set_val_f32(g.get(), key("rope.scaling.factor").c_str(), o.rope_scaling_factor);
+        if (o.rope_original_ctx > 0) gguf_set_val_u32(g.get(), key("rope.scaling.original_context_length").c_str(), (uint32_t) o.rope_original_ctx);
+    }
     if (o.head_dim > 0) {
         gguf_set_val_u32(g.get(), key("attention.key_length").c_str(), (uint32_t) hd);
         gguf_set_val_u32(g.get(), key("attention.value_length").c_str(), (uint32_t) hd);

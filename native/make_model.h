@@ -16,7 +16,12 @@ struct MakeModelOptions {
     bool tied = false;
     bool rope_freqs = false;  // write a Llama-3 style rope_freqs.weight
     float rope_freq_base = 10000.0f;
-    int64_t n_swa = 0;  // gemma3's sliding window, written as attention.sliding_window where positive
+    int64_t n_swa = 0;  // gemma3's and olmo2's sliding window, written as attention.sliding_window where positive
+    // RoPE scaling, written where the type is given: "linear" or "yarn", the factor, and YaRN's original context (0:
+    // none written)
+    std::string rope_scaling;
+    float rope_scaling_factor = 1.0f;
+    int64_t rope_original_ctx = 0;
     uint64_t seed = 1;
     // Std of output.weight × sqrt(embd). Logits' spread at init is about this value and their reach about
     // this × sqrt(embd): small values give broad untrained distributions but little room to become confident.

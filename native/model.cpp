@@ -233,13 +233,7 @@ void Model::read_hparams(const std::string & path) {
     hp_.n_head = get_int(gguf_, k + "attention.head_count", 0, true);
     hp_.n_head_kv = get_int(gguf_, k + "attention.head_count_kv", hp_.n_head, false);
     hp_.rms_eps = get_float(gguf_, k + "attention.layer_norm_rms_epsilon", 1e-5f);
-    hp_.rope_freq_base = get_float(gguf_, k + "rope.freq_base", 10000.0f);
-    const int64_t scaling_id = gguf_find_key(gguf_, (k + "rope.scaling.type").c_str());
-    if (scaling_id >= 0) {
-        const std::string kind = gguf_get_val_str(gguf_, scaling_id);
-        if (kind == "linear") hp_.rope_freq_scale = 1.0f / get_float(gguf_, k + "rope.scaling.factor", 1.0f);
-        else if (kind != "none") fail(E_UNSUPPORTED, "unsupported rope scaling type \"" + kind + "\"");
-    }
+    read_rope(k);
 
     if (hp_.n_embd <= 0 || hp_.n_layer <= 0 || hp_.n_head <= 0 || hp_.n_head_kv <= 0 || hp_.n_ff <= 0 || hp_.n_ctx_train <= 0) {
         fail(E_BAD_MODEL, "hyperparameters must be positive (embedding_length, block_count, head_count, head_count_kv, feed_forward_length, context_length)");
@@ -265,6 +259,25 @@ void Model::read_hparams(const std::string & path) {
     read_sliding_window(k);
 }
 
+// RoPE as llama.cpp reads it: a scaling factor applies linearly unless the file names another scaling ("none", or
+// "yarn", which interpolates between the extrapolated and the scaled frequencies from the original context on).
+void Model::read_rope(const std::string & k) {
+    hp_.rope.base = get_float(gguf_, k + "rope.freq_base", 10000.0f);
+    const int64_t type_id = gguf_find_key(gguf_, (k + "rope.scaling.type").c_str());
+    if (type_id >= 0 && gguf_get_kv_type(gguf_, type_id) != GGUF_TYPE_STRING) fail(E_BAD_MODEL, k + "rope.scaling.type is not a string");
+    const std::string kind = type_id >= 0 ? gguf_get_val_str(gguf_, type_id) : "linear";
+    if (kind != "none" && kind != "linear" && kind != "yarn") fail(E_UNSUPPORTED, "unsupported rope scaling type \"" + kind + "\" (rl-ggml supports linear and yarn)");
+    const float factor = get_float(gguf_, k + "rope.scaling.factor", get_float(gguf_, k + "rope.scale_linear", 0.0f));
+    if (factor < 0) fail(E_BAD_MODEL, k + "rope.scaling.factor must not be negative");
+    if (kind != "none" && factor != 0.0f && factor != 1.0f) {
+        hp_.rope_scaling = kind;
+        hp_.rope.scale = 1.0f / factor;
+        if (kind == "yarn") hp_.rope.ext_factor = 1.0f;
+    }
+    hp_.rope.attn_factor = get_float(gguf_, k + "rope.scaling.attn_factor", 1.0f);
+    hp_.n_ctx_orig = get_int(gguf_, k + "rope.scaling.original_context_length", hp_.n_ctx_train, false);
+}
+
 // Sliding-window attention, where the architecture has it and the file gives a window: every layer but each n-th uses
 // it (n = attention.sliding_window_pattern, else the architecture's default; 0: all), with a RoPE base of its own.
 void Model::read_sliding_window(const std::string & k) {
@@ -275,7 +288,7 @@ void Model::read_sliding_window(const std::string & k) {
     if (every < 0) fail(E_BAD_MODEL, k + "attention.sliding_window_pattern must not be negative");
     hp_.swa_layers.assign(hp_.n_layer, false);
     for (int64_t il = 0; il < hp_.n_layer; il++) hp_.swa_layers[il] = every == 0 || il % every < every - 1;
-    const float base = hp_.arch->swa_rope_base > 0 ? hp_.arch->swa_rope_base : hp_.rope_freq_base;
+    const float base = hp_.arch->swa_rope_base > 0 ? hp_.arch->swa_rope_base : hp_.rope.base;
     hp_.rope_freq_base_swa = get_float(gguf_, k + "rope.freq_base_swa", base);
 }
 

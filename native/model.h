@@ -47,6 +47,14 @@ const Architecture * find_architecture(const std::string & name);
 // Their names, for messages: "llama, qwen2, ...".
 std::string architecture_names();
 
+// How a layer rotates positions into its queries and keys (ggml_rope_ext's parameters).
+struct Rope {
+    float base = 10000.0f;
+    float scale = 1.0f;        // 1 / rope.scaling.factor, linear or YaRN
+    float ext_factor = 0.0f;   // YaRN: 1 (its interpolation between the extrapolated and the scaled frequencies)
+    float attn_factor = 1.0f;  // rope.scaling.attn_factor
+};
+
 struct HParams {
     const Architecture * arch = nullptr;
     int64_t n_vocab = 0;
@@ -59,20 +67,19 @@ struct HParams {
     int64_t n_rot = 0;
     int64_t head_dim = 0;
     float rms_eps = 1e-5f;
-    float rope_freq_base = 10000.0f;
-    float rope_freq_scale = 1.0f;
+    Rope rope;                          // the layers' that attend to everything
+    std::string rope_scaling = "none";  // "none", "linear" or "yarn"
+    int64_t n_ctx_orig = 0;             // YaRN's original context (rope.scaling.original_context_length)
     bool tied_output = false;
     float kq_scale = 1.0f;  // attention's score scale: 1/√head_dim (Gemma 3 27B: 1/√(embedding_length / head_count))
-    // Sliding-window attention: layers with swa_layers[il] attend to keys less than n_swa positions back, with their
-    // own RoPE base and scale. n_swa = 0: none.
+    // Sliding-window attention: layers with swa_layers[il] attend to keys less than n_swa positions back, and rotate
+    // at their own base, unscaled (as llama.cpp's Gemma 3 and OLMo 3 graphs do). n_swa = 0: none.
     int64_t n_swa = 0;
     std::vector<bool> swa_layers;
     float rope_freq_base_swa = 10000.0f;
-    float rope_freq_scale_swa = 1.0f;
 
     bool is_swa(size_t il) const { return n_swa > 0 && swa_layers[il]; }
-    float rope_base(size_t il) const { return is_swa(il) ? rope_freq_base_swa : rope_freq_base; }
-    float rope_scale(size_t il) const { return is_swa(il) ? rope_freq_scale_swa : rope_freq_scale; }
+    Rope rope_of(size_t il) const { return is_swa(il) ? Rope{rope_freq_base_swa} : rope; }
 };
 
 struct Layer {
@@ -158,6 +165,7 @@ public:
 
 private:
     void read_hparams(const std::string & path);
+    void read_rope(const std::string & prefix);
     void read_sliding_window(const std::string & prefix);
     void bind_tensors();
     void check_device_support();

@@ -63,6 +63,13 @@ export const presets: Record<'tiny' | 'llama-7b' | 'qwen2.5-0.5b' | 'qwen3-0.6b'
   'gemma-3-1b': { layers: 26, embd: 1152, heads: 4, kvHeads: 1, ff: 6912, ctx: 32768, arch: 'gemma3', headDim: 256, vocab: 'gemma4', tied: true, slidingWindow: 512 },
 };
 
+/** RoPE scaling: positions divided by `factor`, linearly or by YaRN (from `originalContext` on, default the context). */
+export interface RopeScaling {
+  type: 'linear' | 'yarn';
+  factor: number;
+  originalContext?: number;
+}
+
 export interface MakeModelOptions extends Partial<ModelShape> {
   out: string;
   preset?: keyof typeof presets;
@@ -91,6 +98,8 @@ export interface MakeModelOptions extends Partial<ModelShape> {
   /** Write Llama-3 style RoPE frequency factors (rope_freqs.weight). */
   ropeFreqs?: boolean;
   ropeFreqBase?: number;
+  /** RoPE scaling to write (rope.scaling.*), as long-context models have it; none where not given. */
+  ropeScaling?: RopeScaling;
   seed?: number;
   /** Round the weights through this type (quantize, dequantize) before writing them as `type`: an f32 file then holds
    *  exactly the weights of the quantized model (a float twin for gradient checks). */
@@ -147,6 +156,7 @@ export async function makeModel(options: MakeModelOptions): Promise<{ arch: Arch
       tied: options.tied ?? presetTied ?? false,
       ropeFreqs: options.ropeFreqs ?? false,
       ropeFreqBase: options.ropeFreqBase ?? defaultRopeBase(arch, vocab),
+      ropeScaling: options.ropeScaling,
       seed: options.seed ?? 1,
       roundTrip: options.roundTrip,
       outputScale: options.outputScale,

@@ -55,7 +55,10 @@ export interface ModelHParams {
   headDim: number;
   rmsEps: number;
   ropeFreqBase: number;
+  /** 1 / the RoPE scaling factor (of the layers that attend to everything). */
   ropeFreqScale: number;
+  /** How positions are scaled: "none", "linear" or "yarn" (from rope.scaling.original_context_length on). */
+  ropeScaling: 'none' | 'linear' | 'yarn';
   tiedOutput: boolean;
   /** The sliding window of the layers that attend only to recent positions (Gemma 3's); 0: none. */
   slidingWindow: number;

@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import type { DeviceInfo, DeviceList } from './devices.js';
-import type { ModelShape } from './make-model.js';
+import type { ModelShape, RopeScaling } from './make-model.js';
 import type { ModelHParams } from './model.js';
 import type { AdamWGroup } from './training/policy.js';
 import { fileURLToPath } from 'node:url';
@@ -92,6 +92,7 @@ export interface NativeMakeModelOptions extends ModelShape {
   arch: string;
   headDim?: number;
   slidingWindow?: number;
+  ropeScaling?: RopeScaling;
   tied: boolean;
   ropeFreqs: boolean;
   ropeFreqBase: number;

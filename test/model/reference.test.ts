@@ -37,6 +37,8 @@ const configs: (Omit<MakeModelOptions, 'out'> & { name: string; tolerance?: numb
   { name: 'q5_k bpe', type: 'q5_k', embd: 256, ff: 512, vocab: 'bpe' },
   { name: 'q6_k spm GQA', type: 'q6_k', embd: 256, ff: 512, heads: 8, kvHeads: 2 },
   { name: 'f32 bpe GQA rope_freqs', type: 'f32', vocab: 'bpe', kvHeads: 2, ropeFreqs: true },
+  { name: 'f16 spm, linear RoPE scaling ×4', type: 'f16', ropeScaling: { type: 'linear', factor: 4 } },
+  { name: 'q8_0 bpe GQA, YaRN ×4 beyond 256 positions', type: 'q8_0', vocab: 'bpe', kvHeads: 2, ropeScaling: { type: 'yarn', factor: 4, originalContext: 256 } },
   { name: 'f16 spm GQA wide heads (attention.key_length, as Mistral Nemo)', type: 'f16', kvHeads: 2, headDim: 32 },
   { name: 'q8_0 qwen2 GQA tied', arch: 'qwen2', type: 'q8_0', kvHeads: 2, tied: true },
   { name: 'q4_k qwen2', arch: 'qwen2', type: 'q4_k', embd: 256, ff: 512 },
@@ -46,8 +48,8 @@ const configs: (Omit<MakeModelOptions, 'out'> & { name: string; tolerance?: numb
   { name: 'f32 gemma3 wide heads, sliding window 64', arch: 'gemma3', vocab: 'spm', kvHeads: 1, headDim: 32, tied: true, layers: 6, slidingWindow: 64, tolerance: gemmaGeluTolerance },
   { name: 'f16 gemma3 without a window', arch: 'gemma3', type: 'f16', vocab: 'spm', kvHeads: 2, tied: true, tolerance: gemmaGeluTolerance },
   { name: 'q8_0 olmo2 GQA (norms after attention and feed-forward, q and k normed whole)', arch: 'olmo2', type: 'q8_0', kvHeads: 2 },
-  // OLMo 3's windows: all layers but every 4th attend to the last 64 positions
-  { name: 'f32 olmo2 with sliding windows, bpe', arch: 'olmo2', layers: 4, kvHeads: 2, slidingWindow: 64 },
+  // OLMo 3's: all layers but every 4th attend to the last 64 positions, unscaled; the others with YaRN
+  { name: 'f32 olmo2 with sliding windows and YaRN, bpe', arch: 'olmo2', layers: 4, kvHeads: 2, slidingWindow: 64, ropeScaling: { type: 'yarn', factor: 8, originalContext: 128 } },
 ];
 
 // How llama.cpp describes each generated file's type (general.file_type; "mostly": the norms stay F32).
@@ -82,5 +84,13 @@ for (const { name, tolerance: own, ...options } of configs) {
     }
     const bound = tolerance + (own ?? 0);
     t.ok(worst <= bound, `max |Δ log-prob| ${worst.toExponential(2)} <= ${bound}`);
+    if (options.ropeScaling) {
+      // the same weights unscaled: the scaling is applied (by both engines), not ignored
+      const unscaled = await loadModel(await testModel({ ...options, ropeScaling: undefined }), { threads: 1 });
+      t.teardown(() => unscaled.dispose());
+      t.equal(ours.hparams.ropeScaling, options.ropeScaling.type);
+      const text = longText.slice(0, 2000);
+      t.not((await ours.logprobs(text)).logprobs.at(-1), (await unscaled.logprobs(text)).logprobs.at(-1), 'scaling moves the log-probs');
+    }
   });
 }

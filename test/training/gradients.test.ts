@@ -84,7 +84,7 @@ const bases: [string, Omit<MakeModelOptions, 'out'>, number][] = [
   ['qwen3 f32 GQA wide heads', { arch: 'qwen3', kvHeads: 2, headDim: 32 }, 0.01],
   ['smollm3 f32, layer 4 without RoPE', { arch: 'smollm3', layers: 4 }, 0.01],
   ['gemma3 f32 GQA wide heads tied, 5 of 6 layers in a window of 8', { arch: 'gemma3', vocab: 'spm', layers: 6, kvHeads: 2, headDim: 32, tied: true, slidingWindow: 8 }, 0.01],
-  ['olmo2 f32 GQA, 3 of 4 layers in a window of 8', { arch: 'olmo2', vocab: 'spm', layers: 4, kvHeads: 2, slidingWindow: 8 }, 0.01],
+  ['olmo2 f32 GQA, 3 of 4 layers in a window of 8, YaRN on the others', { arch: 'olmo2', vocab: 'spm', layers: 4, kvHeads: 2, slidingWindow: 8, ropeScaling: { type: 'yarn', factor: 4, originalContext: 16 } }, 0.01],
 ];
 
 for (const type of ['f32', 'q8_0', 'q4_0', 'q4_k', 'f16'] as const) {

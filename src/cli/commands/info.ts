@@ -69,7 +69,8 @@ export const infoCommand: CommandModule<object, Args> = {
       console.log(`embedding     ${hp.nEmbd} (heads ${hp.nHead}, kv heads ${hp.nHeadKv}, head size ${hp.headDim})`);
       console.log(`feed-forward  ${hp.nFf}`);
       console.log(`context       ${hp.nCtxTrain}`);
-      console.log(`rope          base ${hp.ropeFreqBase}, scale ${hp.ropeFreqScale}, dims ${hp.nRot}${hp.ropeFreqs ? ', frequency factors' : ''}`);
+      const scaling = hp.ropeScaling === 'none' ? '' : `, ${hp.ropeScaling} scaling ×${+(1 / hp.ropeFreqScale).toPrecision(6)}`;
+      console.log(`rope          base ${hp.ropeFreqBase}, dims ${hp.nRot}${scaling}${hp.ropeFreqs ? ', frequency factors' : ''}`);
       if (hp.slidingWindow > 0) console.log(`attention     sliding window of ${hp.slidingWindow} positions in some layers`);
       console.log(`output        ${hp.tiedOutput ? 'tied to token embedding' : 'separate'}`);
       console.log(`tensor types  ${Object.entries(typeCounts).map(([t, n]) => `${t} ×${n}`).join(', ')}`);
