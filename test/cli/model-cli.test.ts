@@ -50,6 +50,17 @@ t.test("chat templates: make-model writes one, info shows the one in use, --chat
   t.match(missing.stderr, /cannot read the chat template .*none\.jinja/);
 });
 
+t.test('make-model writes RoPE scaling, and info shows it', async (t) => {
+  const out = tempPath('cli-yarn.gguf');
+  const made = runCli(['make-model', '--out', out, '--layers', '1', '--embd', '32', '--heads', '2', '--ff', '64', '--rope-scaling', 'yarn', '--rope-factor', '8', '--rope-original-ctx', '512']);
+  t.equal(made.status, 0, made.stderr);
+  t.match(runCli(['info', '--model', out]).stdout, /rope {10}base 10000, dims 16, yarn scaling ×8/);
+  t.match(JSON.parse(runCli(['info', '--model', out, '--json']).stdout), { ropeScaling: 'yarn', ropeFreqScale: 0.125 });
+  const bad = runCli(['make-model', '--out', tempPath('y.gguf'), '--rope-scaling', 'linear', '--rope-factor', '0.5']);
+  t.equal(bad.status, 1);
+  t.match(bad.stderr, /the RoPE scaling factor must be at least 1/);
+});
+
 t.test('score', async (t) => {
   const out = tempPath('cli.gguf');
   const r = runCli(['score', '--model', out, '--prompt', 'Your next step is to', '--action', 'pick up the tomato', '--action', 'serve the dish', '--norm', 'token', '--json']);

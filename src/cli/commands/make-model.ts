@@ -19,6 +19,9 @@ interface Args {
   ctx?: number;
   tied?: boolean;
   ropeFreqs: boolean;
+  ropeScaling?: 'linear' | 'yarn';
+  ropeFactor: number;
+  ropeOriginalCtx?: number;
   seed: number;
   outputScale: number;
   chatTemplate?: string;
@@ -62,6 +65,9 @@ export const makeModelCommand: CommandModule<object, Args> = {
       .option('ctx', { type: 'number', describe: 'context length' })
       .option('tied', { type: 'boolean', describe: 'tie the output projection to the token embedding [default: the preset\'s, else false]' })
       .option('rope-freqs', { type: 'boolean', default: false, describe: 'write Llama-3 style RoPE frequency factors' })
+      .option('rope-scaling', { choices: ['linear', 'yarn'], describe: 'write RoPE scaling of this kind (rope.scaling.*) [default: none]' })
+      .option('rope-factor', { type: 'number', default: 4, describe: 'with --rope-scaling: the factor positions are divided by' })
+      .option('rope-original-ctx', { type: 'number', describe: "with --rope-scaling yarn: the context YaRN extends [default: the model's]" })
       .option('seed', { type: 'number', default: 1, describe: 'weight seed' })
       .option('output-scale', { type: 'number', default: 2, describe: 'std of output.weight × √embd: smaller = broader untrained distributions' })
       .option('chat-template', { type: 'string', describe: 'a file holding a Jinja chat template (e.g. a real model\'s) to write as tokenizer.chat_template' })
@@ -83,6 +89,7 @@ export const makeModelCommand: CommandModule<object, Args> = {
       ctx: argv.ctx,
       tied: argv.tied,
       ropeFreqs: argv.ropeFreqs,
+      ropeScaling: argv.ropeScaling && { type: argv.ropeScaling, factor: argv.ropeFactor, originalContext: argv.ropeOriginalCtx },
       seed: argv.seed,
       outputScale: argv.outputScale,
       chatTemplate: argv.chatTemplate === undefined ? undefined : readTemplate(argv.chatTemplate),
