@@ -67,7 +67,7 @@ struct HParams {
     int64_t n_rot = 0;
     int64_t head_dim = 0;
     float rms_eps = 1e-5f;
-    Rope rope;                          // the layers' that attend to everything
+    Rope rope;                          // of the layers that attend to everything
     std::string rope_scaling = "none";  // "none", "linear" or "yarn"
     int64_t n_ctx_orig = 0;             // YaRN's original context (rope.scaling.original_context_length)
     bool tied_output = false;
