@@ -299,7 +299,7 @@ private:
             o.Set("rmsEps", hp.rms_eps);
             o.Set("ropeFreqBase", hp.rope.base);
             o.Set("ropeFreqScale", hp.rope.scale);
-            o.Set("ropeScaling", hp.rope_scaling);
+            o.Set("ropeScaling", hp.rope_scaling());
             o.Set("tiedOutput", hp.tied_output);
             o.Set("slidingWindow", hp.n_swa);
             o.Set("ropeFreqs", m.rope_freqs() != nullptr);

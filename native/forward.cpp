@@ -154,6 +154,11 @@ struct Blocks {
         return finish(il, x, attn);
     }
 
+    // The attention mask layer il reads: the sliding-window layers' own, where the graph has one.
+    ggml_tensor * layer_mask(size_t il, ggml_tensor * mask, ggml_tensor * mask_swa) const {
+        return mask_swa && model.hparams().is_swa(il) ? mask_swa : mask;
+    }
+
     // The scale of attention's scores in its softmax. llama.cpp's Gemma graph scales the queries instead (see qkv): the
     // same product, rounded as llama.cpp rounds it (a quantized matmul rounds its activations to 8 bits, and a last-bit
     // difference there can move a value a whole step).
@@ -231,7 +236,7 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, const Forwar
         // backward writes into q's gradient as laid out; its keys and values, views of the first L = s0 + n (the
         // queries' own and those before); its mask, a contiguous [L, n, 1, G] run of the block-ordered mask.
         ggml_tensor * kqv = nullptr;  // [hd, S_q, H, G]
-        ggml_tensor * mask = g.mask_swa && hp.is_swa(il) ? g.mask_swa : g.mask;
+        ggml_tensor * mask = blocks.layer_mask(il, g.mask, g.mask_swa);
         const size_t mask_es = ggml_element_size(mask);
         for (int64_t s0 = 0; s0 < S; s0 += shape.B) {
             const int64_t n = std::min(shape.B, S - s0), L = s0 + n;
@@ -308,7 +313,7 @@ DecodeGraph build_decode(ggml_context * ctx, const Model & model, const KvCache 
         ggml_tensor * ks = ggml_view_4d(ctx, k_all, hd, n_kv, Hkv, nb, hd * es, hd * C * es, hd * C * Hkv * es, slot0 * hd * C * Hkv * es);
         ggml_tensor * vs = ggml_view_4d(ctx, v_all, n_kv, hd, Hkv, nb, C * es, C * hd * es, C * hd * Hkv * es, slot0 * C * hd * Hkv * es);
         q = ggml_permute(ctx, ggml_reshape_4d(ctx, q, hd, H, T, nb), 0, 2, 1, 3);  // [hd, T, H, nb]
-        ggml_tensor * mask = g.mask_swa && hp.is_swa(il) ? g.mask_swa : g.mask;
+        ggml_tensor * mask = blocks.layer_mask(il, g.mask, g.mask_swa);
         ggml_tensor * kq = ggml_soft_max_ext(ctx, ggml_mul_mat(ctx, ks, q), mask, blocks.score_scale(), 0.0f);  // [n_kv, T, H, nb]
         ggml_tensor * kqv = ggml_mul_mat(ctx, vs, kq);  // [hd, T, H, nb]
         ggml_tensor * attn = ggml_cont_2d(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3), hd * H, N);

@@ -270,7 +270,6 @@ void Model::read_rope(const std::string & k) {
     const float factor = get_float(gguf_, k + "rope.scaling.factor", get_float(gguf_, k + "rope.scale_linear", 0.0f));
     if (factor < 0) fail(E_BAD_MODEL, k + "rope.scaling.factor must not be negative");
     if (kind != "none" && factor != 0.0f && factor != 1.0f) {
-        hp_.rope_scaling = kind;
         hp_.rope.scale = 1.0f / factor;
         if (kind == "yarn") hp_.rope.ext_factor = 1.0f;
     }

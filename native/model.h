@@ -67,9 +67,8 @@ struct HParams {
     int64_t n_rot = 0;
     int64_t head_dim = 0;
     float rms_eps = 1e-5f;
-    Rope rope;                          // of the layers that attend to everything
-    std::string rope_scaling = "none";  // "none", "linear" or "yarn"
-    int64_t n_ctx_orig = 0;             // YaRN's original context (rope.scaling.original_context_length)
+    Rope rope;               // of the layers that attend to everything
+    int64_t n_ctx_orig = 0;  // YaRN's original context (rope.scaling.original_context_length)
     bool tied_output = false;
     float kq_scale = 1.0f;  // attention's score scale: 1/√head_dim (Gemma 3 27B: 1/√(embedding_length / head_count))
     // Sliding-window attention: layers with swa_layers[il] attend to keys less than n_swa positions back, and rotate
@@ -80,6 +79,8 @@ struct HParams {
 
     bool is_swa(size_t il) const { return n_swa > 0 && swa_layers[il]; }
     Rope rope_of(size_t il) const { return is_swa(il) ? Rope{rope_freq_base_swa} : rope; }
+    // How `rope` scales positions: "none", "linear" or "yarn".
+    const char * rope_scaling() const { return rope.scale == 1.0f ? "none" : rope.ext_factor != 0.0f ? "yarn" : "linear"; }
 };
 
 struct Layer {

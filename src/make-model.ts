@@ -130,8 +130,9 @@ export async function makeModel(options: MakeModelOptions): Promise<{ arch: Arch
   const headDim = options.headDim ?? presetHeadDim;
   if (headDim !== undefined && !(Number.isInteger(headDim) && headDim > 0)) throw new InvalidArgumentError('INVALID_ARGUMENT', `headDim must be a positive integer, got ${headDim}`);
   const slidingWindow = options.slidingWindow ?? (arch === presetArch ? presetWindow : undefined);
-  if (slidingWindow !== undefined && !(Number.isInteger(slidingWindow) && slidingWindow > 0 && (arch === 'gemma3' || arch === 'olmo2'))) {
-    throw new InvalidArgumentError('INVALID_ARGUMENT', `slidingWindow must be a positive integer, and only gemma3 and olmo2 have one (got ${slidingWindow} for ${arch})`);
+  // (which architectures have a window, the native side knows)
+  if (slidingWindow !== undefined && !(Number.isInteger(slidingWindow) && slidingWindow > 0)) {
+    throw new InvalidArgumentError('INVALID_ARGUMENT', `slidingWindow must be a positive integer, got ${slidingWindow}`);
   }
   const file = vocabFile(vocab);
   if (!existsSync(file)) throw new InvalidArgumentError('VOCAB_MISSING', `the vocabulary file ${file} is missing: run \`npm install\``);

@@ -8,6 +8,7 @@ import { checkChatTemplateOption, vocabularyChatTemplate, resolveChatTemplate, t
 import { DisposedError, InvalidArgumentError } from './errors.js';
 import { resolveDeviceOption, type Device, type DeviceInfo } from './devices.js';
 import { generateWith, type GenerateOptions, type Generation, type Prompt } from './generate.js';
+import type { Architecture } from './make-model.js';
 import { callNative, callNativeSync, native, type NativeBatch, type NativeModel } from './native.js';
 import { packBatch } from './packing.js';
 import { scoreActions, type PromptScores, type ScoreItem, type ScoreOptions } from './scoring.js';
@@ -41,7 +42,7 @@ export interface ModelHParams {
    * layer); "gemma3" (qwen3's attention, scaled embeddings, a GELU-gated feed-forward, post-norms, sliding windows);
    * "olmo2" (norms after attention and feed-forward only, q and k normed over the whole projection).
    */
-  architecture: 'llama' | 'qwen2' | 'qwen3' | 'smollm3' | 'gemma3' | 'olmo2';
+  architecture: Architecture;
   nVocab: number;
   /** Context size the model was trained with: the longest sequence rl-ggml evaluates. */
   nCtxTrain: number;
