@@ -302,6 +302,10 @@ private:
             o.Set("ropeScaling", hp.rope_scaling());
             o.Set("tiedOutput", hp.tied_output);
             o.Set("slidingWindow", hp.n_swa);
+            Napi::Object caps = Napi::Object::New(env);
+            caps.Set("attention", hp.attn_softcap);
+            caps.Set("final", hp.final_softcap);
+            o.Set("softCaps", caps);
             o.Set("ropeFreqs", m.rope_freqs() != nullptr);
             o.Set("vocab", m.vocab_kind());
             o.Set("bos", m.bos());
@@ -681,6 +685,8 @@ Napi::Value MakeModel(const Napi::CallbackInfo & info) {
     opt.n_ff = o.Get("ff").As<Napi::Number>().Int64Value();
     if (o.Has("headDim") && o.Get("headDim").IsNumber()) opt.head_dim = o.Get("headDim").As<Napi::Number>().Int64Value();
     if (o.Has("slidingWindow") && o.Get("slidingWindow").IsNumber()) opt.n_swa = o.Get("slidingWindow").As<Napi::Number>().Int64Value();
+    if (o.Has("attnSoftcap") && o.Get("attnSoftcap").IsNumber()) opt.attn_softcap = o.Get("attnSoftcap").As<Napi::Number>().FloatValue();
+    if (o.Has("finalSoftcap") && o.Get("finalSoftcap").IsNumber()) opt.final_softcap = o.Get("finalSoftcap").As<Napi::Number>().FloatValue();
     if (o.Has("ropeScaling") && o.Get("ropeScaling").IsObject()) {
         Napi::Object s = o.Get("ropeScaling").As<Napi::Object>();
         opt.rope_scaling = s.Get("type").ToString().Utf8Value();
@@ -688,7 +694,7 @@ Napi::Value MakeModel(const Napi::CallbackInfo & info) {
         if (s.Get("originalContext").IsNumber()) opt.rope_original_ctx = s.Get("originalContext").As<Napi::Number>().Int64Value();
     }
     opt.n_ctx = o.Get("ctx").As<Napi::Number>().Int64Value();
-    opt.tied = o.Get("tied").ToBoolean();
+    if (o.Get("tied").IsBoolean()) opt.tied = o.Get("tied").As<Napi::Boolean>().Value();
     opt.rope_freqs = o.Get("ropeFreqs").ToBoolean();
     opt.rope_freq_base = o.Get("ropeFreqBase").As<Napi::Number>().FloatValue();
     opt.seed = (uint64_t) o.Get("seed").As<Napi::Number>().Int64Value();

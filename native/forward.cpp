@@ -72,8 +72,10 @@ ggml_tensor * repeat_kv(ggml_context * ctx, ggml_tensor * t, int64_t r) {
 }  // namespace
 
 size_t forward_graph_size(const Model & model, const ForwardShape & shape) {
-    const size_t per_layer = 96 + (model.hparams().arch->post_norms ? 32 : 0) + 24 * (size_t) (shape.attention_blocks() - 1);  // post-norms, GELU's backward
-    return 128 + per_layer * (size_t) model.hparams().n_layer + 16 * (size_t) shape.head_chunks();
+    const HParams & hp = model.hparams();
+    const size_t blocks = (size_t) shape.attention_blocks(), caps = hp.attn_softcap > 0 ? 4 : 0;  // a soft cap: 3 nodes
+    const size_t per_layer = 96 + (hp.arch->post_norms ? 32 : 0) + 24 * (blocks - 1) + caps * blocks;  // post-norms, GELU's backward
+    return 128 + per_layer * (size_t) hp.n_layer + (16 + (hp.final_softcap > 0 ? 4 : 0)) * (size_t) shape.head_chunks();
 }
 
 namespace {
@@ -166,6 +168,17 @@ struct Blocks {
 
     // The final norm: hidden states as the LM head and the value head read them.
     ggml_tensor * final_norm(ggml_tensor * x) const { return normed(x, model.output_norm()); }
+
+    // x soft-capped to c·tanh(x / c), as Gemma 2 caps scores and logits (c = 0: x as it is).
+    ggml_tensor * soft_capped(ggml_tensor * x, float c) const {
+        return c > 0 ? ggml_scale(ctx, ggml_tanh(ctx, ggml_scale(ctx, x, 1.0f / c)), c) : x;
+    }
+
+    // Attention's scores K·Q for keys k [hd, L, H, ·] and queries q [hd, n, H, ·] ([L, n, H, ·]), before the softmax.
+    ggml_tensor * scores(ggml_tensor * k, ggml_tensor * q) const { return soft_capped(ggml_mul_mat(ctx, k, q), model.hparams().attn_softcap); }
+
+    // The LM head's logits [V, n] for final-norm hidden states x [E, n].
+    ggml_tensor * logits(ggml_tensor * x) const { return soft_capped(ggml_mul_mat(ctx, model.output(), x), model.hparams().final_softcap); }
 };
 
 }  // namespace
@@ -245,7 +258,7 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, const Forwar
             ggml_tensor * kb = all ? k : ggml_view_4d(ctx, k, hd, L, k->ne[2], G, k->nb[1], k->nb[2], k->nb[3], 0);
             ggml_tensor * vb = all ? vt : ggml_view_4d(ctx, vt, L, hd, vt->ne[2], G, vt->nb[1], vt->nb[2], vt->nb[3], 0);
             ggml_tensor * mb = ggml_view_4d(ctx, mask, L, n, 1, G, L * mask_es, L * n * mask_es, L * n * mask_es, shape.mask_offset(s0) * mask_es);
-            ggml_tensor * kq = ggml_mul_mat(ctx, kb, ggml_permute(ctx, qb, 0, 2, 1, 3));  // [L, n, H, G]
+            ggml_tensor * kq = blocks.scores(kb, ggml_permute(ctx, qb, 0, 2, 1, 3));  // [L, n, H, G]
             kq = ggml_soft_max_ext(ctx, kq, mb, blocks.score_scale(), 0.0f);
             ggml_tensor * part = ggml_mul_mat(ctx, vb, kq);  // [hd, n, H, G]
             kqv = kqv ? ggml_concat(ctx, kqv, part, 1) : part;
@@ -267,7 +280,7 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, const Forwar
         ggml_set_input(g.picks);
         for (int64_t r0 = 0; r0 < R; r0 += shape.C) {
             const int64_t n = std::min(shape.C, R - r0);
-            ggml_tensor * probs = ggml_soft_max(ctx, ggml_mul_mat(ctx, model.output(), rows(r0, n)));  // [V, n]
+            ggml_tensor * probs = ggml_soft_max(ctx, blocks.logits(rows(r0, n)));  // [V, n]
             ggml_tensor * picks = ggml_view_1d(ctx, g.picks, n, r0 * ggml_element_size(g.picks));
             ggml_tensor * picked = ggml_get_rows(ctx, ggml_reshape_2d(ctx, probs, 1, hp.n_vocab * n), picks);  // [1, n]
             g.probs.push_back(probs);
@@ -314,13 +327,13 @@ DecodeGraph build_decode(ggml_context * ctx, const Model & model, const KvCache 
         ggml_tensor * vs = ggml_view_4d(ctx, v_all, n_kv, hd, Hkv, nb, C * es, C * hd * es, C * hd * Hkv * es, slot0 * C * hd * Hkv * es);
         q = ggml_permute(ctx, ggml_reshape_4d(ctx, q, hd, H, T, nb), 0, 2, 1, 3);  // [hd, T, H, nb]
         ggml_tensor * mask = blocks.layer_mask(il, g.mask, g.mask_swa);
-        ggml_tensor * kq = ggml_soft_max_ext(ctx, ggml_mul_mat(ctx, ks, q), mask, blocks.score_scale(), 0.0f);  // [n_kv, T, H, nb]
+        ggml_tensor * kq = ggml_soft_max_ext(ctx, blocks.scores(ks, q), mask, blocks.score_scale(), 0.0f);  // [n_kv, T, H, nb]
         ggml_tensor * kqv = ggml_mul_mat(ctx, vs, kq);  // [hd, T, H, nb]
         ggml_tensor * attn = ggml_cont_2d(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3), hd * H, N);
         ggml_tensor * last = il + 1 == model.layers().size() ? g.last : nullptr;
         x = blocks.finish_rows(il, x, last, attn, last);
     }
-    g.logits = ggml_mul_mat(ctx, model.output(), blocks.final_norm(x));  // [V, nb]
+    g.logits = blocks.logits(blocks.final_norm(x));  // [V, nb]
     g.probs = ggml_soft_max(ctx, g.logits);
     ggml_set_output(g.logits);
     ggml_set_output(g.probs);

@@ -82,6 +82,10 @@ void make_model(const MakeModelOptions & o) {
     const Architecture * arch = find_architecture(o.arch);
     if (!arch) fail(E_ARGUMENT, "unknown architecture \"" + o.arch + "\" (" + architecture_names() + ")");
     if (o.head_dim < 0) fail(E_ARGUMENT, "the head size must be positive");
+    const bool tied = o.tied.value_or(arch->lm_head == LmHead::tied);
+    if (tied ? arch->lm_head == LmHead::own : arch->lm_head == LmHead::tied) {
+        fail(E_ARGUMENT, o.arch + (tied ? " has an output projection of its own: it cannot be tied" : "'s output projection is its token embedding: it must be tied"));
+    }
     if (o.n_swa < 0 || (o.n_swa > 0 && arch->swa_every == 0)) fail(E_ARGUMENT, "a sliding window must be positive, and " + o.arch + " has none");
     const int64_t hd = o.head_dim > 0 ? o.head_dim : o.n_embd / o.n_head, q_width = hd * o.n_head;
     if (hd % 2 != 0) fail(E_ARGUMENT, "the head size (embd / heads) must be even for RoPE");
@@ -121,6 +125,12 @@ void make_model(const MakeModelOptions & o) {
     gguf_set_val_f32(g.get(), key("attention.layer_norm_rms_epsilon").c_str(), 1e-5f);
     gguf_set_val_u32(g.get(), key("vocab_size").c_str(), (uint32_t) n_vocab);
     if (o.n_swa > 0) gguf_set_val_u32(g.get(), key("attention.sliding_window").c_str(), (uint32_t) o.n_swa);
+    if (!(o.attn_softcap >= 0) || !(o.final_softcap >= 0)) fail(E_ARGUMENT, "soft caps must be positive");
+    if (!arch->soft_caps && o.attn_softcap + o.final_softcap > 0) fail(E_ARGUMENT, o.arch + " has no soft caps (gemma2 has)");
+    if (arch->soft_caps) {
+        gguf_set_val_f32(g.get(), key("attn_logit_softcapping").c_str(), o.attn_softcap > 0 ? o.attn_softcap : 50.0f);
+        gguf_set_val_f32(g.get(), key("final_logit_softcapping").c_str(), o.final_softcap > 0 ? o.final_softcap : 30.0f);
+    }
     if (!o.rope_scaling.empty()) {
         if (o.rope_scaling != "linear" && o.rope_scaling != "yarn") fail(E_ARGUMENT, "RoPE scaling is linear or yarn, not \"" + o.rope_scaling + "\"");
         if (!(o.rope_scaling_factor >= 1.0f)) fail(E_ARGUMENT, "the RoPE scaling factor must be at least 1");
@@ -165,7 +175,7 @@ void make_model(const MakeModelOptions & o) {
         specs.push_back({p + "ffn_down.weight", o.n_ff, o.n_embd, s_ff});
     }
     specs.push_back({"output_norm.weight", o.n_embd, 1, 0});
-    if (!o.tied) specs.push_back({"output.weight", o.n_embd, n_vocab, o.output_scale * s_in});
+    if (!tied) specs.push_back({"output.weight", o.n_embd, n_vocab, o.output_scale * s_in});
     if (o.rope_freqs) specs.push_back({"rope_freqs.weight", hd / 2, 1, -1});
 
     ggml_init_params cp{ggml_tensor_overhead() * 2 * specs.size(), nullptr, true};  // a tensor and a 1-d view per spec

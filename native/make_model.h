@@ -2,6 +2,7 @@
 // real tokenizer (LLaMA's, Qwen2's or Gemma's), for tests and benchmarks (speed does not depend on weight values).
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace rl {
@@ -13,10 +14,13 @@ struct MakeModelOptions {
     std::string arch = "llama";  // general.architecture: one of Architecture's names (model.h)
     int64_t n_layer = 2, n_embd = 64, n_head = 4, n_head_kv = 4, n_ff = 160, n_ctx = 2048;
     int64_t head_dim = 0;  // 0: n_embd / n_head; else written as attention.key_length (as Qwen3's files do)
-    bool tied = false;
+    std::optional<bool> tied;  // the LM head is the token embedding; unset: as the architecture has it (LmHead)
     bool rope_freqs = false;  // write a Llama-3 style rope_freqs.weight
     float rope_freq_base = 10000.0f;
-    int64_t n_swa = 0;  // gemma3's and olmo2's sliding window, written as attention.sliding_window where positive
+    int64_t n_swa = 0;  // gemma2's, gemma3's and olmo2's sliding window, written as attention.sliding_window where positive
+    // gemma2's soft caps on attention's scores and the output's logits (attn_logit_softcapping,
+    // final_logit_softcapping); 0: Gemma 2's own, 50 and 30
+    float attn_softcap = 0.0f, final_softcap = 0.0f;
     // RoPE scaling, written where the type is given: "linear" or "yarn", the factor, and YaRN's original context (0:
     // none written)
     std::string rope_scaling;

@@ -174,13 +174,15 @@ void Model::release() {
 namespace {
 
 const Architecture architectures[] = {
-    // name, RoPE, biases, q/k norms, no RoPE every, pre-norms, post-norms, gemma, window every, window RoPE base
+    // name, RoPE, biases, q/k norms, no RoPE every, pre-norms, post-norms, gemma, window every, window RoPE base, soft
+    // caps, default window, LM head
     {"llama", GGML_ROPE_TYPE_NORMAL},
     {"qwen2", GGML_ROPE_TYPE_NEOX, true},
     {"qwen3", GGML_ROPE_TYPE_NEOX, false, QkNorm::per_head},
     {"smollm3", GGML_ROPE_TYPE_NORMAL, false, QkNorm::none, 4},  // a fixed step in llama.cpp, not a key
+    {"gemma2", GGML_ROPE_TYPE_NEOX, false, QkNorm::none, 0, true, true, true, 2, 0.0f, true, 4096, LmHead::tied},
     {"gemma3", GGML_ROPE_TYPE_NEOX, false, QkNorm::per_head, 0, true, true, true, 6, 10000.0f},
-    {"olmo2", GGML_ROPE_TYPE_NEOX, false, QkNorm::whole, 0, false, true, false, 4},
+    {"olmo2", GGML_ROPE_TYPE_NEOX, false, QkNorm::whole, 0, false, true, false, 4, 0.0f, false, 0, LmHead::own},
 };
 
 }  // namespace
@@ -250,12 +252,11 @@ void Model::read_hparams(const std::string & path) {
     }
     hp_.n_rot = get_int(gguf_, k + "rope.dimension_count", hp_.head_dim, false);
     if (hp_.n_rot <= 0 || hp_.n_rot > hp_.head_dim || hp_.n_rot % 2 != 0) fail(E_BAD_MODEL, "rope.dimension_count " + std::to_string(hp_.n_rot) + " does not fit head size " + std::to_string(hp_.head_dim));
-    // Gemma 3 27B (62 layers) scales scores by its embedding's share per head, as Google's reference does
-    const bool per_embedding = hp_.arch->gemma && hp_.n_layer == 62;
+    // Gemma 2 27B (46 layers) and Gemma 3 27B (62) scale scores by the embedding's share per head, as Google's reference
+    // does (llama.cpp tells them by their layer count too)
+    const bool per_embedding = hp_.arch->gemma && hp_.n_layer == (arch == "gemma2" ? 46 : 62);
     hp_.kq_scale = 1.0f / std::sqrt((float) (per_embedding ? hp_.n_embd / hp_.n_head : hp_.head_dim));
-    if (get_float(gguf_, k + "final_logit_softcapping", 0.0f) != 0.0f || get_float(gguf_, k + "attn_logit_softcapping", 0.0f) != 0.0f) {
-        fail(E_UNSUPPORTED, "logit soft-capping (final_logit_softcapping, attn_logit_softcapping) is not supported");
-    }
+    read_soft_caps(k);
     read_sliding_window(k);
 }
 
@@ -277,10 +278,25 @@ void Model::read_rope(const std::string & k) {
     hp_.n_ctx_orig = get_int(gguf_, k + "rope.scaling.original_context_length", hp_.n_ctx_train, false);
 }
 
+// Gemma 2's soft caps, with llama.cpp's defaults where the file gives none. Other architectures have none, and a file
+// that asks for them is refused rather than run without.
+void Model::read_soft_caps(const std::string & k) {
+    const std::string attn = k + "attn_logit_softcapping", final = k + "final_logit_softcapping";
+    if (!hp_.arch->soft_caps) {
+        if (get_float(gguf_, attn, 0.0f) != 0.0f || get_float(gguf_, final, 0.0f) != 0.0f) {
+            fail(E_UNSUPPORTED, std::string("logit soft-capping (") + attn + ", " + final + ") is Gemma 2's, and " + hp_.arch->name + " models have none");
+        }
+        return;
+    }
+    hp_.attn_softcap = get_float(gguf_, attn, 50.0f);
+    hp_.final_softcap = get_float(gguf_, final, 30.0f);
+    if (!(hp_.attn_softcap > 0) || !(hp_.final_softcap > 0)) fail(E_BAD_MODEL, attn + " and " + final + " must be positive");
+}
+
 // Sliding-window attention, where the architecture has it and the file gives a window: every layer but each n-th uses
 // it (n = attention.sliding_window_pattern, else the architecture's default; 0: all), with a RoPE base of its own.
 void Model::read_sliding_window(const std::string & k) {
-    hp_.n_swa = hp_.arch->swa_every > 0 ? get_int(gguf_, k + "attention.sliding_window", 0, false) : 0;
+    hp_.n_swa = hp_.arch->swa_every > 0 ? get_int(gguf_, k + "attention.sliding_window", hp_.arch->swa_window, false) : 0;
     if (hp_.n_swa < 0) fail(E_BAD_MODEL, k + "attention.sliding_window must not be negative");
     if (hp_.n_swa == 0) return;
     const int64_t every = get_int(gguf_, k + "attention.sliding_window_pattern", hp_.arch->swa_every, false);

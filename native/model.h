@@ -24,22 +24,29 @@ namespace rl {
 // Where a block RMS-norms its queries and keys (before RoPE): not at all, each head's vector, or each whole projection.
 enum class QkNorm { none, per_head, whole };
 
+// Where the LM head's weights come from in files llama.cpp loads: output.weight or else the token embedding (tied), or
+// only one of them.
+enum class LmHead { either, tied, own };
+
 // What sets a supported architecture's block apart from llama's, as llama.cpp's graphs have it (native/forward.cpp
 // applies it; make_model writes the tensors it needs).
 struct Architecture {
     const char * name;
-    int rope_type;                  // qwen2, qwen3, gemma3, olmo2: NeoX-style (each head's two halves rotated together)
+    int rope_type;                  // qwen2, qwen3, gemma2, gemma3, olmo2: NeoX-style (each head's halves rotated together)
     bool qkv_biases = false;        // qwen2: q, k, v projection biases (used where other architectures' files have them)
     QkNorm qk_norm = QkNorm::none;  // qwen3, gemma3: per head; olmo2: whole
     int64_t no_rope_every = 0;      // smollm3: 4, layers il with (il + 1) % 4 == 0 use no RoPE; 0: all use it
     bool pre_norms = true;          // olmo2: none, the attention and the feed-forward read the residual stream as is
-    bool post_norms = false;        // gemma3, olmo2: the attention's and feed-forward's outputs RMS-normed before their
-                                    // residual adds
-    bool gemma = false;             // gemma3: token embeddings scaled by √embedding_length, queries by the score scale
-                                    // before the product with the keys, and a GELU-gated feed-forward
-    int64_t swa_every = 0;          // gemma3: 6 (olmo2: 4), unless the file says otherwise: all layers but every 6th
-                                    // attend only to the last attention.sliding_window positions (where there is one)
+    bool post_norms = false;        // gemma2, gemma3, olmo2: the attention's and feed-forward's outputs RMS-normed
+                                    // before their residual adds
+    bool gemma = false;             // gemma2, gemma3: token embeddings scaled by √embedding_length, queries by the score
+                                    // scale before the product with the keys, and a GELU-gated feed-forward
+    int64_t swa_every = 0;          // gemma3: 6 (gemma2: 2, olmo2: 4), unless the file says otherwise: all layers but
+                                    // every 6th attend only to the last attention.sliding_window positions (if given)
     float swa_rope_base = 0;        // those layers' RoPE base where the file gives none (gemma3: 10,000); 0: the others'
+    bool soft_caps = false;         // gemma2: attention's scores and the output's logits soft-capped, c·tanh(x / c)
+    int64_t swa_window = 0;         // gemma2: 4,096, the window where the file gives none
+    LmHead lm_head = LmHead::either;  // gemma2: tied; olmo2: its own
 };
 
 // The supported architecture called `name` (general.architecture), or null.
@@ -70,12 +77,16 @@ struct HParams {
     Rope rope;               // of the layers that attend to everything
     int64_t n_ctx_orig = 0;  // YaRN's original context (rope.scaling.original_context_length)
     bool tied_output = false;
-    float kq_scale = 1.0f;  // attention's score scale: 1/√head_dim (Gemma 3 27B: 1/√(embedding_length / head_count))
+    float kq_scale = 1.0f;  // attention's score scale: 1/√head_dim (Gemma 2 and 3 27B: 1/√(embedding_length / head_count))
     // Sliding-window attention: layers with swa_layers[il] attend to keys less than n_swa positions back, and rotate
     // at their own base, unscaled (as llama.cpp's Gemma 3 and OLMo 3 graphs do). n_swa = 0: none.
     int64_t n_swa = 0;
     std::vector<bool> swa_layers;
     float rope_freq_base_swa = 10000.0f;
+    // Gemma 2's soft caps c (attn_logit_softcapping, final_logit_softcapping): scores and logits x become c·tanh(x / c)
+    // before their softmax. 0: none.
+    float attn_softcap = 0.0f;
+    float final_softcap = 0.0f;
 
     bool is_swa(size_t il) const { return n_swa > 0 && swa_layers[il]; }
     Rope rope_of(size_t il) const { return is_swa(il) ? Rope{rope_freq_base_swa} : rope; }
@@ -167,6 +178,7 @@ public:
 private:
     void read_hparams(const std::string & path);
     void read_rope(const std::string & prefix);
+    void read_soft_caps(const std::string & prefix);
     void read_sliding_window(const std::string & prefix);
     void bind_tensors();
     void check_device_support();

@@ -46,22 +46,43 @@ std::pair<float, float> softmax_params(const ggml_tensor * p) {
     return {scale, max_bias};
 }
 
-// A softmax's output as the backward pass reads it: attention's P = soft_max(K·Q, mask) recomputed from K and Q (which
-// it keeps anyway), or the LM head's soft_max(W·x) from the final-norm rows, by the same ops, so bit for bit the
-// forward's, once per backward graph; otherwise the forward's own.
-ggml_tensor * for_backward(ggml_context * ctx, ggml_tensor * p) {
-    if (!recompute || p->op != GGML_OP_SOFT_MAX || p->src[2]) return p;
-    ggml_tensor * kq = p->src[0];
-    if (kq->op != GGML_OP_MUL_MAT || is_frozen_weight(kq->src[1])) return p;
-    if (!(is_frozen_weight(kq->src[0]) ? recompute->lm_head : recompute->attention)) return p;
-    ggml_tensor *& again = recompute->map[p];
-    if (!again) {
-        const auto [scale, max_bias] = softmax_params(p);
-        ggml_tensor * kq2 = ggml_mul_mat(ctx, kq->src[0], kq->src[1]);
-        std::memcpy(kq2->op_params, kq->op_params, sizeof(kq->op_params));  // the same precision request
-        again = ggml_soft_max_ext(ctx, kq2, p->src[1], scale, max_bias);
+bool is_tanh(const ggml_tensor * t) { return t->op == GGML_OP_UNARY && ggml_get_unary_op(t) == GGML_UNARY_OP_TANH; }
+
+// The product that scores t derive from: t itself, or the input of Gemma 2's soft cap c·tanh(x / c) (scale, tanh,
+// scale) around it. Null if t is anything else.
+const ggml_tensor * scores_product(const ggml_tensor * t) {
+    while (t->op == GGML_OP_SCALE || is_tanh(t)) t = t->src[0];
+    return t->op == GGML_OP_MUL_MAT ? t : nullptr;
+}
+
+// t (a softmax, or a node between it and its product) built again from the product's operands by the same ops, so
+// bit for bit the forward's, once per backward graph.
+ggml_tensor * rebuilt(ggml_context * ctx, ggml_tensor * t) {
+    if (auto it = recompute->map.find(t); it != recompute->map.end()) return it->second;
+    ggml_tensor * again = nullptr;
+    switch (t->op) {
+        case GGML_OP_MUL_MAT: again = ggml_mul_mat(ctx, t->src[0], t->src[1]); break;
+        case GGML_OP_SCALE: again = ggml_scale(ctx, rebuilt(ctx, t->src[0]), 1.0f); break;
+        case GGML_OP_UNARY: again = ggml_tanh(ctx, rebuilt(ctx, t->src[0])); break;
+        default: {
+            const auto [scale, max_bias] = softmax_params(t);
+            again = ggml_soft_max_ext(ctx, rebuilt(ctx, t->src[0]), t->src[1], scale, max_bias);
+        }
     }
+    std::memcpy(again->op_params, t->op_params, sizeof(t->op_params));  // the same factors, the same precision request
+    recompute->map[t] = again;
     return again;
+}
+
+// An output the backward pass reads (a softmax's, or a soft cap's tanh): attention's P = soft_max(K·Q, mask)
+// recomputed from K and Q (which it keeps anyway), or the LM head's soft_max(W·x) from the final-norm rows; otherwise
+// the forward's own.
+ggml_tensor * for_backward(ggml_context * ctx, ggml_tensor * p) {
+    if (!recompute || !((p->op == GGML_OP_SOFT_MAX && !p->src[2]) || is_tanh(p))) return p;
+    const ggml_tensor * kq = scores_product(p->op == GGML_OP_SOFT_MAX ? p->src[0] : p);
+    if (!kq || is_frozen_weight(kq->src[1])) return p;
+    if (!(is_frozen_weight(kq->src[0]) ? recompute->lm_head : recompute->attention)) return p;
+    return rebuilt(ctx, p);
 }
 
 // node = mul_mat(a, b): a [k, m, ...], b [k, n, ...], dy [m, n, ...].
@@ -82,12 +103,14 @@ ggml_tensor * mul_mat_grad(ggml_context * ctx, ggml_tensor * node, ggml_tensor *
     return ggml_mul_mat(ctx, transposed(ctx, b), transposed(ctx, grad));      // da: [n, k] x [n, m] -> [k, m]
 }
 
+// node = mul_mat, soft_max_ext or tanh (see native/patches/0001-grad-hook.patch and 0010-tanh-backward.patch).
 ggml_tensor * grad_hook(ggml_context * ctx, ggml_tensor * node, ggml_tensor * grad, int i) {
     if (node->op == GGML_OP_MUL_MAT) return mul_mat_grad(ctx, node, grad, i);
-    ggml_tensor * p = for_backward(ctx, node);  // a softmax
-    if (p == node) return nullptr;
+    ggml_tensor * y = for_backward(ctx, node);
+    if (y == node) return nullptr;
+    if (is_tanh(node)) return ggml_mul(ctx, grad, ggml_scale_bias(ctx, ggml_sqr(ctx, y), -1.0f, 1.0f));  // 1 - tanh²
     const auto [scale, max_bias] = softmax_params(node);
-    return ggml_soft_max_ext_back(ctx, grad, p, scale, max_bias);
+    return ggml_soft_max_ext_back(ctx, grad, y, scale, max_bias);
 }
 
 }  // namespace

@@ -3,8 +3,9 @@
 // - da = bᵀ-contraction of dy, db = aᵀ·dy, both as transposed matmuls on ggml's fast GEMM kernels;
 // - for a frozen base weight W of any type, dx = Wᵀ·dy with ggml_mul_mat_t, an op our patch
 //   (native/patches/0002-mul-mat-t.patch) adds to ggml with CPU and CUDA kernels that read W as stored.
-// - attention's probabilities P = soft_max(K·Q, mask), which the backward of the softmax and of P·V read, are
-//   recomputed from K and Q inside the backward pass (within a RecomputeScope) instead of kept from the forward:
+// - attention's probabilities P = soft_max(K·Q, mask) (Gemma 2's: soft_max(c·tanh(K·Q / c), mask), whose tanh the
+//   backward reads too), which the backward of the softmax and of P·V read, are recomputed from K and Q inside the
+//   backward pass (within a RecomputeScope) instead of kept from the forward:
 //   S²·H floats per layer held for the whole step would be most of a long sequence's training memory (quadratic in
 //   its length); recomputed, they exist for one layer (and one block of queries, forward.h) at a time, for the cost
 //   of one more K·Q product per layer.

@@ -1,5 +1,5 @@
 /**
- * Generated test models: llama-, qwen2-, qwen3-, smollm3-, gemma3- or olmo2-architecture GGUF files with deterministic
+ * Generated test models: llama-, qwen2-, qwen3-, smollm3-, gemma2-, gemma3- or olmo2-architecture GGUF files with deterministic
  * random weights and a real tokenizer (LLaMA's, which SmolLM3 shares with Llama 3; Qwen2's, which Qwen3 shares; or
  * Gemma 4's, the vendored tree's only one of Gemma's 262,144 tokens) copied from the vocab files in the vendored
  * llama.cpp tree.
@@ -21,23 +21,32 @@ export interface ModelShape {
   ctx: number;
 }
 
-export type Architecture = 'llama' | 'qwen2' | 'qwen3' | 'smollm3' | 'gemma3' | 'olmo2';
-export const architectures: readonly Architecture[] = ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma3', 'olmo2'];
+export type Architecture = 'llama' | 'qwen2' | 'qwen3' | 'smollm3' | 'gemma2' | 'gemma3' | 'olmo2';
+export const architectures: readonly Architecture[] = ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma2', 'gemma3', 'olmo2'];
 export type Vocabulary = 'spm' | 'bpe' | 'qwen2' | 'gemma4';
 export const vocabularies: readonly Vocabulary[] = ['spm', 'bpe', 'qwen2', 'gemma4'];
 
 /**
- * Each architecture's vocabulary where none is given: its family's (SmolLM3 uses Llama 3's, Qwen3 Qwen2's), or for
- * OLMo 2, whose own the vendored tree lacks, Llama 3's, a byte-level BPE of about its size.
+ * Each architecture's vocabulary where none is given: its family's (SmolLM3 uses Llama 3's, Qwen3 Qwen2's), or where
+ * the vendored tree lacks it, a kin of about its size: for Gemma 2, Gemma 4's (256,000 tokens against 262,144); for
+ * OLMo 2, Llama 3's byte-level BPE.
  */
-const defaultVocabulary: Record<Architecture, Vocabulary> = { llama: 'spm', qwen2: 'qwen2', qwen3: 'qwen2', smollm3: 'bpe', gemma3: 'gemma4', olmo2: 'bpe' };
+const defaultVocabulary: Record<Architecture, Vocabulary> = {
+  llama: 'spm',
+  qwen2: 'qwen2',
+  qwen3: 'qwen2',
+  smollm3: 'bpe',
+  gemma2: 'gemma4',
+  gemma3: 'gemma4',
+  olmo2: 'bpe',
+};
 
 /**
  * The RoPE base each family's models have: LLaMA-2 10,000, LLaMA-3 500,000, Qwen2, Qwen3 and Gemma 3 1,000,000 (its
- * sliding-window layers 10,000), SmolLM3 5,000,000, OLMo 2 500,000.
+ * sliding-window layers 10,000), SmolLM3 5,000,000, Gemma 2 10,000, OLMo 2 500,000.
  */
 function defaultRopeBase(arch: Architecture, vocab: Vocabulary): number {
-  return { llama: vocab === 'bpe' ? 500000 : 10000, qwen2: 1e6, qwen3: 1e6, smollm3: 5e6, gemma3: 1e6, olmo2: 500000 }[arch];
+  return { llama: vocab === 'bpe' ? 500000 : 10000, qwen2: 1e6, qwen3: 1e6, smollm3: 5e6, gemma2: 10000, gemma3: 1e6, olmo2: 500000 }[arch];
 }
 
 /** A preset: a shape, and for a real model's shapes its architecture, head size, vocabulary, output tying and window. */
@@ -50,18 +59,26 @@ export interface Preset extends ModelShape {
 }
 
 /**
- * `tiny` keeps the test suite fast on 2 cores; `llama-7b`, `qwen2.5-0.5b`, `qwen3-0.6b`, `smollm3-3b`, `gemma-3-270m`
- * and `gemma-3-1b` have those models' exact shapes (for speed benchmarks).
+ * `tiny` keeps the test suite fast on 2 cores; `llama-7b`, `qwen2.5-0.5b`, `qwen3-0.6b`, `smollm3-3b`, `gemma-2-2b`,
+ * `gemma-3-270m` and `gemma-3-1b` have those models' exact shapes (for speed benchmarks; gemma-2-2b's vocabulary is
+ * Gemma 4's, 2% larger than its own).
  */
-export const presets: Record<'tiny' | 'llama-7b' | 'qwen2.5-0.5b' | 'qwen3-0.6b' | 'smollm3-3b' | 'gemma-3-270m' | 'gemma-3-1b', Preset> = {
+export const presets: Record<'tiny' | 'llama-7b' | 'qwen2.5-0.5b' | 'qwen3-0.6b' | 'smollm3-3b' | 'gemma-2-2b' | 'gemma-3-270m' | 'gemma-3-1b', Preset> = {
   tiny: { layers: 2, embd: 64, heads: 4, kvHeads: 4, ff: 160, ctx: 4096 },
   'llama-7b': { layers: 32, embd: 4096, heads: 32, kvHeads: 32, ff: 11008, ctx: 2048 },
   'qwen2.5-0.5b': { layers: 24, embd: 896, heads: 14, kvHeads: 2, ff: 4864, ctx: 32768, arch: 'qwen2', vocab: 'qwen2', tied: true },
   'qwen3-0.6b': { layers: 28, embd: 1024, heads: 16, kvHeads: 8, ff: 3072, ctx: 40960, arch: 'qwen3', headDim: 128, vocab: 'qwen2', tied: true },
   'smollm3-3b': { layers: 36, embd: 2048, heads: 16, kvHeads: 4, ff: 11008, ctx: 65536, arch: 'smollm3', vocab: 'bpe', tied: true },
+  'gemma-2-2b': { layers: 26, embd: 2304, heads: 8, kvHeads: 4, ff: 9216, ctx: 8192, arch: 'gemma2', headDim: 256, vocab: 'gemma4', tied: true, slidingWindow: 4096 },
   'gemma-3-270m': { layers: 18, embd: 640, heads: 4, kvHeads: 1, ff: 2048, ctx: 32768, arch: 'gemma3', headDim: 256, vocab: 'gemma4', tied: true, slidingWindow: 512 },
   'gemma-3-1b': { layers: 26, embd: 1152, heads: 4, kvHeads: 1, ff: 6912, ctx: 32768, arch: 'gemma3', headDim: 256, vocab: 'gemma4', tied: true, slidingWindow: 512 },
 };
+
+/** Gemma 2's soft caps c on attention's scores and the output's logits x, which become c·tanh(x / c). */
+export interface SoftCaps {
+  attention: number;
+  final: number;
+}
 
 /** RoPE scaling: positions divided by `factor`, linearly or by YaRN (from `originalContext` on, default the context). */
 export interface RopeScaling {
@@ -79,21 +96,27 @@ export interface MakeModelOptions extends Partial<ModelShape> {
    * each head's queries and keys RMS-normed before NeoX-style RoPE; "smollm3": llama's block without RoPE in every
    * 4th layer; "gemma3": qwen3's attention, embeddings scaled by √embd, a GELU-gated feed-forward, post-norms on the
    * attention's and feed-forward's outputs, and (with `slidingWindow`) sliding-window attention in 5 of every 6 layers;
+   * "gemma2": gemma3's block without q and k norms, soft caps on attention's scores and the output's logits (see
+   * `softCaps`), and a sliding window (4,096 where not given) in every other layer;
    * "olmo2": norms after the attention and the feed-forward instead of before, and on the whole query and key
    * projections (with `slidingWindow`, OLMo 3's windows in 3 of every 4 layers).
    */
   arch?: Architecture;
-  /** gemma3, olmo2: the sliding window (attention.sliding_window); none where not given. */
+  /** gemma2, gemma3, olmo2: the sliding window (attention.sliding_window); none written where not given. */
   slidingWindow?: number;
+  /** gemma2: the soft caps to write; default Gemma 2's, 50 on scores and 30 on logits. */
+  softCaps?: Partial<SoftCaps>;
   /** The attention head size, when not embd / heads (Qwen3's heads are wider): written as attention.key_length. */
   headDim?: number;
   /**
    * "spm": LLaMA-1/2 SentencePiece (32000 tokens); "bpe": LLaMA-3 BPE (128256 tokens); "qwen2": Qwen2's BPE (151936
    * tokens, with Qwen2's Jinja chat template); "gemma4": Gemma 4's (262144 tokens, with its Jinja chat template).
-   * Default: "qwen2" for the Qwen architectures, "bpe" for smollm3 and olmo2, "gemma4" for gemma3, else "spm".
+   * Default: "qwen2" for the Qwen architectures, "bpe" for smollm3 and olmo2, "gemma4" for gemma2 and gemma3, else
+   * "spm".
    */
   vocab?: Vocabulary;
-  /** Share the output projection with the token embedding. */
+  /** Share the output projection with the token embedding. Default: the preset's, else as the architecture has it
+   *  (llama.cpp loads gemma2 tied and olmo2 untied only; the others either way, default untied). */
   tied?: boolean;
   /** Write Llama-3 style RoPE frequency factors (rope_freqs.weight). */
   ropeFreqs?: boolean;
@@ -134,6 +157,10 @@ export async function makeModel(options: MakeModelOptions): Promise<{ arch: Arch
   if (slidingWindow !== undefined && !(Number.isInteger(slidingWindow) && slidingWindow > 0)) {
     throw new InvalidArgumentError('INVALID_ARGUMENT', `slidingWindow must be a positive integer, got ${slidingWindow}`);
   }
+  const caps = options.softCaps ?? {};
+  for (const cap of [caps.attention, caps.final]) {
+    if (cap !== undefined && !(cap > 0)) throw new InvalidArgumentError('INVALID_ARGUMENT', `softCaps must be positive, got ${JSON.stringify(caps)}`);
+  }
   const file = vocabFile(vocab);
   if (!existsSync(file)) throw new InvalidArgumentError('VOCAB_MISSING', `the vocabulary file ${file} is missing: run \`npm install\``);
   const shape: ModelShape = { ...shapeOfPreset };
@@ -154,10 +181,12 @@ export async function makeModel(options: MakeModelOptions): Promise<{ arch: Arch
       headDim,
       slidingWindow,
       ...shape,
-      tied: options.tied ?? presetTied ?? false,
+      tied: options.tied ?? presetTied,
       ropeFreqs: options.ropeFreqs ?? false,
       ropeFreqBase: options.ropeFreqBase ?? defaultRopeBase(arch, vocab),
       ropeScaling: options.ropeScaling,
+      attnSoftcap: caps.attention,
+      finalSoftcap: caps.final,
       seed: options.seed ?? 1,
       roundTrip: options.roundTrip,
       outputScale: options.outputScale,

@@ -8,7 +8,7 @@ import { checkChatTemplateOption, vocabularyChatTemplate, resolveChatTemplate, t
 import { DisposedError, InvalidArgumentError } from './errors.js';
 import { resolveDeviceOption, type Device, type DeviceInfo } from './devices.js';
 import { generateWith, type GenerateOptions, type Generation, type Prompt } from './generate.js';
-import type { Architecture } from './make-model.js';
+import type { Architecture, SoftCaps } from './make-model.js';
 import { callNative, callNativeSync, native, type NativeBatch, type NativeModel } from './native.js';
 import { packBatch } from './packing.js';
 import { scoreActions, type PromptScores, type ScoreItem, type ScoreOptions } from './scoring.js';
@@ -40,6 +40,7 @@ export interface ModelHParams {
    * "llama"; "qwen2" (llama's block with q, k, v projection biases and NeoX-style RoPE); "qwen3" (no biases, each
    * head's queries and keys RMS-normed before NeoX-style RoPE); "smollm3" (llama's block without RoPE in every 4th
    * layer); "gemma3" (qwen3's attention, scaled embeddings, a GELU-gated feed-forward, post-norms, sliding windows);
+   * "gemma2" (gemma3's block without q and k norms, soft caps on scores and logits, a window in every other layer);
    * "olmo2" (norms after attention and feed-forward only, q and k normed over the whole projection).
    */
   architecture: Architecture;
@@ -61,8 +62,10 @@ export interface ModelHParams {
   /** How positions are scaled: "none", "linear" or "yarn" (from rope.scaling.original_context_length on). */
   ropeScaling: 'none' | 'linear' | 'yarn';
   tiedOutput: boolean;
-  /** The sliding window of the layers that attend only to recent positions (Gemma 3's); 0: none. */
+  /** The sliding window of the layers that attend only to recent positions (Gemma 2's and 3's); 0: none. */
   slidingWindow: number;
+  /** Gemma 2's soft caps c, which make attention's scores and the output's logits x into c·tanh(x / c); 0: none. */
+  softCaps: SoftCaps;
   /** Whether the model carries Llama-3 style RoPE frequency factors. */
   ropeFreqs: boolean;
 }

@@ -93,7 +93,10 @@ export interface NativeMakeModelOptions extends ModelShape {
   headDim?: number;
   slidingWindow?: number;
   ropeScaling?: RopeScaling;
-  tied: boolean;
+  /** gemma2's soft caps (absent: Gemma 2's own) */
+  attnSoftcap?: number;
+  finalSoftcap?: number;
+  tied?: boolean;
   ropeFreqs: boolean;
   ropeFreqBase: number;
   seed: number;

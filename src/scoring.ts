@@ -118,9 +118,11 @@ function graphShape(units: readonly PackUnit[]) {
 /** Estimated compute-buffer bytes of one graph over `units` (attention per group, activations, one LM-head chunk). */
 export function estimateBytes(hp: ModelHParams, units: readonly PackUnit[]): number {
   const { S, G, T, N, R } = graphShape(units);
-  const attention = 3 * S * attentionBlock(S) * hp.nHead * G + 2 * T * (hp.nHead + 2 * hp.nHeadKv) * hp.headDim;
+  // a soft cap (Gemma 2's) computes its scores twice more, c·tanh(x / c)
+  const scoreCopies = hp.softCaps.attention > 0 ? 5 : 3, logitCopies = hp.softCaps.final > 0 ? 4 : 2;
+  const attention = scoreCopies * S * attentionBlock(S) * hp.nHead * G + 2 * T * (hp.nHead + 2 * hp.nHeadKv) * hp.headDim;
   const activations = N * (8 * vectorWidth(hp) + 3 * hp.nFf);
-  return 4 * (attention + activations + 2 * headChunk(R) * hp.nVocab);
+  return 4 * (attention + activations + logitCopies * headChunk(R) * hp.nVocab);
 }
 
 /** The width of a layer's widest embedding-like vectors: the embedding, or all heads' queries where wider (Qwen3). */
@@ -157,10 +159,13 @@ function headChunk(R: number): number {
  */
 export function estimateTrainingBytes(hp: ModelHParams, units: readonly PackUnit[]): number {
   const { S, G, N, R } = graphShape(units);
-  // attention's probabilities: every layer's kept, or recomputed a block of queries at a time
-  const attention = S >= native().recomputeAttentionFromSlot ? 2 * S * attentionBlock(S) * hp.nHead * G : hp.nLayer * attentionPairs(S) * hp.nHead * G;
-  // the LM head: every chunk's probabilities, and one chunk's logits and the gradients of both
-  return 4 * (hp.nLayer * N * (8 * vectorWidth(hp) + 2 * hp.nFf) + attention + (R + 3 * headChunk(R)) * hp.nVocab);
+  // what the backward reads of attention's and the LM head's softmax: its output, and a soft cap's tanh (Gemma 2's)
+  const scoreCopies = hp.softCaps.attention > 0 ? 2 : 1, logitCopies = hp.softCaps.final > 0 ? 2 : 1;
+  // attention's: every layer's kept, or recomputed a block of queries at a time
+  const pairs = S >= native().recomputeAttentionFromSlot ? 2 * S * attentionBlock(S) : hp.nLayer * attentionPairs(S);
+  const attention = scoreCopies * pairs * hp.nHead * G;
+  // the LM head's: every chunk's, and one chunk's logits and the gradients of both
+  return 4 * (hp.nLayer * N * (8 * vectorWidth(hp) + 2 * hp.nFf) + attention + (logitCopies * R + 3 * headChunk(R)) * hp.nVocab);
 }
 
 /**

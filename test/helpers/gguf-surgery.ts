@@ -20,6 +20,15 @@ export function setU32(path: string, key: string, value: number): void {
   writeFileSync(path, buf);
 }
 
+/** Sets an f32 key's value. */
+export function setF32(path: string, key: string, value: number): void {
+  const buf = readFileSync(path);
+  const at = find(buf, key);
+  if (buf.readUInt32LE(at) !== 6) throw new Error(`${key} is not an f32`);
+  buf.writeFloatLE(value, at + 4);
+  writeFileSync(path, buf);
+}
+
 /** Replaces a string key's value with one of the same byte length. */
 export function setString(path: string, key: string, value: string): void {
   const buf = readFileSync(path);

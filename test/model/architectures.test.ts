@@ -1,10 +1,10 @@
 // The architectures besides llama: qwen2 (llama's block with q, k, v projection biases and NeoX-style RoPE), qwen3
 // (per-head q, k norms instead of biases, heads wider than embedding / heads) with Qwen2's vocabulary, which Qwen3
-// shares, smollm3 (no RoPE in every 4th layer), gemma3 (scaled embeddings, GELU, post-norms, sliding windows) and
-// olmo2 (post-norms only, q and k normed whole): what make-model writes, how conversations are laid out and
-// tokenized, adapters that node-llama-cpp applies as we do, and the clear errors of a vocabulary without BOS.
-// Log-probs, generation and gradients on each are checked with the other types in reference.test.ts,
-// generate.test.ts and training/gradients.test.ts.
+// shares, smollm3 (no RoPE in every 4th layer), gemma3 (scaled embeddings, GELU, post-norms, sliding windows), gemma2
+// (gemma3's without q, k norms, with soft caps) and olmo2 (post-norms only, q and k normed whole): what make-model
+// writes, how conversations are laid out and tokenized, adapters that node-llama-cpp applies as we do, and the clear
+// errors of a vocabulary without BOS. Log-probs, generation and gradients on each are checked with the other types in
+// reference.test.ts, generate.test.ts and training/gradients.test.ts.
 import t, { type Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -81,10 +81,11 @@ t.test('make-model: a smollm3 model gets Llama 3\'s vocabulary and SmolLM3\'s Ro
   t.ok(model.addsBos);
 });
 
-const gemma3 = (options: Omit<MakeModelOptions, 'out'> = {}) => testModel({ arch: 'gemma3', layers: 6, kvHeads: 1, headDim: 32, tied: true, slidingWindow: 16, ...options });
+// gemma3 unless options say gemma2
+const gemma = (options: Omit<MakeModelOptions, 'out'> = {}) => testModel({ arch: 'gemma3', layers: 6, kvHeads: 1, headDim: 32, tied: true, slidingWindow: 16, ...options });
 
 t.test("make-model: a gemma3 model has Gemma's vocabulary size, post-norms and sliding windows in 5 of 6 layers", async (t) => {
-  const model = await loadModel(await gemma3(), { threads: 1 });
+  const model = await loadModel(await gemma(), { threads: 1 });
   t.teardown(() => model.dispose());
   t.equal(model.hparams.architecture, 'gemma3');
   t.equal(model.hparams.nVocab, 262144, "Gemma 4's vocabulary, as large as Gemma 3's");
@@ -105,7 +106,7 @@ t.test("make-model: a gemma3 model has Gemma's vocabulary size, post-norms and s
 t.test("a vocabulary with Gemma's turn tokens (and no file template) gets llama.cpp's gemma layout", async (t) => {
   const special = new Set(['<start_of_turn>', '<end_of_turn>']);
   t.equal(vocabularyChatTemplate((text) => (special.has(text) ? [7] : [7, 8])), 'gemma');
-  const model = await loadModel(await gemma3({ vocab: 'spm' }), { threads: 1, chatTemplate: 'gemma' });
+  const model = await loadModel(await gemma({ vocab: 'spm' }), { threads: 1, chatTemplate: 'gemma' });
   t.teardown(() => model.dispose());
   const { tokens } = conversationTokens(model, mugTrajectory.conversations.slice(0, 1));
   t.match(model.detokenize(tokens), /<start_of_turn>user\nYou are in a kitchen\. .*<end_of_turn>\n<start_of_turn>model\n$/s);
@@ -113,8 +114,8 @@ t.test("a vocabulary with Gemma's turn tokens (and no file template) gets llama.
 
 t.test('a sliding window of 8: each prediction reads the last 8 positions, none before', async (t) => {
   // one layer, so each prediction reads the last 8 tokens only (a stack of windowed layers would see further)
-  const model = await loadModel(await gemma3({ vocab: 'spm', layers: 1, slidingWindow: 8 }), { threads: 1 });
-  const global = await loadModel(await gemma3({ vocab: 'spm', layers: 1, slidingWindow: undefined }), { threads: 1 });
+  const model = await loadModel(await gemma({ vocab: 'spm', layers: 1, slidingWindow: 8 }), { threads: 1 });
+  const global = await loadModel(await gemma({ vocab: 'spm', layers: 1, slidingWindow: undefined }), { threads: 1 });
   t.teardown(async () => {
     await model.dispose();
     await global.dispose();
@@ -132,20 +133,48 @@ t.test('a sliding window of 8: each prediction reads the last 8 positions, none 
   t.ok(ga.slice(10).every((x, i) => x !== gb[10 + i]), 'without a window every later token sees it');
 });
 
-t.test("at 27B's depth (62 layers) Gemma 3 scales attention scores by 1/√(embedding / heads), as llama.cpp does", async (t) => {
-  const path = await gemma3({ vocab: 'spm', layers: 62 });  // heads of 32, embedding / heads 16
-  const ours = await loadModel(path, { threads: 2 });
-  const ref = await referenceModel(path);
-  t.teardown(async () => {
-    await ours.dispose();
-    await ref.dispose();
+// Gemma 2's 46 layers, without q, k norms to keep attention's scores small, amplify the GELU's differences (see
+// gemmaGeluTolerance) to about 3e-2 on these random weights; the other scale moves log-probs by units.
+for (const [arch, layers, bound] of [['gemma3', 62, referenceLogprobTolerance + gemmaGeluTolerance], ['gemma2', 46, 0.1]] as const) {
+  t.test(`at 27B's depth (${layers} layers) ${arch} scales attention scores by 1/√(embedding / heads), as llama.cpp does`, async (t) => {
+    const path = await gemma({ arch, vocab: 'spm', layers });  // heads of 32, embedding / heads 16
+    const ours = await loadModel(path, { threads: 2 });
+    const ref = await referenceModel(path);
+    t.teardown(async () => {
+      await ours.dispose();
+      await ref.dispose();
+    });
+    t.match(ref.typeDescription, new RegExp(`^${arch} 27B`), 'llama.cpp takes it for the 27B');
+    const r = await ours.logprobs('pick up the tomato; chop it on the first cutting board!');
+    const expected = await referenceLogprobs(ref, r.tokens);
+    const worst = Math.max(...r.logprobs.slice(1).map((x, i) => Math.abs((x as number) - expected[i])));
+    t.ok(worst <= bound, `max |Δ log-prob| ${worst.toExponential(2)} <= ${bound}`);
   });
-  t.match(ref.typeDescription, /^gemma3 27B/, 'llama.cpp takes it for the 27B');
-  const r = await ours.logprobs('pick up the tomato; chop it on the first cutting board!');
-  const expected = await referenceLogprobs(ref, r.tokens);
-  const worst = Math.max(...r.logprobs.slice(1).map((x, i) => Math.abs((x as number) - expected[i])));
-  const bound = referenceLogprobTolerance + gemmaGeluTolerance;
-  t.ok(worst <= bound, `max |Δ log-prob| ${worst.toExponential(2)} <= ${bound}`);
+}
+
+t.test("make-model: a gemma2 model has Gemma 2's soft caps, RoPE base and default window, and no q, k norms", async (t) => {
+  const model = await loadModel(await testModel({ arch: 'gemma2', kvHeads: 2, tied: true }), { threads: 1 });
+  t.teardown(() => model.dispose());
+  t.equal(model.hparams.architecture, 'gemma2');
+  t.equal(model.hparams.nVocab, 262144, "Gemma 4's vocabulary, near Gemma 2's 256,000");
+  t.equal(model.hparams.ropeFreqBase, 10000);
+  t.same(model.hparams.softCaps, { attention: 50, final: 30 });
+  t.equal(model.hparams.slidingWindow, 4096, "llama.cpp's window where the file gives none");
+  const shape = (name: string) => model.tensors.find((x) => x.name === name)?.shape;
+  t.same(shape('blk.1.post_attention_norm.weight'), [64]);
+  t.same(shape('blk.1.post_ffw_norm.weight'), [64]);
+  t.notOk(model.tensors.some((x) => x.name.includes('attn_q_norm')), 'no q, k norms');
+  const capped = await loadModel(await testModel({ arch: 'gemma2', vocab: 'spm', softCaps: { attention: 2, final: 5 } }), { threads: 1 });
+  t.teardown(() => capped.dispose());
+  t.same(capped.hparams.softCaps, { attention: 2, final: 5 });
+  t.ok(capped.hparams.tiedOutput, "tied by default: llama.cpp loads Gemma 2's head from the embedding only");
+  const refused: [Omit<MakeModelOptions, 'out'>, RegExp][] = [
+    [{ arch: 'gemma3', softCaps: { attention: 2 } }, /gemma3 has no soft caps/],
+    [{ arch: 'gemma2', softCaps: { final: 0 } }, /softCaps must be positive/],
+    [{ arch: 'gemma2', tied: false }, /gemma2's output projection is its token embedding: it must be tied/],
+    [{ arch: 'olmo2', tied: true }, /olmo2 has an output projection of its own/],
+  ];
+  for (const [options, message] of refused) await t.rejects(testModel({ vocab: 'spm', ...options }), { code: 'INVALID_ARGUMENT', message }, JSON.stringify(options));
 });
 
 t.test('make-model: an olmo2 model has norms after attention and feed-forward only, and q, k norms as wide as the projections', async (t) => {
@@ -250,9 +279,11 @@ t.test('SFT on a qwen2 model: node-llama-cpp applies the adapter as we do; a lla
   await t.rejects(loadAdapter(llama, adapter), { constructor: InvalidArgumentError, message: /adapter for architecture "qwen2", the model's is "llama"/ });
 });
 
-t.test('SFT on a gemma3 model with sliding windows: node-llama-cpp applies the adapter as we do', async (t) => {
-  await sftAgreement(t, await gemma3({ vocab: 'spm', slidingWindow: 8 }), 'gemma3', ['q', 'v', 'gate', 'down'], referenceLogprobTolerance + gemmaGeluTolerance);
-});
+for (const arch of ['gemma3', 'gemma2'] as const) {
+  t.test(`SFT on a ${arch} model with sliding windows: node-llama-cpp applies the adapter as we do`, async (t) => {
+    await sftAgreement(t, await gemma({ arch, vocab: 'spm', slidingWindow: 8 }), arch, ['q', 'v', 'gate', 'down'], referenceLogprobTolerance + gemmaGeluTolerance);
+  });
+}
 
 t.test('SFT on an olmo2 model: node-llama-cpp applies the adapter as we do', async (t) => {
   await sftAgreement(t, await testModel({ arch: 'olmo2', vocab: 'spm', kvHeads: 2 }), 'olmo2', ['q', 'v', 'o', 'gate', 'up', 'down'], referenceLogprobTolerance);

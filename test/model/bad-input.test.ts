@@ -6,7 +6,7 @@ import { loadModel } from '../../src/model.js';
 import { makeModel } from '../../src/make-model.js';
 import { tempPath, testModel } from '../helpers/models.js';
 import { createPolicy } from '../../src/training/llm-policy.js';
-import { renameTensor, setString, setTensorType, setU32 } from '../helpers/gguf-surgery.js';
+import { renameTensor, setF32, setString, setTensorType, setU32 } from '../helpers/gguf-surgery.js';
 
 async function broken(name: string, edit: (path: string) => void, base?: Promise<string>): Promise<string> {
   const path = tempPath(name);
@@ -43,6 +43,8 @@ t.test('model problems', async (t) => {
   await expectLoadError(t, await broken('rope-scaling.gguf', (p) => setString(p, 'llama.rope.scaling.type', 'ntkv'), yarn), UnsupportedModelError, /unsupported rope scaling type "ntkv" \(rl-ggml supports linear and yarn\)/);
   const gemma3 = testModel({ arch: 'gemma3', vocab: 'spm', slidingWindow: 8 });
   await expectLoadError(t, await broken('missing-post-norm.gguf', (p) => renameTensor(p, 'blk.1.post_ffw_norm.weight', 'blk.1.post_ffw_norX.weight'), gemma3), ModelLoadError, /missing tensor blk.1.post_ffw_norm.weight/);
+  const gemma2 = testModel({ arch: 'gemma2', vocab: 'spm' });
+  await expectLoadError(t, await broken('soft-cap.gguf', (p) => setF32(p, 'gemma2.final_logit_softcapping', -30), gemma2), ModelLoadError, /final_logit_softcapping must be positive/);
   await expectLoadError(t, await broken('embd.gguf', (p) => setU32(p, 'llama.embedding_length', 128)), ModelLoadError, /token_embd.weight has shape \[64, 32000, 1, 1\], expected \[128, 32000, 1, 1\]/);
   await expectLoadError(t, await broken('ff.gguf', (p) => setU32(p, 'llama.feed_forward_length', 100)), ModelLoadError, /ffn_gate.weight has shape/);
   await expectLoadError(t, await broken('heads.gguf', (p) => setU32(p, 'llama.attention.head_count', 3)), ModelLoadError, /not a multiple of head_count/);

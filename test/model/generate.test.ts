@@ -18,9 +18,18 @@ async function forwardLogprobs(model: Model, prompt: string, tokens: number[]): 
   return model.evaluate(packBatch([{ prefix: [...p, ...tokens], branches: [], scored: tokens.map((_, i) => [-1, p.length + i]) }]));
 }
 
-// gemma3: 6 layers, of which 5 attend to the last 8 positions only (the prompts and replies are longer)
-const extra = { llama: {}, qwen2: {}, qwen3: {}, smollm3: { layers: 4 }, gemma3: { layers: 6, vocab: 'spm', slidingWindow: 8 }, olmo2: { vocab: 'spm' } } as const;
-for (const arch of ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma3', 'olmo2'] as const) {
+// gemma3: 6 layers, of which 5 attend to the last 8 positions only (the prompts and replies are longer); gemma2: every
+// other layer, and soft caps that bend scores and logits
+const extra = {
+  llama: {},
+  qwen2: {},
+  qwen3: {},
+  smollm3: { layers: 4 },
+  gemma2: { layers: 4, vocab: 'spm', slidingWindow: 8, softCaps: { attention: 2, final: 5 } },
+  gemma3: { layers: 6, vocab: 'spm', slidingWindow: 8 },
+  olmo2: { vocab: 'spm' },
+} as const;
+for (const arch of ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma2', 'gemma3', 'olmo2'] as const) {
   t.test(`greedy generation equals node-llama-cpp, and its log-probs equal a forward pass (${arch})`, async (t) => {
     const path = await testModel({ outputScale: 4, arch, ...extra[arch] });
     const model = await loadModel(path, { threads: 2 });

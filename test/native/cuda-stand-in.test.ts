@@ -57,6 +57,7 @@ t.test("the other architectures' blocks (projection biases; per-head norms and w
     { arch: 'qwen3' as const, kvHeads: 2, headDim: 32 },
     { arch: 'smollm3' as const, layers: 4 },
     { arch: 'gemma3' as const, vocab: 'spm' as const, layers: 6, tied: true, slidingWindow: 8 },
+    { arch: 'gemma2' as const, vocab: 'spm' as const, layers: 4, slidingWindow: 8, softCaps: { attention: 2, final: 5 } },
     { arch: 'olmo2' as const, vocab: 'spm' as const, layers: 4, slidingWindow: 8 },
   ];
   for (const options of models) {

@@ -84,6 +84,8 @@ const bases: [string, Omit<MakeModelOptions, 'out'>, number][] = [
   ['qwen3 f32 GQA wide heads', { arch: 'qwen3', kvHeads: 2, headDim: 32 }, 0.01],
   ['smollm3 f32, layer 4 without RoPE', { arch: 'smollm3', layers: 4 }, 0.01],
   ['gemma3 f32 GQA wide heads tied, 5 of 6 layers in a window of 8', { arch: 'gemma3', vocab: 'spm', layers: 6, kvHeads: 2, headDim: 32, tied: true, slidingWindow: 8 }, 0.01],
+  // soft caps low enough to bend scores and logits well away from linear
+  ['gemma2 f32 GQA tied, every other layer in a window of 8, soft caps 2 and 5', { arch: 'gemma2', vocab: 'spm', layers: 4, kvHeads: 2, tied: true, slidingWindow: 8, softCaps: { attention: 2, final: 5 } }, 0.01],
   ['olmo2 f32 GQA, 3 of 4 layers in a window of 8, YaRN on the others', { arch: 'olmo2', vocab: 'spm', layers: 4, kvHeads: 2, slidingWindow: 8, ropeScaling: { type: 'yarn', factor: 4, originalContext: 16 } }, 0.01],
 ];
 
@@ -212,11 +214,12 @@ t.test('evaluate (for acting) gives forward\'s scores and values, keeping nothin
 });
 
 // Qwen3's heads are wider than the embedding (its queries twice as wide at 0.6B's shapes); Gemma 3 adds norms, a
-// GELU whose backward is composed of several ops, and a second attention mask.
+// GELU whose backward is composed of several ops, and a second attention mask; Gemma 2 the tanh of its soft caps.
 const estimated = [
   ['llama', {}],
   ['qwen3, queries twice the embedding', { arch: 'qwen3', headDim: 128 }],
   ['gemma3, a window of 64', { arch: 'gemma3', vocab: 'spm', headDim: 128, tied: true, slidingWindow: 64 }],
+  ['gemma2, a window of 64', { arch: 'gemma2', vocab: 'spm', headDim: 128, tied: true, slidingWindow: 64 }],
 ] as const;
 for (const [name, options] of estimated) {
   t.test(`the training-memory estimate covers what a training forward allocates (${name})`, async (t) => {
@@ -235,38 +238,42 @@ for (const [name, options] of estimated) {
   });
 }
 
-t.test('long sequences recompute attention in the backward pass: the same gradients, bit for bit, in less memory', async (t) => {
-  const model = await loadModel(await testModel({ layers: 8 }), { threads: 2 });
-  t.teardown(() => model.dispose());
-  const tokens = model.tokenize('You are in the middle of a room. Looking around you, you see a cabinet 1. '.repeat(30), { bos: true });
-  t.ok(tokens.length >= native().recomputeAttentionFromSlot, `${tokens.length} tokens: a slot past the recomputation threshold`);
-  const seqs = [{ tokens, marked: tokens.map((_, i) => i % 25 === 0) }];
-  const run = async (recompute: '0' | '1' | '', blockRows = '') => {
-    process.env.RL_GGML_RECOMPUTE_ATTENTION = recompute;
-    process.env.RL_GGML_ATTENTION_BLOCK_ROWS = blockRows;
-    const policy = await createPolicy(model, { lora: { rank: 2, alpha: 4, targets: ['q', 'k', 'v'] }, valueHead: false, seed: 3 });
-    perturbB(policy, 6);
-    await policy.forwardSequences(seqs);
-    await policy.backwardSequences([1]);
-    const grads = policy.parameters().map((p) => Array.from(policy.getGradient(p.name)));
-    const bytes = policy.memoryUsage().compute;
-    await policy.dispose();
-    return { grads, bytes };
-  };
-  const kept = await run('0');
-  const recomputed = await run('1');
-  t.same(recomputed.grads, kept.grads, 'identical gradients');
-  t.ok(kept.grads.flat().some((g) => g !== 0), 'gradients are not all zero');
-  t.ok(recomputed.bytes < 0.6 * kept.bytes, `compute memory ${recomputed.bytes} B instead of ${kept.bytes} B`);
-  const byDefault = await run('');
-  t.equal(byDefault.bytes, recomputed.bytes, 'recomputed by default at this length');
-  // by default the 608-token slot attends in blocks of 256 queries: recomputed, one block's probabilities at a time
-  const oneBlock = await run('1', '100000');
-  delete process.env.RL_GGML_RECOMPUTE_ATTENTION;
-  delete process.env.RL_GGML_ATTENTION_BLOCK_ROWS;
-  t.ok(oneBlock.grads.every((g, i) => g.every((x, j) => Math.abs(x - recomputed.grads[i][j]) <= 1e-5 * Math.max(...g.map(Math.abs)))), 'gradients as with one block');
-  t.ok(recomputed.bytes < 0.9 * oneBlock.bytes, `compute memory ${recomputed.bytes} B in blocks of queries, ${oneBlock.bytes} B in one`);
-});
+// gemma2: the soft cap's tanh, which its backward reads, is recomputed with the probabilities
+const recomputeModels = { llama: { layers: 8 }, 'gemma2, soft caps 2 and 5': { arch: 'gemma2', vocab: 'spm', layers: 8, tied: true, softCaps: { attention: 2, final: 5 } } } as const;
+for (const [name, options] of Object.entries(recomputeModels)) {
+  t.test(`long sequences recompute attention in the backward pass: the same gradients, bit for bit, in less memory (${name})`, async (t) => {
+    const model = await loadModel(await testModel(options), { threads: 2 });
+    t.teardown(() => model.dispose());
+    const tokens = model.tokenize('You are in the middle of a room. Looking around you, you see a cabinet 1. '.repeat(30), { bos: true });
+    t.ok(tokens.length >= native().recomputeAttentionFromSlot, `${tokens.length} tokens: a slot past the recomputation threshold`);
+    const seqs = [{ tokens, marked: tokens.map((_, i) => i % 25 === 0) }];
+    const run = async (recompute: '0' | '1' | '', blockRows = '') => {
+      process.env.RL_GGML_RECOMPUTE_ATTENTION = recompute;
+      process.env.RL_GGML_ATTENTION_BLOCK_ROWS = blockRows;
+      const policy = await createPolicy(model, { lora: { rank: 2, alpha: 4, targets: ['q', 'k', 'v'] }, valueHead: false, seed: 3 });
+      perturbB(policy, 6);
+      await policy.forwardSequences(seqs);
+      await policy.backwardSequences([1]);
+      const grads = policy.parameters().map((p) => Array.from(policy.getGradient(p.name)));
+      const bytes = policy.memoryUsage().compute;
+      await policy.dispose();
+      return { grads, bytes };
+    };
+    const kept = await run('0');
+    const recomputed = await run('1');
+    t.same(recomputed.grads, kept.grads, 'identical gradients');
+    t.ok(kept.grads.flat().some((g) => g !== 0), 'gradients are not all zero');
+    t.ok(recomputed.bytes < 0.6 * kept.bytes, `compute memory ${recomputed.bytes} B instead of ${kept.bytes} B`);
+    const byDefault = await run('');
+    t.equal(byDefault.bytes, recomputed.bytes, 'recomputed by default at this length');
+    // by default the 608-token slot attends in blocks of 256 queries: recomputed, one block's probabilities at a time
+    const oneBlock = await run('1', '100000');
+    delete process.env.RL_GGML_RECOMPUTE_ATTENTION;
+    delete process.env.RL_GGML_ATTENTION_BLOCK_ROWS;
+    t.ok(oneBlock.grads.every((g, i) => g.every((x, j) => Math.abs(x - recomputed.grads[i][j]) <= 1e-5 * Math.max(...g.map(Math.abs)))), 'gradients as with one block');
+    t.ok(recomputed.bytes < 0.9 * oneBlock.bytes, `compute memory ${recomputed.bytes} B in blocks of queries, ${oneBlock.bytes} B in one`);
+  });
+}
 
 /** Three conversations of different lengths (padded slots), every `every`-th token scored. */
 function conversations(model: Model, every = 9) {
@@ -294,8 +301,13 @@ async function trainingRun(model: Model, memoryBudget: number | undefined, every
 
 const checkpointModel = { layers: 4, embd: 128, heads: 4, kvHeads: 2, ff: 256, type: 'q8_0' } as const;
 
-// gemma3: its windowed layers' mask, uploaded once with the other, is read by the recomputed layers too
-const checkpointModels = { llama: checkpointModel, 'gemma3, 5 of 6 layers in a window of 8': { ...checkpointModel, arch: 'gemma3', vocab: 'spm', layers: 6, tied: true, slidingWindow: 8 } } as const;
+// gemma3: its windowed layers' mask, uploaded once with the other, is read by the recomputed layers too; gemma2: the
+// recomputed LM head is soft-capped
+const checkpointModels = {
+  llama: checkpointModel,
+  'gemma3, 5 of 6 layers in a window of 8': { ...checkpointModel, arch: 'gemma3', vocab: 'spm', layers: 6, tied: true, slidingWindow: 8 },
+  'gemma2, soft caps 2 and 5': { ...checkpointModel, arch: 'gemma2', vocab: 'spm', tied: true, slidingWindow: 8, softCaps: { attention: 2, final: 5 } },
+} as const;
 for (const [name, options] of Object.entries(checkpointModels)) {
   t.test(`layer checkpointing: the same log-probs, values and gradients, bit for bit, in less memory (${name})`, async (t) => {
     const model = await loadModel(await testModel(options), { threads: 2 });
