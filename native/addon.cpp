@@ -306,6 +306,8 @@ private:
             caps.Set("attention", hp.attn_softcap);
             caps.Set("final", hp.final_softcap);
             o.Set("softCaps", caps);
+            o.Set("fusedQkv", m.layers()[0].wqkv != nullptr);
+            o.Set("fusedUp", hp.arch->fused_up);
             o.Set("ropeFreqs", m.rope_freqs() != nullptr);
             o.Set("vocab", m.vocab_kind());
             o.Set("bos", m.bos());

@@ -119,11 +119,24 @@ struct Blocks {
         return norm ? ggml_mul(ctx, ggml_rms_norm(ctx, x, model.hparams().rms_eps), norm) : x;
     }
 
-    // Projected queries or keys [hd·n, T] as n heads [hd, n, T], normed as the model norms them (see QkNorm).
-    ggml_tensor * heads(ggml_tensor * t, int64_t n, ggml_tensor * norm) const {
+    // Rows [first, first + n) of y [m, T]: a view (no copy), which RoPE, norms and GLUs read as it lies.
+    ggml_tensor * slice_rows(ggml_tensor * y, int64_t first, int64_t n) const {
+        return ggml_view_2d(ctx, y, n, y->ne[1], y->nb[1], first * ggml_element_size(y));
+    }
+
+    // n heads [hd, n, T] from rows [first, first + hd·n) of a projection y [·, T] (all of it, or its part of a fused
+    // one: a view of y itself, since the backward pass of a view of a view needs a contiguous source), normed as the
+    // model norms queries or keys (see QkNorm).
+    ggml_tensor * heads(ggml_tensor * y, int64_t first, int64_t n, ggml_tensor * norm) const {
         const HParams & hp = model.hparams();
-        if (hp.arch->qk_norm == QkNorm::whole) t = normed(t, norm);
-        t = ggml_reshape_3d(ctx, t, hp.head_dim, n, t->ne[1]);
+        const int64_t hd = hp.head_dim, T = y->ne[1];
+        const bool all_of_y = y->ne[0] == hd * n;
+        ggml_tensor * t;
+        if (hp.arch->qk_norm == QkNorm::whole) {
+            t = ggml_reshape_3d(ctx, normed(all_of_y ? y : slice_rows(y, first, hd * n), norm), hd, n, T);
+        } else {
+            t = all_of_y ? ggml_reshape_3d(ctx, y, hd, n, T) : ggml_view_3d(ctx, y, hd, n, T, hd * ggml_element_size(y), y->nb[1], first * ggml_element_size(y));
+        }
         return hp.arch->qk_norm == QkNorm::per_head ? normed(t, norm) : t;
     }
 
@@ -132,10 +145,22 @@ struct Blocks {
         const HParams & hp = model.hparams();
         const Layer & L = model.layers()[il];
         ggml_tensor * cur = normed(x, L.attn_norm);
-        *q = rope(il, heads(biased(proj(il, L.wq, T_Q, cur), L.bq), hp.n_head, L.q_norm), positions);
-        if (hp.arch->gemma) *q = ggml_scale(ctx, *q, hp.kq_scale);
-        *k = rope(il, heads(biased(proj(il, L.wk, T_K, cur), L.bk), hp.n_head_kv, L.k_norm), positions);
-        *v = heads(biased(proj(il, L.wv, T_V, cur), L.bv), hp.n_head_kv, nullptr);
+        // the projections, and where in each the queries, keys and values begin
+        ggml_tensor *yq, *yk, *yv;
+        int64_t at_k = 0, at_v = 0;
+        if (L.wqkv) {
+            yq = yk = yv = biased(proj(il, L.wqkv, T_QKV, cur), L.bqkv);
+            at_k = hp.n_head * hp.head_dim, at_v = at_k + hp.n_head_kv * hp.head_dim;
+        } else {
+            yq = biased(proj(il, L.wq, T_Q, cur), L.bq), yk = biased(proj(il, L.wk, T_K, cur), L.bk), yv = biased(proj(il, L.wv, T_V, cur), L.bv);
+        }
+        *q = rope(il, heads(yq, 0, hp.n_head, L.q_norm), positions);
+        if (hp.arch->scaled_queries) *q = ggml_scale(ctx, *q, hp.kq_scale);
+        *k = rope(il, heads(yk, at_k, hp.n_head_kv, L.k_norm), positions);
+        *v = heads(yv, at_v, hp.n_head_kv, nullptr);
+        for (ggml_tensor ** t : {q, k, v}) {
+            if (!ggml_is_contiguous(*t)) *t = ggml_cont(ctx, *t);  // views of a fused projection, for the reshapes ahead
+        }
     }
 
     // The rest of layer il after attention: its output projection and the feed-forward block, with residuals.
@@ -143,7 +168,13 @@ struct Blocks {
         const Layer & L = model.layers()[il];
         x = ggml_add(ctx, normed(proj(il, L.wo, T_O, attn), L.attn_post_norm), x);
         ggml_tensor * cur = normed(x, L.ffn_norm);
-        ggml_tensor * gate = proj(il, L.ffn_gate, T_GATE, cur), * up = proj(il, L.ffn_up, T_UP, cur);
+        ggml_tensor *gate, *up = proj(il, L.ffn_up, T_UP, cur);
+        if (L.ffn_gate) {
+            gate = proj(il, L.ffn_gate, T_GATE, cur);
+        } else {  // phi3's: the gate's rows, then the up projection's
+            const int64_t F = model.hparams().n_ff;
+            gate = slice_rows(up, 0, F), up = slice_rows(up, F, F);
+        }
         cur = model.hparams().arch->gemma ? ggml_geglu_split(ctx, gate, up) : ggml_swiglu_split(ctx, gate, up);
         return ggml_add(ctx, normed(proj(il, L.ffn_down, T_DOWN, cur), L.ffn_post_norm), x);
     }
@@ -161,10 +192,10 @@ struct Blocks {
         return mask_swa && model.hparams().is_swa(il) ? mask_swa : mask;
     }
 
-    // The scale of attention's scores in its softmax. llama.cpp's Gemma graph scales the queries instead (see qkv): the
-    // same product, rounded as llama.cpp rounds it (a quantized matmul rounds its activations to 8 bits, and a last-bit
-    // difference there can move a value a whole step).
-    float score_scale() const { return model.hparams().arch->gemma ? 1.0f : model.hparams().kq_scale; }
+    // The scale of attention's scores in its softmax. llama.cpp's Gemma and Phi-3 graphs scale the queries instead (see
+    // qkv): the same product, rounded as llama.cpp rounds it (a quantized matmul rounds its activations to 8 bits, and
+    // a last-bit difference there can move a value a whole step).
+    float score_scale() const { return model.hparams().arch->scaled_queries ? 1.0f : model.hparams().kq_scale; }
 
     // The final norm: hidden states as the LM head and the value head read them.
     ggml_tensor * final_norm(ggml_tensor * x) const { return normed(x, model.output_norm()); }

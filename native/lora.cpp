@@ -4,8 +4,8 @@
 
 namespace rl {
 namespace {
-const char * kShort[T_COUNT] = {"q", "k", "v", "o", "gate", "up", "down"};
-const char * kTensor[T_COUNT] = {"attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"};
+const char * kShort[T_COUNT] = {"q", "k", "v", "o", "gate", "up", "down", "qkv"};
+const char * kTensor[T_COUNT] = {"attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down", "attn_qkv"};
 }  // namespace
 
 const char * target_short_name(Target t) { return kShort[t]; }
@@ -15,7 +15,9 @@ Target parse_target(const std::string & name) {
     for (int t = 0; t < T_COUNT; t++) {
         if (name == kShort[t]) return (Target) t;
     }
-    fail(E_ARGUMENT, "unknown LoRA target \"" + name + "\" (q, k, v, o, gate, up, down)");
+    std::string names;
+    for (const char * n : kShort) names += (names.empty() ? "" : ", ") + std::string(n);
+    fail(E_ARGUMENT, "unknown LoRA target \"" + name + "\" (" + names + ")");
 }
 
 }  // namespace rl

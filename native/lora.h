@@ -11,7 +11,8 @@
 
 namespace rl {
 
-enum Target { T_Q, T_K, T_V, T_O, T_GATE, T_UP, T_DOWN, T_COUNT };
+// qkv: the fused query, key and value projection of the models that have one (phi3's); up: phi3's holds the gate too.
+enum Target { T_Q, T_K, T_V, T_O, T_GATE, T_UP, T_DOWN, T_QKV, T_COUNT };
 
 // Short names used by the API ("q", "v", ...) and the base tensor names in GGUF files.
 const char * target_short_name(Target t);

@@ -44,6 +44,8 @@ struct Spec {
     std::string name;
     int64_t ne0, ne1;
     float scale;  // std of the random init; 0 means "norm weights": 1 + small noise; < 0: rope frequency factors
+    int64_t split = 0;        // rows from this one on (if positive) have std scale_after: a fused projection's parts
+    float scale_after = 0.0f;
 
     uint64_t draws_per_value() const { return scale < 0 ? 1 : 2; }  // generator steps: a uniform or a normal
 
@@ -51,7 +53,7 @@ struct Spec {
     void generate(Rng rng, int64_t r0, int64_t r1, float * out) const {
         rng.skip((uint64_t) (r0 * ne0) * draws_per_value());
         for (int64_t i = 0; i < (r1 - r0) * ne0; i++) {
-            if (scale > 0) out[i] = scale * rng.normal();
+            if (scale > 0) out[i] = (split > 0 && r0 + i / ne0 >= split ? scale_after : scale) * rng.normal();
             else if (scale == 0) out[i] = 1.0f + 0.1f * rng.normal();
             else out[i] = 1.0f + 0.5f * (float) rng.uniform();
         }
@@ -131,6 +133,15 @@ void make_model(const MakeModelOptions & o) {
         gguf_set_val_f32(g.get(), key("attn_logit_softcapping").c_str(), o.attn_softcap > 0 ? o.attn_softcap : 50.0f);
         gguf_set_val_f32(g.get(), key("final_logit_softcapping").c_str(), o.final_softcap > 0 ? o.final_softcap : 30.0f);
     }
+    // RoPE factors on phi3 are LongRoPE's, as Phi-3's long-context files have them: short ones up to the original
+    // context (here a quarter of the context), long ones beyond, and the converter's attention factor for the ratio
+    const bool long_rope = o.rope_freqs && o.arch == "phi3";
+    if (long_rope) {
+        if (!o.rope_scaling.empty()) fail(E_ARGUMENT, "phi3's RoPE factors (LongRoPE) and RoPE scaling do not combine");
+        const int64_t original = o.n_ctx / 4;
+        gguf_set_val_u32(g.get(), key("rope.scaling.original_context_length").c_str(), (uint32_t) original);
+        gguf_set_val_f32(g.get(), key("rope.scaling.attn_factor").c_str(), std::sqrt(1.0f + std::log(4.0f) / std::log((float) original)));
+    }
     if (!o.rope_scaling.empty()) {
         if (o.rope_scaling != "linear" && o.rope_scaling != "yarn") fail(E_ARGUMENT, "RoPE scaling is linear or yarn, not \"" + o.rope_scaling + "\"");
         if (!(o.rope_scaling_factor >= 1.0f)) fail(E_ARGUMENT, "the RoPE scaling factor must be at least 1");
@@ -151,9 +162,14 @@ void make_model(const MakeModelOptions & o) {
     for (int64_t il = 0; il < o.n_layer; il++) {
         const std::string p = "blk." + std::to_string(il) + ".";
         if (arch->pre_norms) specs.push_back({p + "attn_norm.weight", o.n_embd, 1, 0});
-        specs.push_back({p + "attn_q.weight", o.n_embd, q_width, 2 * s_in});
-        specs.push_back({p + "attn_k.weight", o.n_embd, hd * o.n_head_kv, 2 * s_in});
-        specs.push_back({p + "attn_v.weight", o.n_embd, hd * o.n_head_kv, s_in});
+        if (arch->fused_qkv) {
+            // the query and key rows at twice the value rows' scale, as below
+            specs.push_back({p + "attn_qkv.weight", o.n_embd, q_width + 2 * hd * o.n_head_kv, 2 * s_in, q_width + hd * o.n_head_kv, s_in});
+        } else {
+            specs.push_back({p + "attn_q.weight", o.n_embd, q_width, 2 * s_in});
+            specs.push_back({p + "attn_k.weight", o.n_embd, hd * o.n_head_kv, 2 * s_in});
+            specs.push_back({p + "attn_v.weight", o.n_embd, hd * o.n_head_kv, s_in});
+        }
         if (arch->qkv_biases) {
             specs.push_back({p + "attn_q.bias", q_width, 1, 0.5f});
             specs.push_back({p + "attn_k.bias", hd * o.n_head_kv, 1, 0.5f});
@@ -170,13 +186,18 @@ void make_model(const MakeModelOptions & o) {
             specs.push_back({p + "post_ffw_norm.weight", o.n_embd, 1, 0});
         }
         if (arch->pre_norms) specs.push_back({p + "ffn_norm.weight", o.n_embd, 1, 0});
-        specs.push_back({p + "ffn_gate.weight", o.n_embd, o.n_ff, s_in});
-        specs.push_back({p + "ffn_up.weight", o.n_embd, o.n_ff, s_in});
+        if (!arch->fused_up) specs.push_back({p + "ffn_gate.weight", o.n_embd, o.n_ff, s_in});
+        specs.push_back({p + "ffn_up.weight", o.n_embd, arch->fused_up ? 2 * o.n_ff : o.n_ff, s_in});
         specs.push_back({p + "ffn_down.weight", o.n_ff, o.n_embd, s_ff});
     }
     specs.push_back({"output_norm.weight", o.n_embd, 1, 0});
     if (!tied) specs.push_back({"output.weight", o.n_embd, n_vocab, o.output_scale * s_in});
-    if (o.rope_freqs) specs.push_back({"rope_freqs.weight", hd / 2, 1, -1});
+    if (long_rope) {
+        specs.push_back({"rope_factors_long.weight", hd / 2, 1, -1});
+        specs.push_back({"rope_factors_short.weight", hd / 2, 1, -1});
+    } else if (o.rope_freqs) {
+        specs.push_back({"rope_freqs.weight", hd / 2, 1, -1});
+    }
 
     ggml_init_params cp{ggml_tensor_overhead() * 2 * specs.size(), nullptr, true};  // a tensor and a 1-d view per spec
     CtxPtr ctx(ggml_init(cp));

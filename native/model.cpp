@@ -174,15 +174,17 @@ void Model::release() {
 namespace {
 
 const Architecture architectures[] = {
-    // name, RoPE, biases, q/k norms, no RoPE every, pre-norms, post-norms, gemma, window every, window RoPE base, soft
-    // caps, default window, LM head
-    {"llama", GGML_ROPE_TYPE_NORMAL},
-    {"qwen2", GGML_ROPE_TYPE_NEOX, true},
-    {"qwen3", GGML_ROPE_TYPE_NEOX, false, QkNorm::per_head},
-    {"smollm3", GGML_ROPE_TYPE_NORMAL, false, QkNorm::none, 4},  // a fixed step in llama.cpp, not a key
-    {"gemma2", GGML_ROPE_TYPE_NEOX, false, QkNorm::none, 0, true, true, true, 2, 0.0f, true, 4096, LmHead::tied},
-    {"gemma3", GGML_ROPE_TYPE_NEOX, false, QkNorm::per_head, 0, true, true, true, 6, 10000.0f},
-    {"olmo2", GGML_ROPE_TYPE_NEOX, false, QkNorm::whole, 0, false, true, false, 4, 0.0f, false, 0, LmHead::own},
+    {.name = "llama"},
+    {.name = "qwen2", .rope_type = GGML_ROPE_TYPE_NEOX, .qkv_biases = true},
+    {.name = "qwen3", .rope_type = GGML_ROPE_TYPE_NEOX, .qk_norm = QkNorm::per_head},
+    {.name = "smollm3", .no_rope_every = 4},  // a fixed step in llama.cpp, not a key
+    {.name = "gemma2", .rope_type = GGML_ROPE_TYPE_NEOX, .scaled_queries = true, .post_norms = true, .gemma = true, .soft_caps = true,
+     .swa_every = 2, .swa_window = 4096, .lm_head = LmHead::tied},
+    {.name = "gemma3", .rope_type = GGML_ROPE_TYPE_NEOX, .qk_norm = QkNorm::per_head, .scaled_queries = true, .post_norms = true, .gemma = true,
+     .swa_every = 6, .swa_rope_base = 10000.0f},
+    {.name = "olmo2", .rope_type = GGML_ROPE_TYPE_NEOX, .qk_norm = QkNorm::whole, .pre_norms = false, .post_norms = true, .swa_every = 4,
+     .lm_head = LmHead::own},
+    {.name = "phi3", .rope_type = GGML_ROPE_TYPE_NEOX, .fused_qkv = true, .scaled_queries = true, .fused_up = true},  // its window is off in llama.cpp
 };
 
 }  // namespace
@@ -340,18 +342,31 @@ void Model::bind_tensors() {
     output_ = get("output.weight", {E, hp_.n_vocab}, false);
     hp_.tied_output = output_ == nullptr;
     if (!output_) output_ = token_embd_;
+    // RoPE frequency factors: Llama 3's, or LongRoPE's (Phi-3's long-context models) for contexts up to the original
+    // one, which llama.cpp also uses there (their long ones apply beyond it, a context rl-ggml does not offer)
     rope_freqs_ = get("rope_freqs.weight", {hp_.n_rot / 2}, false);
+    if (!rope_freqs_ && get("rope_factors_long.weight", {hp_.n_rot / 2}, false)) {
+        rope_freqs_ = get("rope_factors_short.weight", {hp_.n_rot / 2});
+        hp_.n_ctx_train = std::min(hp_.n_ctx_train, hp_.n_ctx_orig);
+    }
 
     for (int64_t il = 0; il < hp_.n_layer; il++) {
         const std::string p = "blk." + std::to_string(il) + ".";
         Layer L;
         L.attn_norm = get(p + "attn_norm.weight", {E}, hp_.arch->pre_norms);
-        L.wq = get(p + "attn_q.weight", {E, q});
-        L.wk = get(p + "attn_k.weight", {E, kv});
-        L.wv = get(p + "attn_v.weight", {E, kv});
-        L.bq = get(p + "attn_q.bias", {q}, hp_.arch->qkv_biases);
-        L.bk = get(p + "attn_k.bias", {kv}, hp_.arch->qkv_biases);
-        L.bv = get(p + "attn_v.bias", {kv}, hp_.arch->qkv_biases);
+        // fused or not as the file has them; where it has neither, as the architecture's files do (for the message)
+        const auto has = [&](const std::string & name) { return ggml_get_tensor(meta_, (p + name).c_str()) != nullptr; };
+        if (hp_.arch->fused_qkv ? !has("attn_q.weight") : has("attn_qkv.weight")) {
+            L.wqkv = get(p + "attn_qkv.weight", {E, q + 2 * kv});
+            L.bqkv = get(p + "attn_qkv.bias", {q + 2 * kv}, hp_.arch->qkv_biases);
+        } else {
+            L.wq = get(p + "attn_q.weight", {E, q});
+            L.wk = get(p + "attn_k.weight", {E, kv});
+            L.wv = get(p + "attn_v.weight", {E, kv});
+            L.bq = get(p + "attn_q.bias", {q}, hp_.arch->qkv_biases);
+            L.bk = get(p + "attn_k.bias", {kv}, hp_.arch->qkv_biases);
+            L.bv = get(p + "attn_v.bias", {kv}, hp_.arch->qkv_biases);
+        }
         if (hp_.arch->qk_norm != QkNorm::none) {
             const bool whole = hp_.arch->qk_norm == QkNorm::whole;
             L.q_norm = get(p + "attn_q_norm.weight", {whole ? q : hp_.head_dim});
@@ -363,8 +378,8 @@ void Model::bind_tensors() {
             L.ffn_post_norm = get(p + "post_ffw_norm.weight", {E});
         }
         L.ffn_norm = get(p + "ffn_norm.weight", {E}, hp_.arch->pre_norms);
-        L.ffn_gate = get(p + "ffn_gate.weight", {E, F});
-        L.ffn_up = get(p + "ffn_up.weight", {E, F});
+        if (!hp_.arch->fused_up) L.ffn_gate = get(p + "ffn_gate.weight", {E, F});
+        L.ffn_up = get(p + "ffn_up.weight", {E, hp_.arch->fused_up ? 2 * F : F});
         L.ffn_down = get(p + "ffn_down.weight", {F, E});
         layers_.push_back(L);
     }
@@ -386,9 +401,11 @@ void Model::check_device_support() {
     if (!ggml_backend_dev_supports_op(device_, ggml_get_rows(ctx, token_embd_, ids))) refuse(token_embd_, "look up rows of");
     std::vector<ggml_type> seen;
     std::vector<ggml_tensor *> mats = {output_};
-    for (const Layer & L : layers_) mats.insert(mats.end(), {L.wq, L.wk, L.wv, L.wo, L.ffn_gate, L.ffn_up, L.ffn_down});
+    for (const Layer & L : layers_) {
+        for (int t = 0; t < T_COUNT; t++) mats.push_back(L.projection((Target) t));
+    }
     for (ggml_tensor * w : mats) {
-        if (std::find(seen.begin(), seen.end(), w->type) != seen.end()) continue;
+        if (!w || std::find(seen.begin(), seen.end(), w->type) != seen.end()) continue;
         seen.push_back(w->type);
         ggml_tensor * x = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, w->ne[0], 4);
         ggml_tensor * dy = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, w->ne[1], 4);
@@ -442,7 +459,11 @@ void Model::load_weights(const std::string & path) {
     // layout works for the forward pass); everything else, including token_embd (read by get_rows), stays plain.
     ggml_backend_buffer_type_t repack = on_gpu() ? nullptr : repack_buffer_type();
     std::vector<ggml_tensor *> matmul_only;
-    for (const Layer & L : layers_) matmul_only.insert(matmul_only.end(), {L.wq, L.wk, L.wv, L.wo, L.ffn_gate, L.ffn_up, L.ffn_down});
+    for (const Layer & L : layers_) {
+        for (int t = 0; t < T_COUNT; t++) {
+            if (L.projection((Target) t)) matmul_only.push_back(L.projection((Target) t));
+        }
+    }
     if (!hp_.tied_output) matmul_only.push_back(output_);
 
     std::vector<ggml_tensor *> to_plain, to_repack;

@@ -15,6 +15,7 @@
 #include "ggml-backend.h"
 #include "file_map.h"
 #include "gguf.h"
+#include "lora.h"
 
 struct llama_model;
 struct llama_vocab;
@@ -29,23 +30,28 @@ enum class QkNorm { none, per_head, whole };
 enum class LmHead { either, tied, own };
 
 // What sets a supported architecture's block apart from llama's, as llama.cpp's graphs have it (native/forward.cpp
-// applies it; make_model writes the tensors it needs).
+// applies it; make_model writes the tensors it needs). The table in model.cpp names the fields it sets.
 struct Architecture {
     const char * name;
-    int rope_type;                  // qwen2, qwen3, gemma2, gemma3, olmo2: NeoX-style (each head's halves rotated together)
+    int rope_type = GGML_ROPE_TYPE_NORMAL;  // qwen2, qwen3, the Gemmas, olmo2, phi3: NeoX-style (each head's halves
+                                            // rotated together)
     bool qkv_biases = false;        // qwen2: q, k, v projection biases (used where other architectures' files have them)
+    bool fused_qkv = false;         // phi3: its files have one attn_qkv, which make_model writes (any architecture's may)
     QkNorm qk_norm = QkNorm::none;  // qwen3, gemma3: per head; olmo2: whole
+    bool scaled_queries = false;    // the Gemmas, phi3: queries scaled by the score scale before the product with the
+                                    // keys, as llama.cpp's graphs do (quantized products round their inputs alike)
     int64_t no_rope_every = 0;      // smollm3: 4, layers il with (il + 1) % 4 == 0 use no RoPE; 0: all use it
     bool pre_norms = true;          // olmo2: none, the attention and the feed-forward read the residual stream as is
-    bool post_norms = false;        // gemma2, gemma3, olmo2: the attention's and feed-forward's outputs RMS-normed
-                                    // before their residual adds
-    bool gemma = false;             // gemma2, gemma3: token embeddings scaled by √embedding_length, queries by the score
-                                    // scale before the product with the keys, and a GELU-gated feed-forward
+    bool post_norms = false;        // the Gemmas, olmo2: the attention's and feed-forward's outputs RMS-normed before
+                                    // their residual adds
+    bool gemma = false;             // the Gemmas: token embeddings scaled by √embedding_length, a GELU-gated feed-forward
+    bool fused_up = false;          // phi3: ffn_up holds the gate's rows, then the up projection's ([E, 2·F]); no ffn_gate
+    bool soft_caps = false;         // gemma2: attention's scores and the output's logits soft-capped, c·tanh(x / c)
     int64_t swa_every = 0;          // gemma3: 6 (gemma2: 2, olmo2: 4), unless the file says otherwise: all layers but
                                     // every 6th attend only to the last attention.sliding_window positions (if given)
-    float swa_rope_base = 0;        // those layers' RoPE base where the file gives none (gemma3: 10,000); 0: the others'
-    bool soft_caps = false;         // gemma2: attention's scores and the output's logits soft-capped, c·tanh(x / c)
     int64_t swa_window = 0;         // gemma2: 4,096, the window where the file gives none
+    float swa_rope_base = 0;        // the windowed layers' RoPE base where the file gives none (gemma3: 10,000); 0: the
+                                    // others'
     LmHead lm_head = LmHead::either;  // gemma2: tied; olmo2: its own
 };
 
@@ -96,21 +102,32 @@ struct HParams {
 
 struct Layer {
     ggml_tensor * attn_norm = nullptr;
+    // The query, key and value projections: three, or one whose rows are the three's in turn (phi3's, and any
+    // architecture's where the file has attn_qkv, as llama.cpp allows), with their biases (qwen2's; optional in llama
+    // files).
     ggml_tensor * wq = nullptr;
     ggml_tensor * wk = nullptr;
     ggml_tensor * wv = nullptr;
-    ggml_tensor * bq = nullptr;  // projection biases: qwen2's; optional in llama files
+    ggml_tensor * wqkv = nullptr;
+    ggml_tensor * bq = nullptr;
     ggml_tensor * bk = nullptr;
     ggml_tensor * bv = nullptr;
+    ggml_tensor * bqkv = nullptr;
     ggml_tensor * q_norm = nullptr;  // norms of queries and keys (see QkNorm)
     ggml_tensor * k_norm = nullptr;
     ggml_tensor * wo = nullptr;
     ggml_tensor * attn_post_norm = nullptr;  // norms of the attention's and feed-forward's outputs (post_norms)
     ggml_tensor * ffn_post_norm = nullptr;
     ggml_tensor * ffn_norm = nullptr;
-    ggml_tensor * ffn_gate = nullptr;
+    ggml_tensor * ffn_gate = nullptr;  // null where ffn_up holds the gate too (Architecture::fused_up)
     ggml_tensor * ffn_up = nullptr;
     ggml_tensor * ffn_down = nullptr;
+
+    // The frozen weight a LoRA target adapts (null where the layer has none: q, k, v in a fused layer, qkv in others).
+    ggml_tensor * projection(Target t) const {
+        ggml_tensor * const all[T_COUNT] = {wq, wk, wv, wo, ffn_gate, ffn_up, ffn_down, wqkv};
+        return all[t];
+    }
 };
 
 struct TensorInfo {

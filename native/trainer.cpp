@@ -61,6 +61,13 @@ struct Trainer::Checkpoints {
 
 namespace {
 
+// Why LoRA target t finds no projection to adapt in a model's layers.
+std::string missing_target(Target t) {
+    if (t == T_QKV) return "its query, key and value projections are separate (targets q, k, v)";
+    if (t == T_GATE) return "its ffn_up holds the gate's rows too (target up)";
+    return "its query, key and value projections are one matrix (target qkv)";
+}
+
 // Host copies of device tensors, for writing them into GGUF files (which read tensor data from host memory).
 struct HostCopies {
     CtxPtr ctx;
@@ -162,11 +169,14 @@ void Trainer::init_params() {
     lora_.layers.resize(hp.n_layer);
     for (int64_t il = 0; il < hp.n_layer; il++) {
         const Layer & L = model_.layers()[il];
-        ggml_tensor * base[T_COUNT] = {L.wq, L.wk, L.wv, L.wo, L.ffn_gate, L.ffn_up, L.ffn_down};
         for (Target t : cfg_.targets) {
+            const ggml_tensor * base = L.projection(t);
+            if (!base) {
+                fail(E_ARGUMENT, "LoRA target \"" + std::string(target_short_name(t)) + "\" adapts nothing in this " + hp.arch->name + " model: " + missing_target(t));
+            }
             const std::string name = "blk." + std::to_string(il) + "." + target_tensor_name(t) + ".weight";
-            lora_.layers[il][t].a = add(name + ".lora_a", G_ACTOR, base[t]->ne[0], cfg_.rank);
-            lora_.layers[il][t].b = add(name + ".lora_b", G_ACTOR, cfg_.rank, base[t]->ne[1]);
+            lora_.layers[il][t].a = add(name + ".lora_a", G_ACTOR, base->ne[0], cfg_.rank);
+            lora_.layers[il][t].b = add(name + ".lora_b", G_ACTOR, cfg_.rank, base->ne[1]);
         }
     }
     int64_t in = hp.n_embd;

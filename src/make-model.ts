@@ -1,8 +1,8 @@
 /**
- * Generated test models: llama-, qwen2-, qwen3-, smollm3-, gemma2-, gemma3- or olmo2-architecture GGUF files with deterministic
- * random weights and a real tokenizer (LLaMA's, which SmolLM3 shares with Llama 3; Qwen2's, which Qwen3 shares; or
- * Gemma 4's, the vendored tree's only one of Gemma's 262,144 tokens) copied from the vocab files in the vendored
- * llama.cpp tree.
+ * Generated test models: llama-, qwen2-, qwen3-, smollm3-, gemma2-, gemma3-, olmo2- or phi3-architecture GGUF files
+ * with deterministic random weights and a real tokenizer (LLaMA's, which SmolLM3 shares with Llama 3; Qwen2's, which
+ * Qwen3 shares; Gemma 4's, the vendored tree's only one of Gemma's 262,144 tokens; or Phi-3's) copied from the vocab
+ * files in the vendored llama.cpp tree.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,10 +21,10 @@ export interface ModelShape {
   ctx: number;
 }
 
-export type Architecture = 'llama' | 'qwen2' | 'qwen3' | 'smollm3' | 'gemma2' | 'gemma3' | 'olmo2';
-export const architectures: readonly Architecture[] = ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma2', 'gemma3', 'olmo2'];
-export type Vocabulary = 'spm' | 'bpe' | 'qwen2' | 'gemma4';
-export const vocabularies: readonly Vocabulary[] = ['spm', 'bpe', 'qwen2', 'gemma4'];
+export type Architecture = 'llama' | 'qwen2' | 'qwen3' | 'smollm3' | 'gemma2' | 'gemma3' | 'olmo2' | 'phi3';
+export const architectures: readonly Architecture[] = ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma2', 'gemma3', 'olmo2', 'phi3'];
+export type Vocabulary = 'spm' | 'bpe' | 'qwen2' | 'gemma4' | 'phi3';
+export const vocabularies: readonly Vocabulary[] = ['spm', 'bpe', 'qwen2', 'gemma4', 'phi3'];
 
 /**
  * Each architecture's vocabulary where none is given: its family's (SmolLM3 uses Llama 3's, Qwen3 Qwen2's), or where
@@ -39,14 +39,15 @@ const defaultVocabulary: Record<Architecture, Vocabulary> = {
   gemma2: 'gemma4',
   gemma3: 'gemma4',
   olmo2: 'bpe',
+  phi3: 'phi3',
 };
 
 /**
  * The RoPE base each family's models have: LLaMA-2 10,000, LLaMA-3 500,000, Qwen2, Qwen3 and Gemma 3 1,000,000 (its
- * sliding-window layers 10,000), SmolLM3 5,000,000, Gemma 2 10,000, OLMo 2 500,000.
+ * sliding-window layers 10,000), SmolLM3 5,000,000, Gemma 2 and Phi-3 10,000, OLMo 2 500,000.
  */
 function defaultRopeBase(arch: Architecture, vocab: Vocabulary): number {
-  return { llama: vocab === 'bpe' ? 500000 : 10000, qwen2: 1e6, qwen3: 1e6, smollm3: 5e6, gemma2: 10000, gemma3: 1e6, olmo2: 500000 }[arch];
+  return { llama: vocab === 'bpe' ? 500000 : 10000, qwen2: 1e6, qwen3: 1e6, smollm3: 5e6, gemma2: 10000, gemma3: 1e6, olmo2: 500000, phi3: 10000 }[arch];
 }
 
 /** A preset: a shape, and for a real model's shapes its architecture, head size, vocabulary, output tying and window. */
@@ -60,10 +61,11 @@ export interface Preset extends ModelShape {
 
 /**
  * `tiny` keeps the test suite fast on 2 cores; `llama-7b`, `qwen2.5-0.5b`, `qwen3-0.6b`, `smollm3-3b`, `gemma-2-2b`,
- * `gemma-3-270m` and `gemma-3-1b` have those models' exact shapes (for speed benchmarks; gemma-2-2b's vocabulary is
- * Gemma 4's, 2% larger than its own).
+ * `gemma-3-270m`, `gemma-3-1b` and `phi-3-mini` have those models' exact shapes (for speed benchmarks; gemma-2-2b's
+ * vocabulary is Gemma 4's, 2% larger than its own).
  */
-export const presets: Record<'tiny' | 'llama-7b' | 'qwen2.5-0.5b' | 'qwen3-0.6b' | 'smollm3-3b' | 'gemma-2-2b' | 'gemma-3-270m' | 'gemma-3-1b', Preset> = {
+export type PresetName = 'tiny' | 'llama-7b' | 'qwen2.5-0.5b' | 'qwen3-0.6b' | 'smollm3-3b' | 'gemma-2-2b' | 'gemma-3-270m' | 'gemma-3-1b' | 'phi-3-mini';
+export const presets: Record<PresetName, Preset> = {
   tiny: { layers: 2, embd: 64, heads: 4, kvHeads: 4, ff: 160, ctx: 4096 },
   'llama-7b': { layers: 32, embd: 4096, heads: 32, kvHeads: 32, ff: 11008, ctx: 2048 },
   'qwen2.5-0.5b': { layers: 24, embd: 896, heads: 14, kvHeads: 2, ff: 4864, ctx: 32768, arch: 'qwen2', vocab: 'qwen2', tied: true },
@@ -72,6 +74,7 @@ export const presets: Record<'tiny' | 'llama-7b' | 'qwen2.5-0.5b' | 'qwen3-0.6b'
   'gemma-2-2b': { layers: 26, embd: 2304, heads: 8, kvHeads: 4, ff: 9216, ctx: 8192, arch: 'gemma2', headDim: 256, vocab: 'gemma4', tied: true, slidingWindow: 4096 },
   'gemma-3-270m': { layers: 18, embd: 640, heads: 4, kvHeads: 1, ff: 2048, ctx: 32768, arch: 'gemma3', headDim: 256, vocab: 'gemma4', tied: true, slidingWindow: 512 },
   'gemma-3-1b': { layers: 26, embd: 1152, heads: 4, kvHeads: 1, ff: 6912, ctx: 32768, arch: 'gemma3', headDim: 256, vocab: 'gemma4', tied: true, slidingWindow: 512 },
+  'phi-3-mini': { layers: 32, embd: 3072, heads: 32, kvHeads: 32, ff: 8192, ctx: 4096, arch: 'phi3', vocab: 'phi3' },
 };
 
 /** Gemma 2's soft caps c on attention's scores and the output's logits x, which become c·tanh(x / c). */
@@ -89,7 +92,7 @@ export interface RopeScaling {
 
 export interface MakeModelOptions extends Partial<ModelShape> {
   out: string;
-  preset?: keyof typeof presets;
+  preset?: PresetName;
   type?: WeightType;
   /**
    * "llama" (default); "qwen2": llama's block with q, k, v projection biases and NeoX-style RoPE; "qwen3": no biases,
@@ -99,7 +102,9 @@ export interface MakeModelOptions extends Partial<ModelShape> {
    * "gemma2": gemma3's block without q and k norms, soft caps on attention's scores and the output's logits (see
    * `softCaps`), and a sliding window (4,096 where not given) in every other layer;
    * "olmo2": norms after the attention and the feed-forward instead of before, and on the whole query and key
-   * projections (with `slidingWindow`, OLMo 3's windows in 3 of every 4 layers).
+   * projections (with `slidingWindow`, OLMo 3's windows in 3 of every 4 layers);
+   * "phi3": llama's block with one projection for the queries, keys and values (attn_qkv) and one for the
+   * feed-forward's gate and up (ffn_up, twice as wide), NeoX-style RoPE.
    */
   arch?: Architecture;
   /** gemma2, gemma3, olmo2: the sliding window (attention.sliding_window); none written where not given. */
@@ -110,15 +115,17 @@ export interface MakeModelOptions extends Partial<ModelShape> {
   headDim?: number;
   /**
    * "spm": LLaMA-1/2 SentencePiece (32000 tokens); "bpe": LLaMA-3 BPE (128256 tokens); "qwen2": Qwen2's BPE (151936
-   * tokens, with Qwen2's Jinja chat template); "gemma4": Gemma 4's (262144 tokens, with its Jinja chat template).
-   * Default: "qwen2" for the Qwen architectures, "bpe" for smollm3 and olmo2, "gemma4" for gemma2 and gemma3, else
+   * tokens, with Qwen2's Jinja chat template); "gemma4": Gemma 4's (262144 tokens, with its Jinja chat template);
+   * "phi3": Phi-3's (LLaMA's SentencePiece and its chat tokens, 32064, with its Jinja chat template). Default: "qwen2"
+   * for the Qwen architectures, "bpe" for smollm3 and olmo2, "gemma4" for gemma2 and gemma3, "phi3" for phi3, else
    * "spm".
    */
   vocab?: Vocabulary;
   /** Share the output projection with the token embedding. Default: the preset's, else as the architecture has it
    *  (llama.cpp loads gemma2 tied and olmo2 untied only; the others either way, default untied). */
   tied?: boolean;
-  /** Write Llama-3 style RoPE frequency factors (rope_freqs.weight). */
+  /** Write Llama-3 style RoPE frequency factors (rope_freqs.weight); on phi3, LongRoPE's short and long ones, for an
+   *  original context of a quarter of `ctx` (the longest rl-ggml then evaluates, as llama.cpp uses the short ones there). */
   ropeFreqs?: boolean;
   ropeFreqBase?: number;
   /** RoPE scaling to write (rope.scaling.*), as long-context models have it; none where not given. */
@@ -135,7 +142,13 @@ export interface MakeModelOptions extends Partial<ModelShape> {
 }
 
 export function vocabFile(vocab: Vocabulary): string {
-  const name = { spm: 'ggml-vocab-llama-spm.gguf', bpe: 'ggml-vocab-llama-bpe.gguf', qwen2: 'ggml-vocab-qwen2.gguf', gemma4: 'ggml-vocab-gemma-4.gguf' }[vocab];
+  const name = {
+    spm: 'ggml-vocab-llama-spm.gguf',
+    bpe: 'ggml-vocab-llama-bpe.gguf',
+    qwen2: 'ggml-vocab-qwen2.gguf',
+    gemma4: 'ggml-vocab-gemma-4.gguf',
+    phi3: 'ggml-vocab-phi-3.gguf',
+  }[vocab];
   return join(packageRoot, 'vendor', 'llama.cpp', 'models', name);
 }
 

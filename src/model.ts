@@ -41,6 +41,7 @@ export interface ModelHParams {
    * head's queries and keys RMS-normed before NeoX-style RoPE); "smollm3" (llama's block without RoPE in every 4th
    * layer); "gemma3" (qwen3's attention, scaled embeddings, a GELU-gated feed-forward, post-norms, sliding windows);
    * "gemma2" (gemma3's block without q and k norms, soft caps on scores and logits, a window in every other layer);
+   * "phi3" (llama's block with fused projections: one for the queries, keys and values, one for the gate and up);
    * "olmo2" (norms after attention and feed-forward only, q and k normed over the whole projection).
    */
   architecture: Architecture;
@@ -66,6 +67,10 @@ export interface ModelHParams {
   slidingWindow: number;
   /** Gemma 2's soft caps c, which make attention's scores and the output's logits x into c·tanh(x / c); 0: none. */
   softCaps: SoftCaps;
+  /** Whether the layers' query, key and value projections are one matrix (Phi-3's: LoRA target qkv). */
+  fusedQkv: boolean;
+  /** Whether the up projection holds the feed-forward's gate too (Phi-3's). */
+  fusedUp: boolean;
   /** Whether the model carries Llama-3 style RoPE frequency factors. */
   ropeFreqs: boolean;
 }

@@ -6,7 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, 
 import { join } from 'node:path';
 import { checkTrainedChatTemplate } from '../chat-template.js';
 import { InvalidArgumentError, RlGgmlError } from '../errors.js';
-import type { Model, TokenLogprobs } from '../model.js';
+import type { Model, ModelHParams, TokenLogprobs } from '../model.js';
 import type { NativeBatch, NativeTrainer } from '../native.js';
 import { callNative, native } from '../native.js';
 import { packBatch, packSequences, type MarkedSequence, type PackedSequences, type PackUnit } from '../packing.js';
@@ -64,7 +64,7 @@ interface PolicyFile {
 
 const POLICY_FORMAT = 'rl-ggml-policy';
 
-function validateLora(lora: Partial<LoraConfig> = {}): LoraConfig {
+function validateLora(hp: ModelHParams, lora: Partial<LoraConfig> = {}): LoraConfig {
   const cfg: LoraConfig = { rank: lora.rank ?? 8, alpha: lora.alpha ?? 16, targets: lora.targets ?? ['q', 'v'] };
   if (!Number.isInteger(cfg.rank) || cfg.rank <= 0) throw new InvalidArgumentError('INVALID_ARGUMENT', `LoRA rank must be a positive integer, got ${cfg.rank}`);
   if (!(cfg.alpha > 0)) throw new InvalidArgumentError('INVALID_ARGUMENT', `LoRA alpha must be positive, got ${cfg.alpha}`);
@@ -72,7 +72,16 @@ function validateLora(lora: Partial<LoraConfig> = {}): LoraConfig {
   for (const t of cfg.targets) {
     if (!loraTargets.includes(t)) throw new InvalidArgumentError('INVALID_ARGUMENT', `unknown LoRA target "${t}" (${loraTargets.join(', ')})`);
   }
-  return { ...cfg, targets: [...new Set(cfg.targets)] };
+  return { ...cfg, targets: modelTargets(hp, cfg.targets) };
+}
+
+/** Targets as the model's layers have them: its fused projections (see LoraTarget) stand for their parts. */
+function modelTargets(hp: ModelHParams, targets: readonly LoraTarget[]): LoraTarget[] {
+  const own = targets.map((t): LoraTarget => (hp.fusedQkv && (t === 'q' || t === 'k' || t === 'v') ? 'qkv' : hp.fusedUp && t === 'gate' ? 'up' : t));
+  if (!hp.fusedQkv && own.includes('qkv')) {
+    throw new InvalidArgumentError('INVALID_ARGUMENT', `LoRA target "qkv": this ${hp.architecture} model's query, key and value projections are separate (targets q, k, v)`);
+  }
+  return [...new Set(own)];
 }
 
 export class NativeLlmPolicy implements LlmPolicy {
@@ -398,7 +407,7 @@ export class NativeLlmPolicy implements LlmPolicy {
 
 /** Creates a fresh policy on `model` (LoRA A random, B zero: it scores exactly like the base model). */
 export async function createPolicy(model: Model, options: CreatePolicyOptions = {}): Promise<NativeLlmPolicy> {
-  const lora = validateLora(options.lora);
+  const lora = validateLora(model.hparams, options.lora);
   const head: ValueHeadConfig | false =
     options.valueHead === false ? false : { hidden: options.valueHead?.hidden ?? [1024, 512], features: options.valueHead?.features ?? 'base' };
   if (head && head.features !== 'base' && head.features !== 'adapted') throw new InvalidArgumentError('INVALID_ARGUMENT', `value-head features must be "base" or "adapted"`);
@@ -441,7 +450,7 @@ export async function loadAdapter(model: Model, path: string): Promise<NativeLlm
   const targets = new Set<LoraTarget>();
   let rank = 0;
   for (const t of info.tensors) {
-    const m = /^blk\.\d+\.(attn_q|attn_k|attn_v|attn_output|ffn_gate|ffn_up|ffn_down)\.weight\.lora_a$/.exec(t.name);
+    const m = /^blk\.\d+\.(attn_q|attn_k|attn_v|attn_qkv|attn_output|ffn_gate|ffn_up|ffn_down)\.weight\.lora_a$/.exec(t.name);
     if (m) {
       targets.add(tensorTargets[m[1]]);
       rank = t.shape[1];
@@ -463,6 +472,7 @@ const tensorTargets: Record<string, LoraTarget> = {
   attn_q: 'q',
   attn_k: 'k',
   attn_v: 'v',
+  attn_qkv: 'qkv',
   attn_output: 'o',
   ffn_gate: 'gate',
   ffn_up: 'up',

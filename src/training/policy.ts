@@ -10,15 +10,19 @@
  */
 import type { Normalization, PromptScores, ScoreItem } from '../scoring.js';
 
-export type LoraTarget = 'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down';
-export const loraTargets: readonly LoraTarget[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
+/**
+ * The projections a LoRA adapts. `qkv` is the fused query, key and value projection of models that have one (Phi-3's);
+ * on those, q, k and v select it too, and gate selects their up projection, which holds the gate's rows.
+ */
+export type LoraTarget = 'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down' | 'qkv';
+export const loraTargets: readonly LoraTarget[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down', 'qkv'];
 
 export interface LoraConfig {
   /** Rank r (default 8). */
   rank: number;
   /** Scale numerator: the update is (alpha / rank) · B·A (default 16). */
   alpha: number;
-  /** Projections that get adapters (default ['q', 'v'], as TWOSOME). */
+  /** Projections that get adapters (default ['q', 'v'], as TWOSOME), as the model's layers have them (see LoraTarget). */
   targets: LoraTarget[];
 }
 

@@ -1,12 +1,12 @@
 // The architectures besides llama: qwen2 (llama's block with q, k, v projection biases and NeoX-style RoPE), qwen3
 // (per-head q, k norms instead of biases, heads wider than embedding / heads) with Qwen2's vocabulary, which Qwen3
 // shares, smollm3 (no RoPE in every 4th layer), gemma3 (scaled embeddings, GELU, post-norms, sliding windows), gemma2
-// (gemma3's without q, k norms, with soft caps) and olmo2 (post-norms only, q and k normed whole): what make-model
-// writes, how conversations are laid out and tokenized, adapters that node-llama-cpp applies as we do, and the clear
-// errors of a vocabulary without BOS. Log-probs, generation and gradients on each are checked with the other types in
-// reference.test.ts, generate.test.ts and training/gradients.test.ts.
+// (gemma3's without q, k norms, with soft caps), olmo2 (post-norms only, q and k normed whole) and phi3 (fused
+// projections): what make-model writes, how conversations are laid out and tokenized, adapters that node-llama-cpp
+// applies as we do, and the clear errors of a vocabulary without BOS. Log-probs, generation and gradients on each are
+// checked with the other types in reference.test.ts, generate.test.ts and training/gradients.test.ts.
 import t, { type Test } from 'tap';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { vocabularyChatTemplate } from '../../src/chat-template.js';
 import { InvalidArgumentError } from '../../src/errors.js';
@@ -19,6 +19,7 @@ import { createPolicy, loadAdapter, loadPolicy } from '../../src/training/llm-po
 import type { LoraTarget } from '../../src/training/policy.js';
 import { sft } from '../../src/training/sft.js';
 import { referenceLogprobTolerance } from '../helpers/device.js';
+import { setU32 } from '../helpers/gguf-surgery.js';
 import { tempPath, testModel } from '../helpers/models.js';
 import { adapterAgreement, gemmaGeluTolerance, referenceLogprobs, referenceModel } from '../helpers/reference.js';
 import { mugTrajectory } from '../helpers/trajectories.js';
@@ -191,6 +192,51 @@ t.test('make-model: an olmo2 model has norms after attention and feed-forward on
   t.notOk(model.tensors.some((x) => x.name.endsWith('attn_norm.weight') || x.name.endsWith('ffn_norm.weight')), 'no norms before');
 });
 
+t.test("make-model: a phi3 model has fused projections and Phi-3's vocabulary and template; LoRA targets name its matrices", async (t) => {
+  const model = await loadModel(await testModel({ arch: 'phi3', kvHeads: 2 }), { threads: 1 });
+  const llama = await loadModel(await testModel(), { threads: 1 });
+  t.teardown(async () => {
+    await model.dispose();
+    await llama.dispose();
+  });
+  t.equal(model.hparams.architecture, 'phi3');
+  t.equal(model.hparams.nVocab, 32064, "LLaMA's SentencePiece with Phi-3's chat tokens");
+  t.ok(model.hparams.fusedQkv && model.hparams.fusedUp);
+  const shape = (name: string) => model.tensors.find((x) => x.name === name)?.shape;
+  t.same(shape('blk.1.attn_qkv.weight'), [64, 128], '64 query rows, then 32 key and 32 value rows');
+  t.same(shape('blk.1.ffn_up.weight'), [64, 320], 'the gate, then the up projection');
+  t.notOk(model.tensors.some((x) => /attn_[qkv]\.|ffn_gate/.test(x.name)), 'no separate projections');
+  t.match(model.chatTemplate, { name: 'gguf', source: 'gguf' });
+  const { tokens, marked } = conversationTokens(model, mugTrajectory.conversations);
+  t.same(markedSpans(model, tokens, marked), mugTrajectory.conversations.filter((c) => c.from === 'gpt').map((c) => `${c.value}<|end|>`), "each reply marked through Phi-3's <|end|>");
+  const policy = await createPolicy(model, { lora: { rank: 2, alpha: 4, targets: ['q', 'v', 'gate', 'down'] }, valueHead: false });
+  t.same(policy.lora.targets, ['qkv', 'up', 'down'], 'q and v adapt the fused qkv, gate the fused up');
+  await policy.dispose();
+  await t.rejects(createPolicy(llama, { lora: { targets: ['qkv'] } }), { constructor: InvalidArgumentError, message: /llama model's query, key and value projections are separate \(targets q, k, v\)/ });
+});
+
+t.test("partial rotary dimensions (Phi-4-mini rotates 96 of 128): the others pass through, as llama.cpp's", async (t) => {
+  const whole = await testModel({ arch: 'phi3', kvHeads: 2 });
+  const path = tempPath('phi3-partial-rope.gguf');
+  copyFileSync(whole, path);
+  setU32(path, 'phi3.rope.dimension_count', 8);  // of heads of 16
+  const [ours, rotated] = [await loadModel(path, { threads: 1 }), await loadModel(whole, { threads: 1 })];
+  const ref = await referenceModel(path);
+  t.teardown(async () => {
+    await ours.dispose();
+    await rotated.dispose();
+    await ref.dispose();
+  });
+  t.equal(ours.hparams.nRot, 8);
+  const text = 'pick up the tomato; chop it on the first cutting board!';
+  const r = await ours.logprobs(text);
+  const expected = await referenceLogprobs(ref, r.tokens);
+  const worst = Math.max(...r.logprobs.slice(1).map((x, i) => Math.abs((x as number) - expected[i])));
+  t.ok(worst <= referenceLogprobTolerance, `max |Δ log-prob| ${worst.toExponential(2)}`);
+  const all = (await rotated.logprobs(text)).logprobs;
+  t.ok(r.logprobs.slice(1).some((x, i) => Math.abs((x as number) - (all[i + 1] as number)) > 1e-3), 'other numbers than with every dimension rotated');
+});
+
 t.test("conversations in Qwen2's template: no BOS, every reply marked through its <|im_end|>", async (t) => {
   const model = await loadModel(await qwen2(), { threads: 1 });
   t.teardown(() => model.dispose());
@@ -284,6 +330,18 @@ for (const arch of ['gemma3', 'gemma2'] as const) {
     await sftAgreement(t, await gemma({ arch, vocab: 'spm', slidingWindow: 8 }), arch, ['q', 'v', 'gate', 'down'], referenceLogprobTolerance + gemmaGeluTolerance);
   });
 }
+
+t.test("SFT on a phi3 model: node-llama-cpp applies the adapter to its fused projections as we do; it loads back", async (t) => {
+  const path = await testModel({ arch: 'phi3', kvHeads: 2, ropeFreqs: true });
+  const adapter = await sftAgreement(t, path, 'phi3', ['q', 'v', 'gate', 'down'], referenceLogprobTolerance);
+  const model = await loadModel(path, { threads: 1 });
+  const again = await loadAdapter(model, adapter);
+  t.teardown(async () => {
+    await again.dispose();
+    await model.dispose();
+  });
+  t.same(again.lora.targets, ['qkv', 'up', 'down']);
+});
 
 t.test('SFT on an olmo2 model: node-llama-cpp applies the adapter as we do', async (t) => {
   await sftAgreement(t, await testModel({ arch: 'olmo2', vocab: 'spm', kvHeads: 2 }), 'olmo2', ['q', 'v', 'o', 'gate', 'up', 'down'], referenceLogprobTolerance);

@@ -50,6 +50,9 @@ const configs: (Omit<MakeModelOptions, 'out'> & { name: string; tolerance?: numb
   // soft caps low enough to bend scores and logits well away from linear; and Gemma 2's own, with its default window
   { name: 'f32 gemma2, every other layer in a window of 64, soft caps 2 and 5', arch: 'gemma2', vocab: 'spm', layers: 4, kvHeads: 2, headDim: 32, tied: true, slidingWindow: 64, softCaps: { attention: 2, final: 5 }, tolerance: gemmaGeluTolerance },
   { name: "f16 gemma2 with Gemma 2's soft caps and window", arch: 'gemma2', type: 'f16', vocab: 'spm', kvHeads: 2, tied: true, tolerance: gemmaGeluTolerance },
+  { name: 'q4_0 phi3 GQA (fused projections)', arch: 'phi3', type: 'q4_0', kvHeads: 2 },
+  // LongRoPE: the short factors within the original context (a quarter of the context), as llama.cpp uses them there
+  { name: 'q8_0 phi3 with LongRoPE factors', arch: 'phi3', type: 'q8_0', ropeFreqs: true },
   { name: 'q8_0 olmo2 GQA (norms after attention and feed-forward, q and k normed whole)', arch: 'olmo2', type: 'q8_0', kvHeads: 2 },
   // OLMo 3's: all layers but every 4th attend to the last 64 positions, unscaled; the others with YaRN
   { name: 'f32 olmo2 with sliding windows and YaRN, bpe', arch: 'olmo2', layers: 4, kvHeads: 2, slidingWindow: 64, ropeScaling: { type: 'yarn', factor: 8, originalContext: 128 } },

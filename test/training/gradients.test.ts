@@ -86,6 +86,8 @@ const bases: [string, Omit<MakeModelOptions, 'out'>, number][] = [
   ['gemma3 f32 GQA wide heads tied, 5 of 6 layers in a window of 8', { arch: 'gemma3', vocab: 'spm', layers: 6, kvHeads: 2, headDim: 32, tied: true, slidingWindow: 8 }, 0.01],
   // soft caps low enough to bend scores and logits well away from linear
   ['gemma2 f32 GQA tied, every other layer in a window of 8, soft caps 2 and 5', { arch: 'gemma2', vocab: 'spm', layers: 4, kvHeads: 2, tied: true, slidingWindow: 8, softCaps: { attention: 2, final: 5 } }, 0.01],
+  // all seven targets: q, k, v adapt the fused qkv projection, gate and up the fused up one
+  ['phi3 f32 GQA, fused projections, LongRoPE factors', { arch: 'phi3', kvHeads: 2, ropeFreqs: true }, 0.01],
   ['olmo2 f32 GQA, 3 of 4 layers in a window of 8, YaRN on the others', { arch: 'olmo2', vocab: 'spm', layers: 4, kvHeads: 2, slidingWindow: 8, ropeScaling: { type: 'yarn', factor: 4, originalContext: 16 } }, 0.01],
 ];
 

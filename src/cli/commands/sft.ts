@@ -48,7 +48,7 @@ export const sftCommand: CommandModule<object, Args> = {
       .option('batch', { type: 'number', default: 8, describe: 'conversations per step' })
       .option('rank', { type: 'number', default: 8 })
       .option('alpha', { type: 'number', default: 16 })
-      .option('targets', { type: 'string', default: 'q,v', describe: 'projections: q,k,v,o,gate,up,down' })
+      .option('targets', { type: 'string', default: 'q,v', describe: 'projections: q,k,v,o,gate,up,down,qkv (qkv: fused ones, as Phi-3 has; there q, k, v select it)' })
       .option('seed', { type: 'number', default: 1 })
       .option('checkpoint-every', { type: 'number', default: 50, describe: 'rewrite the checkpoint folder every this many steps (also at the end, and on Ctrl-C)' })
       .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out from its checkpoint (give the data and options it was started with)' })
