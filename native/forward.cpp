@@ -173,7 +173,8 @@ struct Blocks {
             gate = proj(il, L.ffn_gate, T_GATE, cur);
         } else {  // phi3's: the gate's rows, then the up projection's
             const int64_t F = model.hparams().n_ff;
-            gate = slice_rows(up, 0, F), up = slice_rows(up, F, F);
+            // the gate contiguous: the GLU's backward applies SILU to it, which CUDA runs on contiguous tensors only
+            gate = ggml_cont(ctx, slice_rows(up, 0, F)), up = slice_rows(up, F, F);
         }
         cur = model.hparams().arch->gemma ? ggml_geglu_split(ctx, gate, up) : ggml_swiglu_split(ctx, gate, up);
         return ggml_add(ctx, normed(proj(il, L.ffn_down, T_DOWN, cur), L.ffn_post_norm), x);

@@ -61,6 +61,24 @@ t.test('make-model writes RoPE scaling, and info shows it', async (t) => {
   t.match(bad.stderr, /the RoPE scaling factor must be at least 1/);
 });
 
+t.test("make-model writes Gemma 2's soft caps and Phi-3's fused projections, and info shows them", async (t) => {
+  const gemma2 = tempPath('cli-gemma2.gguf');
+  const made = runCli(['make-model', '--out', gemma2, '--arch', 'gemma2', '--vocab', 'spm', '--layers', '2', '--attn-softcap', '20', '--window', '64']);
+  t.equal(made.status, 0, made.stderr);
+  const info = runCli(['info', '--model', gemma2]).stdout;
+  t.match(info, /soft caps {5}20 on attention scores, 30 on output logits/);
+  t.match(info, /output {8}tied to token embedding/);
+  const phi3 = tempPath('cli-phi3.gguf');
+  t.equal(runCli(['make-model', '--out', phi3, '--arch', 'phi3', '--layers', '1', '--rope-freqs', '--ctx', '2048']).status, 0);
+  const phiInfo = runCli(['info', '--model', phi3]).stdout;
+  t.match(phiInfo, /projections {3}fused: q, k, v \(LoRA target qkv\); gate, up \(LoRA target up\)/);
+  t.match(phiInfo, /context {7}512\n/, "LongRoPE's original context");
+  t.match(phiInfo, /vocabulary {4}spm \(32064 tokens\)/);
+  const bad = runCli(['make-model', '--out', tempPath('z.gguf'), '--arch', 'llama', '--final-softcap', '10']);
+  t.equal(bad.status, 1);
+  t.match(bad.stderr, /llama has no soft caps \(gemma2 has\)/);
+});
+
 t.test('score', async (t) => {
   const out = tempPath('cli.gguf');
   const r = runCli(['score', '--model', out, '--prompt', 'Your next step is to', '--action', 'pick up the tomato', '--action', 'serve the dish', '--norm', 'token', '--json']);

@@ -72,6 +72,8 @@ export const infoCommand: CommandModule<object, Args> = {
       const scaling = hp.ropeScaling === 'none' ? '' : `, ${hp.ropeScaling} scaling ×${+(1 / hp.ropeFreqScale).toPrecision(6)}`;
       console.log(`rope          base ${hp.ropeFreqBase}, dims ${hp.nRot}${scaling}${hp.ropeFreqs ? ', frequency factors' : ''}`);
       if (hp.slidingWindow > 0) console.log(`attention     sliding window of ${hp.slidingWindow} positions in some layers`);
+      if (hp.softCaps.attention > 0) console.log(`soft caps     ${hp.softCaps.attention} on attention scores, ${hp.softCaps.final} on output logits`);
+      if (hp.fusedQkv || hp.fusedUp) console.log(`projections   fused: ${[hp.fusedQkv && 'q, k, v (LoRA target qkv)', hp.fusedUp && 'gate, up (LoRA target up)'].filter(Boolean).join('; ')}`);
       console.log(`output        ${hp.tiedOutput ? 'tied to token embedding' : 'separate'}`);
       console.log(`tensor types  ${Object.entries(typeCounts).map(([t, n]) => `${t} ×${n}`).join(', ')}`);
       console.log(`device        ${model.device.id} (${model.device.description})`);
