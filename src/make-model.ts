@@ -61,10 +61,20 @@ export interface Preset extends ModelShape {
 
 /**
  * `tiny` keeps the test suite fast on 2 cores; `llama-7b`, `qwen2.5-0.5b`, `qwen3-0.6b`, `smollm3-3b`, `gemma-2-2b`,
- * `gemma-3-270m`, `gemma-3-1b` and `phi-3-mini` have those models' exact shapes (for speed benchmarks; gemma-2-2b's
- * vocabulary is Gemma 4's, 2% larger than its own).
+ * `gemma-3-270m`, `gemma-3-1b`, `olmo-2-1b` and `phi-3-mini` have those models' exact shapes (for speed benchmarks;
+ * gemma-2-2b's vocabulary is Gemma 4's, 2% larger than its own, olmo-2-1b's Llama 3's, 28% larger).
  */
-export type PresetName = 'tiny' | 'llama-7b' | 'qwen2.5-0.5b' | 'qwen3-0.6b' | 'smollm3-3b' | 'gemma-2-2b' | 'gemma-3-270m' | 'gemma-3-1b' | 'phi-3-mini';
+export type PresetName =
+  | 'tiny'
+  | 'llama-7b'
+  | 'qwen2.5-0.5b'
+  | 'qwen3-0.6b'
+  | 'smollm3-3b'
+  | 'gemma-2-2b'
+  | 'gemma-3-270m'
+  | 'gemma-3-1b'
+  | 'olmo-2-1b'
+  | 'phi-3-mini';
 export const presets: Record<PresetName, Preset> = {
   tiny: { layers: 2, embd: 64, heads: 4, kvHeads: 4, ff: 160, ctx: 4096 },
   'llama-7b': { layers: 32, embd: 4096, heads: 32, kvHeads: 32, ff: 11008, ctx: 2048 },
@@ -74,6 +84,7 @@ export const presets: Record<PresetName, Preset> = {
   'gemma-2-2b': { layers: 26, embd: 2304, heads: 8, kvHeads: 4, ff: 9216, ctx: 8192, arch: 'gemma2', headDim: 256, vocab: 'gemma4', tied: true, slidingWindow: 4096 },
   'gemma-3-270m': { layers: 18, embd: 640, heads: 4, kvHeads: 1, ff: 2048, ctx: 32768, arch: 'gemma3', headDim: 256, vocab: 'gemma4', tied: true, slidingWindow: 512 },
   'gemma-3-1b': { layers: 26, embd: 1152, heads: 4, kvHeads: 1, ff: 6912, ctx: 32768, arch: 'gemma3', headDim: 256, vocab: 'gemma4', tied: true, slidingWindow: 512 },
+  'olmo-2-1b': { layers: 16, embd: 2048, heads: 16, kvHeads: 16, ff: 8192, ctx: 4096, arch: 'olmo2', vocab: 'bpe' },
   'phi-3-mini': { layers: 32, embd: 3072, heads: 32, kvHeads: 32, ff: 8192, ctx: 4096, arch: 'phi3', vocab: 'phi3' },
 };
 
