@@ -128,10 +128,11 @@ void make_model(const MakeModelOptions & o) {
     gguf_set_val_u32(g.get(), key("vocab_size").c_str(), (uint32_t) n_vocab);
     if (o.n_swa > 0) gguf_set_val_u32(g.get(), key("attention.sliding_window").c_str(), (uint32_t) o.n_swa);
     if (!(o.attn_softcap >= 0) || !(o.final_softcap >= 0)) fail(E_ARGUMENT, "soft caps must be positive");
-    if (!arch->soft_caps && o.attn_softcap + o.final_softcap > 0) fail(E_ARGUMENT, o.arch + " has no soft caps (gemma2 has)");
-    if (arch->soft_caps) {
-        gguf_set_val_f32(g.get(), key("attn_logit_softcapping").c_str(), o.attn_softcap > 0 ? o.attn_softcap : 50.0f);
-        gguf_set_val_f32(g.get(), key("final_logit_softcapping").c_str(), o.final_softcap > 0 ? o.final_softcap : 30.0f);
+    const bool caps = arch->attn_softcap > 0;
+    if (!caps && o.attn_softcap + o.final_softcap > 0) fail(E_ARGUMENT, o.arch + " has no soft caps (gemma2 has)");
+    if (caps) {
+        gguf_set_val_f32(g.get(), key("attn_logit_softcapping").c_str(), o.attn_softcap > 0 ? o.attn_softcap : arch->attn_softcap);
+        gguf_set_val_f32(g.get(), key("final_logit_softcapping").c_str(), o.final_softcap > 0 ? o.final_softcap : arch->final_softcap);
     }
     // RoPE factors on phi3 are LongRoPE's, as Phi-3's long-context files have them: short ones up to the original
     // context (here a quarter of the context), long ones beyond, and the converter's attention factor for the ratio

@@ -19,7 +19,7 @@ struct MakeModelOptions {
     float rope_freq_base = 10000.0f;
     int64_t n_swa = 0;  // gemma2's, gemma3's and olmo2's sliding window, written as attention.sliding_window where positive
     // gemma2's soft caps on attention's scores and the output's logits (attn_logit_softcapping,
-    // final_logit_softcapping); 0: Gemma 2's own, 50 and 30
+    // final_logit_softcapping); 0: the architecture's (Gemma 2's 50 and 30)
     float attn_softcap = 0.0f, final_softcap = 0.0f;
     // RoPE scaling, written where the type is given: "linear" or "yarn", the factor, and YaRN's original context (0:
     // none written)

@@ -178,8 +178,8 @@ const Architecture architectures[] = {
     {.name = "qwen2", .rope_type = GGML_ROPE_TYPE_NEOX, .qkv_biases = true},
     {.name = "qwen3", .rope_type = GGML_ROPE_TYPE_NEOX, .qk_norm = QkNorm::per_head},
     {.name = "smollm3", .no_rope_every = 4},  // a fixed step in llama.cpp, not a key
-    {.name = "gemma2", .rope_type = GGML_ROPE_TYPE_NEOX, .scaled_queries = true, .post_norms = true, .gemma = true, .soft_caps = true,
-     .swa_every = 2, .swa_window = 4096, .lm_head = LmHead::tied},
+    {.name = "gemma2", .rope_type = GGML_ROPE_TYPE_NEOX, .scaled_queries = true, .post_norms = true, .gemma = true, .attn_softcap = 50.0f,
+     .final_softcap = 30.0f, .swa_every = 2, .swa_window = 4096, .lm_head = LmHead::tied},
     {.name = "gemma3", .rope_type = GGML_ROPE_TYPE_NEOX, .qk_norm = QkNorm::per_head, .scaled_queries = true, .post_norms = true, .gemma = true,
      .swa_every = 6, .swa_rope_base = 10000.0f},
     {.name = "olmo2", .rope_type = GGML_ROPE_TYPE_NEOX, .qk_norm = QkNorm::whole, .pre_norms = false, .post_norms = true, .swa_every = 4,
@@ -284,14 +284,14 @@ void Model::read_rope(const std::string & k) {
 // that asks for them is refused rather than run without.
 void Model::read_soft_caps(const std::string & k) {
     const std::string attn = k + "attn_logit_softcapping", final = k + "final_logit_softcapping";
-    if (!hp_.arch->soft_caps) {
+    if (hp_.arch->attn_softcap == 0.0f) {
         if (get_float(gguf_, attn, 0.0f) != 0.0f || get_float(gguf_, final, 0.0f) != 0.0f) {
             fail(E_UNSUPPORTED, std::string("logit soft-capping (") + attn + ", " + final + ") is Gemma 2's, and " + hp_.arch->name + " models have none");
         }
         return;
     }
-    hp_.attn_softcap = get_float(gguf_, attn, 50.0f);
-    hp_.final_softcap = get_float(gguf_, final, 30.0f);
+    hp_.attn_softcap = get_float(gguf_, attn, hp_.arch->attn_softcap);
+    hp_.final_softcap = get_float(gguf_, final, hp_.arch->final_softcap);
     if (!(hp_.attn_softcap > 0) || !(hp_.final_softcap > 0)) fail(E_BAD_MODEL, attn + " and " + final + " must be positive");
 }
 

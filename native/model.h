@@ -46,7 +46,9 @@ struct Architecture {
                                     // their residual adds
     bool gemma = false;             // the Gemmas: token embeddings scaled by √embedding_length, a GELU-gated feed-forward
     bool fused_up = false;          // phi3: ffn_up holds the gate's rows, then the up projection's ([E, 2·F]); no ffn_gate
-    bool soft_caps = false;         // gemma2: attention's scores and the output's logits soft-capped, c·tanh(x / c)
+    // gemma2: attention's scores and the output's logits soft-capped, c·tanh(x / c), with these c where the file gives
+    // none (llama.cpp's defaults); 0: no caps
+    float attn_softcap = 0.0f, final_softcap = 0.0f;
     int64_t swa_every = 0;          // gemma3: 6 (gemma2: 2, olmo2: 4), unless the file says otherwise: all layers but
                                     // every 6th attend only to the last attention.sliding_window positions (if given)
     int64_t swa_window = 0;         // gemma2: 4,096, the window where the file gives none

@@ -24,6 +24,9 @@ import { tempPath, testModel } from '../helpers/models.js';
 import { adapterAgreement, gemmaGeluTolerance, referenceLogprobs, referenceModel } from '../helpers/reference.js';
 import { mugTrajectory } from '../helpers/trajectories.js';
 
+/** The shape of the model's tensor `name`, if it has one. */
+const tensorShape = (model: Model, name: string) => model.tensors.find((x) => x.name === name)?.shape;
+
 const qwen2 = () => testModel({ arch: 'qwen2', kvHeads: 2, tied: true });
 
 /** The text of each run of marked tokens. */
@@ -64,7 +67,7 @@ t.test('make-model: a qwen3 model has wide heads, per-head norms and no biases',
   t.equal(model.hparams.nRot, 32);
   t.equal(model.hparams.ropeFreqBase, 1e6);
   t.equal(model.hparams.nVocab, 151936, "Qwen2's vocabulary");
-  const shape = (name: string) => model.tensors.find((x) => x.name === name)?.shape;
+  const shape = (name: string) => tensorShape(model, name);
   t.same(shape('blk.0.attn_q.weight'), [64, 128], 'queries of 4 heads × 32');
   t.same(shape('blk.0.attn_output.weight'), [128, 64]);
   t.same(shape('blk.1.attn_q_norm.weight'), [32]);
@@ -94,7 +97,7 @@ t.test("make-model: a gemma3 model has Gemma's vocabulary size, post-norms and s
   t.equal(model.hparams.slidingWindow, 16);
   t.ok(model.addsBos);
   t.match(model.chatTemplate, { name: 'gguf', source: 'gguf' }, "the vocabulary file's Jinja template is the model's");
-  const shape = (name: string) => model.tensors.find((x) => x.name === name)?.shape;
+  const shape = (name: string) => tensorShape(model, name);
   t.same(shape('blk.5.post_attention_norm.weight'), [64]);
   t.same(shape('blk.5.post_ffw_norm.weight'), [64]);
   t.same(shape('blk.0.attn_q_norm.weight'), [32]);
@@ -161,7 +164,7 @@ t.test("make-model: a gemma2 model has Gemma 2's soft caps, RoPE base and defaul
   t.equal(model.hparams.ropeFreqBase, 10000);
   t.same(model.hparams.softCaps, { attention: 50, final: 30 });
   t.equal(model.hparams.slidingWindow, 4096, "llama.cpp's window where the file gives none");
-  const shape = (name: string) => model.tensors.find((x) => x.name === name)?.shape;
+  const shape = (name: string) => tensorShape(model, name);
   t.same(shape('blk.1.post_attention_norm.weight'), [64]);
   t.same(shape('blk.1.post_ffw_norm.weight'), [64]);
   t.notOk(model.tensors.some((x) => x.name.includes('attn_q_norm')), 'no q, k norms');
@@ -184,7 +187,7 @@ t.test('make-model: an olmo2 model has norms after attention and feed-forward on
   t.equal(model.hparams.architecture, 'olmo2');
   t.equal(model.hparams.nVocab, 128256, "Llama 3's vocabulary (the vendored tree has no OLMo 2 one)");
   t.equal(model.hparams.ropeFreqBase, 500000);
-  const shape = (name: string) => model.tensors.find((x) => x.name === name)?.shape;
+  const shape = (name: string) => tensorShape(model, name);
   t.same(shape('blk.1.attn_q_norm.weight'), [64]);
   t.same(shape('blk.1.attn_k_norm.weight'), [32], 'two kv heads of 16');
   t.same(shape('blk.1.post_attention_norm.weight'), [64]);
@@ -202,7 +205,7 @@ t.test("make-model: a phi3 model has fused projections and Phi-3's vocabulary an
   t.equal(model.hparams.architecture, 'phi3');
   t.equal(model.hparams.nVocab, 32064, "LLaMA's SentencePiece with Phi-3's chat tokens");
   t.ok(model.hparams.fusedQkv && model.hparams.fusedUp);
-  const shape = (name: string) => model.tensors.find((x) => x.name === name)?.shape;
+  const shape = (name: string) => tensorShape(model, name);
   t.same(shape('blk.1.attn_qkv.weight'), [64, 128], '64 query rows, then 32 key and 32 value rows');
   t.same(shape('blk.1.ffn_up.weight'), [64, 320], 'the gate, then the up projection');
   t.notOk(model.tensors.some((x) => /attn_[qkv]\.|ffn_gate/.test(x.name)), 'no separate projections');
