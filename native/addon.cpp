@@ -309,6 +309,7 @@ private:
             o.Set("fusedQkv", m.layers()[0].wqkv != nullptr);
             o.Set("fusedUp", hp.arch->fused_up);
             o.Set("ropeFreqs", m.rope_freqs() != nullptr);
+            o.Set("outputBias", m.output_bias() != nullptr);
             o.Set("vocab", m.vocab_kind());
             o.Set("bos", m.bos());
             o.Set("addsBos", m.adds_bos());
@@ -698,6 +699,7 @@ Napi::Value MakeModel(const Napi::CallbackInfo & info) {
     opt.n_ctx = o.Get("ctx").As<Napi::Number>().Int64Value();
     if (o.Get("tied").IsBoolean()) opt.tied = o.Get("tied").As<Napi::Boolean>().Value();
     opt.rope_freqs = o.Get("ropeFreqs").ToBoolean();
+    opt.biases = o.Get("biases").ToBoolean();
     opt.rope_freq_base = o.Get("ropeFreqBase").As<Napi::Number>().FloatValue();
     opt.seed = (uint64_t) o.Get("seed").As<Napi::Number>().Int64Value();
     if (o.Has("outputScale") && o.Get("outputScale").IsNumber()) opt.output_scale = o.Get("outputScale").As<Napi::Number>().FloatValue();

@@ -74,8 +74,9 @@ ggml_tensor * repeat_kv(ggml_context * ctx, ggml_tensor * t, int64_t r) {
 size_t forward_graph_size(const Model & model, const ForwardShape & shape) {
     const HParams & hp = model.hparams();
     const size_t blocks = (size_t) shape.attention_blocks(), caps = hp.attn_softcap > 0 ? 4 : 0;  // a soft cap: 3 nodes
-    const size_t per_layer = 96 + (hp.arch->post_norms ? 32 : 0) + 24 * (blocks - 1) + caps * blocks;  // post-norms, GELU's backward
-    return 128 + per_layer * (size_t) hp.n_layer + (16 + (hp.final_softcap > 0 ? 4 : 0)) * (size_t) shape.head_chunks();
+    const size_t per_layer = 96 + (hp.arch->post_norms ? 32 : 0) + (hp.arch->dense_biases ? 16 : 0) + 24 * (blocks - 1) + caps * blocks;  // post-norms, GELU's backward, biases
+    const size_t per_chunk = 16 + (hp.final_softcap > 0 ? 4 : 0) + (model.output_bias() ? 4 : 0);
+    return 128 + per_layer * (size_t) hp.n_layer + per_chunk * (size_t) shape.head_chunks();
 }
 
 namespace {
@@ -96,7 +97,6 @@ struct Blocks {
     }
 
     ggml_tensor * biased(ggml_tensor * y, ggml_tensor * b) const { return b ? ggml_add(ctx, y, b) : y; }
-
 
     // Positions rotated into t, in the layers that use RoPE (SmolLM3's every 4th does not).
     ggml_tensor * rope(size_t il, ggml_tensor * t, ggml_tensor * positions) const {
@@ -166,18 +166,18 @@ struct Blocks {
     // The rest of layer il after attention: its output projection and the feed-forward block, with residuals.
     ggml_tensor * finish(size_t il, ggml_tensor * x, ggml_tensor * attn) const {
         const Layer & L = model.layers()[il];
-        x = ggml_add(ctx, normed(proj(il, L.wo, T_O, attn), L.attn_post_norm), x);
+        x = ggml_add(ctx, normed(biased(proj(il, L.wo, T_O, attn), L.bo), L.attn_post_norm), x);
         ggml_tensor * cur = normed(x, L.ffn_norm);
-        ggml_tensor *gate, *up = proj(il, L.ffn_up, T_UP, cur);
+        ggml_tensor *gate, *up = biased(proj(il, L.ffn_up, T_UP, cur), L.ffn_up_b);
         if (L.ffn_gate) {
-            gate = proj(il, L.ffn_gate, T_GATE, cur);
+            gate = biased(proj(il, L.ffn_gate, T_GATE, cur), L.ffn_gate_b);
         } else {  // phi3's: the gate's rows, then the up projection's
             const int64_t F = model.hparams().n_ff;
             // the gate contiguous: the GLU's backward applies SILU to it, which CUDA runs on contiguous tensors only
             gate = ggml_cont(ctx, slice_rows(up, 0, F)), up = slice_rows(up, F, F);
         }
         cur = model.hparams().arch->gemma ? ggml_geglu_split(ctx, gate, up) : ggml_swiglu_split(ctx, gate, up);
-        return ggml_add(ctx, normed(proj(il, L.ffn_down, T_DOWN, cur), L.ffn_post_norm), x);
+        return ggml_add(ctx, normed(biased(proj(il, L.ffn_down, T_DOWN, cur), L.ffn_down_b), L.ffn_post_norm), x);
     }
 
     // Layer il after attention, on chosen rows of x and of attn [hd·H, ·] (null: all of them): the last layer's output
@@ -210,7 +210,9 @@ struct Blocks {
     ggml_tensor * scores(ggml_tensor * k, ggml_tensor * q) const { return soft_capped(ggml_mul_mat(ctx, k, q), model.hparams().attn_softcap); }
 
     // The LM head's logits [V, n] for final-norm hidden states x [E, n].
-    ggml_tensor * logits(ggml_tensor * x) const { return soft_capped(ggml_mul_mat(ctx, model.output(), x), model.hparams().final_softcap); }
+    ggml_tensor * logits(ggml_tensor * x) const {
+        return soft_capped(biased(ggml_mul_mat(ctx, model.output(), x), model.output_bias()), model.hparams().final_softcap);
+    }
 };
 
 }  // namespace

@@ -88,6 +88,7 @@ void make_model(const MakeModelOptions & o) {
     if (tied ? arch->lm_head == LmHead::own : arch->lm_head == LmHead::tied) {
         fail(E_ARGUMENT, o.arch + (tied ? " has an output projection of its own: it cannot be tied" : "'s output projection is its token embedding: it must be tied"));
     }
+    if (o.biases && !arch->dense_biases && !arch->output_bias) fail(E_ARGUMENT, o.arch + " has no optional biases (llama and qwen2 have)");
     if (o.n_swa < 0 || (o.n_swa > 0 && arch->swa_every == 0)) fail(E_ARGUMENT, "a sliding window must be positive, and " + o.arch + " has none");
     const int64_t hd = o.head_dim > 0 ? o.head_dim : o.n_embd / o.n_head, q_width = hd * o.n_head;
     if (hd % 2 != 0) fail(E_ARGUMENT, "the head size (embd / heads) must be even for RoPE");
@@ -182,6 +183,8 @@ void make_model(const MakeModelOptions & o) {
             specs.push_back({p + "attn_k_norm.weight", whole ? hd * o.n_head_kv : hd, 1, 0});
         }
         specs.push_back({p + "attn_output.weight", q_width, o.n_embd, 1.0f / std::sqrt((float) q_width)});
+        const bool dense_biases = o.biases && arch->dense_biases;
+        if (dense_biases) specs.push_back({p + "attn_output.bias", o.n_embd, 1, 0.1f});
         if (arch->post_norms) {
             specs.push_back({p + "post_attention_norm.weight", o.n_embd, 1, 0});
             specs.push_back({p + "post_ffw_norm.weight", o.n_embd, 1, 0});
@@ -190,9 +193,15 @@ void make_model(const MakeModelOptions & o) {
         if (!arch->fused_up) specs.push_back({p + "ffn_gate.weight", o.n_embd, o.n_ff, s_in});
         specs.push_back({p + "ffn_up.weight", o.n_embd, arch->fused_up ? 2 * o.n_ff : o.n_ff, s_in});
         specs.push_back({p + "ffn_down.weight", o.n_ff, o.n_embd, s_ff});
+        if (dense_biases) {
+            specs.push_back({p + "ffn_gate.bias", o.n_ff, 1, 0.5f});
+            specs.push_back({p + "ffn_up.bias", o.n_ff, 1, 0.5f});
+            specs.push_back({p + "ffn_down.bias", o.n_embd, 1, 0.1f});
+        }
     }
     specs.push_back({"output_norm.weight", o.n_embd, 1, 0});
     if (!tied) specs.push_back({"output.weight", o.n_embd, n_vocab, o.output_scale * s_in});
+    if (o.biases && arch->output_bias) specs.push_back({"output.bias", n_vocab, 1, 0.5f});
     if (long_rope) {
         specs.push_back({"rope_factors_long.weight", hd / 2, 1, -1});
         specs.push_back({"rope_factors_short.weight", hd / 2, 1, -1});

@@ -15,6 +15,8 @@ struct MakeModelOptions {
     int64_t n_layer = 2, n_embd = 64, n_head = 4, n_head_kv = 4, n_ff = 160, n_ctx = 2048;
     int64_t head_dim = 0;  // 0: n_embd / n_head; else written as attention.key_length (as Qwen3's files do)
     std::optional<bool> tied;  // the LM head is the token embedding; unset: as the architecture has it (LmHead)
+    bool biases = false;  // write the optional biases the architecture's files may have (llama's attn_output and
+                          // feed-forward ones, qwen2's output.bias)
     bool rope_freqs = false;  // write RoPE frequency factors: a Llama-3 style rope_freqs.weight (phi3: LongRoPE's pair)
     float rope_freq_base = 10000.0f;
     int64_t n_swa = 0;  // gemma2's, gemma3's and olmo2's sliding window, written as attention.sliding_window where positive

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <unordered_set>
 
 #include "device.h"
 #include "errors.h"
@@ -174,8 +175,8 @@ void Model::release() {
 namespace {
 
 const Architecture architectures[] = {
-    {.name = "llama"},
-    {.name = "qwen2", .rope_type = GGML_ROPE_TYPE_NEOX, .qkv_biases = true},
+    {.name = "llama", .dense_biases = true},
+    {.name = "qwen2", .rope_type = GGML_ROPE_TYPE_NEOX, .qkv_biases = true, .output_bias = true},
     {.name = "qwen3", .rope_type = GGML_ROPE_TYPE_NEOX, .qk_norm = QkNorm::per_head},
     {.name = "smollm3", .no_rope_every = 4},  // a fixed step in llama.cpp, not a key
     {.name = "gemma2", .rope_type = GGML_ROPE_TYPE_NEOX, .scaled_queries = true, .post_norms = true, .gemma = true, .attn_softcap = 50.0f,
@@ -320,12 +321,14 @@ void Model::bind_tensors() {
     }
 
     const int64_t E = hp_.n_embd, F = hp_.n_ff, kv = hp_.n_head_kv * hp_.head_dim, q = hp_.n_head * hp_.head_dim;
+    std::unordered_set<const ggml_tensor *> used;
     auto get = [&](const std::string & name, std::vector<int64_t> shape, bool required = true) -> ggml_tensor * {
         ggml_tensor * t = ggml_get_tensor(meta_, name.c_str());
         if (!t) {
             if (required) fail(E_BAD_MODEL, "missing tensor " + name);
             return nullptr;
         }
+        used.insert(t);
         std::vector<int64_t> actual;
         for (int d = 0; d < GGML_MAX_DIMS; d++) actual.push_back(t->ne[d]);
         shape.resize(GGML_MAX_DIMS, 1);
@@ -339,9 +342,12 @@ void Model::bind_tensors() {
     hp_.n_vocab = embd->ne[1];
     token_embd_ = get("token_embd.weight", {E, hp_.n_vocab});
     output_norm_ = get("output_norm.weight", {E});
-    output_ = get("output.weight", {E, hp_.n_vocab}, false);
+    // output.weight as the architecture has it: Gemma 2's files never have one (llama.cpp's graph reads the embedding)
+    const LmHead head = hp_.arch->lm_head;
+    output_ = head == LmHead::tied ? nullptr : get("output.weight", {E, hp_.n_vocab}, head == LmHead::own);
     hp_.tied_output = output_ == nullptr;
     if (!output_) output_ = token_embd_;
+    if (hp_.arch->output_bias) output_b_ = get("output.bias", {hp_.n_vocab}, false);
     // RoPE frequency factors: Llama 3's, or LongRoPE's (Phi-3's long-context models) for contexts up to the original
     // one, which llama.cpp also uses there (their long ones apply beyond it, a context rl-ggml does not offer)
     rope_freqs_ = get("rope_freqs.weight", {hp_.n_rot / 2}, false);
@@ -373,6 +379,12 @@ void Model::bind_tensors() {
             L.k_norm = get(p + "attn_k_norm.weight", {whole ? kv : hp_.head_dim});
         }
         L.wo = get(p + "attn_output.weight", {q, E});
+        if (hp_.arch->dense_biases) {
+            L.bo = get(p + "attn_output.bias", {E}, false);
+            L.ffn_gate_b = get(p + "ffn_gate.bias", {F}, false);
+            L.ffn_up_b = get(p + "ffn_up.bias", {F}, false);
+            L.ffn_down_b = get(p + "ffn_down.bias", {E}, false);
+        }
         if (hp_.arch->post_norms) {
             L.attn_post_norm = get(p + "post_attention_norm.weight", {E});
             L.ffn_post_norm = get(p + "post_ffw_norm.weight", {E});
@@ -385,6 +397,11 @@ void Model::bind_tensors() {
     }
     if (ggml_get_tensor(meta_, ("blk." + std::to_string(hp_.n_layer) + ".attn_q.weight").c_str())) {
         fail(E_BAD_MODEL, "the file has more blocks than block_count = " + std::to_string(hp_.n_layer));
+    }
+    // A tensor the graph would not read (a bias, a norm of another architecture) means a model we would run wrong;
+    // llama.cpp refuses such files too ("wrong number of tensors").
+    for (ggml_tensor * t = ggml_get_first_tensor(meta_); t; t = ggml_get_next_tensor(meta_, t)) {
+        if (!used.count(t)) fail(E_UNSUPPORTED, std::string("tensor ") + t->name + " has no place in a " + hp_.arch->name + " model as rl-ggml runs it");
     }
 }
 

@@ -36,6 +36,8 @@ struct Architecture {
     int rope_type = GGML_ROPE_TYPE_NORMAL;  // qwen2, qwen3, the Gemmas, olmo2, phi3: NeoX-style (each head's halves
                                             // rotated together)
     bool qkv_biases = false;        // qwen2: q, k, v projection biases (used where other architectures' files have them)
+    bool dense_biases = false;      // llama: attn_output and feed-forward biases, where its files have them
+    bool output_bias = false;       // qwen2: an LM head bias, where its files have one
     bool fused_qkv = false;         // phi3: its files have one attn_qkv, which make_model writes (any architecture's may)
     QkNorm qk_norm = QkNorm::none;  // qwen3, gemma3: per head; olmo2: whole
     bool scaled_queries = false;    // the Gemmas, phi3: queries scaled by the score scale before the product with the
@@ -118,12 +120,16 @@ struct Layer {
     ggml_tensor * q_norm = nullptr;  // norms of queries and keys (see QkNorm)
     ggml_tensor * k_norm = nullptr;
     ggml_tensor * wo = nullptr;
+    ggml_tensor * bo = nullptr;  // biases of the output and feed-forward projections (Architecture::dense_biases)
     ggml_tensor * attn_post_norm = nullptr;  // norms of the attention's and feed-forward's outputs (post_norms)
     ggml_tensor * ffn_post_norm = nullptr;
     ggml_tensor * ffn_norm = nullptr;
     ggml_tensor * ffn_gate = nullptr;  // null where ffn_up holds the gate too (Architecture::fused_up)
     ggml_tensor * ffn_up = nullptr;
     ggml_tensor * ffn_down = nullptr;
+    ggml_tensor * ffn_gate_b = nullptr;
+    ggml_tensor * ffn_up_b = nullptr;
+    ggml_tensor * ffn_down_b = nullptr;
 
     // The frozen weight a LoRA target adapts (null where the layer has none: q, k, v in a fused layer, qkv in others).
     ggml_tensor * projection(Target t) const {
@@ -152,6 +158,7 @@ public:
     ggml_tensor * token_embd() const { return token_embd_; }
     ggml_tensor * output_norm() const { return output_norm_; }
     ggml_tensor * output() const { return output_; }
+    ggml_tensor * output_bias() const { return output_b_; }  // null: none (Architecture::output_bias)
     ggml_tensor * rope_freqs() const { return rope_freqs_; }
     ggml_backend_t backend() const { return backend_; }
     ggml_backend_dev_t device() const { return device_; }
@@ -227,6 +234,7 @@ private:
     ggml_tensor * token_embd_ = nullptr;
     ggml_tensor * output_norm_ = nullptr;
     ggml_tensor * output_ = nullptr;
+    ggml_tensor * output_b_ = nullptr;
     ggml_tensor * rope_freqs_ = nullptr;
     std::vector<Layer> layers_;
     std::vector<TensorInfo> tensor_info_;

@@ -48,10 +48,13 @@ std::pair<float, float> softmax_params(const ggml_tensor * p) {
 
 bool is_tanh(const ggml_tensor * t) { return t->op == GGML_OP_UNARY && ggml_get_unary_op(t) == GGML_UNARY_OP_TANH; }
 
-// The product that scores t derive from: t itself, or the input of Gemma 2's soft cap c·tanh(x / c) (scale, tanh,
-// scale) around it. Null if t is anything else.
+// A frozen bias added to a product (Qwen2's LM head bias).
+bool is_bias_add(const ggml_tensor * t) { return t->op == GGML_OP_ADD && t->src[1]->op == GGML_OP_NONE && !(t->src[1]->flags & GGML_TENSOR_FLAG_PARAM); }
+
+// The product that scores t derive from: t itself, or the input of the frozen bias, scales and Gemma 2's soft cap
+// c·tanh(x / c) (scale, tanh, scale) around it. Null if t is anything else.
 const ggml_tensor * scores_product(const ggml_tensor * t) {
-    while (t->op == GGML_OP_SCALE || is_tanh(t)) t = t->src[0];
+    while (t->op == GGML_OP_SCALE || is_tanh(t) || is_bias_add(t)) t = t->src[0];
     return t->op == GGML_OP_MUL_MAT ? t : nullptr;
 }
 
@@ -63,6 +66,7 @@ ggml_tensor * rebuilt(ggml_context * ctx, ggml_tensor * t) {
     switch (t->op) {
         case GGML_OP_MUL_MAT: again = ggml_mul_mat(ctx, t->src[0], t->src[1]); break;
         case GGML_OP_SCALE: again = ggml_scale(ctx, rebuilt(ctx, t->src[0]), 1.0f); break;
+        case GGML_OP_ADD: again = ggml_add(ctx, rebuilt(ctx, t->src[0]), t->src[1]); break;
         case GGML_OP_UNARY: again = ggml_tanh(ctx, rebuilt(ctx, t->src[0])); break;
         default: {
             const auto [scale, max_bias] = softmax_params(t);

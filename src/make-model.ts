@@ -135,6 +135,9 @@ export interface MakeModelOptions extends Partial<ModelShape> {
   /** Share the output projection with the token embedding. Default: the preset's, else as the architecture has it
    *  (llama.cpp loads gemma2 tied and olmo2 untied only; the others either way, default untied). */
   tied?: boolean;
+  /** Write the optional biases the architecture's files may have: llama's on attn_output and the feed-forward's three
+   *  projections, qwen2's on the LM head (output.bias). */
+  biases?: boolean;
   /** Write Llama-3 style RoPE frequency factors (rope_freqs.weight); on phi3, LongRoPE's short and long ones, for an
    *  original context of a quarter of `ctx` (the longest rl-ggml then evaluates, as llama.cpp uses the short ones there). */
   ropeFreqs?: boolean;
@@ -207,6 +210,7 @@ export async function makeModel(options: MakeModelOptions): Promise<{ arch: Arch
       ...shape,
       tied: options.tied ?? presetTied,
       ropeFreqs: options.ropeFreqs ?? false,
+      biases: options.biases ?? false,
       ropeFreqBase: options.ropeFreqBase ?? defaultRopeBase(arch, vocab),
       ropeScaling: options.ropeScaling,
       attnSoftcap: caps.attention,

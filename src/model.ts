@@ -73,6 +73,8 @@ export interface ModelHParams {
   fusedUp: boolean;
   /** Whether the model carries Llama-3 style RoPE frequency factors. */
   ropeFreqs: boolean;
+  /** Whether the LM head adds a bias to its logits (some Qwen2 files have output.bias). */
+  outputBias: boolean;
 }
 
 export interface TensorInfo {

@@ -98,6 +98,7 @@ export interface NativeMakeModelOptions extends ModelShape {
   finalSoftcap?: number;
   tied?: boolean;
   ropeFreqs: boolean;
+  biases: boolean;
   ropeFreqBase: number;
   seed: number;
   roundTrip?: string;

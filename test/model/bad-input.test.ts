@@ -51,6 +51,9 @@ t.test('model problems', async (t) => {
   await expectLoadError(t, await broken('ff.gguf', (p) => setU32(p, 'llama.feed_forward_length', 100)), ModelLoadError, /ffn_gate.weight has shape/);
   await expectLoadError(t, await broken('heads.gguf', (p) => setU32(p, 'llama.attention.head_count', 3)), ModelLoadError, /not a multiple of head_count/);
   await expectLoadError(t, await broken('layers.gguf', (p) => setU32(p, 'llama.block_count', 1)), ModelLoadError, /more blocks than block_count/);
+  // a tensor the graph would not read: the model would run wrong without it (llama.cpp refuses such files too)
+  const biased = testModel({ biases: true });
+  await expectLoadError(t, await broken('foreign-tensor.gguf', (p) => renameTensor(p, 'blk.0.ffn_up.bias', 'blk.0.ffn_up.biaX'), biased), UnsupportedModelError, /tensor blk.0.ffn_up.biaX has no place in a llama model/);
   await expectLoadError(t, await broken('layers3.gguf', (p) => setU32(p, 'llama.block_count', 3)), ModelLoadError, /missing tensor blk.2/);
   // I32 (ggml type 26) has F32's size, so the file stays consistent and only the type is wrong.
   await expectLoadError(t, await broken('norm-type.gguf', (p) => setTensorType(p, 'blk.0.attn_norm.weight', 26)), UnsupportedModelError, /blk.0.attn_norm.weight has unsupported type i32/);

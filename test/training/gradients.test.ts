@@ -80,7 +80,8 @@ const bases: [string, Omit<MakeModelOptions, 'out'>, number][] = [
   ['f32 GQA', { kvHeads: 2 }, 0.01],
   ['q8_0', { type: 'q8_0' }, 0.5],
   ['q4_0', { type: 'q4_0', tied: true }, 0.5],
-  ['qwen2 f32 GQA tied', { arch: 'qwen2', kvHeads: 2, tied: true }, 0.01],
+  ['f32 GQA, attn_output and feed-forward biases', { kvHeads: 2, biases: true }, 0.01],
+  ['qwen2 f32 GQA tied, an LM head bias', { arch: 'qwen2', kvHeads: 2, tied: true, biases: true }, 0.01],
   ['qwen3 f32 GQA wide heads', { arch: 'qwen3', kvHeads: 2, headDim: 32 }, 0.01],
   ['smollm3 f32, layer 4 without RoPE', { arch: 'smollm3', layers: 4 }, 0.01],
   ['gemma3 f32 GQA wide heads tied, 5 of 6 layers in a window of 8', { arch: 'gemma3', vocab: 'spm', layers: 6, kvHeads: 2, headDim: 32, tied: true, slidingWindow: 8 }, 0.01],
@@ -216,12 +217,14 @@ t.test('evaluate (for acting) gives forward\'s scores and values, keeping nothin
 });
 
 // Qwen3's heads are wider than the embedding (its queries twice as wide at 0.6B's shapes); Gemma 3 adds norms, a
-// GELU whose backward is composed of several ops, and a second attention mask; Gemma 2 the tanh of its soft caps.
+// GELU whose backward is composed of several ops, and a second attention mask; Gemma 2 the tanh of its soft caps;
+// Qwen2 its logits' bias.
 const estimated = [
   ['llama', {}],
   ['qwen3, queries twice the embedding', { arch: 'qwen3', headDim: 128 }],
   ['gemma3, a window of 64', { arch: 'gemma3', vocab: 'spm', headDim: 128, tied: true, slidingWindow: 64 }],
   ['gemma2, a window of 64', { arch: 'gemma2', vocab: 'spm', headDim: 128, tied: true, slidingWindow: 64 }],
+  ['qwen2, an LM head bias', { arch: 'qwen2', vocab: 'spm', biases: true }],
 ] as const;
 for (const [name, options] of estimated) {
   t.test(`the training-memory estimate covers what a training forward allocates (${name})`, async (t) => {
@@ -304,11 +307,12 @@ async function trainingRun(model: Model, memoryBudget: number | undefined, every
 const checkpointModel = { layers: 4, embd: 128, heads: 4, kvHeads: 2, ff: 256, type: 'q8_0' } as const;
 
 // gemma3: its windowed layers' mask, uploaded once with the other, is read by the recomputed layers too; gemma2: the
-// recomputed LM head is soft-capped
+// recomputed LM head is soft-capped; qwen2: biased
 const checkpointModels = {
   llama: checkpointModel,
   'gemma3, 5 of 6 layers in a window of 8': { ...checkpointModel, arch: 'gemma3', vocab: 'spm', layers: 6, tied: true, slidingWindow: 8 },
   'gemma2, soft caps 2 and 5': { ...checkpointModel, arch: 'gemma2', vocab: 'spm', tied: true, slidingWindow: 8, softCaps: { attention: 2, final: 5 } },
+  'qwen2, an LM head bias': { ...checkpointModel, arch: 'qwen2', vocab: 'spm', biases: true },
 } as const;
 for (const [name, options] of Object.entries(checkpointModels)) {
   t.test(`layer checkpointing: the same log-probs, values and gradients, bit for bit, in less memory (${name})`, async (t) => {

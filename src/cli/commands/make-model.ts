@@ -19,6 +19,7 @@ interface Args {
   ctx?: number;
   tied?: boolean;
   ropeFreqs: boolean;
+  biases: boolean;
   ropeScaling?: 'linear' | 'yarn';
   ropeFactor: number;
   ropeOriginalCtx?: number;
@@ -72,6 +73,7 @@ export const makeModelCommand: CommandModule<object, Args> = {
       .option('ctx', { type: 'number', describe: 'context length' })
       .option('tied', { type: 'boolean', describe: "tie the output projection to the token embedding [default: the preset's, else gemma2's tied, others' not]" })
       .option('rope-freqs', { type: 'boolean', default: false, describe: "write Llama-3 style RoPE frequency factors (phi3: LongRoPE's, for an original context of ctx / 4)" })
+      .option('biases', { type: 'boolean', default: false, describe: "write the optional biases: llama's on attn_output and the feed-forward, qwen2's on the LM head" })
       .option('rope-scaling', { choices: ['linear', 'yarn'], describe: 'write RoPE scaling of this kind (rope.scaling.*) [default: none]' })
       .option('rope-factor', { type: 'number', default: 4, describe: 'with --rope-scaling: the factor positions are divided by' })
       .option('rope-original-ctx', { type: 'number', describe: "with --rope-scaling yarn: the context YaRN extends [default: the model's]" })
@@ -97,6 +99,7 @@ export const makeModelCommand: CommandModule<object, Args> = {
       ctx: argv.ctx,
       tied: argv.tied,
       ropeFreqs: argv.ropeFreqs,
+      biases: argv.biases,
       ropeScaling: argv.ropeScaling && { type: argv.ropeScaling, factor: argv.ropeFactor, originalContext: argv.ropeOriginalCtx },
       seed: argv.seed,
       outputScale: argv.outputScale,
