@@ -310,6 +310,13 @@ private:
             o.Set("fusedUp", hp.arch->fused_up);
             o.Set("ropeFreqs", m.rope_freqs() != nullptr);
             o.Set("outputBias", m.output_bias() != nullptr);
+            Napi::Object scales = Napi::Object::New(env);
+            scales.Set("embedding", hp.embd_scale);
+            scales.Set("residual", hp.residual_scale);
+            scales.Set("attention", hp.kq_scale);
+            scales.Set("logit", hp.logit_scale);
+            o.Set("scales", scales);
+            o.Set("noRope", hp.rope_off);
             o.Set("vocab", m.vocab_kind());
             o.Set("bos", m.bos());
             o.Set("addsBos", m.adds_bos());
@@ -700,6 +707,7 @@ Napi::Value MakeModel(const Napi::CallbackInfo & info) {
     if (o.Get("tied").IsBoolean()) opt.tied = o.Get("tied").As<Napi::Boolean>().Value();
     opt.rope_freqs = o.Get("ropeFreqs").ToBoolean();
     opt.biases = o.Get("biases").ToBoolean();
+    opt.no_rope = o.Get("noRope").ToBoolean();
     opt.rope_freq_base = o.Get("ropeFreqBase").As<Napi::Number>().FloatValue();
     opt.seed = (uint64_t) o.Get("seed").As<Napi::Number>().Int64Value();
     if (o.Has("outputScale") && o.Get("outputScale").IsNumber()) opt.output_scale = o.Get("outputScale").As<Napi::Number>().FloatValue();

@@ -74,8 +74,9 @@ ggml_tensor * repeat_kv(ggml_context * ctx, ggml_tensor * t, int64_t r) {
 size_t forward_graph_size(const Model & model, const ForwardShape & shape) {
     const HParams & hp = model.hparams();
     const size_t blocks = (size_t) shape.attention_blocks(), caps = hp.attn_softcap > 0 ? 4 : 0;  // a soft cap: 3 nodes
-    const size_t per_layer = 96 + (hp.arch->post_norms ? 32 : 0) + (hp.arch->dense_biases ? 16 : 0) + 24 * (blocks - 1) + caps * blocks;  // post-norms, GELU's backward, biases
-    const size_t per_chunk = 16 + (hp.final_softcap > 0 ? 4 : 0) + (model.output_bias() ? 4 : 0);
+    // post-norms (and GELU's backward), biases, residual scales
+    const size_t per_layer = 96 + (hp.arch->post_norms ? 32 : 0) + (hp.arch->dense_biases ? 16 : 0) + (hp.residual_scale != 1.0f ? 8 : 0) + 24 * (blocks - 1) + caps * blocks;
+    const size_t per_chunk = 16 + (hp.final_softcap > 0 ? 4 : 0) + (model.output_bias() ? 4 : 0) + (hp.logit_scale != 1.0f ? 4 : 0);
     return 128 + per_layer * (size_t) hp.n_layer + per_chunk * (size_t) shape.head_chunks();
 }
 
@@ -98,21 +99,23 @@ struct Blocks {
 
     ggml_tensor * biased(ggml_tensor * y, ggml_tensor * b) const { return b ? ggml_add(ctx, y, b) : y; }
 
-    // Positions rotated into t, in the layers that use RoPE (SmolLM3's every 4th does not).
+    // Positions rotated into t, in the layers that use RoPE (see HParams::rotates).
     ggml_tensor * rope(size_t il, ggml_tensor * t, ggml_tensor * positions) const {
         const HParams & hp = model.hparams();
-        const int64_t every = hp.arch->no_rope_every;
-        if (every > 0 && (int64_t) (il + 1) % every == 0) return t;
+        if (!hp.rotates(il)) return t;
         const Rope r = hp.rope_of(il);
         return ggml_rope_ext(ctx, t, positions, model.rope_freqs(), (int) hp.n_rot, hp.arch->rope_type, (int) hp.n_ctx_orig, r.base, r.scale,
                              r.ext_factor, r.attn_factor, 32.0f, 1.0f);  // YaRN's betas: llama.cpp's defaults
     }
 
-    // The hidden states [E, N] the first layer reads: the tokens' embeddings (Gemma's scaled by √E).
-    ggml_tensor * embed(ggml_tensor * tokens) const {
-        ggml_tensor * x = ggml_get_rows(ctx, model.token_embd(), tokens);
-        return model.hparams().arch->gemma ? ggml_scale(ctx, x, std::sqrt((float) model.hparams().n_embd)) : x;
-    }
+    ggml_tensor * scaled(ggml_tensor * x, float s) const { return s != 1.0f ? ggml_scale(ctx, x, s) : x; }
+
+    // The hidden states [E, N] the first layer reads: the tokens' embeddings (Gemma's scaled by √E, Granite's by its
+    // multiplier).
+    ggml_tensor * embed(ggml_tensor * tokens) const { return scaled(ggml_get_rows(ctx, model.token_embd(), tokens), model.hparams().embd_scale); }
+
+    // A sublayer's output y added to the residual stream x (Granite scales it first).
+    ggml_tensor * residual(ggml_tensor * y, ggml_tensor * x) const { return ggml_add(ctx, scaled(y, model.hparams().residual_scale), x); }
 
     // x's vectors (dim 0) RMS-normed and scaled by `norm`, where the model has that norm (null: x as it is).
     ggml_tensor * normed(ggml_tensor * x, ggml_tensor * norm) const {
@@ -166,7 +169,7 @@ struct Blocks {
     // The rest of layer il after attention: its output projection and the feed-forward block, with residuals.
     ggml_tensor * finish(size_t il, ggml_tensor * x, ggml_tensor * attn) const {
         const Layer & L = model.layers()[il];
-        x = ggml_add(ctx, normed(biased(proj(il, L.wo, T_O, attn), L.bo), L.attn_post_norm), x);
+        x = residual(normed(biased(proj(il, L.wo, T_O, attn), L.bo), L.attn_post_norm), x);
         ggml_tensor * cur = normed(x, L.ffn_norm);
         ggml_tensor *gate, *up = biased(proj(il, L.ffn_up, T_UP, cur), L.ffn_up_b);
         if (L.ffn_gate) {
@@ -177,7 +180,7 @@ struct Blocks {
             gate = ggml_cont(ctx, slice_rows(up, 0, F)), up = slice_rows(up, F, F);
         }
         cur = model.hparams().arch->gemma ? ggml_geglu_split(ctx, gate, up) : ggml_swiglu_split(ctx, gate, up);
-        return ggml_add(ctx, normed(biased(proj(il, L.ffn_down, T_DOWN, cur), L.ffn_down_b), L.ffn_post_norm), x);
+        return residual(normed(biased(proj(il, L.ffn_down, T_DOWN, cur), L.ffn_down_b), L.ffn_post_norm), x);
     }
 
     // Layer il after attention, on chosen rows of x and of attn [hd·H, ·] (null: all of them): the last layer's output
@@ -209,9 +212,10 @@ struct Blocks {
     // Attention's scores K·Q for keys k [hd, L, H, ·] and queries q [hd, n, H, ·] ([L, n, H, ·]), before the softmax.
     ggml_tensor * scores(ggml_tensor * k, ggml_tensor * q) const { return soft_capped(ggml_mul_mat(ctx, k, q), model.hparams().attn_softcap); }
 
-    // The LM head's logits [V, n] for final-norm hidden states x [E, n].
+    // The LM head's logits [V, n] for final-norm hidden states x [E, n] (Granite's divided by its logit scale).
     ggml_tensor * logits(ggml_tensor * x) const {
-        return soft_capped(biased(ggml_mul_mat(ctx, model.output(), x), model.output_bias()), model.hparams().final_softcap);
+        const HParams & hp = model.hparams();
+        return soft_capped(scaled(biased(ggml_mul_mat(ctx, model.output(), x), model.output_bias()), 1.0f / hp.logit_scale), hp.final_softcap);
     }
 };
 

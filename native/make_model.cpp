@@ -151,16 +151,31 @@ void make_model(const MakeModelOptions & o) {
         gguf_set_val_f32(g.get(), key("rope.scaling.factor").c_str(), o.rope_scaling_factor);
         if (o.rope_original_ctx > 0) gguf_set_val_u32(g.get(), key("rope.scaling.original_context_length").c_str(), (uint32_t) o.rope_original_ctx);
     }
+    // Granite 3.3's μP multipliers (its attention's is 1 / head size at 2B and 8B alike), and its RoPE switch
+    const bool granite = arch->multipliers;
+    const float embedding_scale = granite ? 12.0f : 1.0f, residual_scale = granite ? 0.22f : 1.0f, logit_scale = granite ? 8.0f : 1.0f;
+    if (o.no_rope && !granite) fail(E_ARGUMENT, "only granite files switch RoPE off (" + o.arch + " rotates positions)");
+    if (granite) {
+        gguf_set_val_f32(g.get(), key("embedding_scale").c_str(), embedding_scale);
+        gguf_set_val_f32(g.get(), key("residual_scale").c_str(), residual_scale);
+        gguf_set_val_f32(g.get(), key("attention.scale").c_str(), 1.0f / (float) hd);
+        gguf_set_val_f32(g.get(), key("logit_scale").c_str(), logit_scale);
+        gguf_set_val_bool(g.get(), key("rope.scaling.finetuned").c_str(), !o.no_rope);
+    }
     if (o.head_dim > 0) {
         gguf_set_val_u32(g.get(), key("attention.key_length").c_str(), (uint32_t) hd);
         gguf_set_val_u32(g.get(), key("attention.value_length").c_str(), (uint32_t) hd);
     }
 
     // Init scales keep activations O(1) through the residual stream so log-probs are neither flat nor degenerate.
+    // Granite's multipliers are undone by the weights they scale (embeddings, the sublayers' output projections and
+    // the head), so its random models behave as llama's do.
     const float s_in = 1.0f / std::sqrt((float) o.n_embd), s_ff = 1.0f / std::sqrt((float) o.n_ff);
+    const float s_head = o.output_scale * s_in * logit_scale;
     // Gemma's embeddings enter scaled by √embd: unit-size rows there, and logits of the output scale's spread (its
-    // head is the embedding).
-    std::vector<Spec> specs = {{"token_embd.weight", o.n_embd, n_vocab, arch->gemma ? o.output_scale * s_in : 1.0f}};
+    // head is the embedding); a tied head's spread comes first elsewhere too.
+    const float s_embd = arch->gemma ? o.output_scale * s_in : tied && granite ? s_head : 1.0f / embedding_scale;
+    std::vector<Spec> specs = {{"token_embd.weight", o.n_embd, n_vocab, s_embd}};
     for (int64_t il = 0; il < o.n_layer; il++) {
         const std::string p = "blk." + std::to_string(il) + ".";
         if (arch->pre_norms) specs.push_back({p + "attn_norm.weight", o.n_embd, 1, 0});
@@ -182,7 +197,7 @@ void make_model(const MakeModelOptions & o) {
             specs.push_back({p + "attn_q_norm.weight", whole ? q_width : hd, 1, 0});
             specs.push_back({p + "attn_k_norm.weight", whole ? hd * o.n_head_kv : hd, 1, 0});
         }
-        specs.push_back({p + "attn_output.weight", q_width, o.n_embd, 1.0f / std::sqrt((float) q_width)});
+        specs.push_back({p + "attn_output.weight", q_width, o.n_embd, 1.0f / std::sqrt((float) q_width) / residual_scale});
         const bool dense_biases = o.biases && arch->dense_biases;
         if (dense_biases) specs.push_back({p + "attn_output.bias", o.n_embd, 1, 0.1f});
         if (arch->post_norms) {
@@ -192,7 +207,7 @@ void make_model(const MakeModelOptions & o) {
         if (arch->pre_norms) specs.push_back({p + "ffn_norm.weight", o.n_embd, 1, 0});
         if (!arch->fused_up) specs.push_back({p + "ffn_gate.weight", o.n_embd, o.n_ff, s_in});
         specs.push_back({p + "ffn_up.weight", o.n_embd, arch->fused_up ? 2 * o.n_ff : o.n_ff, s_in});
-        specs.push_back({p + "ffn_down.weight", o.n_ff, o.n_embd, s_ff});
+        specs.push_back({p + "ffn_down.weight", o.n_ff, o.n_embd, s_ff / residual_scale});
         if (dense_biases) {
             specs.push_back({p + "ffn_gate.bias", o.n_ff, 1, 0.5f});
             specs.push_back({p + "ffn_up.bias", o.n_ff, 1, 0.5f});
@@ -200,7 +215,7 @@ void make_model(const MakeModelOptions & o) {
         }
     }
     specs.push_back({"output_norm.weight", o.n_embd, 1, 0});
-    if (!tied) specs.push_back({"output.weight", o.n_embd, n_vocab, o.output_scale * s_in});
+    if (!tied) specs.push_back({"output.weight", o.n_embd, n_vocab, s_head});
     if (o.biases && arch->output_bias) specs.push_back({"output.bias", n_vocab, 1, 0.5f});
     if (long_rope) {
         specs.push_back({"rope_factors_long.weight", hd / 2, 1, -1});

@@ -185,6 +185,7 @@ const Architecture architectures[] = {
      .swa_every = 6, .swa_rope_base = 10000.0f},
     {.name = "olmo2", .rope_type = GGML_ROPE_TYPE_NEOX, .qk_norm = QkNorm::whole, .pre_norms = false, .post_norms = true, .swa_every = 4,
      .lm_head = LmHead::own},
+    {.name = "granite", .dense_biases = true, .multipliers = true},
     {.name = "phi3", .rope_type = GGML_ROPE_TYPE_NEOX, .fused_qkv = true, .scaled_queries = true, .fused_up = true},  // its window is off in llama.cpp
 };
 
@@ -259,6 +260,8 @@ void Model::read_hparams(const std::string & path) {
     // does (llama.cpp tells them by their layer count too)
     const bool per_embedding = hp_.arch->gemma && hp_.n_layer == (arch == "gemma2" ? 46 : 62);
     hp_.kq_scale = 1.0f / std::sqrt((float) (per_embedding ? hp_.n_embd / hp_.n_head : hp_.head_dim));
+    if (hp_.arch->gemma) hp_.embd_scale = std::sqrt((float) hp_.n_embd);
+    if (hp_.arch->multipliers) read_multipliers(k);
     read_soft_caps(k);
     read_sliding_window(k);
 }
@@ -294,6 +297,26 @@ void Model::read_soft_caps(const std::string & k) {
     hp_.attn_softcap = get_float(gguf_, attn, hp_.arch->attn_softcap);
     hp_.final_softcap = get_float(gguf_, final, hp_.arch->final_softcap);
     if (!(hp_.attn_softcap > 0) || !(hp_.final_softcap > 0)) fail(E_BAD_MODEL, attn + " and " + final + " must be positive");
+}
+
+// Granite's μP multipliers, as llama.cpp reads them: logit_scale required, the others where given and not 0; and its
+// switch for RoPE, rope.scaling.finetuned (absent: on).
+void Model::read_multipliers(const std::string & k) {
+    if (gguf_find_key(gguf_, (k + "logit_scale").c_str()) < 0) fail(E_BAD_MODEL, "missing hyperparameter " + k + "logit_scale");
+    hp_.logit_scale = get_float(gguf_, k + "logit_scale", 1.0f);
+    const auto given = [&](const char * key, float otherwise) {
+        const float v = get_float(gguf_, k + key, 0.0f);
+        return v != 0.0f ? v : otherwise;
+    };
+    hp_.embd_scale = given("embedding_scale", 1.0f);
+    hp_.residual_scale = given("residual_scale", 1.0f);
+    hp_.kq_scale = given("attention.scale", hp_.kq_scale);
+    for (float v : {hp_.logit_scale, hp_.embd_scale, hp_.residual_scale, hp_.kq_scale}) {
+        if (!(v > 0) || !std::isfinite(v)) fail(E_BAD_MODEL, k + "logit_scale, embedding_scale, residual_scale and attention.scale must be positive");
+    }
+    const int64_t id = gguf_find_key(gguf_, (k + "rope.scaling.finetuned").c_str());
+    if (id >= 0 && gguf_get_kv_type(gguf_, id) != GGUF_TYPE_BOOL) fail(E_BAD_MODEL, k + "rope.scaling.finetuned is not a boolean");
+    hp_.rope_off = id >= 0 && !gguf_get_val_bool(gguf_, id);
 }
 
 // Sliding-window attention, where the architecture has it and the file gives a window: every layer but each n-th uses

@@ -57,6 +57,7 @@ struct Architecture {
     float swa_rope_base = 0;        // the windowed layers' RoPE base where the file gives none (gemma3: 10,000); 0: the
                                     // others'
     LmHead lm_head = LmHead::either;  // gemma2: tied; olmo2: its own
+    bool multipliers = false;       // granite: the file's embedding, residual, attention and logit multipliers (μP's)
 };
 
 // The supported architecture called `name` (general.architecture), or null.
@@ -97,8 +98,14 @@ struct HParams {
     // before their softmax. 0: none.
     float attn_softcap = 0.0f;
     float final_softcap = 0.0f;
+    float embd_scale = 1.0f;      // token embeddings × this: the Gemmas' √embedding_length, Granite's embedding_scale
+    float residual_scale = 1.0f;  // Granite: the attention's and feed-forward's outputs × this before their residual adds
+    float logit_scale = 1.0f;     // Granite: logits ÷ this
+    bool rope_off = false;        // Granite files with rope.scaling.finetuned = false: no layer rotates positions
 
     bool is_swa(size_t il) const { return n_swa > 0 && swa_layers[il]; }
+    // Whether layer il rotates positions into its queries and keys (SmolLM3's every 4th does not).
+    bool rotates(size_t il) const { return !rope_off && !(arch->no_rope_every > 0 && (int64_t) (il + 1) % arch->no_rope_every == 0); }
     Rope rope_of(size_t il) const { return is_swa(il) ? Rope{rope_freq_base_swa} : rope; }
     // How `rope` scales positions: "none", "linear" or "yarn".
     const char * rope_scaling() const { return rope.scale == 1.0f ? "none" : rope.ext_factor != 0.0f ? "yarn" : "linear"; }
@@ -205,6 +212,7 @@ private:
     void read_hparams(const std::string & path);
     void read_rope(const std::string & prefix);
     void read_soft_caps(const std::string & prefix);
+    void read_multipliers(const std::string & prefix);
     void read_sliding_window(const std::string & prefix);
     void bind_tensors();
     void check_device_support();

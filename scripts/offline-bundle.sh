@@ -43,15 +43,15 @@ rm -rf .offline
 mkdir -p .offline/bin
 cp "$(command -v node)" .offline/bin/node
 # Prebuilt node-llama-cpp binaries for other platforms and GPUs, the compiler (dist/ is built), the llama.cpp bundle
-# (vendor/ is extracted), llama.cpp's docs and the vocabularies of models other than LLaMA's, Qwen2's, Gemma 4's and
-# Phi-3's are left behind; node-llama-cpp's CPU build stays (the tests' reference).
+# (vendor/ is extracted), llama.cpp's docs and the vocabularies of models other than LLaMA's, Qwen2's, Gemma 4's,
+# Phi-3's and StarCoder's are left behind; node-llama-cpp's CPU build stays (the tests' reference).
 # shellcheck disable=SC2086 # cuda_members is a word list
 tar -cf - --exclude='node_modules/@node-llama-cpp/linux-arm64' --exclude='node_modules/@node-llama-cpp/linux-armv7l' \
   --exclude='node_modules/@node-llama-cpp/linux-x64-cuda' --exclude='node_modules/@node-llama-cpp/linux-x64-cuda-ext' \
   --exclude='node_modules/@node-llama-cpp/linux-x64-vulkan' --exclude='node_modules/typescript' \
   --exclude='node_modules/@typescript' --exclude='node_modules/node-llama-cpp/llama/gitRelease.bundle' \
   --exclude='vendor/llama.cpp/.git' --exclude='vendor/llama.cpp/docs' \
-  --exclude='vendor/llama.cpp/models/ggml-vocab-[!lqgp]*' --exclude='vendor/llama.cpp/models/ggml-vocab-l[!l]*' \
+  --exclude='vendor/llama.cpp/models/ggml-vocab-[!lqgps]*' --exclude='vendor/llama.cpp/models/ggml-vocab-s[!t]*' --exclude='vendor/llama.cpp/models/ggml-vocab-l[!l]*' \
   --exclude='vendor/llama.cpp/models/ggml-vocab-g[!e]*' --exclude='vendor/llama.cpp/models/ggml-vocab-p[!h]*' \
   --exclude='vendor/llama.cpp/models/ggml-vocab-q[!w]*' --exclude='vendor/llama.cpp/models/ggml-vocab-qwen[!2]*' \
   .offline/bin node_modules dist vendor/llama.cpp $cuda_members | xz -T0 -6 | split -b "${part_mb}m" -d - .offline/part-

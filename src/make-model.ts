@@ -1,8 +1,8 @@
 /**
- * Generated test models: llama-, qwen2-, qwen3-, smollm3-, gemma2-, gemma3-, olmo2- or phi3-architecture GGUF files
- * with deterministic random weights and a real tokenizer (LLaMA's, which SmolLM3 shares with Llama 3; Qwen2's, which
- * Qwen3 shares; Gemma 4's, the vendored tree's only one of Gemma's 262,144 tokens; or Phi-3's) copied from the vocab
- * files in the vendored llama.cpp tree.
+ * Generated test models: llama-, qwen2-, qwen3-, smollm3-, gemma2-, gemma3-, olmo2-, phi3- or granite-architecture GGUF
+ * files with deterministic random weights and a real tokenizer (LLaMA's, which SmolLM3 shares with Llama 3; Qwen2's,
+ * which Qwen3 shares; Gemma 4's, the vendored tree's only one of Gemma's 262,144 tokens; Phi-3's; or StarCoder's)
+ * copied from the vocab files in the vendored llama.cpp tree.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,15 +21,15 @@ export interface ModelShape {
   ctx: number;
 }
 
-export type Architecture = 'llama' | 'qwen2' | 'qwen3' | 'smollm3' | 'gemma2' | 'gemma3' | 'olmo2' | 'phi3';
-export const architectures: readonly Architecture[] = ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma2', 'gemma3', 'olmo2', 'phi3'];
-export type Vocabulary = 'spm' | 'bpe' | 'qwen2' | 'gemma4' | 'phi3';
-export const vocabularies: readonly Vocabulary[] = ['spm', 'bpe', 'qwen2', 'gemma4', 'phi3'];
+export type Architecture = 'llama' | 'qwen2' | 'qwen3' | 'smollm3' | 'gemma2' | 'gemma3' | 'olmo2' | 'phi3' | 'granite';
+export const architectures: readonly Architecture[] = ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma2', 'gemma3', 'olmo2', 'phi3', 'granite'];
+export type Vocabulary = 'spm' | 'bpe' | 'qwen2' | 'gemma4' | 'phi3' | 'starcoder';
+export const vocabularies: readonly Vocabulary[] = ['spm', 'bpe', 'qwen2', 'gemma4', 'phi3', 'starcoder'];
 
 /**
  * Each architecture's vocabulary where none is given: its family's (SmolLM3 uses Llama 3's, Qwen3 Qwen2's), or where
  * the vendored tree lacks it, a kin of about its size: for Gemma 2, Gemma 4's (256,000 tokens against 262,144); for
- * OLMo 2, Llama 3's byte-level BPE.
+ * OLMo 2, Llama 3's byte-level BPE; for Granite 3, StarCoder's (49,152 tokens against 49,155).
  */
 const defaultVocabulary: Record<Architecture, Vocabulary> = {
   llama: 'spm',
@@ -40,14 +40,15 @@ const defaultVocabulary: Record<Architecture, Vocabulary> = {
   gemma3: 'gemma4',
   olmo2: 'bpe',
   phi3: 'phi3',
+  granite: 'starcoder',
 };
 
 /**
  * The RoPE base each family's models have: LLaMA-2 10,000, LLaMA-3 500,000, Qwen2, Qwen3 and Gemma 3 1,000,000 (its
- * sliding-window layers 10,000), SmolLM3 5,000,000, Gemma 2 and Phi-3 10,000, OLMo 2 500,000.
+ * sliding-window layers 10,000), SmolLM3 5,000,000, Gemma 2 and Phi-3 10,000, OLMo 2 500,000, Granite 3.3 10,000,000.
  */
 function defaultRopeBase(arch: Architecture, vocab: Vocabulary): number {
-  return { llama: vocab === 'bpe' ? 500000 : 10000, qwen2: 1e6, qwen3: 1e6, smollm3: 5e6, gemma2: 10000, gemma3: 1e6, olmo2: 500000, phi3: 10000 }[arch];
+  return { llama: vocab === 'bpe' ? 500000 : 10000, qwen2: 1e6, qwen3: 1e6, smollm3: 5e6, gemma2: 10000, gemma3: 1e6, olmo2: 500000, phi3: 10000, granite: 1e7 }[arch];
 }
 
 /** A preset: a shape, and for a real model's shapes its architecture, head size, vocabulary, output tying and window. */
@@ -61,8 +62,9 @@ export interface Preset extends ModelShape {
 
 /**
  * `tiny` keeps the test suite fast on 2 cores; `llama-7b`, `qwen2.5-0.5b`, `qwen3-0.6b`, `smollm3-3b`, `gemma-2-2b`,
- * `gemma-3-270m`, `gemma-3-1b`, `olmo-2-1b` and `phi-3-mini` have those models' exact shapes (for speed benchmarks;
- * gemma-2-2b's vocabulary is Gemma 4's, 2% larger than its own, olmo-2-1b's Llama 3's, 28% larger).
+ * `gemma-3-270m`, `gemma-3-1b`, `olmo-2-1b`, `phi-3-mini` and `granite-3.3-2b` have those models' exact shapes (for speed
+ * benchmarks; gemma-2-2b's vocabulary is Gemma 4's, 2% larger than its own, olmo-2-1b's Llama 3's, 28% larger,
+ * granite-3.3-2b's StarCoder's, 3 tokens smaller).
  */
 export type PresetName =
   | 'tiny'
@@ -74,7 +76,8 @@ export type PresetName =
   | 'gemma-3-270m'
   | 'gemma-3-1b'
   | 'olmo-2-1b'
-  | 'phi-3-mini';
+  | 'phi-3-mini'
+  | 'granite-3.3-2b';
 export const presets: Record<PresetName, Preset> = {
   tiny: { layers: 2, embd: 64, heads: 4, kvHeads: 4, ff: 160, ctx: 4096 },
   'llama-7b': { layers: 32, embd: 4096, heads: 32, kvHeads: 32, ff: 11008, ctx: 2048 },
@@ -86,6 +89,7 @@ export const presets: Record<PresetName, Preset> = {
   'gemma-3-1b': { layers: 26, embd: 1152, heads: 4, kvHeads: 1, ff: 6912, ctx: 32768, arch: 'gemma3', headDim: 256, vocab: 'gemma4', tied: true, slidingWindow: 512 },
   'olmo-2-1b': { layers: 16, embd: 2048, heads: 16, kvHeads: 16, ff: 8192, ctx: 4096, arch: 'olmo2', vocab: 'bpe' },
   'phi-3-mini': { layers: 32, embd: 3072, heads: 32, kvHeads: 32, ff: 8192, ctx: 4096, arch: 'phi3', vocab: 'phi3' },
+  'granite-3.3-2b': { layers: 40, embd: 2048, heads: 32, kvHeads: 8, ff: 8192, ctx: 131072, arch: 'granite', vocab: 'starcoder', tied: true },
 };
 
 /** Gemma 2's soft caps c on attention's scores and the output's logits x, which become c·tanh(x / c). */
@@ -115,7 +119,9 @@ export interface MakeModelOptions extends Partial<ModelShape> {
    * "olmo2": norms after the attention and the feed-forward instead of before, and on the whole query and key
    * projections (with `slidingWindow`, OLMo 3's windows in 3 of every 4 layers);
    * "phi3": llama's block with one projection for the queries, keys and values (attn_qkv) and one for the
-   * feed-forward's gate and up (ffn_up, twice as wide), NeoX-style RoPE.
+   * feed-forward's gate and up (ffn_up, twice as wide), NeoX-style RoPE;
+   * "granite": llama's block with Granite 3.3's μP multipliers (embeddings ×12, the sublayers' outputs ×0.22 before
+   * their residual adds, attention's scores × 1/head size, logits ÷8).
    */
   arch?: Architecture;
   /** gemma2, gemma3, olmo2: the sliding window (attention.sliding_window); none written where not given. */
@@ -127,9 +133,9 @@ export interface MakeModelOptions extends Partial<ModelShape> {
   /**
    * "spm": LLaMA-1/2 SentencePiece (32000 tokens); "bpe": LLaMA-3 BPE (128256 tokens); "qwen2": Qwen2's BPE (151936
    * tokens, with Qwen2's Jinja chat template); "gemma4": Gemma 4's (262144 tokens, with its Jinja chat template);
-   * "phi3": Phi-3's (LLaMA's SentencePiece and its chat tokens, 32064, with its Jinja chat template). Default: "qwen2"
-   * for the Qwen architectures, "bpe" for smollm3 and olmo2, "gemma4" for gemma2 and gemma3, "phi3" for phi3, else
-   * "spm".
+   * "phi3": Phi-3's (LLaMA's SentencePiece and its chat tokens, 32064, with its Jinja chat template); "starcoder":
+   * StarCoder's BPE (49152 tokens). Default: "qwen2" for the Qwen architectures, "bpe" for smollm3 and olmo2, "gemma4"
+   * for gemma2 and gemma3, "phi3" for phi3, "starcoder" for granite, else "spm".
    */
   vocab?: Vocabulary;
   /** Share the output projection with the token embedding. Default: the preset's, else as the architecture has it
@@ -138,6 +144,8 @@ export interface MakeModelOptions extends Partial<ModelShape> {
   /** Write the optional biases the architecture's files may have: llama's on attn_output and the feed-forward's three
    *  projections, qwen2's on the LM head (output.bias). */
   biases?: boolean;
+  /** granite: false writes rope.scaling.finetuned = false, Granite's switch that turns RoPE off in every layer. */
+  rope?: boolean;
   /** Write Llama-3 style RoPE frequency factors (rope_freqs.weight); on phi3, LongRoPE's short and long ones, for an
    *  original context of a quarter of `ctx` (the longest rl-ggml then evaluates, as llama.cpp uses the short ones there). */
   ropeFreqs?: boolean;
@@ -162,6 +170,7 @@ export function vocabFile(vocab: Vocabulary): string {
     qwen2: 'ggml-vocab-qwen2.gguf',
     gemma4: 'ggml-vocab-gemma-4.gguf',
     phi3: 'ggml-vocab-phi-3.gguf',
+    starcoder: 'ggml-vocab-starcoder.gguf',
   }[vocab];
   return join(packageRoot, 'vendor', 'llama.cpp', 'models', name);
 }
@@ -211,6 +220,7 @@ export async function makeModel(options: MakeModelOptions): Promise<{ arch: Arch
       tied: options.tied ?? presetTied,
       ropeFreqs: options.ropeFreqs ?? false,
       biases: options.biases ?? false,
+      noRope: options.rope === false,
       ropeFreqBase: options.ropeFreqBase ?? defaultRopeBase(arch, vocab),
       ropeScaling: options.ropeScaling,
       attnSoftcap: caps.attention,

@@ -42,7 +42,8 @@ export interface ModelHParams {
    * layer); "gemma3" (qwen3's attention, scaled embeddings, a GELU-gated feed-forward, post-norms, sliding windows);
    * "gemma2" (gemma3's block without q and k norms, soft caps on scores and logits, a window in every other layer);
    * "phi3" (llama's block with fused projections: one for the queries, keys and values, one for the gate and up);
-   * "olmo2" (norms after attention and feed-forward only, q and k normed over the whole projection).
+   * "olmo2" (norms after attention and feed-forward only, q and k normed over the whole projection); "granite"
+   * (llama's block with μP multipliers: see `scales`).
    */
   architecture: Architecture;
   nVocab: number;
@@ -75,6 +76,13 @@ export interface ModelHParams {
   ropeFreqs: boolean;
   /** Whether the LM head adds a bias to its logits (some Qwen2 files have output.bias). */
   outputBias: boolean;
+  /**
+   * Factors on the token embeddings, on the sublayers' outputs before their residual adds, on attention's scores,
+   * and dividing the logits: Granite's μP multipliers (Gemma's embeddings ×√nEmbd; elsewhere 1, 1, 1/√headDim, 1).
+   */
+  scales: { embedding: number; residual: number; attention: number; logit: number };
+  /** Whether no layer rotates positions (Granite's files can switch RoPE off). */
+  noRope: boolean;
 }
 
 export interface TensorInfo {

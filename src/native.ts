@@ -99,6 +99,7 @@ export interface NativeMakeModelOptions extends ModelShape {
   tied?: boolean;
   ropeFreqs: boolean;
   biases: boolean;
+  noRope: boolean;
   ropeFreqBase: number;
   seed: number;
   roundTrip?: string;

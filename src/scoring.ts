@@ -118,8 +118,9 @@ function graphShape(units: readonly PackUnit[]) {
 /** Estimated compute-buffer bytes of one graph over `units` (attention per group, activations, one LM-head chunk). */
 export function estimateBytes(hp: ModelHParams, units: readonly PackUnit[]): number {
   const { S, G, T, N, R } = graphShape(units);
-  // a soft cap (Gemma 2's) computes its scores twice more, c·tanh(x / c); an LM head bias its logits once more
-  const scoreCopies = hp.softCaps.attention > 0 ? 5 : 3, logitCopies = (hp.softCaps.final > 0 ? 4 : 2) + (hp.outputBias ? 1 : 0);
+  // a soft cap (Gemma 2's) computes its scores twice more, c·tanh(x / c); an LM head bias or scale its logits once more
+  const scoreCopies = hp.softCaps.attention > 0 ? 5 : 3;
+  const logitCopies = (hp.softCaps.final > 0 ? 4 : 2) + (hp.outputBias ? 1 : 0) + (hp.scales.logit !== 1 ? 1 : 0);
   const attention = scoreCopies * S * attentionBlock(S) * hp.nHead * G + 2 * T * (hp.nHead + 2 * hp.nHeadKv) * hp.headDim;
   const activations = N * (8 * vectorWidth(hp) + 3 * hp.nFf);
   return 4 * (attention + activations + logitCopies * headChunk(R) * hp.nVocab);

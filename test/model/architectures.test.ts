@@ -1,8 +1,8 @@
 // The architectures besides llama: qwen2 (llama's block with q, k, v projection biases and NeoX-style RoPE), qwen3
 // (per-head q, k norms instead of biases, heads wider than embedding / heads) with Qwen2's vocabulary, which Qwen3
 // shares, smollm3 (no RoPE in every 4th layer), gemma3 (scaled embeddings, GELU, post-norms, sliding windows), gemma2
-// (gemma3's without q, k norms, with soft caps), olmo2 (post-norms only, q and k normed whole) and phi3 (fused
-// projections): what make-model writes, how conversations are laid out and tokenized, adapters that node-llama-cpp
+// (gemma3's without q, k norms, with soft caps), olmo2 (post-norms only, q and k normed whole), phi3 (fused
+// projections) and granite (μP multipliers): what make-model writes, how conversations are laid out and tokenized, adapters that node-llama-cpp
 // applies as we do, and the clear errors of a vocabulary without BOS. Log-probs, generation and gradients on each are
 // checked with the other types in reference.test.ts, generate.test.ts and training/gradients.test.ts.
 import t, { type Test } from 'tap';
@@ -195,6 +195,24 @@ t.test('make-model: an olmo2 model has norms after attention and feed-forward on
   t.notOk(model.tensors.some((x) => x.name.endsWith('attn_norm.weight') || x.name.endsWith('ffn_norm.weight')), 'no norms before');
 });
 
+t.test("make-model: a granite model has Granite 3.3's multipliers and StarCoder's vocabulary; the options only some architectures have are refused elsewhere", async (t) => {
+  const model = await loadModel(await testModel({ arch: 'granite', kvHeads: 2 }), { threads: 1 });
+  t.teardown(() => model.dispose());
+  t.equal(model.hparams.architecture, 'granite');
+  t.equal(model.hparams.nVocab, 49152, "StarCoder's vocabulary, near Granite 3's 49,155");
+  t.equal(model.hparams.ropeFreqBase, 1e7);
+  t.same(model.hparams.scales, { embedding: 12, residual: Math.fround(0.22), attention: 1 / 16, logit: 8 }, 'attention: 1 / head size');
+  t.notOk(model.hparams.noRope);
+  const llama = await loadModel(await testModel(), { threads: 1 });
+  t.teardown(() => llama.dispose());
+  t.same(llama.hparams.scales, { embedding: 1, residual: 1, attention: 1 / 4, logit: 1 }, 'elsewhere: 1/√(head size)');
+  const refused: [Omit<MakeModelOptions, 'out'>, RegExp][] = [
+    [{ arch: 'llama', rope: false }, /only granite files switch RoPE off/],
+    [{ arch: 'qwen3', biases: true }, /qwen3 has no optional biases/],
+  ];
+  for (const [options, message] of refused) await t.rejects(testModel({ vocab: 'spm', ...options }), { code: 'INVALID_ARGUMENT', message }, JSON.stringify(options));
+});
+
 t.test("make-model: a phi3 model has fused projections and Phi-3's vocabulary and template; LoRA targets name its matrices", async (t) => {
   const model = await loadModel(await testModel({ arch: 'phi3', kvHeads: 2 }), { threads: 1 });
   const llama = await loadModel(await testModel(), { threads: 1 });
@@ -306,10 +324,10 @@ t.test("Qwen3's template with enable_thinking false: an empty think block opens 
  * SFT of an adapter on `modelPath`'s model (to a loss below half its first), then node-llama-cpp with the adapter
  * file agreeing with our log-probs to `bound`; returns the adapter's path.
  */
-async function sftAgreement(t: Test, modelPath: string, name: string, targets: LoraTarget[], bound: number): Promise<string> {
+async function sftAgreement(t: Test, modelPath: string, name: string, targets: LoraTarget[], bound: number, lr = 3e-3): Promise<string> {
   const model = await loadModel(modelPath, { threads: 2 });
   const out = tempPath(`${name}-sft`);
-  const { losses, policy } = await sft({ model, data: [mugTrajectory], out, steps: 30, lr: 3e-3, batch: 1, targets });
+  const { losses, policy } = await sft({ model, data: [mugTrajectory], out, steps: 30, lr, batch: 1, targets });
   t.teardown(async () => {
     await policy.dispose();
     await model.dispose();
@@ -348,6 +366,12 @@ t.test("SFT on a phi3 model: node-llama-cpp applies the adapter to its fused pro
 
 t.test('SFT on an olmo2 model: node-llama-cpp applies the adapter as we do', async (t) => {
   await sftAgreement(t, await testModel({ arch: 'olmo2', vocab: 'spm', kvHeads: 2 }), 'olmo2', ['q', 'v', 'o', 'gate', 'up', 'down'], referenceLogprobTolerance);
+});
+
+// Granite's multipliers scale the adapters' terms too (o's and down's by 0.22, q's scores by 1 / head size rather than
+// its root): a higher rate moves them as far
+t.test('SFT on a granite model: node-llama-cpp applies the adapter under its multipliers as we do', async (t) => {
+  await sftAgreement(t, await testModel({ arch: 'granite', kvHeads: 2, biases: true }), 'granite', ['q', 'v', 'o', 'down'], referenceLogprobTolerance, 1e-2);
 });
 
 t.test('without BOS, an empty prompt is a clear error where something must precede it', async (t) => {

@@ -29,8 +29,9 @@ const extra = {
   gemma3: { layers: 6, vocab: 'spm', slidingWindow: 8 },
   olmo2: { vocab: 'spm' },
   phi3: { kvHeads: 2 },
+  granite: { kvHeads: 2 },
 } as const;
-for (const arch of ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma2', 'gemma3', 'olmo2', 'phi3'] as const) {
+for (const arch of ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma2', 'gemma3', 'olmo2', 'phi3', 'granite'] as const) {
   t.test(`greedy generation equals node-llama-cpp, and its log-probs equal a forward pass (${arch})`, async (t) => {
     const path = await testModel({ outputScale: 4, arch, ...extra[arch] });
     const model = await loadModel(path, { threads: 2 });

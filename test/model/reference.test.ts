@@ -55,6 +55,8 @@ const configs: (Omit<MakeModelOptions, 'out'> & { name: string; tolerance?: numb
   { name: 'q4_0 phi3 GQA (fused projections)', arch: 'phi3', type: 'q4_0', kvHeads: 2 },
   // LongRoPE: the short factors within the original context (a quarter of the context), as llama.cpp uses them there
   { name: 'q8_0 phi3 with LongRoPE factors', arch: 'phi3', type: 'q8_0', ropeFreqs: true },
+  { name: 'q8_0 granite GQA tied (μP multipliers), StarCoder vocabulary', arch: 'granite', type: 'q8_0', kvHeads: 2, tied: true },
+  { name: 'f32 granite with RoPE switched off and biases', arch: 'granite', rope: false, biases: true },
   { name: 'q8_0 olmo2 GQA (norms after attention and feed-forward, q and k normed whole)', arch: 'olmo2', type: 'q8_0', kvHeads: 2 },
   // OLMo 3's: all layers but every 4th attend to the last 64 positions, unscaled; the others with YaRN
   { name: 'f32 olmo2 with sliding windows and YaRN, bpe', arch: 'olmo2', layers: 4, kvHeads: 2, slidingWindow: 64, ropeScaling: { type: 'yarn', factor: 8, originalContext: 128 } },

@@ -89,6 +89,7 @@ const bases: [string, Omit<MakeModelOptions, 'out'>, number][] = [
   ['gemma2 f32 GQA tied, every other layer in a window of 8, soft caps 2 and 5', { arch: 'gemma2', vocab: 'spm', layers: 4, kvHeads: 2, tied: true, slidingWindow: 8, softCaps: { attention: 2, final: 5 } }, 0.01],
   // all seven targets: q, k, v adapt the fused qkv projection, gate and up the fused up one
   ['phi3 f32 GQA, fused projections, LongRoPE factors', { arch: 'phi3', kvHeads: 2, ropeFreqs: true }, 0.01],
+  ['granite f32 GQA, μP multipliers and biases', { arch: 'granite', kvHeads: 2, biases: true }, 0.01],
   ['olmo2 f32 GQA, 3 of 4 layers in a window of 8, YaRN on the others', { arch: 'olmo2', vocab: 'spm', layers: 4, kvHeads: 2, slidingWindow: 8, ropeScaling: { type: 'yarn', factor: 4, originalContext: 16 } }, 0.01],
 ];
 

@@ -73,6 +73,11 @@ export const infoCommand: CommandModule<object, Args> = {
       console.log(`rope          base ${hp.ropeFreqBase}, dims ${hp.nRot}${scaling}${hp.ropeFreqs ? ', frequency factors' : ''}`);
       if (hp.slidingWindow > 0) console.log(`attention     sliding window of ${hp.slidingWindow} positions in some layers`);
       if (hp.softCaps.attention > 0) console.log(`soft caps     ${hp.softCaps.attention} on attention scores, ${hp.softCaps.final} on output logits`);
+      if (hp.architecture === 'granite') {
+        const { embedding, residual, attention, logit } = hp.scales;
+        const f = (x: number) => +x.toPrecision(6);
+        console.log(`multipliers   embeddings ×${f(embedding)}, residual ×${f(residual)}, scores ×${f(attention)}, logits ÷${f(logit)}${hp.noRope ? '; no RoPE' : ''}`);
+      }
       if (hp.fusedQkv || hp.fusedUp) console.log(`projections   fused: ${[hp.fusedQkv && 'q, k, v (LoRA target qkv)', hp.fusedUp && 'gate, up (LoRA target up)'].filter(Boolean).join('; ')}`);
       console.log(`output        ${hp.tiedOutput ? 'tied to token embedding' : 'separate'}`);
       console.log(`tensor types  ${Object.entries(typeCounts).map(([t, n]) => `${t} ×${n}`).join(', ')}`);
