@@ -317,6 +317,7 @@ private:
             scales.Set("logit", hp.logit_scale);
             o.Set("scales", scales);
             o.Set("noRope", hp.rope_off);
+            o.Set("attnTemperature", hp.attn_temp_scale);
             o.Set("vocab", m.vocab_kind());
             o.Set("bos", m.bos());
             o.Set("addsBos", m.adds_bos());
@@ -708,6 +709,7 @@ Napi::Value MakeModel(const Napi::CallbackInfo & info) {
     opt.rope_freqs = o.Get("ropeFreqs").ToBoolean();
     opt.biases = o.Get("biases").ToBoolean();
     opt.no_rope = o.Get("noRope").ToBoolean();
+    if (o.Has("attnTemperature") && o.Get("attnTemperature").IsNumber()) opt.attn_temperature = o.Get("attnTemperature").As<Napi::Number>().FloatValue();
     opt.rope_freq_base = o.Get("ropeFreqBase").As<Napi::Number>().FloatValue();
     opt.seed = (uint64_t) o.Get("seed").As<Napi::Number>().Int64Value();
     if (o.Has("outputScale") && o.Get("outputScale").IsNumber()) opt.output_scale = o.Get("outputScale").As<Napi::Number>().FloatValue();

@@ -56,6 +56,7 @@ ForwardShape forward_shape(const HParams & hp, const PackedBatch & b, size_t n_f
     s.B = std::min(s.T / s.G, attention_block_rows());
     // positions grow by at most one per slot, so a window as long as the slot hides nothing
     if (hp.n_swa > 0 && s.T / s.G > hp.n_swa) s.n_swa = hp.n_swa;
+    s.temper = hp.tempers(1 + *std::max_element(b.positions.begin(), b.positions.end()));
     return s;
 }
 
@@ -105,7 +106,7 @@ struct Blocks {
         if (!hp.rotates(il)) return t;
         const Rope r = hp.rope_of(il);
         return ggml_rope_ext(ctx, t, positions, model.rope_freqs(), (int) hp.n_rot, hp.arch->rope_type, (int) hp.n_ctx_orig, r.base, r.scale,
-                             r.ext_factor, r.attn_factor, 32.0f, 1.0f);  // YaRN's betas: llama.cpp's defaults
+                             r.ext_factor, r.attn_factor, r.beta_fast, r.beta_slow);
     }
 
     ggml_tensor * scaled(ggml_tensor * x, float s) const { return s != 1.0f ? ggml_scale(ctx, x, s) : x; }
@@ -143,8 +144,9 @@ struct Blocks {
         return hp.arch->qk_norm == QkNorm::per_head ? normed(t, norm) : t;
     }
 
-    // Layer il's roped queries [hd, H, T] and keys [hd, Hkv, T], and values [hd, Hkv, T], for hidden states x [E, T].
-    void qkv(size_t il, ggml_tensor * x, ggml_tensor * positions, ggml_tensor ** q, ggml_tensor ** k, ggml_tensor ** v) const {
+    // Layer il's roped queries [hd, H, T] and keys [hd, Hkv, T], and values [hd, Hkv, T], for hidden states x [E, T];
+    // the queries × each token's attention temperature `temper` [1, 1, T] where the graph has one (Mistral 3's).
+    void qkv(size_t il, ggml_tensor * x, ggml_tensor * positions, ggml_tensor * temper, ggml_tensor ** q, ggml_tensor ** k, ggml_tensor ** v) const {
         const HParams & hp = model.hparams();
         const Layer & L = model.layers()[il];
         ggml_tensor * cur = normed(x, L.attn_norm);
@@ -159,6 +161,7 @@ struct Blocks {
         }
         *q = rope(il, heads(yq, 0, hp.n_head, L.q_norm), positions);
         if (hp.arch->scaled_queries) *q = ggml_scale(ctx, *q, hp.kq_scale);
+        if (temper) *q = ggml_mul(ctx, *q, temper);
         *k = rope(il, heads(yk, at_k, hp.n_head_kv, L.k_norm), positions);
         *v = heads(yv, at_v, hp.n_head_kv, nullptr);
         for (ggml_tensor ** t : {q, k, v}) {
@@ -228,11 +231,12 @@ ForwardGraph resident_inputs(ggml_context * ctx, const ForwardShape & shape) {
     // upload and hold)
     g.mask = ggml_new_tensor_1d(ctx, GGML_TYPE_F16, shape.mask_offset(shape.T / shape.G));
     if (shape.n_swa > 0) g.mask_swa = ggml_new_tensor_1d(ctx, GGML_TYPE_F16, ggml_nelements(g.mask));
+    if (shape.temper) g.temper = ggml_new_tensor_3d(ctx, GGML_TYPE_F32, 1, 1, shape.N);
     if (shape.N < shape.T) {
         g.slot_row = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, shape.T);
         g.row_slot = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, shape.N);
     }
-    for (ggml_tensor * t : {g.positions, g.mask, g.mask_swa, g.slot_row, g.row_slot}) {
+    for (ggml_tensor * t : {g.positions, g.mask, g.mask_swa, g.temper, g.slot_row, g.row_slot}) {
         if (t) ggml_set_input(t);
     }
     return g;
@@ -270,7 +274,7 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, const Forwar
     for (size_t il = range.first; il < range.end; il++) {
         g.layer_in.push_back(x);
         ggml_tensor *q, *k, *v;
-        blocks.qkv(il, x, g.positions, &q, &k, &v);
+        blocks.qkv(il, x, g.positions, g.temper, &q, &k, &v);
 
         // Mask + soft_max_ext attention per group (differentiable; flash attention has no backward).
         // GQA and groups by broadcasting over dims 2 and 3.
@@ -348,15 +352,16 @@ DecodeGraph build_decode(ggml_context * ctx, const Model & model, const KvCache 
     g.v_cells = ggml_new_tensor_1d(ctx, GGML_TYPE_I64, hd * Hkv * N);
     g.mask = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, n_kv, T, 1, nb);
     if (hp.n_swa > 0 && n_kv > hp.n_swa) g.mask_swa = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, n_kv, T, 1, nb);
+    if (hp.tempers(n_kv)) g.temper = ggml_new_tensor_3d(ctx, GGML_TYPE_F32, 1, 1, N);
     g.last = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, nb);
-    for (ggml_tensor * t : {g.tokens, g.positions, g.k_rows, g.v_cells, g.mask, g.mask_swa, g.last}) {
+    for (ggml_tensor * t : {g.tokens, g.positions, g.k_rows, g.v_cells, g.mask, g.mask_swa, g.temper, g.last}) {
         if (t) ggml_set_input(t);
     }
 
     ggml_tensor * x = blocks.embed(g.tokens);  // [E, T * nb], slot-major
     for (size_t il = 0; il < model.layers().size(); il++) {
         ggml_tensor *q, *k, *v;
-        blocks.qkv(il, x, g.positions, &q, &k, &v);
+        blocks.qkv(il, x, g.positions, g.temper, &q, &k, &v);
         // Write the new keys (rows of hd) and values (single cells of the transposed V) into the cache, then attend
         // over the first n_kv cells of each slot; the mask hides cells a token may not see.
         ggml_tensor * k_all = ggml_set_rows(ctx, cache.k[il], ggml_reshape_2d(ctx, k, hd, Hkv * N), g.k_rows);
@@ -378,8 +383,8 @@ DecodeGraph build_decode(ggml_context * ctx, const Model & model, const KvCache 
     return g;
 }
 
-ForwardInputs forward_inputs(const PackedBatch & b, const ForwardShape & shape, int64_t n_vocab, const std::vector<int32_t> & feature_rows) {
-    const int64_t T = (int64_t) b.tokens.size(), R = (int64_t) b.out_rows.size(), G = b.n_groups, S = T / G;
+ForwardInputs forward_inputs(const HParams & hp, const PackedBatch & b, const ForwardShape & shape, const std::vector<int32_t> & feature_rows) {
+    const int64_t T = (int64_t) b.tokens.size(), R = (int64_t) b.out_rows.size(), G = b.n_groups, S = T / G, n_vocab = hp.n_vocab;
     ForwardInputs in;
     in.slot_row.assign(T, 0);
     for (int64_t i = 0; i < T; i++) {
@@ -388,6 +393,7 @@ ForwardInputs forward_inputs(const PackedBatch & b, const ForwardShape & shape, 
         in.row_slot.push_back((int32_t) i);
         in.tokens.push_back(b.tokens[i]);
         in.positions.push_back(b.positions[i]);
+        if (shape.temper) in.temper.push_back(hp.attn_temperature(b.positions[i]));
     }
     // Query i's row of keys, in blocks of B queries: block b (queries s0 = b·B onwards, n of them) is [s0 + n, n, 1, G].
     // The sliding-window layers' mask also hides keys n_swa or more positions back.
@@ -434,6 +440,7 @@ void set_forward_inputs(const ForwardGraph & g, const ForwardInputs & in) {
     set(g.row_slot, in.row_slot);
     set(g.mask, in.mask);
     set(g.mask_swa, in.mask_swa);
+    set(g.temper, in.temper);
     set(g.picks, in.picks);
     set(g.keep, in.keep);
     set(g.keep_slot, in.keep_slot);
@@ -463,7 +470,7 @@ std::vector<float> forward_logprobs(const Model & model, const PackedBatch & bat
     for (ggml_tensor * t : g.logp) ggml_build_forward_expand(gf, t);
 
     if (!ggml_gallocr_alloc_graph(model.allocator(), gf)) fail(E_OOM, "out of memory allocating the forward graph");
-    set_forward_inputs(g, forward_inputs(batch, shape, hp.n_vocab));
+    set_forward_inputs(g, forward_inputs(hp, batch, shape));
     model.compute(gf);
     return read_logp(g);
 }

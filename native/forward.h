@@ -39,6 +39,7 @@ struct ForwardGraph {
     ggml_tensor * row_slot = nullptr;   // I32 [N]: the slot of each row; null when N == T or in a one-layer model
     ggml_tensor * mask = nullptr;       // F16, by blocks of queries: [s0 + n, n, 1, G] for the block of n from query s0
     ggml_tensor * mask_swa = nullptr;   // F16, laid out as mask: the sliding-window layers' (null when shape.n_swa == 0)
+    ggml_tensor * temper = nullptr;     // F32 [1, 1, N]: each row's attention temperature (null unless shape.temper)
     ggml_tensor * keep = nullptr;       // I32 [R + F]: the rows the heads read (scored, then feature rows)
     ggml_tensor * keep_slot = nullptr;  // I32 [R + F]: their slots
     ggml_tensor * picks = nullptr;      // I32 [R]: (r - r0)*n_vocab + target into the flattened probabilities of r's chunk
@@ -82,6 +83,7 @@ struct ForwardShape {
     int64_t C = 1;                              // scored rows per LM-head chunk
     int64_t B = 1;                              // queries per attention block (the slot length S = T / G: one block)
     int64_t n_swa = 0;                          // the sliding window, where a slot is longer (so the window hides keys)
+    bool temper = false;                        // whether a position meets an attention temperature (HParams::tempers)
     int64_t head_chunks() const { return (R + C - 1) / C; }
     int64_t attention_blocks() const { return T > 0 ? (T / G + B - 1) / B : 1; }
     // Where the mask of the block of queries from s0 (a multiple of B) starts: the blocks before it are full, block
@@ -93,7 +95,7 @@ struct ForwardShape {
 };
 ForwardShape forward_shape(const HParams & hp, const PackedBatch & batch, size_t n_features = 0);
 //
-// `resident` (may be null) supplies the inputs every layer reads (positions, mask, slot_row, row_slot) as tensors
+// `resident` (may be null) supplies the inputs every layer reads (positions, masks, temperatures, slot_row, row_slot) as tensors
 // that already hold their values on the device: the graphs that recompute a checkpointed pass layer by layer share
 // one upload of them (see resident_inputs).
 ForwardGraph build_forward(ggml_context * ctx, const Model & model, const ForwardShape & shape, const LoraWeights * lora = nullptr,
@@ -106,8 +108,9 @@ ForwardGraph resident_inputs(ggml_context * ctx, const ForwardShape & shape);
 struct ForwardInputs {
     std::vector<int32_t> tokens, positions, slot_row, row_slot, picks, keep, keep_slot;
     std::vector<ggml_fp16_t> mask, mask_swa;
+    std::vector<float> temper;
 };
-ForwardInputs forward_inputs(const PackedBatch & batch, const ForwardShape & shape, int64_t n_vocab, const std::vector<int32_t> & feature_rows = {});
+ForwardInputs forward_inputs(const HParams & hp, const PackedBatch & batch, const ForwardShape & shape, const std::vector<int32_t> & feature_rows = {});
 
 // Writes them into the input tensors a graph has (after allocation).
 void set_forward_inputs(const ForwardGraph & g, const ForwardInputs & inputs);
@@ -128,6 +131,7 @@ struct DecodeGraph {
     ggml_tensor * v_cells = nullptr;    // I64 [hd * Hkv * T * nb]: cache cell of each new value
     ggml_tensor * mask = nullptr;       // F32 [n_kv, T, 1, nb]
     ggml_tensor * mask_swa = nullptr;   // F32 [n_kv, T, 1, nb]: the sliding-window layers', where n_kv exceeds the window
+    ggml_tensor * temper = nullptr;     // F32 [1, 1, T * nb]: the attention temperature, where n_kv reaches beyond 1's
     ggml_tensor * last = nullptr;       // I32 [nb]: row of each slot's last new token
     ggml_tensor * logits = nullptr;     // F32 [V, nb] output: next-token logits of each slot
     ggml_tensor * probs = nullptr;      // F32 [V, nb] output: their softmax (the device's vectorized exp, not the host's)

@@ -59,6 +59,7 @@ Step decode(const Model & model, const KvCache & cache, int64_t slot0, const std
     if (!ggml_gallocr_alloc_graph(model.allocator(), gf)) fail(E_OOM, "out of memory allocating the decoding graph");
 
     std::vector<int32_t> tok, pos, last(nb);
+    std::vector<float> temper;
     std::vector<int64_t> k_rows, v_cells;
     std::vector<float> mask((size_t) (n_kv * T * nb), -INFINITY), mask_swa(g.mask_swa ? mask.size() : 0, -INFINITY);
     for (int64_t b = 0; b < nb; b++) {
@@ -68,6 +69,7 @@ Step decode(const Model & model, const KvCache & cache, int64_t slot0, const std
             const int64_t p = idle ? C - 1 : past[b] + t;
             tok.push_back(idle ? 0 : tokens[b][t]);
             pos.push_back((int32_t) p);
+            if (g.temper) temper.push_back(hp.attn_temperature(p));
             for (int64_t h = 0; h < Hkv; h++) k_rows.push_back(p + C * (h + Hkv * slot));
             for (int64_t h = 0; h < Hkv; h++) {
                 for (int64_t d = 0; d < hd; d++) v_cells.push_back(p + C * (d + hd * (h + Hkv * slot)));
@@ -81,6 +83,7 @@ Step decode(const Model & model, const KvCache & cache, int64_t slot0, const std
     }
     ggml_backend_tensor_set(g.tokens, tok.data(), 0, tok.size() * sizeof(int32_t));
     ggml_backend_tensor_set(g.positions, pos.data(), 0, pos.size() * sizeof(int32_t));
+    if (g.temper) ggml_backend_tensor_set(g.temper, temper.data(), 0, temper.size() * sizeof(float));
     ggml_backend_tensor_set(g.k_rows, k_rows.data(), 0, k_rows.size() * sizeof(int64_t));
     ggml_backend_tensor_set(g.v_cells, v_cells.data(), 0, v_cells.size() * sizeof(int64_t));
     for (auto [t, m] : {std::pair{g.mask, &mask}, std::pair{g.mask_swa, &mask_swa}}) {

@@ -150,7 +150,16 @@ void make_model(const MakeModelOptions & o) {
         gguf_set_val_str(g.get(), key("rope.scaling.type").c_str(), o.rope_scaling.c_str());
         gguf_set_val_f32(g.get(), key("rope.scaling.factor").c_str(), o.rope_scaling_factor);
         if (o.rope_original_ctx > 0) gguf_set_val_u32(g.get(), key("rope.scaling.original_context_length").c_str(), (uint32_t) o.rope_original_ctx);
+        if (o.rope_scaling == "yarn" && arch->attn_temperature) {  // Ministral 3's YaRN keys
+            gguf_set_val_f32(g.get(), key("rope.scaling.yarn_beta_fast").c_str(), 32.0f);
+            gguf_set_val_f32(g.get(), key("rope.scaling.yarn_beta_slow").c_str(), 1.0f);
+            gguf_set_val_f32(g.get(), key("rope.scaling.yarn_log_multiplier").c_str(), 1.0f);
+        }
     }
+    if (!std::isfinite(o.attn_temperature) || (o.attn_temperature != 0.0f && !arch->attn_temperature)) {
+        fail(E_ARGUMENT, "an attention temperature must be finite, and " + o.arch + " has none (mistral3 has)");
+    }
+    if (o.attn_temperature != 0.0f) gguf_set_val_f32(g.get(), key("attention.temperature_scale").c_str(), o.attn_temperature);
     // Granite 3.3's μP multipliers (its attention's is 1 / head size at 2B and 8B alike), and its RoPE switch
     const bool granite = arch->multipliers;
     const float embedding_scale = granite ? 12.0f : 1.0f, residual_scale = granite ? 0.22f : 1.0f, logit_scale = granite ? 8.0f : 1.0f;

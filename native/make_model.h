@@ -19,6 +19,7 @@ struct MakeModelOptions {
                           // feed-forward ones, qwen2's output.bias)
     bool rope_freqs = false;  // write RoPE frequency factors: a Llama-3 style rope_freqs.weight (phi3: LongRoPE's pair)
     float rope_freq_base = 10000.0f;
+    float attn_temperature = 0.0f;  // mistral3: attention.temperature_scale (Llama 4's), from the original context on
     bool no_rope = false;  // granite: write rope.scaling.finetuned = false, Granite's switch that turns RoPE off
     int64_t n_swa = 0;  // gemma2's, gemma3's and olmo2's sliding window, written as attention.sliding_window where positive
     // gemma2's soft caps on attention's scores and the output's logits (attn_logit_softcapping,

@@ -185,6 +185,7 @@ const Architecture architectures[] = {
      .swa_every = 6, .swa_rope_base = 10000.0f},
     {.name = "olmo2", .rope_type = GGML_ROPE_TYPE_NEOX, .qk_norm = QkNorm::whole, .pre_norms = false, .post_norms = true, .swa_every = 4,
      .lm_head = LmHead::own},
+    {.name = "mistral3", .dense_biases = true, .attn_temperature = true},
     {.name = "granite", .dense_biases = true, .multipliers = true},
     {.name = "phi3", .rope_type = GGML_ROPE_TYPE_NEOX, .fused_qkv = true, .scaled_queries = true, .fused_up = true},  // its window is off in llama.cpp
 };
@@ -282,6 +283,20 @@ void Model::read_rope(const std::string & k) {
     }
     hp_.rope.attn_factor = get_float(gguf_, k + "rope.scaling.attn_factor", 1.0f);
     hp_.n_ctx_orig = get_int(gguf_, k + "rope.scaling.original_context_length", hp_.n_ctx_train, false);
+    if (!hp_.arch->attn_temperature) return;
+    hp_.rope.beta_fast = get_float(gguf_, k + "rope.scaling.yarn_beta_fast", hp_.rope.beta_fast);
+    hp_.rope.beta_slow = get_float(gguf_, k + "rope.scaling.yarn_beta_slow", hp_.rope.beta_slow);
+    // YaRN's attention factor as llama.cpp sets it with a log multiplier m: mscale(f, 1) / mscale(f, m), less the
+    // mscale(f, 1) = 1 + 0.1·ln f that ggml's YaRN applies itself
+    const float log_mul = get_float(gguf_, k + "rope.scaling.yarn_log_multiplier", 0.0f);
+    if (hp_.rope.ext_factor != 0.0f && log_mul != 0.0f) {
+        const float ln_f = std::log(1.0f / hp_.rope.scale);
+        hp_.rope.attn_factor *= 1.0f / (0.1f * log_mul * ln_f + 1.0f);
+    }
+    hp_.attn_temp_scale = get_float(gguf_, k + "attention.temperature_scale", 0.0f);
+    if (!std::isfinite(hp_.attn_temp_scale)) fail(E_BAD_MODEL, k + "attention.temperature_scale must be finite");
+    // its floor is the original context (as llama.cpp's)
+    if (hp_.attn_temp_scale != 0.0f && hp_.n_ctx_orig <= 0) fail(E_BAD_MODEL, k + "rope.scaling.original_context_length must be positive for the attention temperature");
 }
 
 // Gemma 2's soft caps, with llama.cpp's defaults where the file gives none. Other architectures have none, and a file

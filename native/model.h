@@ -58,6 +58,8 @@ struct Architecture {
                                     // others'
     LmHead lm_head = LmHead::either;  // gemma2: tied; olmo2: its own
     bool multipliers = false;       // granite: the file's embedding, residual, attention and logit multipliers (μP's)
+    bool attn_temperature = false;  // mistral3: Llama 4's attention temperature, and YaRN's betas and log multiplier
+                                    // from the file
 };
 
 // The supported architecture called `name` (general.architecture), or null.
@@ -70,7 +72,8 @@ struct Rope {
     float base = 10000.0f;
     float scale = 1.0f;        // 1 / rope.scaling.factor, linear or YaRN
     float ext_factor = 0.0f;   // YaRN: 1 (its interpolation between the extrapolated and the scaled frequencies)
-    float attn_factor = 1.0f;  // rope.scaling.attn_factor
+    float attn_factor = 1.0f;  // rope.scaling.attn_factor (with YaRN's log multiplier, where the file has one)
+    float beta_fast = 32.0f, beta_slow = 1.0f;  // YaRN's ramp (llama.cpp's defaults)
 };
 
 struct HParams {
@@ -102,8 +105,14 @@ struct HParams {
     float residual_scale = 1.0f;  // Granite: the attention's and feed-forward's outputs × this before their residual adds
     float logit_scale = 1.0f;     // Granite: logits ÷ this
     bool rope_off = false;        // Granite files with rope.scaling.finetuned = false: no layer rotates positions
+    // Mistral 3's attention temperature (Llama 4's): queries × 1 + s·log(1 + ⌊position / n_ctx_orig⌋), from the original
+    // context on. 0: none.
+    float attn_temp_scale = 0.0f;
 
     bool is_swa(size_t il) const { return n_swa > 0 && swa_layers[il]; }
+    float attn_temperature(int64_t pos) const { return std::log(std::floor((double) pos / (double) n_ctx_orig) + 1.0) * attn_temp_scale + 1.0; }
+    // Whether positions up to max_pos (exclusive) meet a temperature other than 1.
+    bool tempers(int64_t max_pos) const { return attn_temp_scale != 0.0f && max_pos > n_ctx_orig; }
     // Whether layer il rotates positions into its queries and keys (SmolLM3's every 4th does not).
     bool rotates(size_t il) const { return !rope_off && !(arch->no_rope_every > 0 && (int64_t) (il + 1) % arch->no_rope_every == 0); }
     Rope rope_of(size_t il) const { return is_swa(il) ? Rope{rope_freq_base_swa} : rope; }

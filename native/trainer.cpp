@@ -336,7 +336,7 @@ ForwardResult Trainer::forward(const PackedBatch & batch, const std::vector<int3
     } else {
         p = keep ? build(false, shape, {}) : build_forward_only(shape, lora, nullptr);
     }
-    ForwardInputs inputs = forward_inputs(batch, shape, hp.n_vocab, feature_rows);
+    ForwardInputs inputs = forward_inputs(hp, batch, shape, feature_rows);
     set_forward_inputs(p->fg, inputs);
     model_.compute(p->gf);
 
@@ -347,6 +347,7 @@ ForwardResult Trainer::forward(const PackedBatch & batch, const std::vector<int3
         ck->inputs = std::move(inputs);
         for (auto * v : {&ck->inputs.positions, &ck->inputs.slot_row, &ck->inputs.row_slot}) *v = {};  // resident now
         ck->inputs.mask = ck->inputs.mask_swa = {};
+        ck->inputs.temper = {};
         checkpoints_ = std::move(ck);
     } else if (keep) {
         pending_llm_ = std::move(p);

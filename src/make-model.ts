@@ -1,6 +1,6 @@
 /**
- * Generated test models: llama-, qwen2-, qwen3-, smollm3-, gemma2-, gemma3-, olmo2-, phi3- or granite-architecture GGUF
- * files with deterministic random weights and a real tokenizer (LLaMA's, which SmolLM3 shares with Llama 3; Qwen2's,
+ * Generated test models: llama-, qwen2-, qwen3-, smollm3-, gemma2-, gemma3-, olmo2-, phi3-, granite- or
+ * mistral3-architecture GGUF files with deterministic random weights and a real tokenizer (LLaMA's, which SmolLM3 shares with Llama 3; Qwen2's,
  * which Qwen3 shares; Gemma 4's, the vendored tree's only one of Gemma's 262,144 tokens; Phi-3's; or StarCoder's)
  * copied from the vocab files in the vendored llama.cpp tree.
  */
@@ -21,15 +21,16 @@ export interface ModelShape {
   ctx: number;
 }
 
-export type Architecture = 'llama' | 'qwen2' | 'qwen3' | 'smollm3' | 'gemma2' | 'gemma3' | 'olmo2' | 'phi3' | 'granite';
-export const architectures: readonly Architecture[] = ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma2', 'gemma3', 'olmo2', 'phi3', 'granite'];
+export type Architecture = 'llama' | 'qwen2' | 'qwen3' | 'smollm3' | 'gemma2' | 'gemma3' | 'olmo2' | 'phi3' | 'granite' | 'mistral3';
+export const architectures: readonly Architecture[] = ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma2', 'gemma3', 'olmo2', 'phi3', 'granite', 'mistral3'];
 export type Vocabulary = 'spm' | 'bpe' | 'qwen2' | 'gemma4' | 'phi3' | 'starcoder';
 export const vocabularies: readonly Vocabulary[] = ['spm', 'bpe', 'qwen2', 'gemma4', 'phi3', 'starcoder'];
 
 /**
  * Each architecture's vocabulary where none is given: its family's (SmolLM3 uses Llama 3's, Qwen3 Qwen2's), or where
  * the vendored tree lacks it, a kin of about its size: for Gemma 2, Gemma 4's (256,000 tokens against 262,144); for
- * OLMo 2, Llama 3's byte-level BPE; for Granite 3, StarCoder's (49,152 tokens against 49,155).
+ * OLMo 2, Llama 3's byte-level BPE; for Granite 3, StarCoder's (49,152 tokens against 49,155); for Ministral 3, Llama
+ * 3's (128,256 tokens against Tekken's 131,072).
  */
 const defaultVocabulary: Record<Architecture, Vocabulary> = {
   llama: 'spm',
@@ -41,14 +42,16 @@ const defaultVocabulary: Record<Architecture, Vocabulary> = {
   olmo2: 'bpe',
   phi3: 'phi3',
   granite: 'starcoder',
+  mistral3: 'bpe',
 };
 
 /**
  * The RoPE base each family's models have: LLaMA-2 10,000, LLaMA-3 500,000, Qwen2, Qwen3 and Gemma 3 1,000,000 (its
- * sliding-window layers 10,000), SmolLM3 5,000,000, Gemma 2 and Phi-3 10,000, OLMo 2 500,000, Granite 3.3 10,000,000.
+ * sliding-window layers 10,000), SmolLM3 5,000,000, Gemma 2 and Phi-3 10,000, OLMo 2 500,000, Granite 3.3 10,000,000,
+ * Ministral 3 1,000,000.
  */
 function defaultRopeBase(arch: Architecture, vocab: Vocabulary): number {
-  return { llama: vocab === 'bpe' ? 500000 : 10000, qwen2: 1e6, qwen3: 1e6, smollm3: 5e6, gemma2: 10000, gemma3: 1e6, olmo2: 500000, phi3: 10000, granite: 1e7 }[arch];
+  return { llama: vocab === 'bpe' ? 500000 : 10000, qwen2: 1e6, qwen3: 1e6, smollm3: 5e6, gemma2: 10000, gemma3: 1e6, olmo2: 500000, phi3: 10000, granite: 1e7, mistral3: 1e6 }[arch];
 }
 
 /** A preset: a shape, and for a real model's shapes its architecture, head size, vocabulary, output tying and window. */
@@ -62,9 +65,9 @@ export interface Preset extends ModelShape {
 
 /**
  * `tiny` keeps the test suite fast on 2 cores; `llama-7b`, `qwen2.5-0.5b`, `qwen3-0.6b`, `smollm3-3b`, `gemma-2-2b`,
- * `gemma-3-270m`, `gemma-3-1b`, `olmo-2-1b`, `phi-3-mini` and `granite-3.3-2b` have those models' exact shapes (for speed
- * benchmarks; gemma-2-2b's vocabulary is Gemma 4's, 2% larger than its own, olmo-2-1b's Llama 3's, 28% larger,
- * granite-3.3-2b's StarCoder's, 3 tokens smaller).
+ * `gemma-3-270m`, `gemma-3-1b`, `olmo-2-1b`, `phi-3-mini`, `granite-3.3-2b` and `ministral-3-3b` have those models'
+ * exact shapes (for speed benchmarks; gemma-2-2b's vocabulary is Gemma 4's, 2% larger than its own, olmo-2-1b's
+ * Llama 3's, 28% larger, granite-3.3-2b's StarCoder's, 3 tokens smaller, ministral-3-3b's Llama 3's, 2% smaller).
  */
 export type PresetName =
   | 'tiny'
@@ -77,7 +80,8 @@ export type PresetName =
   | 'gemma-3-1b'
   | 'olmo-2-1b'
   | 'phi-3-mini'
-  | 'granite-3.3-2b';
+  | 'granite-3.3-2b'
+  | 'ministral-3-3b';
 export const presets: Record<PresetName, Preset> = {
   tiny: { layers: 2, embd: 64, heads: 4, kvHeads: 4, ff: 160, ctx: 4096 },
   'llama-7b': { layers: 32, embd: 4096, heads: 32, kvHeads: 32, ff: 11008, ctx: 2048 },
@@ -90,6 +94,7 @@ export const presets: Record<PresetName, Preset> = {
   'olmo-2-1b': { layers: 16, embd: 2048, heads: 16, kvHeads: 16, ff: 8192, ctx: 4096, arch: 'olmo2', vocab: 'bpe' },
   'phi-3-mini': { layers: 32, embd: 3072, heads: 32, kvHeads: 32, ff: 8192, ctx: 4096, arch: 'phi3', vocab: 'phi3' },
   'granite-3.3-2b': { layers: 40, embd: 2048, heads: 32, kvHeads: 8, ff: 8192, ctx: 131072, arch: 'granite', vocab: 'starcoder', tied: true },
+  'ministral-3-3b': { layers: 26, embd: 3072, heads: 32, kvHeads: 8, ff: 9216, ctx: 262144, arch: 'mistral3', headDim: 128, vocab: 'bpe', tied: true },
 };
 
 /** Gemma 2's soft caps c on attention's scores and the output's logits x, which become c·tanh(x / c). */
@@ -121,7 +126,9 @@ export interface MakeModelOptions extends Partial<ModelShape> {
    * "phi3": llama's block with one projection for the queries, keys and values (attn_qkv) and one for the
    * feed-forward's gate and up (ffn_up, twice as wide), NeoX-style RoPE;
    * "granite": llama's block with Granite 3.3's μP multipliers (embeddings ×12, the sublayers' outputs ×0.22 before
-   * their residual adds, attention's scores × 1/head size, logits ÷8).
+   * their residual adds, attention's scores × 1/head size, logits ÷8);
+   * "mistral3": llama's block with Llama 4's attention temperature (see `attnTemperature`) and, with YaRN, Ministral
+   * 3's YaRN keys (betas 32 and 1, log multiplier 1).
    */
   arch?: Architecture;
   /** gemma2, gemma3, olmo2: the sliding window (attention.sliding_window); none written where not given. */
@@ -135,7 +142,7 @@ export interface MakeModelOptions extends Partial<ModelShape> {
    * tokens, with Qwen2's Jinja chat template); "gemma4": Gemma 4's (262144 tokens, with its Jinja chat template);
    * "phi3": Phi-3's (LLaMA's SentencePiece and its chat tokens, 32064, with its Jinja chat template); "starcoder":
    * StarCoder's BPE (49152 tokens). Default: "qwen2" for the Qwen architectures, "bpe" for smollm3 and olmo2, "gemma4"
-   * for gemma2 and gemma3, "phi3" for phi3, "starcoder" for granite, else "spm".
+   * for gemma2 and gemma3, "phi3" for phi3, "starcoder" for granite, "bpe" for mistral3, else "spm".
    */
   vocab?: Vocabulary;
   /** Share the output projection with the token embedding. Default: the preset's, else as the architecture has it
@@ -146,6 +153,11 @@ export interface MakeModelOptions extends Partial<ModelShape> {
   biases?: boolean;
   /** granite: false writes rope.scaling.finetuned = false, Granite's switch that turns RoPE off in every layer. */
   rope?: boolean;
+  /**
+   * mistral3: Llama 4's attention temperature s (attention.temperature_scale; Ministral 3's is 0.1): queries ×
+   * 1 + s·log(1 + ⌊position / original context⌋), from the original context (`ropeScaling.originalContext`) on.
+   */
+  attnTemperature?: number;
   /** Write Llama-3 style RoPE frequency factors (rope_freqs.weight); on phi3, LongRoPE's short and long ones, for an
    *  original context of a quarter of `ctx` (the longest rl-ggml then evaluates, as llama.cpp uses the short ones there). */
   ropeFreqs?: boolean;
@@ -221,6 +233,7 @@ export async function makeModel(options: MakeModelOptions): Promise<{ arch: Arch
       ropeFreqs: options.ropeFreqs ?? false,
       biases: options.biases ?? false,
       noRope: options.rope === false,
+      attnTemperature: options.attnTemperature,
       ropeFreqBase: options.ropeFreqBase ?? defaultRopeBase(arch, vocab),
       ropeScaling: options.ropeScaling,
       attnSoftcap: caps.attention,

@@ -43,7 +43,7 @@ export interface ModelHParams {
    * "gemma2" (gemma3's block without q and k norms, soft caps on scores and logits, a window in every other layer);
    * "phi3" (llama's block with fused projections: one for the queries, keys and values, one for the gate and up);
    * "olmo2" (norms after attention and feed-forward only, q and k normed over the whole projection); "granite"
-   * (llama's block with μP multipliers: see `scales`).
+   * (llama's block with μP multipliers: see `scales`); "mistral3" (llama's block with an attention temperature).
    */
   architecture: Architecture;
   nVocab: number;
@@ -83,6 +83,8 @@ export interface ModelHParams {
   scales: { embedding: number; residual: number; attention: number; logit: number };
   /** Whether no layer rotates positions (Granite's files can switch RoPE off). */
   noRope: boolean;
+  /** Mistral 3's attention temperature s: queries × 1 + s·log(1 + ⌊position / original context⌋); 0: none. */
+  attnTemperature: number;
 }
 
 export interface TensorInfo {

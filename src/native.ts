@@ -100,6 +100,7 @@ export interface NativeMakeModelOptions extends ModelShape {
   ropeFreqs: boolean;
   biases: boolean;
   noRope: boolean;
+  attnTemperature?: number;
   ropeFreqBase: number;
   seed: number;
   roundTrip?: string;

@@ -61,7 +61,7 @@ t.test('make-model writes RoPE scaling, and info shows it', async (t) => {
   t.match(bad.stderr, /the RoPE scaling factor must be at least 1/);
 });
 
-t.test("make-model writes Gemma 2's soft caps, Phi-3's fused projections and Granite's multipliers, and info shows them", async (t) => {
+t.test("make-model writes Gemma 2's soft caps, Phi-3's fused projections, Granite's multipliers and Mistral 3's temperature, and info shows them", async (t) => {
   const gemma2 = tempPath('cli-gemma2.gguf');
   const made = runCli(['make-model', '--out', gemma2, '--arch', 'gemma2', '--vocab', 'spm', '--layers', '2', '--attn-softcap', '20', '--window', '64']);
   t.equal(made.status, 0, made.stderr);
@@ -77,6 +77,9 @@ t.test("make-model writes Gemma 2's soft caps, Phi-3's fused projections and Gra
   const granite = tempPath('cli-granite.gguf');
   t.equal(runCli(['make-model', '--out', granite, '--arch', 'granite', '--layers', '1', '--no-rope', '--biases']).status, 0);
   t.match(runCli(['info', '--model', granite]).stdout, /multipliers {3}embeddings ×12, residual ×0.22, scores ×0.0625, logits ÷8; no RoPE/);
+  const mistral3 = tempPath('cli-mistral3.gguf');
+  t.equal(runCli(['make-model', '--out', mistral3, '--arch', 'mistral3', '--layers', '1', '--attn-temperature', '0.1', '--rope-scaling', 'yarn', '--rope-original-ctx', '256']).status, 0);
+  t.match(runCli(['info', '--model', mistral3]).stdout, /temperature {3}queries × 1 \+ 0.1·log\(1 \+ ⌊position \/ original context⌋\)/);
   const bad = runCli(['make-model', '--out', tempPath('z.gguf'), '--arch', 'llama', '--final-softcap', '10']);
   t.equal(bad.status, 1);
   t.match(bad.stderr, /llama has no soft caps \(gemma2 has\)/);

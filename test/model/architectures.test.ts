@@ -2,7 +2,7 @@
 // (per-head q, k norms instead of biases, heads wider than embedding / heads) with Qwen2's vocabulary, which Qwen3
 // shares, smollm3 (no RoPE in every 4th layer), gemma3 (scaled embeddings, GELU, post-norms, sliding windows), gemma2
 // (gemma3's without q, k norms, with soft caps), olmo2 (post-norms only, q and k normed whole), phi3 (fused
-// projections) and granite (μP multipliers): what make-model writes, how conversations are laid out and tokenized, adapters that node-llama-cpp
+// projections), granite (μP multipliers) and mistral3 (an attention temperature): what make-model writes, how conversations are laid out and tokenized, adapters that node-llama-cpp
 // applies as we do, and the clear errors of a vocabulary without BOS. Log-probs, generation and gradients on each are
 // checked with the other types in reference.test.ts, generate.test.ts and training/gradients.test.ts.
 import t, { type Test } from 'tap';
@@ -19,7 +19,7 @@ import { createPolicy, loadAdapter, loadPolicy } from '../../src/training/llm-po
 import type { LoraTarget } from '../../src/training/policy.js';
 import { sft } from '../../src/training/sft.js';
 import { referenceLogprobTolerance } from '../helpers/device.js';
-import { setU32 } from '../helpers/gguf-surgery.js';
+import { setF32, setU32 } from '../helpers/gguf-surgery.js';
 import { tempPath, testModel } from '../helpers/models.js';
 import { adapterAgreement, gemmaGeluTolerance, referenceLogprobs, referenceModel } from '../helpers/reference.js';
 import { mugTrajectory } from '../helpers/trajectories.js';
@@ -256,6 +256,34 @@ t.test("partial rotary dimensions (Phi-4-mini rotates 96 of 128): the others pas
   t.ok(worst <= referenceLogprobTolerance, `max |Δ log-prob| ${worst.toExponential(2)}`);
   const all = (await rotated.logprobs(text)).logprobs;
   t.ok(r.logprobs.slice(1).some((x, i) => Math.abs((x as number) - (all[i + 1] as number)) > 1e-3), 'other numbers than with every dimension rotated');
+});
+
+t.test("make-model: a mistral3 model has an attention temperature and Ministral 3's YaRN keys; other betas are read as llama.cpp reads them", async (t) => {
+  // (base 10,000: YaRN's ramp then spans rotary dimensions that the betas move)
+  const made = await testModel({ arch: 'mistral3', kvHeads: 2, ropeFreqBase: 10000, ropeScaling: { type: 'yarn', factor: 4, originalContext: 32 }, attnTemperature: 0.5 });
+  const path = tempPath('mistral3-betas.gguf');
+  copyFileSync(made, path);
+  setF32(path, 'mistral3.rope.scaling.yarn_beta_fast', 8);
+  setF32(path, 'mistral3.rope.scaling.yarn_beta_slow', 2);
+  const [ministral, ours] = [await loadModel(made, { threads: 1 }), await loadModel(path, { threads: 1 })];
+  const ref = await referenceModel(path);
+  t.teardown(async () => {
+    await ministral.dispose();
+    await ours.dispose();
+    await ref.dispose();
+  });
+  t.equal(ministral.hparams.architecture, 'mistral3');
+  t.equal(ministral.hparams.nVocab, 128256, "Llama 3's vocabulary, near Tekken's 131,072");
+  t.equal(ministral.hparams.attnTemperature, 0.5);
+  const text = Array.from({ length: 12 }, (_, i) => `step ${i}: pick up the tomato`).join('; ');
+  const r = await ours.logprobs(text);
+  t.ok(r.tokens.length > 64, `${r.tokens.length} tokens: the temperature reaches 1 + 0.5·log 2 and more`);
+  const expected = await referenceLogprobs(ref, r.tokens);
+  const worst = Math.max(...r.logprobs.slice(1).map((x, i) => Math.abs((x as number) - expected[i])));
+  t.ok(worst <= referenceLogprobTolerance, `max |Δ log-prob| ${worst.toExponential(2)}`);
+  const own = (await ministral.logprobs(text)).logprobs;
+  t.ok(r.logprobs.slice(1).some((x, i) => Math.abs((x as number) - (own[i + 1] as number)) > 1e-3), "other numbers than with Ministral 3's betas");
+  await t.rejects(testModel({ arch: 'llama', attnTemperature: 0.1 }), { code: 'INVALID_ARGUMENT', message: /llama has none \(mistral3 has\)/ });
 });
 
 t.test("conversations in Qwen2's template: no BOS, every reply marked through its <|im_end|>", async (t) => {

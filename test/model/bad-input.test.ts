@@ -51,6 +51,8 @@ t.test('model problems', async (t) => {
   await expectLoadError(t, await broken('ff.gguf', (p) => setU32(p, 'llama.feed_forward_length', 100)), ModelLoadError, /ffn_gate.weight has shape/);
   await expectLoadError(t, await broken('heads.gguf', (p) => setU32(p, 'llama.attention.head_count', 3)), ModelLoadError, /not a multiple of head_count/);
   await expectLoadError(t, await broken('layers.gguf', (p) => setU32(p, 'llama.block_count', 1)), ModelLoadError, /more blocks than block_count/);
+  const tempered = testModel({ arch: 'mistral3', ropeScaling: { type: 'yarn', factor: 4, originalContext: 64 }, attnTemperature: 0.1 });
+  await expectLoadError(t, await broken('temperature-floor.gguf', (p) => setU32(p, 'mistral3.rope.scaling.original_context_length', 0), tempered), ModelLoadError, /original_context_length must be positive for the attention temperature/);
   // a tensor the graph would not read: the model would run wrong without it (llama.cpp refuses such files too)
   const biased = testModel({ biases: true });
   await expectLoadError(t, await broken('foreign-tensor.gguf', (p) => renameTensor(p, 'blk.0.ffn_up.bias', 'blk.0.ffn_up.biaX'), biased), UnsupportedModelError, /tensor blk.0.ffn_up.biaX has no place in a llama model/);

@@ -19,7 +19,7 @@ async function forwardLogprobs(model: Model, prompt: string, tokens: number[]): 
 }
 
 // gemma3: 6 layers, of which 5 attend to the last 8 positions only (the prompts and replies are longer); gemma2: every
-// other layer, and soft caps that bend scores and logits
+// other layer, and soft caps that bend scores and logits; mistral3: an attention temperature from position 8 on
 const extra = {
   llama: {},
   qwen2: {},
@@ -30,8 +30,9 @@ const extra = {
   olmo2: { vocab: 'spm' },
   phi3: { kvHeads: 2 },
   granite: { kvHeads: 2 },
+  mistral3: { kvHeads: 2, ropeScaling: { type: 'yarn', factor: 4, originalContext: 8 }, attnTemperature: 0.5 },
 } as const;
-for (const arch of ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma2', 'gemma3', 'olmo2', 'phi3', 'granite'] as const) {
+for (const arch of ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma2', 'gemma3', 'olmo2', 'phi3', 'granite', 'mistral3'] as const) {
   t.test(`greedy generation equals node-llama-cpp, and its log-probs equal a forward pass (${arch})`, async (t) => {
     const path = await testModel({ outputScale: 4, arch, ...extra[arch] });
     const model = await loadModel(path, { threads: 2 });

@@ -66,6 +66,7 @@ const cases: [string, Omit<MakeModelOptions, 'out'>][] = [
   ['q8_0 gemma2 (every other layer in a window of 8, soft caps 2 and 5)', { type: 'q8_0', arch: 'gemma2', vocab: 'spm', layers: 4, kvHeads: 2, slidingWindow: 8, softCaps: { attention: 2, final: 5 } }],
   ['q4_0 phi3 (fused projections, LongRoPE factors)', { type: 'q4_0', arch: 'phi3', kvHeads: 2, ropeFreqs: true }],
   ['q4_0 granite (μP multipliers, biases)', { type: 'q4_0', arch: 'granite', kvHeads: 2, biases: true }],
+  ['q8_0 mistral3 (YaRN, an attention temperature from position 8 on)', { type: 'q8_0', arch: 'mistral3', vocab: 'spm', kvHeads: 2, ropeScaling: { type: 'yarn', factor: 4, originalContext: 8 }, attnTemperature: 0.5 }],
   ['q4_0 olmo2 (3 of 4 layers in a window of 8, YaRN on the others)', { type: 'q4_0', arch: 'olmo2', vocab: 'spm', layers: 4, kvHeads: 2, slidingWindow: 8, ropeScaling: { type: 'yarn', factor: 4, originalContext: 16 } }],
 ];
 

@@ -57,6 +57,10 @@ const configs: (Omit<MakeModelOptions, 'out'> & { name: string; tolerance?: numb
   { name: 'q8_0 phi3 with LongRoPE factors', arch: 'phi3', type: 'q8_0', ropeFreqs: true },
   { name: 'q8_0 granite GQA tied (μP multipliers), StarCoder vocabulary', arch: 'granite', type: 'q8_0', kvHeads: 2, tied: true },
   { name: 'f32 granite with RoPE switched off and biases', arch: 'granite', rope: false, biases: true },
+  { name: 'q8_0 mistral3 GQA wide heads tied', arch: 'mistral3', type: 'q8_0', kvHeads: 2, headDim: 32, tied: true },
+  // Ministral 3's YaRN keys (a log multiplier that cancels YaRN's own attention factor), and Llama 4's attention
+  // temperature from position 128 on (the long text reaches 700)
+  { name: 'f32 mistral3 with YaRN ×4 beyond 128 positions, an attention temperature and biases', arch: 'mistral3', kvHeads: 2, ropeScaling: { type: 'yarn', factor: 4, originalContext: 128 }, attnTemperature: 0.5, biases: true },
   { name: 'q8_0 olmo2 GQA (norms after attention and feed-forward, q and k normed whole)', arch: 'olmo2', type: 'q8_0', kvHeads: 2 },
   // OLMo 3's: all layers but every 4th attend to the last 64 positions, unscaled; the others with YaRN
   { name: 'f32 olmo2 with sliding windows and YaRN, bpe', arch: 'olmo2', layers: 4, kvHeads: 2, slidingWindow: 64, ropeScaling: { type: 'yarn', factor: 8, originalContext: 128 } },

@@ -90,6 +90,7 @@ const bases: [string, Omit<MakeModelOptions, 'out'>, number][] = [
   // all seven targets: q, k, v adapt the fused qkv projection, gate and up the fused up one
   ['phi3 f32 GQA, fused projections, LongRoPE factors', { arch: 'phi3', kvHeads: 2, ropeFreqs: true }, 0.01],
   ['granite f32 GQA, μP multipliers and biases', { arch: 'granite', kvHeads: 2, biases: true }, 0.01],
+  ['mistral3 f32 GQA, YaRN and an attention temperature from position 4 on', { arch: 'mistral3', vocab: 'spm', kvHeads: 2, ropeScaling: { type: 'yarn', factor: 4, originalContext: 4 }, attnTemperature: 0.5 }, 0.01],
   ['olmo2 f32 GQA, 3 of 4 layers in a window of 8, YaRN on the others', { arch: 'olmo2', vocab: 'spm', layers: 4, kvHeads: 2, slidingWindow: 8, ropeScaling: { type: 'yarn', factor: 4, originalContext: 16 } }, 0.01],
 ];
 
@@ -308,12 +309,13 @@ async function trainingRun(model: Model, memoryBudget: number | undefined, every
 const checkpointModel = { layers: 4, embd: 128, heads: 4, kvHeads: 2, ff: 256, type: 'q8_0' } as const;
 
 // gemma3: its windowed layers' mask, uploaded once with the other, is read by the recomputed layers too; gemma2: the
-// recomputed LM head is soft-capped; qwen2: biased
+// recomputed LM head is soft-capped; qwen2: biased; mistral3: the temperatures, uploaded once too
 const checkpointModels = {
   llama: checkpointModel,
   'gemma3, 5 of 6 layers in a window of 8': { ...checkpointModel, arch: 'gemma3', vocab: 'spm', layers: 6, tied: true, slidingWindow: 8 },
   'gemma2, soft caps 2 and 5': { ...checkpointModel, arch: 'gemma2', vocab: 'spm', tied: true, slidingWindow: 8, softCaps: { attention: 2, final: 5 } },
   'qwen2, an LM head bias': { ...checkpointModel, arch: 'qwen2', vocab: 'spm', biases: true },
+  'mistral3, an attention temperature from position 8 on': { ...checkpointModel, arch: 'mistral3', vocab: 'spm', ropeScaling: { type: 'yarn', factor: 4, originalContext: 8 }, attnTemperature: 0.5 },
 } as const;
 for (const [name, options] of Object.entries(checkpointModels)) {
   t.test(`layer checkpointing: the same log-probs, values and gradients, bit for bit, in less memory (${name})`, async (t) => {

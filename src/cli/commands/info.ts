@@ -78,6 +78,7 @@ export const infoCommand: CommandModule<object, Args> = {
         const f = (x: number) => +x.toPrecision(6);
         console.log(`multipliers   embeddings ×${f(embedding)}, residual ×${f(residual)}, scores ×${f(attention)}, logits ÷${f(logit)}${hp.noRope ? '; no RoPE' : ''}`);
       }
+      if (hp.attnTemperature !== 0) console.log(`temperature   queries × 1 + ${+hp.attnTemperature.toPrecision(6)}·log(1 + ⌊position / original context⌋)`);
       if (hp.fusedQkv || hp.fusedUp) console.log(`projections   fused: ${[hp.fusedQkv && 'q, k, v (LoRA target qkv)', hp.fusedUp && 'gate, up (LoRA target up)'].filter(Boolean).join('; ')}`);
       console.log(`output        ${hp.tiedOutput ? 'tied to token embedding' : 'separate'}`);
       console.log(`tensor types  ${Object.entries(typeCounts).map(([t, n]) => `${t} ×${n}`).join(', ')}`);

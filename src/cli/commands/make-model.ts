@@ -21,6 +21,7 @@ interface Args {
   ropeFreqs: boolean;
   biases: boolean;
   rope: boolean;
+  attnTemperature?: number;
   ropeScaling?: 'linear' | 'yarn';
   ropeFactor: number;
   ropeOriginalCtx?: number;
@@ -43,7 +44,7 @@ function readTemplate(path: string): string {
 /** `rl-ggml make-model`: a GGUF of a supported architecture with random weights and a real tokenizer, for tests and benchmarks. */
 export const makeModelCommand: CommandModule<object, Args> = {
   command: 'make-model',
-  describe: 'Write a llama-, qwen2-, qwen3-, smollm3-, gemma2-, gemma3-, olmo2-, phi3- or granite-architecture GGUF with deterministic random weights (for tests and benchmarks)',
+  describe: 'Write a llama-, qwen2-, qwen3-, smollm3-, gemma2-, gemma3-, olmo2-, phi3-, granite- or mistral3-architecture GGUF with deterministic random weights (for tests and benchmarks)',
   builder: (y: Argv) =>
     y
       .option('out', { type: 'string', demandOption: true, describe: 'output GGUF path' })
@@ -51,12 +52,12 @@ export const makeModelCommand: CommandModule<object, Args> = {
       .option('arch', {
         choices: architectures as string[],
         describe:
-          'llama, qwen2 (q, k, v biases, NeoX RoPE), qwen3 (per-head q, k norms, NeoX RoPE), smollm3 (no RoPE in every 4th layer), gemma3 (qwen3\'s attention, GELU feed-forward, post-norms, sliding windows), gemma2 (gemma3 without q, k norms, with soft caps), olmo2 (post-norms only, q, k norms over whole projections), phi3 (fused q, k, v and gate, up projections) or granite (μP multipliers) [default: llama, or the preset\'s]',
+          'llama, qwen2 (q, k, v biases, NeoX RoPE), qwen3 (per-head q, k norms, NeoX RoPE), smollm3 (no RoPE in every 4th layer), gemma3 (qwen3\'s attention, GELU feed-forward, post-norms, sliding windows), gemma2 (gemma3 without q, k norms, with soft caps), olmo2 (post-norms only, q, k norms over whole projections), phi3 (fused q, k, v and gate, up projections), granite (μP multipliers) or mistral3 (attention temperature) [default: llama, or the preset\'s]',
       })
       .option('vocab', {
         choices: vocabularies as string[],
         describe:
-          'LLaMA-1/2 SentencePiece (32000), LLaMA-3 BPE (128256), Qwen2 BPE (151936, with its chat template), Gemma 4 (262144, with its chat template), Phi-3 (32064, with its chat template) or StarCoder BPE (49152) [default: qwen2 for the Qwen architectures, bpe for smollm3 and olmo2, gemma4 for gemma2 and gemma3, phi3 for phi3, starcoder for granite, else spm]',
+          'LLaMA-1/2 SentencePiece (32000), LLaMA-3 BPE (128256), Qwen2 BPE (151936, with its chat template), Gemma 4 (262144, with its chat template), Phi-3 (32064, with its chat template) or StarCoder BPE (49152) [default: qwen2 for the Qwen architectures, bpe for smollm3 and olmo2, gemma4 for gemma2 and gemma3, phi3 for phi3, starcoder for granite, bpe for mistral3, else spm]',
       })
       .option('preset', { choices: Object.keys(presets), default: 'tiny', describe: 'base shape; flags below override it' })
       .option('layers', { type: 'number', describe: 'transformer blocks' })
@@ -76,6 +77,7 @@ export const makeModelCommand: CommandModule<object, Args> = {
       .option('rope-freqs', { type: 'boolean', default: false, describe: "write Llama-3 style RoPE frequency factors (phi3: LongRoPE's, for an original context of ctx / 4)" })
       .option('biases', { type: 'boolean', default: false, describe: "write the optional biases: llama's on attn_output and the feed-forward, qwen2's on the LM head" })
       .option('rope', { type: 'boolean', default: true, describe: 'granite: --no-rope writes rope.scaling.finetuned = false, Granite\'s switch that turns RoPE off' })
+      .option('attn-temperature', { type: 'number', describe: "mistral3: Llama 4's attention temperature s, queries × 1 + s·log(1 + ⌊position / original context⌋) [default: none written]" })
       .option('rope-scaling', { choices: ['linear', 'yarn'], describe: 'write RoPE scaling of this kind (rope.scaling.*) [default: none]' })
       .option('rope-factor', { type: 'number', default: 4, describe: 'with --rope-scaling: the factor positions are divided by' })
       .option('rope-original-ctx', { type: 'number', describe: "with --rope-scaling yarn: the context YaRN extends [default: the model's]" })
@@ -103,6 +105,7 @@ export const makeModelCommand: CommandModule<object, Args> = {
       ropeFreqs: argv.ropeFreqs,
       biases: argv.biases,
       rope: argv.rope,
+      attnTemperature: argv.attnTemperature,
       ropeScaling: argv.ropeScaling && { type: argv.ropeScaling, factor: argv.ropeFactor, originalContext: argv.ropeOriginalCtx },
       seed: argv.seed,
       outputScale: argv.outputScale,
