@@ -706,6 +706,7 @@ Napi::Value MakeModel(const Napi::CallbackInfo & info) {
     }
     opt.n_ctx = o.Get("ctx").As<Napi::Number>().Int64Value();
     if (o.Get("tied").IsBoolean()) opt.tied = o.Get("tied").As<Napi::Boolean>().Value();
+    if (o.Get("fusedQkv").IsBoolean()) opt.fused_qkv = o.Get("fusedQkv").As<Napi::Boolean>().Value();
     opt.rope_freqs = o.Get("ropeFreqs").ToBoolean();
     opt.biases = o.Get("biases").ToBoolean();
     opt.no_rope = o.Get("noRope").ToBoolean();

@@ -129,19 +129,18 @@ struct Blocks {
     }
 
     // n heads [hd, n, T] from rows [first, first + hd·n) of a projection y [·, T] (all of it, or its part of a fused
-    // one: a view of y itself, since the backward pass of a view of a view needs a contiguous source), normed as the
-    // model norms queries or keys (see QkNorm).
+    // one), normed as the model norms queries or keys (see QkNorm). A fused one's part is a view of y itself (the
+    // backward pass of a view of a view needs a contiguous source), copied where a norm reads it: CUDA's RMS-norm
+    // backward reads its input as dense rows.
     ggml_tensor * heads(ggml_tensor * y, int64_t first, int64_t n, ggml_tensor * norm) const {
         const HParams & hp = model.hparams();
         const int64_t hd = hp.head_dim, T = y->ne[1];
-        const bool all_of_y = y->ne[0] == hd * n;
-        ggml_tensor * t;
-        if (hp.arch->qk_norm == QkNorm::whole) {
-            t = ggml_reshape_3d(ctx, normed(all_of_y ? y : slice_rows(y, first, hd * n), norm), hd, n, T);
-        } else {
-            t = all_of_y ? ggml_reshape_3d(ctx, y, hd, n, T) : ggml_view_3d(ctx, y, hd, n, T, hd * ggml_element_size(y), y->nb[1], first * ggml_element_size(y));
-        }
-        return hp.arch->qk_norm == QkNorm::per_head ? normed(t, norm) : t;
+        const size_t es = ggml_element_size(y);
+        ggml_tensor * t = y->ne[0] == hd * n ? ggml_reshape_3d(ctx, y, hd, n, T) : ggml_view_3d(ctx, y, hd, n, T, hd * es, y->nb[1], first * es);
+        if (!norm) return t;
+        if (!ggml_is_contiguous(t)) t = ggml_cont(ctx, t);
+        if (hp.arch->qk_norm == QkNorm::whole) return ggml_reshape_3d(ctx, normed(ggml_reshape_2d(ctx, t, hd * n, T), norm), hd, n, T);
+        return normed(t, norm);
     }
 
     // Layer il's roped queries [hd, H, T] and keys [hd, Hkv, T], and values [hd, Hkv, T], for hidden states x [E, T];

@@ -184,22 +184,24 @@ void make_model(const MakeModelOptions & o) {
     // Gemma's embeddings enter scaled by √embd: unit-size rows there, and logits of the output scale's spread (its
     // head is the embedding); a tied head's spread comes first elsewhere too.
     const float s_embd = arch->gemma ? o.output_scale * s_in : tied && granite ? s_head : 1.0f / embedding_scale;
+    const bool fused_qkv = o.fused_qkv.value_or(arch->fused_qkv);
     std::vector<Spec> specs = {{"token_embd.weight", o.n_embd, n_vocab, s_embd}};
     for (int64_t il = 0; il < o.n_layer; il++) {
         const std::string p = "blk." + std::to_string(il) + ".";
         if (arch->pre_norms) specs.push_back({p + "attn_norm.weight", o.n_embd, 1, 0});
-        if (arch->fused_qkv) {
+        if (fused_qkv) {
             // the query and key rows at twice the value rows' scale, as below
             specs.push_back({p + "attn_qkv.weight", o.n_embd, q_width + 2 * hd * o.n_head_kv, 2 * s_in, q_width + hd * o.n_head_kv, s_in});
+            if (arch->qkv_biases) specs.push_back({p + "attn_qkv.bias", q_width + 2 * hd * o.n_head_kv, 1, 0.5f});
         } else {
             specs.push_back({p + "attn_q.weight", o.n_embd, q_width, 2 * s_in});
             specs.push_back({p + "attn_k.weight", o.n_embd, hd * o.n_head_kv, 2 * s_in});
             specs.push_back({p + "attn_v.weight", o.n_embd, hd * o.n_head_kv, s_in});
-        }
-        if (arch->qkv_biases) {
-            specs.push_back({p + "attn_q.bias", q_width, 1, 0.5f});
-            specs.push_back({p + "attn_k.bias", hd * o.n_head_kv, 1, 0.5f});
-            specs.push_back({p + "attn_v.bias", hd * o.n_head_kv, 1, 0.5f});
+            if (arch->qkv_biases) {
+                specs.push_back({p + "attn_q.bias", q_width, 1, 0.5f});
+                specs.push_back({p + "attn_k.bias", hd * o.n_head_kv, 1, 0.5f});
+                specs.push_back({p + "attn_v.bias", hd * o.n_head_kv, 1, 0.5f});
+            }
         }
         if (arch->qk_norm != QkNorm::none) {
             const bool whole = arch->qk_norm == QkNorm::whole;

@@ -14,6 +14,9 @@ struct MakeModelOptions {
     std::string arch = "llama";  // general.architecture: one of Architecture's names (model.h)
     int64_t n_layer = 2, n_embd = 64, n_head = 4, n_head_kv = 4, n_ff = 160, n_ctx = 2048;
     int64_t head_dim = 0;  // 0: n_embd / n_head; else written as attention.key_length (as Qwen3's files do)
+    // one attn_qkv projection instead of three (llama.cpp reads either in any architecture's file); unset: as the
+    // architecture's files have it (phi3's fused)
+    std::optional<bool> fused_qkv;
     std::optional<bool> tied;  // the LM head is the token embedding; unset: as the architecture has it (LmHead)
     bool biases = false;  // write the optional biases the architecture's files may have (llama's attn_output and
                           // feed-forward ones, qwen2's output.bias)

@@ -158,6 +158,9 @@ export interface MakeModelOptions extends Partial<ModelShape> {
    * 1 + s·log(1 + ⌊position / original context⌋), from the original context (`ropeScaling.originalContext`) on.
    */
   attnTemperature?: number;
+  /** One attn_qkv projection for the queries, keys and values, which llama.cpp reads in any architecture's file.
+   *  Default: as the architecture's files have it (phi3's fused, the others' not). */
+  fusedQkv?: boolean;
   /** Write Llama-3 style RoPE frequency factors (rope_freqs.weight); on phi3, LongRoPE's short and long ones, for an
    *  original context of a quarter of `ctx` (the longest rl-ggml then evaluates, as llama.cpp uses the short ones there). */
   ropeFreqs?: boolean;
@@ -230,6 +233,7 @@ export async function makeModel(options: MakeModelOptions): Promise<{ arch: Arch
       slidingWindow,
       ...shape,
       tied: options.tied ?? presetTied,
+      fusedQkv: options.fusedQkv,
       ropeFreqs: options.ropeFreqs ?? false,
       biases: options.biases ?? false,
       noRope: options.rope === false,

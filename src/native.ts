@@ -97,6 +97,7 @@ export interface NativeMakeModelOptions extends ModelShape {
   attnSoftcap?: number;
   finalSoftcap?: number;
   tied?: boolean;
+  fusedQkv?: boolean;
   ropeFreqs: boolean;
   biases: boolean;
   noRope: boolean;

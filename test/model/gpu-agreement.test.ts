@@ -67,6 +67,9 @@ const cases: [string, Omit<MakeModelOptions, 'out'>][] = [
   ['q4_0 phi3 (fused projections, LongRoPE factors)', { type: 'q4_0', arch: 'phi3', kvHeads: 2, ropeFreqs: true }],
   ['q4_0 granite (μP multipliers, biases)', { type: 'q4_0', arch: 'granite', kvHeads: 2, biases: true }],
   ['q8_0 mistral3 (YaRN, an attention temperature from position 8 on)', { type: 'q8_0', arch: 'mistral3', vocab: 'spm', kvHeads: 2, ropeScaling: { type: 'yarn', factor: 4, originalContext: 8 }, attnTemperature: 0.5 }],
+  // the norms' backward on copies of a fused projection's parts (CUDA's reads dense rows)
+  ['q8_0 qwen3 with one attn_qkv (per-head norms)', { type: 'q8_0', arch: 'qwen3', vocab: 'spm', kvHeads: 2, headDim: 32, fusedQkv: true }],
+  ['q8_0 olmo2 with one attn_qkv (norms over the whole queries and keys)', { type: 'q8_0', arch: 'olmo2', vocab: 'spm', kvHeads: 2, fusedQkv: true }],
   ['q4_0 olmo2 (3 of 4 layers in a window of 8, YaRN on the others)', { type: 'q4_0', arch: 'olmo2', vocab: 'spm', layers: 4, kvHeads: 2, slidingWindow: 8, ropeScaling: { type: 'yarn', factor: 4, originalContext: 16 } }],
 ];
 

@@ -62,6 +62,10 @@ const configs: (Omit<MakeModelOptions, 'out'> & { name: string; tolerance?: numb
   // temperature from position 128 on (the long text reaches 700)
   { name: 'f32 mistral3 with YaRN ×4 beyond 128 positions, an attention temperature and biases', arch: 'mistral3', kvHeads: 2, ropeScaling: { type: 'yarn', factor: 4, originalContext: 128 }, attnTemperature: 0.5, biases: true },
   { name: 'q8_0 olmo2 GQA (norms after attention and feed-forward, q and k normed whole)', arch: 'olmo2', type: 'q8_0', kvHeads: 2 },
+  // one attn_qkv (as llama.cpp reads in any architecture): olmo2 norms the views of its queries and keys whole, qwen2
+  // adds one bias to it
+  { name: 'q8_0 olmo2 with one attn_qkv', arch: 'olmo2', type: 'q8_0', kvHeads: 2, fusedQkv: true },
+  { name: 'f32 qwen2 GQA with one attn_qkv and its bias', arch: 'qwen2', kvHeads: 2, fusedQkv: true },
   // OLMo 3's: all layers but every 4th attend to the last 64 positions, unscaled; the others with YaRN
   { name: 'f32 olmo2 with sliding windows and YaRN, bpe', arch: 'olmo2', layers: 4, kvHeads: 2, slidingWindow: 64, ropeScaling: { type: 'yarn', factor: 8, originalContext: 128 } },
 ];

@@ -55,6 +55,7 @@ t.test("the other architectures' blocks (projection biases; per-head norms and w
   const models = [
     { arch: 'qwen2' as const, kvHeads: 2 },
     { arch: 'qwen3' as const, kvHeads: 2, headDim: 32 },
+    { arch: 'qwen3' as const, kvHeads: 2, headDim: 32, fusedQkv: true },
     { arch: 'smollm3' as const, layers: 4 },
     { arch: 'gemma3' as const, vocab: 'spm' as const, layers: 6, tied: true, slidingWindow: 8 },
     { arch: 'gemma2' as const, vocab: 'spm' as const, layers: 4, slidingWindow: 8, softCaps: { attention: 2, final: 5 } },

@@ -91,6 +91,9 @@ const bases: [string, Omit<MakeModelOptions, 'out'>, number][] = [
   ['phi3 f32 GQA, fused projections, LongRoPE factors', { arch: 'phi3', kvHeads: 2, ropeFreqs: true }, 0.01],
   ['granite f32 GQA, μP multipliers and biases', { arch: 'granite', kvHeads: 2, biases: true }, 0.01],
   ['mistral3 f32 GQA, YaRN and an attention temperature from position 4 on', { arch: 'mistral3', vocab: 'spm', kvHeads: 2, ropeScaling: { type: 'yarn', factor: 4, originalContext: 4 }, attnTemperature: 0.5 }, 0.01],
+  // one attn_qkv: views of it normed whole (olmo2) or per head (qwen3)
+  ['olmo2 f32 GQA, one attn_qkv', { arch: 'olmo2', vocab: 'spm', kvHeads: 2, fusedQkv: true }, 0.01],
+  ['qwen3 f32 GQA wide heads, one attn_qkv', { arch: 'qwen3', vocab: 'spm', kvHeads: 2, headDim: 32, fusedQkv: true }, 0.01],
   ['olmo2 f32 GQA, 3 of 4 layers in a window of 8, YaRN on the others', { arch: 'olmo2', vocab: 'spm', layers: 4, kvHeads: 2, slidingWindow: 8, ropeScaling: { type: 'yarn', factor: 4, originalContext: 16 } }, 0.01],
 ];
 

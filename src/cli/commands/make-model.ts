@@ -18,6 +18,7 @@ interface Args {
   ff?: number;
   ctx?: number;
   tied?: boolean;
+  fusedQkv?: boolean;
   ropeFreqs: boolean;
   biases: boolean;
   rope: boolean;
@@ -74,6 +75,7 @@ export const makeModelCommand: CommandModule<object, Args> = {
       .option('ff', { type: 'number', describe: 'feed-forward size' })
       .option('ctx', { type: 'number', describe: 'context length' })
       .option('tied', { type: 'boolean', describe: "tie the output projection to the token embedding [default: the preset's, else gemma2's tied, others' not]" })
+      .option('fused-qkv', { type: 'boolean', describe: "one attn_qkv projection for the queries, keys and values (llama.cpp reads either in any architecture) [default: phi3's fused, others' not]" })
       .option('rope-freqs', { type: 'boolean', default: false, describe: "write Llama-3 style RoPE frequency factors (phi3: LongRoPE's, for an original context of ctx / 4)" })
       .option('biases', { type: 'boolean', default: false, describe: "write the optional biases: llama's on attn_output and the feed-forward, qwen2's on the LM head" })
       .option('rope', { type: 'boolean', default: true, describe: 'granite: --no-rope writes rope.scaling.finetuned = false, Granite\'s switch that turns RoPE off' })
@@ -102,6 +104,7 @@ export const makeModelCommand: CommandModule<object, Args> = {
       ff: argv.ff,
       ctx: argv.ctx,
       tied: argv.tied,
+      fusedQkv: argv.fusedQkv,
       ropeFreqs: argv.ropeFreqs,
       biases: argv.biases,
       rope: argv.rope,
