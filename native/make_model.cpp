@@ -128,6 +128,11 @@ void make_model(const MakeModelOptions & o) {
     gguf_set_val_f32(g.get(), key("attention.layer_norm_rms_epsilon").c_str(), 1e-5f);
     gguf_set_val_u32(g.get(), key("vocab_size").c_str(), (uint32_t) n_vocab);
     if (o.n_swa > 0) gguf_set_val_u32(g.get(), key("attention.sliding_window").c_str(), (uint32_t) o.n_swa);
+    if (o.n_swa > 0 && o.arch == "olmo2") {  // OLMo 3's converter writes its layer types: windows but in every 4th layer
+        std::vector<int8_t> windowed(o.n_layer);
+        for (int64_t il = 0; il < o.n_layer; il++) windowed[il] = (il + 1) % arch->swa_every != 0;
+        gguf_set_arr_data(g.get(), key("attention.sliding_window_pattern").c_str(), GGUF_TYPE_BOOL, windowed.data(), windowed.size());
+    }
     if (!(o.attn_softcap >= 0) || !(o.final_softcap >= 0)) fail(E_ARGUMENT, "soft caps must be positive");
     const bool caps = arch->attn_softcap > 0;
     if (!caps && o.attn_softcap + o.final_softcap > 0) fail(E_ARGUMENT, o.arch + " has no soft caps (gemma2 has)");

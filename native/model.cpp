@@ -334,16 +334,28 @@ void Model::read_multipliers(const std::string & k) {
     hp_.rope_off = id >= 0 && !gguf_get_val_bool(gguf_, id);
 }
 
-// Sliding-window attention, where the architecture has it and the file gives a window: every layer but each n-th uses
-// it (n = attention.sliding_window_pattern, else the architecture's default; 0: all), with a RoPE base of its own.
+// Sliding-window attention, where the architecture has it and the file gives a window: the layers that
+// attention.sliding_window_pattern names, one boolean per layer (as converters write a config's layer types: OLMo
+// 3's), or every layer but each n-th (n that key's integer, else the architecture's default; 0: all), with a RoPE
+// base of their own.
 void Model::read_sliding_window(const std::string & k) {
     hp_.n_swa = hp_.arch->swa_every > 0 ? get_int(gguf_, k + "attention.sliding_window", hp_.arch->swa_window, false) : 0;
     if (hp_.n_swa < 0) fail(E_BAD_MODEL, k + "attention.sliding_window must not be negative");
     if (hp_.n_swa == 0) return;
-    const int64_t every = get_int(gguf_, k + "attention.sliding_window_pattern", hp_.arch->swa_every, false);
-    if (every < 0) fail(E_BAD_MODEL, k + "attention.sliding_window_pattern must not be negative");
     hp_.swa_layers.assign(hp_.n_layer, false);
-    for (int64_t il = 0; il < hp_.n_layer; il++) hp_.swa_layers[il] = every == 0 || il % every < every - 1;
+    const std::string pattern = k + "attention.sliding_window_pattern";
+    const int64_t id = gguf_find_key(gguf_, pattern.c_str());
+    if (id >= 0 && gguf_get_kv_type(gguf_, id) == GGUF_TYPE_ARRAY) {
+        if (gguf_get_arr_type(gguf_, id) != GGUF_TYPE_BOOL || gguf_get_arr_n(gguf_, id) != (size_t) hp_.n_layer) {
+            fail(E_BAD_MODEL, pattern + " must be an integer or one boolean per layer (" + std::to_string(hp_.n_layer) + ")");
+        }
+        const int8_t * windowed = (const int8_t *) gguf_get_arr_data(gguf_, id);  // GGUF booleans are bytes
+        for (int64_t il = 0; il < hp_.n_layer; il++) hp_.swa_layers[il] = windowed[il] != 0;
+    } else {
+        const int64_t every = get_int(gguf_, pattern, hp_.arch->swa_every, false);
+        if (every < 0) fail(E_BAD_MODEL, pattern + " must not be negative");
+        for (int64_t il = 0; il < hp_.n_layer; il++) hp_.swa_layers[il] = every == 0 || il % every < every - 1;
+    }
     const float base = hp_.arch->swa_rope_base > 0 ? hp_.arch->swa_rope_base : hp_.rope.base;
     hp_.rope_freq_base_swa = get_float(gguf_, k + "rope.freq_base_swa", base);
 }
