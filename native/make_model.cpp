@@ -92,6 +92,7 @@ void make_model(const MakeModelOptions & o) {
     if (o.n_swa < 0 || (o.n_swa > 0 && arch->swa_every == 0)) fail(E_ARGUMENT, "a sliding window must be positive, and " + o.arch + " has none");
     const int64_t hd = o.head_dim > 0 ? o.head_dim : o.n_embd / o.n_head, q_width = hd * o.n_head;
     if (hd % 2 != 0) fail(E_ARGUMENT, "the head size (embd / heads) must be even for RoPE");
+    if (arch->half_rotary && hd % 4 != 0) fail(E_ARGUMENT, o.arch + " rotates half of each head: the head size must be a multiple of 4");
     for (ggml_type t : {wtype, rtype}) {
         const int64_t blck = ggml_blck_size(t);
         if (o.n_embd % blck != 0 || o.n_ff % blck != 0 || q_width % blck != 0) {
@@ -123,7 +124,7 @@ void make_model(const MakeModelOptions & o) {
     gguf_set_val_u32(g.get(), key("feed_forward_length").c_str(), (uint32_t) o.n_ff);
     gguf_set_val_u32(g.get(), key("attention.head_count").c_str(), (uint32_t) o.n_head);
     gguf_set_val_u32(g.get(), key("attention.head_count_kv").c_str(), (uint32_t) o.n_head_kv);
-    gguf_set_val_u32(g.get(), key("rope.dimension_count").c_str(), (uint32_t) hd);
+    gguf_set_val_u32(g.get(), key("rope.dimension_count").c_str(), (uint32_t) (arch->half_rotary ? hd / 2 : hd));
     gguf_set_val_f32(g.get(), key("rope.freq_base").c_str(), o.rope_freq_base);
     gguf_set_val_f32(g.get(), key("attention.layer_norm_rms_epsilon").c_str(), 1e-5f);
     gguf_set_val_u32(g.get(), key("vocab_size").c_str(), (uint32_t) n_vocab);

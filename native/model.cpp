@@ -185,6 +185,7 @@ const Architecture architectures[] = {
      .swa_every = 6, .swa_rope_base = 10000.0f},
     {.name = "olmo2", .rope_type = GGML_ROPE_TYPE_NEOX, .qk_norm = QkNorm::whole, .pre_norms = false, .post_norms = true, .swa_every = 4,
      .lm_head = LmHead::own},
+    {.name = "glm4", .qkv_biases = true, .post_norms = true, .fused_up = true, .half_rotary = true},
     {.name = "mistral3", .dense_biases = true, .attn_temperature = true},
     {.name = "granite", .dense_biases = true, .multipliers = true},
     {.name = "phi3", .rope_type = GGML_ROPE_TYPE_NEOX, .fused_qkv = true, .scaled_queries = true, .fused_up = true},  // its window is off in llama.cpp
@@ -233,6 +234,16 @@ void Model::read_hparams(const std::string & path) {
     if (!hp_.arch) fail(E_UNSUPPORTED, "unsupported architecture \"" + arch + "\" (rl-ggml supports " + architecture_names() + ")");
     const std::string k = arch + ".";  // the hyperparameters' prefix
 
+    // What no supported architecture's graph has: multimodal RoPE's sections (GLM-4.1V's, Qwen2-VL's), layers that
+    // predict further tokens (GLM-4.5's, MiMo's)
+    const int64_t sections = gguf_find_key(gguf_, (k + "rope.dimension_sections").c_str());
+    if (sections >= 0 && gguf_get_kv_type(gguf_, sections) == GGUF_TYPE_ARRAY && gguf_get_arr_type(gguf_, sections) == GGUF_TYPE_INT32) {
+        const int32_t * n = (const int32_t *) gguf_get_arr_data(gguf_, sections);
+        for (size_t i = 0; i < gguf_get_arr_n(gguf_, sections); i++) {
+            if (n[i] != 0) fail(E_UNSUPPORTED, "multimodal RoPE (" + k + "rope.dimension_sections) is not supported");
+        }
+    }
+    if (get_int(gguf_, k + "nextn_predict_layers", 0, false) > 0) fail(E_UNSUPPORTED, "next-token prediction layers (" + k + "nextn_predict_layers) are not supported");
     hp_.n_ctx_train = get_int(gguf_, k + "context_length", 0, true);
     hp_.n_embd = get_int(gguf_, k + "embedding_length", 0, true);
     hp_.n_layer = get_int(gguf_, k + "block_count", 0, true);

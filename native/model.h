@@ -35,7 +35,8 @@ struct Architecture {
     const char * name;
     int rope_type = GGML_ROPE_TYPE_NORMAL;  // qwen2, qwen3, the Gemmas, olmo2, phi3: NeoX-style (each head's halves
                                             // rotated together)
-    bool qkv_biases = false;        // qwen2: q, k, v projection biases (used where other architectures' files have them)
+    bool qkv_biases = false;        // qwen2, glm4: q, k, v projection biases (used where other architectures' files have
+                                    // them)
     bool dense_biases = false;      // llama: attn_output and feed-forward biases, where its files have them
     bool output_bias = false;       // qwen2: an LM head bias, where its files have one
     bool fused_qkv = false;         // phi3: its files have one attn_qkv, which make_model writes (any architecture's may)
@@ -44,10 +45,11 @@ struct Architecture {
                                     // keys, as llama.cpp's graphs do (quantized products round their inputs alike)
     int64_t no_rope_every = 0;      // smollm3: 4, layers il with (il + 1) % 4 == 0 use no RoPE; 0: all use it
     bool pre_norms = true;          // olmo2: none, the attention and the feed-forward read the residual stream as is
-    bool post_norms = false;        // the Gemmas, olmo2: the attention's and feed-forward's outputs RMS-normed before
-                                    // their residual adds
+    bool post_norms = false;        // the Gemmas, olmo2, glm4: the attention's and feed-forward's outputs RMS-normed
+                                    // before their residual adds
     bool gemma = false;             // the Gemmas: token embeddings scaled by √embedding_length, a GELU-gated feed-forward
-    bool fused_up = false;          // phi3: ffn_up holds the gate's rows, then the up projection's ([E, 2·F]); no ffn_gate
+    bool fused_up = false;          // phi3, glm4: ffn_up holds the gate's rows, then the up projection's ([E, 2·F]); no
+                                    // ffn_gate
     // gemma2: attention's scores and the output's logits soft-capped, c·tanh(x / c), with these c where the file gives
     // none (llama.cpp's defaults); 0: no caps
     float attn_softcap = 0.0f, final_softcap = 0.0f;
@@ -58,6 +60,7 @@ struct Architecture {
                                     // others'
     LmHead lm_head = LmHead::either;  // gemma2: tied; olmo2: its own
     bool multipliers = false;       // granite: the file's embedding, residual, attention and logit multipliers (μP's)
+    bool half_rotary = false;       // glm4: its files rotate half of each head (which make_model writes so)
     bool attn_temperature = false;  // mistral3: Llama 4's attention temperature, and YaRN's betas and log multiplier
                                     // from the file
 };

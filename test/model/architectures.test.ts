@@ -2,7 +2,8 @@
 // (per-head q, k norms instead of biases, heads wider than embedding / heads) with Qwen2's vocabulary, which Qwen3
 // shares, smollm3 (no RoPE in every 4th layer), gemma3 (scaled embeddings, GELU, post-norms, sliding windows), gemma2
 // (gemma3's without q, k norms, with soft caps), olmo2 (post-norms only, q and k normed whole), phi3 (fused
-// projections), granite (μP multipliers) and mistral3 (an attention temperature): what make-model writes, how conversations are laid out and tokenized, adapters that node-llama-cpp
+// projections), granite (μP multipliers), mistral3 (an attention temperature) and glm4 (pre- and post-norms, a
+// fused gate and up, half-rotary RoPE): what make-model writes, how conversations are laid out and tokenized, adapters that node-llama-cpp
 // applies as we do, and the clear errors of a vocabulary without BOS. Log-probs, generation and gradients on each are
 // checked with the other types in reference.test.ts, generate.test.ts and training/gradients.test.ts.
 import t, { type Test } from 'tap';
@@ -284,6 +285,26 @@ t.test("make-model: a mistral3 model has an attention temperature and Ministral 
   const own = (await ministral.logprobs(text)).logprobs;
   t.ok(r.logprobs.slice(1).some((x, i) => Math.abs((x as number) - (own[i + 1] as number)) > 1e-3), "other numbers than with Ministral 3's betas");
   await t.rejects(testModel({ arch: 'llama', attnTemperature: 0.1 }), { code: 'INVALID_ARGUMENT', message: /llama has none \(mistral3 has\)/ });
+});
+
+t.test("make-model: a glm4 model has q, k, v biases, norms before and after, a fused gate and up, and RoPE on half of each head", async (t) => {
+  const model = await loadModel(await testModel({ arch: 'glm4', kvHeads: 2 }), { threads: 1 });
+  t.teardown(() => model.dispose());
+  t.equal(model.hparams.architecture, 'glm4');
+  t.equal(model.hparams.nVocab, 151936, "Qwen2's vocabulary, near GLM-4's 151,552");
+  t.equal(model.hparams.nRot, 8, 'half of heads of 16');
+  t.ok(model.hparams.fusedUp);
+  const shape = (name: string) => tensorShape(model, name);
+  t.same(shape('blk.1.attn_k.bias'), [32]);
+  t.same(shape('blk.1.attn_norm.weight'), [64]);
+  t.same(shape('blk.1.post_attention_norm.weight'), [64]);
+  t.same(shape('blk.1.post_ffw_norm.weight'), [64]);
+  t.same(shape('blk.1.ffn_up.weight'), [64, 320], 'the gate, then the up projection');
+  await t.rejects(testModel({ arch: 'glm4', vocab: 'spm', headDim: 18 }), { code: 'INVALID_ARGUMENT', message: /glm4 rotates half of each head: the head size must be a multiple of 4/ });
+});
+
+t.test('SFT on a glm4 model: node-llama-cpp applies the adapter to its fused gate and up as we do', async (t) => {
+  await sftAgreement(t, await testModel({ arch: 'glm4', vocab: 'spm', kvHeads: 2 }), 'glm4', ['q', 'v', 'gate', 'down'], referenceLogprobTolerance);
 });
 
 t.test("conversations in Qwen2's template: no BOS, every reply marked through its <|im_end|>", async (t) => {
