@@ -39,8 +39,8 @@ export function setString(path: string, key: string, value: string): void {
   writeFileSync(path, buf);
 }
 
-/** Renames a tensor (same length). */
-export function renameTensor(path: string, name: string, to: string): void {
+/** Renames a tensor or a key (to a name of the same length). */
+export function renameEntry(path: string, name: string, to: string): void {
   const buf = readFileSync(path);
   const at = find(buf, name);
   buf.write(to, at - Buffer.byteLength(name));

@@ -6,7 +6,7 @@ import { loadModel } from '../../src/model.js';
 import { makeModel } from '../../src/make-model.js';
 import { tempPath, testModel } from '../helpers/models.js';
 import { createPolicy } from '../../src/training/llm-policy.js';
-import { renameTensor, setF32, setString, setTensorType, setU32 } from '../helpers/gguf-surgery.js';
+import { renameEntry, setF32, setString, setTensorType, setU32 } from '../helpers/gguf-surgery.js';
 
 async function broken(name: string, edit: (path: string) => void, base?: Promise<string>): Promise<string> {
   const path = tempPath(name);
@@ -33,29 +33,31 @@ t.test('file problems', async (t) => {
 
 t.test('model problems', async (t) => {
   await expectLoadError(t, await broken('arch.gguf', (p) => setString(p, 'general.architecture', 'mamba')), UnsupportedModelError, /unsupported architecture "mamba"/);
-  await expectLoadError(t, await broken('missing-tensor.gguf', (p) => renameTensor(p, 'output_norm.weight', 'output_norX.weight')), ModelLoadError, /missing tensor output_norm.weight/);
+  await expectLoadError(t, await broken('missing-tensor.gguf', (p) => renameEntry(p, 'output_norm.weight', 'output_norX.weight')), ModelLoadError, /missing tensor output_norm.weight/);
   const qwen2 = testModel({ arch: 'qwen2' });
-  await expectLoadError(t, await broken('missing-bias.gguf', (p) => renameTensor(p, 'blk.1.attn_k.bias', 'blk.1.attn_k.biaX'), qwen2), ModelLoadError, /missing tensor blk.1.attn_k.bias/);
+  await expectLoadError(t, await broken('missing-bias.gguf', (p) => renameEntry(p, 'blk.1.attn_k.bias', 'blk.1.attn_k.biaX'), qwen2), ModelLoadError, /missing tensor blk.1.attn_k.bias/);
   const qwen3 = testModel({ arch: 'qwen3', headDim: 32 });
-  await expectLoadError(t, await broken('missing-norm.gguf', (p) => renameTensor(p, 'blk.0.attn_k_norm.weight', 'blk.0.attn_k_norX.weight'), qwen3), ModelLoadError, /missing tensor blk.0.attn_k_norm.weight/);
+  await expectLoadError(t, await broken('missing-norm.gguf', (p) => renameEntry(p, 'blk.0.attn_k_norm.weight', 'blk.0.attn_k_norX.weight'), qwen3), ModelLoadError, /missing tensor blk.0.attn_k_norm.weight/);
   await expectLoadError(t, await broken('value-length.gguf', (p) => setU32(p, 'qwen3.attention.value_length', 16), qwen3), UnsupportedModelError, /key_length 32 and value_length 16 must be equal/);
   const yarn = testModel({ ropeScaling: { type: 'yarn', factor: 4 } });
   await expectLoadError(t, await broken('rope-scaling.gguf', (p) => setString(p, 'llama.rope.scaling.type', 'ntkv'), yarn), UnsupportedModelError, /unsupported rope scaling type "ntkv" \(rl-ggml supports linear and yarn\)/);
   const gemma3 = testModel({ arch: 'gemma3', vocab: 'spm', slidingWindow: 8 });
-  await expectLoadError(t, await broken('missing-post-norm.gguf', (p) => renameTensor(p, 'blk.1.post_ffw_norm.weight', 'blk.1.post_ffw_norX.weight'), gemma3), ModelLoadError, /missing tensor blk.1.post_ffw_norm.weight/);
+  await expectLoadError(t, await broken('missing-post-norm.gguf', (p) => renameEntry(p, 'blk.1.post_ffw_norm.weight', 'blk.1.post_ffw_norX.weight'), gemma3), ModelLoadError, /missing tensor blk.1.post_ffw_norm.weight/);
   const gemma2 = testModel({ arch: 'gemma2', vocab: 'spm' });
   await expectLoadError(t, await broken('soft-cap.gguf', (p) => setF32(p, 'gemma2.final_logit_softcapping', -30), gemma2), ModelLoadError, /final_logit_softcapping must be positive/);
   const phi3 = testModel({ arch: 'phi3' });
-  await expectLoadError(t, await broken('missing-qkv.gguf', (p) => renameTensor(p, 'blk.1.attn_qkv.weight', 'blk.1.attn_qkX.weight'), phi3), ModelLoadError, /missing tensor blk.1.attn_qkv.weight/);
+  await expectLoadError(t, await broken('missing-qkv.gguf', (p) => renameEntry(p, 'blk.1.attn_qkv.weight', 'blk.1.attn_qkX.weight'), phi3), ModelLoadError, /missing tensor blk.1.attn_qkv.weight/);
   await expectLoadError(t, await broken('embd.gguf', (p) => setU32(p, 'llama.embedding_length', 128)), ModelLoadError, /token_embd.weight has shape \[64, 32000, 1, 1\], expected \[128, 32000, 1, 1\]/);
   await expectLoadError(t, await broken('ff.gguf', (p) => setU32(p, 'llama.feed_forward_length', 100)), ModelLoadError, /ffn_gate.weight has shape/);
   await expectLoadError(t, await broken('heads.gguf', (p) => setU32(p, 'llama.attention.head_count', 3)), ModelLoadError, /not a multiple of head_count/);
   await expectLoadError(t, await broken('layers.gguf', (p) => setU32(p, 'llama.block_count', 1)), ModelLoadError, /more blocks than block_count/);
   const tempered = testModel({ arch: 'mistral3', ropeScaling: { type: 'yarn', factor: 4, originalContext: 64 }, attnTemperature: 0.1 });
   await expectLoadError(t, await broken('temperature-floor.gguf', (p) => setU32(p, 'mistral3.rope.scaling.original_context_length', 0), tempered), ModelLoadError, /original_context_length must be positive for the attention temperature/);
+  const glm4 = testModel({ arch: 'glm4', vocab: 'spm' });
+  await expectLoadError(t, await broken('nextn.gguf', (p) => renameEntry(p, 'glm4.attention.head_count', 'glm4.nextn_predict_layers'), glm4), UnsupportedModelError, /next-token prediction layers \(glm4.nextn_predict_layers\) are not supported/);
   // a tensor the graph would not read: the model would run wrong without it (llama.cpp refuses such files too)
   const biased = testModel({ biases: true });
-  await expectLoadError(t, await broken('foreign-tensor.gguf', (p) => renameTensor(p, 'blk.0.ffn_up.bias', 'blk.0.ffn_up.biaX'), biased), UnsupportedModelError, /tensor blk.0.ffn_up.biaX has no place in a llama model/);
+  await expectLoadError(t, await broken('foreign-tensor.gguf', (p) => renameEntry(p, 'blk.0.ffn_up.bias', 'blk.0.ffn_up.biaX'), biased), UnsupportedModelError, /tensor blk.0.ffn_up.biaX has no place in a llama model/);
   await expectLoadError(t, await broken('layers3.gguf', (p) => setU32(p, 'llama.block_count', 3)), ModelLoadError, /missing tensor blk.2/);
   // I32 (ggml type 26) has F32's size, so the file stays consistent and only the type is wrong.
   await expectLoadError(t, await broken('norm-type.gguf', (p) => setTensorType(p, 'blk.0.attn_norm.weight', 26)), UnsupportedModelError, /blk.0.attn_norm.weight has unsupported type i32/);
