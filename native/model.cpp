@@ -340,6 +340,8 @@ void Model::read_multipliers(const std::string & k) {
     for (float v : {hp_.logit_scale, hp_.embd_scale, hp_.residual_scale, hp_.kq_scale}) {
         if (!(v > 0) || !std::isfinite(v)) fail(E_BAD_MODEL, k + "logit_scale, embedding_scale, residual_scale and attention.scale must be positive");
     }
+    // Granite Vision's: image embeddings added to the residual stream of chosen layers
+    if (gguf_find_key(gguf_, (k + "deepstack_mapping").c_str()) >= 0) fail(E_UNSUPPORTED, "Granite Vision's deepstack layers (" + k + "deepstack_mapping) are not supported");
     const int64_t id = gguf_find_key(gguf_, (k + "rope.scaling.finetuned").c_str());
     if (id >= 0 && gguf_get_kv_type(gguf_, id) != GGUF_TYPE_BOOL) fail(E_BAD_MODEL, k + "rope.scaling.finetuned is not a boolean");
     hp_.rope_off = id >= 0 && !gguf_get_val_bool(gguf_, id);
