@@ -185,6 +185,7 @@ const Architecture architectures[] = {
      .swa_every = 6, .swa_rope_base = 10000.0f},
     {.name = "olmo2", .rope_type = GGML_ROPE_TYPE_NEOX, .qk_norm = QkNorm::whole, .pre_norms = false, .post_norms = true, .swa_every = 4,
      .lm_head = LmHead::own},
+    {.name = "ernie4_5"},  // llama's block (llama.cpp loads an attn_output bias but does not add it: refused here)
     {.name = "glm4", .qkv_biases = true, .post_norms = true, .fused_up = true, .half_rotary = true},
     {.name = "mistral3", .dense_biases = true, .attn_temperature = true},
     {.name = "granite", .dense_biases = true, .multipliers = true},

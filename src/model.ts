@@ -44,7 +44,8 @@ export interface ModelHParams {
    * "phi3" (llama's block with fused projections: one for the queries, keys and values, one for the gate and up);
    * "olmo2" (norms after attention and feed-forward only, q and k normed over the whole projection); "granite"
    * (llama's block with μP multipliers: see `scales`); "mistral3" (llama's block with an attention temperature);
-   * "glm4" (llama's block with q, k, v biases, pre- and post-norms, a fused gate and up, RoPE on half of each head).
+   * "glm4" (llama's block with q, k, v biases, pre- and post-norms, a fused gate and up, RoPE on half of each head);
+   * "ernie4_5" (llama's block).
    */
   architecture: Architecture;
   nVocab: number;

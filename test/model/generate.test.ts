@@ -32,8 +32,9 @@ const extra = {
   granite: { kvHeads: 2 },
   mistral3: { kvHeads: 2, ropeScaling: { type: 'yarn', factor: 4, originalContext: 8 }, attnTemperature: 0.5 },
   glm4: { vocab: 'spm', kvHeads: 2 },
+  ernie4_5: { vocab: 'spm', kvHeads: 2 },
 } as const;
-for (const arch of ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma2', 'gemma3', 'olmo2', 'phi3', 'granite', 'mistral3', 'glm4'] as const) {
+for (const arch of ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma2', 'gemma3', 'olmo2', 'phi3', 'granite', 'mistral3', 'glm4', 'ernie4_5'] as const) {
   t.test(`greedy generation equals node-llama-cpp, and its log-probs equal a forward pass (${arch})`, async (t) => {
     const path = await testModel({ outputScale: 4, arch, ...extra[arch] });
     const model = await loadModel(path, { threads: 2 });

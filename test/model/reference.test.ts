@@ -62,6 +62,7 @@ const configs: (Omit<MakeModelOptions, 'out'> & { name: string; tolerance?: numb
   // temperature from position 128 on (the long text reaches 700)
   { name: 'f32 mistral3 with YaRN ×4 beyond 128 positions, an attention temperature and biases', arch: 'mistral3', kvHeads: 2, ropeScaling: { type: 'yarn', factor: 4, originalContext: 128 }, attnTemperature: 0.5, biases: true },
   { name: 'q8_0 glm4 GQA (q, k, v biases, pre- and post-norms, fused gate and up, RoPE on half of each head)', arch: 'glm4', type: 'q8_0', vocab: 'spm', kvHeads: 2 },
+  { name: 'q4_0 ernie4_5 GQA wide heads tied', arch: 'ernie4_5', type: 'q4_0', kvHeads: 2, headDim: 32, tied: true },
   { name: 'q8_0 olmo2 GQA (norms after attention and feed-forward, q and k normed whole)', arch: 'olmo2', type: 'q8_0', kvHeads: 2 },
   // one attn_qkv (as llama.cpp reads in any architecture): olmo2 norms the views of its queries and keys whole, qwen2
   // adds one bias to it
