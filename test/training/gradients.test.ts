@@ -224,13 +224,14 @@ t.test('evaluate (for acting) gives forward\'s scores and values, keeping nothin
 
 // Qwen3's heads are wider than the embedding (its queries twice as wide at 0.6B's shapes); Gemma 3 adds norms, a
 // GELU whose backward is composed of several ops, and a second attention mask; Gemma 2 the tanh of its soft caps;
-// Qwen2 its logits' bias.
+// Qwen2 its logits' bias; Granite its multipliers' products.
 const estimated = [
   ['llama', {}],
   ['qwen3, queries twice the embedding', { arch: 'qwen3', headDim: 128 }],
   ['gemma3, a window of 64', { arch: 'gemma3', vocab: 'spm', headDim: 128, tied: true, slidingWindow: 64 }],
   ['gemma2, a window of 64', { arch: 'gemma2', vocab: 'spm', headDim: 128, tied: true, slidingWindow: 64 }],
   ['qwen2, an LM head bias', { arch: 'qwen2', vocab: 'spm', biases: true }],
+  ['granite, μP multipliers', { arch: 'granite', vocab: 'spm' }],
 ] as const;
 for (const [name, options] of estimated) {
   t.test(`the training-memory estimate covers what a training forward allocates (${name})`, async (t) => {
