@@ -37,7 +37,7 @@ struct Architecture {
                                             // rotated together)
     bool qkv_biases = false;        // qwen2, glm4: q, k, v projection biases (used where other architectures' files have
                                     // them)
-    bool dense_biases = false;      // llama: attn_output and feed-forward biases, where its files have them
+    bool dense_biases = false;      // llama, granite, mistral3: attn_output and feed-forward biases, where files have them
     bool output_bias = false;       // qwen2: an LM head bias, where its files have one
     bool fused_qkv = false;         // phi3: its files have one attn_qkv, which make_model writes (any architecture's may)
     QkNorm qk_norm = QkNorm::none;  // qwen3, gemma3: per head; olmo2: whole
