@@ -90,6 +90,9 @@ void make_model(const MakeModelOptions & o) {
     }
     if (o.biases && !arch->dense_biases && !arch->output_bias) fail(E_ARGUMENT, o.arch + " has no optional biases (llama and qwen2 have)");
     if (o.n_swa < 0 || (o.n_swa > 0 && arch->swa_every == 0)) fail(E_ARGUMENT, "a sliding window must be positive, and " + o.arch + " has none");
+    if (o.n_swa > 0 && arch->swa_at_layers > 0 && o.n_layer != arch->swa_at_layers) {
+        fail(E_ARGUMENT, o.arch + " has windows only at " + std::to_string(arch->swa_at_layers) + " layers (llama.cpp reads none in other depths)");
+    }
     const int64_t hd = o.head_dim > 0 ? o.head_dim : o.n_embd / o.n_head, q_width = hd * o.n_head;
     if (hd % 2 != 0) fail(E_ARGUMENT, "the head size (embd / heads) must be even for RoPE");
     if (arch->half_rotary && hd % 4 != 0) fail(E_ARGUMENT, o.arch + " rotates half of each head: the head size must be a multiple of 4");
@@ -129,7 +132,7 @@ void make_model(const MakeModelOptions & o) {
     gguf_set_val_f32(g.get(), key("attention.layer_norm_rms_epsilon").c_str(), 1e-5f);
     gguf_set_val_u32(g.get(), key("vocab_size").c_str(), (uint32_t) n_vocab);
     if (o.n_swa > 0) gguf_set_val_u32(g.get(), key("attention.sliding_window").c_str(), (uint32_t) o.n_swa);
-    if (o.n_swa > 0 && o.arch == "olmo2") {  // OLMo 3's converter writes its layer types: windows but in every 4th layer
+    if (o.n_swa > 0 && arch->swa_layer_list) {  // as OLMo 3's and EXAONE 4's converters write their layer types
         std::vector<int8_t> windowed(o.n_layer);
         for (int64_t il = 0; il < o.n_layer; il++) windowed[il] = (il + 1) % arch->swa_every != 0;
         gguf_set_arr_data(g.get(), key("attention.sliding_window_pattern").c_str(), GGUF_TYPE_BOOL, windowed.data(), windowed.size());

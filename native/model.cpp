@@ -184,7 +184,9 @@ const Architecture architectures[] = {
     {.name = "gemma3", .rope_type = GGML_ROPE_TYPE_NEOX, .qk_norm = QkNorm::per_head, .scaled_queries = true, .post_norms = true, .gemma = true,
      .swa_every = 6, .swa_rope_base = 10000.0f},
     {.name = "olmo2", .rope_type = GGML_ROPE_TYPE_NEOX, .qk_norm = QkNorm::whole, .pre_norms = false, .post_norms = true, .swa_every = 4,
-     .lm_head = LmHead::own},
+     .lm_head = LmHead::own, .swa_layer_list = true},
+    {.name = "exaone4", .rope_type = GGML_ROPE_TYPE_NEOX, .qk_norm = QkNorm::per_head, .pre_norms = false, .post_norms = true, .swa_every = 4,
+     .swa_window = 4096, .swa_at_layers = 64, .global_nope = true, .swa_layer_list = true},
     {.name = "ernie4_5"},  // llama's block (llama.cpp loads an attn_output bias but does not add it: refused here)
     {.name = "glm4", .qkv_biases = true, .post_norms = true, .fused_up = true, .half_rotary = true},
     {.name = "mistral3", .dense_biases = true, .attn_temperature = true},
@@ -353,7 +355,9 @@ void Model::read_multipliers(const std::string & k) {
 // 3's), or every layer but each n-th (n that key's integer, else the architecture's default; 0: all), with a RoPE
 // base of their own.
 void Model::read_sliding_window(const std::string & k) {
-    hp_.n_swa = hp_.arch->swa_every > 0 ? get_int(gguf_, k + "attention.sliding_window", hp_.arch->swa_window, false) : 0;
+    const int64_t depth = hp_.arch->swa_at_layers;
+    const bool windows = hp_.arch->swa_every > 0 && (depth == 0 || hp_.n_layer == depth);
+    hp_.n_swa = windows ? get_int(gguf_, k + "attention.sliding_window", hp_.arch->swa_window, false) : 0;
     if (hp_.n_swa < 0) fail(E_BAD_MODEL, k + "attention.sliding_window must not be negative");
     if (hp_.n_swa == 0) return;
     hp_.swa_layers.assign(hp_.n_layer, false);

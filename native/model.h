@@ -40,12 +40,12 @@ struct Architecture {
     bool dense_biases = false;      // llama, granite, mistral3: attn_output and feed-forward biases, where files have them
     bool output_bias = false;       // qwen2: an LM head bias, where its files have one
     bool fused_qkv = false;         // phi3: its files have one attn_qkv, which make_model writes (any architecture's may)
-    QkNorm qk_norm = QkNorm::none;  // qwen3, gemma3: per head; olmo2: whole
+    QkNorm qk_norm = QkNorm::none;  // qwen3, gemma3, exaone4: per head; olmo2: whole
     bool scaled_queries = false;    // the Gemmas, phi3: queries scaled by the score scale before the product with the
                                     // keys, as llama.cpp's graphs do (quantized products round their inputs alike)
     int64_t no_rope_every = 0;      // smollm3: 4, layers il with (il + 1) % 4 == 0 use no RoPE; 0: all use it
-    bool pre_norms = true;          // olmo2: none, the attention and the feed-forward read the residual stream as is
-    bool post_norms = false;        // the Gemmas, olmo2, glm4: the attention's and feed-forward's outputs RMS-normed
+    bool pre_norms = true;          // olmo2, exaone4: none, the attention and the feed-forward read the residual stream
+    bool post_norms = false;        // the Gemmas, olmo2, glm4, exaone4: the attention's and feed-forward's outputs RMS-normed
                                     // before their residual adds
     bool gemma = false;             // the Gemmas: token embeddings scaled by √embedding_length, a GELU-gated feed-forward
     bool fused_up = false;          // phi3, glm4: ffn_up holds the gate's rows, then the up projection's ([E, 2·F]); no
@@ -61,6 +61,9 @@ struct Architecture {
     LmHead lm_head = LmHead::either;  // gemma2: tied; olmo2: its own
     bool multipliers = false;       // granite: the file's embedding, residual, attention and logit multipliers (μP's)
     bool half_rotary = false;       // glm4: its files rotate half of each head (which make_model writes so)
+    int64_t swa_at_layers = 0;      // exaone4: 64, windows only in models of this depth (its 32B), as llama.cpp has it
+    bool global_nope = false;       // exaone4: with windows, the layers that attend to everything use no RoPE
+    bool swa_layer_list = false;    // olmo2, exaone4: converters list the windowed layers (make_model writes so)
     bool attn_temperature = false;  // mistral3: Llama 4's attention temperature, and YaRN's betas and log multiplier
                                     // from the file
 };
@@ -116,8 +119,12 @@ struct HParams {
     float attn_temperature(int64_t pos) const { return std::log(std::floor((double) pos / (double) n_ctx_orig) + 1.0) * attn_temp_scale + 1.0; }
     // Whether positions up to max_pos (exclusive) meet a temperature other than 1.
     bool tempers(int64_t max_pos) const { return attn_temp_scale != 0.0f && max_pos > n_ctx_orig; }
-    // Whether layer il rotates positions into its queries and keys (SmolLM3's every 4th does not).
-    bool rotates(size_t il) const { return !rope_off && !(arch->no_rope_every > 0 && (int64_t) (il + 1) % arch->no_rope_every == 0); }
+    // Whether layer il rotates positions into its queries and keys (SmolLM3's every 4th does not, nor EXAONE 4's
+    // layers that attend to everything).
+    bool rotates(size_t il) const {
+        if (rope_off || (arch->no_rope_every > 0 && (int64_t) (il + 1) % arch->no_rope_every == 0)) return false;
+        return !(arch->global_nope && n_swa > 0 && !swa_layers[il]);
+    }
     Rope rope_of(size_t il) const { return is_swa(il) ? Rope{rope_freq_base_swa} : rope; }
     // How `rope` scales positions: "none", "linear" or "yarn".
     const char * rope_scaling() const { return rope.scale == 1.0f ? "none" : rope.ext_factor != 0.0f ? "yarn" : "linear"; }

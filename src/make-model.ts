@@ -1,6 +1,6 @@
 /**
- * Generated test models: llama-, qwen2-, qwen3-, smollm3-, gemma2-, gemma3-, olmo2-, phi3-, granite-, mistral3-, glm4-
- * or ernie4_5-architecture GGUF files with deterministic random weights and a real tokenizer (LLaMA's, which SmolLM3 shares with Llama 3; Qwen2's,
+ * Generated test models: llama-, qwen2-, qwen3-, smollm3-, gemma2-, gemma3-, olmo2-, phi3-, granite-, mistral3-, glm4-,
+ * ernie4_5- or exaone4-architecture GGUF files with deterministic random weights and a real tokenizer (LLaMA's, which SmolLM3 shares with Llama 3; Qwen2's,
  * which Qwen3 shares; Gemma 4's, the vendored tree's only one of Gemma's 262,144 tokens; Phi-3's; or StarCoder's)
  * copied from the vocab files in the vendored llama.cpp tree.
  */
@@ -21,8 +21,8 @@ export interface ModelShape {
   ctx: number;
 }
 
-export type Architecture = 'llama' | 'qwen2' | 'qwen3' | 'smollm3' | 'gemma2' | 'gemma3' | 'olmo2' | 'phi3' | 'granite' | 'mistral3' | 'glm4' | 'ernie4_5';
-export const architectures: readonly Architecture[] = ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma2', 'gemma3', 'olmo2', 'phi3', 'granite', 'mistral3', 'glm4', 'ernie4_5'];
+export type Architecture = 'llama' | 'qwen2' | 'qwen3' | 'smollm3' | 'gemma2' | 'gemma3' | 'olmo2' | 'phi3' | 'granite' | 'mistral3' | 'glm4' | 'ernie4_5' | 'exaone4';
+export const architectures: readonly Architecture[] = ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma2', 'gemma3', 'olmo2', 'phi3', 'granite', 'mistral3', 'glm4', 'ernie4_5', 'exaone4'];
 export type Vocabulary = 'spm' | 'bpe' | 'qwen2' | 'gemma4' | 'phi3' | 'starcoder';
 export const vocabularies: readonly Vocabulary[] = ['spm', 'bpe', 'qwen2', 'gemma4', 'phi3', 'starcoder'];
 
@@ -30,8 +30,8 @@ export const vocabularies: readonly Vocabulary[] = ['spm', 'bpe', 'qwen2', 'gemm
  * Each architecture's vocabulary where none is given: its family's (SmolLM3 uses Llama 3's, Qwen3 Qwen2's), or where
  * the vendored tree lacks it, a kin of about its size: for Gemma 2, Gemma 4's (256,000 tokens against 262,144); for
  * OLMo 2, Llama 3's byte-level BPE; for Granite 3, StarCoder's (49,152 tokens against 49,155); for Ministral 3, Llama
- * 3's (128,256 tokens against Tekken's 131,072); for GLM-4, Qwen2's (151,936 against 151,552); for ERNIE 4.5, Llama 3's
- * (128,256 against 103,424).
+ * 3's (128,256 tokens against Tekken's 131,072); for GLM-4, Qwen2's (151,936 against 151,552); for ERNIE 4.5 and
+ * EXAONE 4, Llama 3's (128,256 against 103,424 and 102,400).
  */
 const defaultVocabulary: Record<Architecture, Vocabulary> = {
   llama: 'spm',
@@ -46,15 +46,16 @@ const defaultVocabulary: Record<Architecture, Vocabulary> = {
   mistral3: 'bpe',
   glm4: 'qwen2',
   ernie4_5: 'bpe',
+  exaone4: 'bpe',
 };
 
 /**
  * The RoPE base each family's models have: LLaMA-2 10,000, LLaMA-3 500,000, Qwen2, Qwen3 and Gemma 3 1,000,000 (its
  * sliding-window layers 10,000), SmolLM3 5,000,000, Gemma 2 and Phi-3 10,000, OLMo 2 500,000, Granite 3.3 10,000,000,
- * Ministral 3 1,000,000, GLM-4 10,000, ERNIE 4.5 500,000.
+ * Ministral 3 1,000,000, GLM-4 10,000, ERNIE 4.5 500,000, EXAONE 4 1,000,000.
  */
 function defaultRopeBase(arch: Architecture, vocab: Vocabulary): number {
-  return { llama: vocab === 'bpe' ? 500000 : 10000, qwen2: 1e6, qwen3: 1e6, smollm3: 5e6, gemma2: 10000, gemma3: 1e6, olmo2: 500000, phi3: 10000, granite: 1e7, mistral3: 1e6, glm4: 10000, ernie4_5: 500000 }[arch];
+  return { llama: vocab === 'bpe' ? 500000 : 10000, qwen2: 1e6, qwen3: 1e6, smollm3: 5e6, gemma2: 10000, gemma3: 1e6, olmo2: 500000, phi3: 10000, granite: 1e7, mistral3: 1e6, glm4: 10000, ernie4_5: 500000, exaone4: 1e6 }[arch];
 }
 
 /** A preset: a shape, and for a real model's shapes its architecture, head size, vocabulary, output tying and window. */
@@ -68,10 +69,11 @@ export interface Preset extends ModelShape {
 
 /**
  * `tiny` keeps the test suite fast on 2 cores; `llama-7b`, `qwen2.5-0.5b`, `qwen3-0.6b`, `smollm3-3b`, `gemma-2-2b`,
- * `gemma-3-270m`, `gemma-3-1b`, `olmo-2-1b`, `phi-3-mini`, `granite-3.3-2b`, `ministral-3-3b`, `glm-4-9b` and
- * `ernie-4.5-0.3b` have those models' exact shapes (for speed benchmarks; gemma-2-2b's vocabulary is Gemma 4's, 2%
- * larger than its own, olmo-2-1b's Llama 3's, 28% larger, granite-3.3-2b's StarCoder's, 3 tokens smaller,
- * ministral-3-3b's Llama 3's, 2% smaller, glm-4-9b's Qwen2's, 0.3% larger, ernie-4.5-0.3b's Llama 3's, 24% larger).
+ * `gemma-3-270m`, `gemma-3-1b`, `olmo-2-1b`, `phi-3-mini`, `granite-3.3-2b`, `ministral-3-3b`, `glm-4-9b`,
+ * `ernie-4.5-0.3b` and `exaone-4.0-1.2b` have those models' exact shapes (for speed benchmarks; gemma-2-2b's
+ * vocabulary is Gemma 4's, 2% larger than its own, olmo-2-1b's Llama 3's, 28% larger, granite-3.3-2b's StarCoder's, 3
+ * tokens smaller, ministral-3-3b's Llama 3's, 2% smaller, glm-4-9b's Qwen2's, 0.3% larger, ernie-4.5-0.3b's and
+ * exaone-4.0-1.2b's Llama 3's, 24% and 25% larger).
  */
 export type PresetName =
   | 'tiny'
@@ -87,7 +89,8 @@ export type PresetName =
   | 'granite-3.3-2b'
   | 'ministral-3-3b'
   | 'glm-4-9b'
-  | 'ernie-4.5-0.3b';
+  | 'ernie-4.5-0.3b'
+  | 'exaone-4.0-1.2b';
 export const presets: Record<PresetName, Preset> = {
   tiny: { layers: 2, embd: 64, heads: 4, kvHeads: 4, ff: 160, ctx: 4096 },
   'llama-7b': { layers: 32, embd: 4096, heads: 32, kvHeads: 32, ff: 11008, ctx: 2048 },
@@ -103,6 +106,7 @@ export const presets: Record<PresetName, Preset> = {
   'ministral-3-3b': { layers: 26, embd: 3072, heads: 32, kvHeads: 8, ff: 9216, ctx: 262144, arch: 'mistral3', headDim: 128, vocab: 'bpe', tied: true },
   'glm-4-9b': { layers: 40, embd: 4096, heads: 32, kvHeads: 2, ff: 13696, ctx: 32768, arch: 'glm4', vocab: 'qwen2' },
   'ernie-4.5-0.3b': { layers: 18, embd: 1024, heads: 16, kvHeads: 2, ff: 3072, ctx: 131072, arch: 'ernie4_5', headDim: 128, vocab: 'bpe', tied: true },
+  'exaone-4.0-1.2b': { layers: 30, embd: 2048, heads: 32, kvHeads: 8, ff: 4096, ctx: 65536, arch: 'exaone4', vocab: 'bpe', tied: true },
 };
 
 /** Gemma 2's soft caps c on attention's scores and the output's logits x, which become c·tanh(x / c). */
@@ -139,10 +143,13 @@ export interface MakeModelOptions extends Partial<ModelShape> {
    * 3's YaRN keys (betas 32 and 1, log multiplier 1);
    * "glm4": llama's block with q, k, v biases, norms after the attention and the feed-forward as well as before, one
    * projection for the gate and up (phi3's), and RoPE on half of each head;
-   * "ernie4_5": llama's block (ERNIE 4.5's dense models).
+   * "ernie4_5": llama's block (ERNIE 4.5's dense models);
+   * "exaone4": olmo2's block with per-head q and k norms; at 64 layers (EXAONE 4 32B) and with `slidingWindow`,
+   * windows in 3 of every 4 layers and no RoPE in the 4th.
    */
   arch?: Architecture;
-  /** gemma2, gemma3, olmo2: the sliding window (attention.sliding_window); none written where not given. */
+  /** gemma2, gemma3, olmo2, exaone4 (at 64 layers): the sliding window (attention.sliding_window); none written where
+   *  not given. */
   slidingWindow?: number;
   /** gemma2: the soft caps to write; default Gemma 2's, 50 on scores and 30 on logits. */
   softCaps?: Partial<SoftCaps>;
@@ -153,8 +160,8 @@ export interface MakeModelOptions extends Partial<ModelShape> {
    * tokens, with Qwen2's Jinja chat template); "gemma4": Gemma 4's (262144 tokens, with its Jinja chat template);
    * "phi3": Phi-3's (LLaMA's SentencePiece and its chat tokens, 32064, with its Jinja chat template); "starcoder":
    * StarCoder's BPE (49152 tokens). Default: "qwen2" for the Qwen architectures, "bpe" for smollm3 and olmo2, "gemma4"
-   * for gemma2 and gemma3, "phi3" for phi3, "starcoder" for granite, "bpe" for mistral3 and ernie4_5, "qwen2" for
-   * glm4, else "spm".
+   * for gemma2 and gemma3, "phi3" for phi3, "starcoder" for granite, "bpe" for mistral3, ernie4_5 and exaone4,
+   * "qwen2" for glm4, else "spm".
    */
   vocab?: Vocabulary;
   /** Share the output projection with the token embedding. Default: the preset's, else as the architecture has it

@@ -45,7 +45,8 @@ export interface ModelHParams {
    * "olmo2" (norms after attention and feed-forward only, q and k normed over the whole projection); "granite"
    * (llama's block with μP multipliers: see `scales`); "mistral3" (llama's block with an attention temperature);
    * "glm4" (llama's block with q, k, v biases, pre- and post-norms, a fused gate and up, RoPE on half of each head);
-   * "ernie4_5" (llama's block).
+   * "ernie4_5" (llama's block); "exaone4" (olmo2's block with per-head q, k norms; at 64 layers, windows in 3 of 4
+   * layers and no RoPE in the 4th).
    */
   architecture: Architecture;
   nVocab: number;

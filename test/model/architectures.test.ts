@@ -2,8 +2,8 @@
 // (per-head q, k norms instead of biases, heads wider than embedding / heads) with Qwen2's vocabulary, which Qwen3
 // shares, smollm3 (no RoPE in every 4th layer), gemma3 (scaled embeddings, GELU, post-norms, sliding windows), gemma2
 // (gemma3's without q, k norms, with soft caps), olmo2 (post-norms only, q and k normed whole), phi3 (fused
-// projections), granite (μP multipliers), mistral3 (an attention temperature) and glm4 (pre- and post-norms, a
-// fused gate and up, half-rotary RoPE): what make-model writes, how conversations are laid out and tokenized, adapters that node-llama-cpp
+// projections), granite (μP multipliers), mistral3 (an attention temperature), glm4 (pre- and post-norms, a fused
+// gate and up, half-rotary RoPE) and exaone4 (olmo2's block with per-head norms, windows at 64 layers): what make-model writes, how conversations are laid out and tokenized, adapters that node-llama-cpp
 // applies as we do, and the clear errors of a vocabulary without BOS. Log-probs, generation and gradients on each are
 // checked with the other types in reference.test.ts, generate.test.ts and training/gradients.test.ts.
 import t, { type Test } from 'tap';
@@ -305,6 +305,18 @@ t.test("make-model: a glm4 model has q, k, v biases, norms before and after, a f
 
 t.test('SFT on a glm4 model: node-llama-cpp applies the adapter to its fused gate and up as we do', async (t) => {
   await sftAgreement(t, await testModel({ arch: 'glm4', vocab: 'spm', kvHeads: 2 }), 'glm4', ['q', 'v', 'gate', 'down'], referenceLogprobTolerance);
+});
+
+t.test("make-model: an exaone4 model has post-norms and per-head q, k norms; windows only at EXAONE 4 32B's depth, as llama.cpp reads them", async (t) => {
+  const model = await loadModel(await testModel({ arch: 'exaone4', vocab: 'spm', layers: 64, slidingWindow: 8 }), { threads: 1 });
+  t.teardown(() => model.dispose());
+  t.equal(model.hparams.architecture, 'exaone4');
+  t.equal(model.hparams.slidingWindow, 8);
+  const shape = (name: string) => tensorShape(model, name);
+  t.same(shape('blk.1.attn_q_norm.weight'), [16], 'per head');
+  t.same(shape('blk.1.post_ffw_norm.weight'), [64]);
+  t.notOk(model.tensors.some((x) => x.name.endsWith('attn_norm.weight') || x.name.endsWith('ffn_norm.weight')), 'no norms before');
+  await t.rejects(testModel({ arch: 'exaone4', vocab: 'spm', slidingWindow: 8 }), { code: 'INVALID_ARGUMENT', message: /exaone4 has windows only at 64 layers/ });
 });
 
 t.test("conversations in Qwen2's template: no BOS, every reply marked through its <|im_end|>", async (t) => {

@@ -19,7 +19,8 @@ async function forwardLogprobs(model: Model, prompt: string, tokens: number[]): 
 }
 
 // gemma3: 6 layers, of which 5 attend to the last 8 positions only (the prompts and replies are longer); gemma2: every
-// other layer, and soft caps that bend scores and logits; mistral3: an attention temperature from position 8 on
+// other layer, and soft caps that bend scores and logits; mistral3: an attention temperature from position 8 on;
+// exaone4: at its 32B's depth, windows of 8 in 3 of every 4 layers and no RoPE in the others
 const extra = {
   llama: {},
   qwen2: {},
@@ -33,8 +34,9 @@ const extra = {
   mistral3: { kvHeads: 2, ropeScaling: { type: 'yarn', factor: 4, originalContext: 8 }, attnTemperature: 0.5 },
   glm4: { vocab: 'spm', kvHeads: 2 },
   ernie4_5: { vocab: 'spm', kvHeads: 2 },
+  exaone4: { vocab: 'spm', layers: 64, slidingWindow: 8 },
 } as const;
-for (const arch of ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma2', 'gemma3', 'olmo2', 'phi3', 'granite', 'mistral3', 'glm4', 'ernie4_5'] as const) {
+for (const arch of ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma2', 'gemma3', 'olmo2', 'phi3', 'granite', 'mistral3', 'glm4', 'ernie4_5', 'exaone4'] as const) {
   t.test(`greedy generation equals node-llama-cpp, and its log-probs equal a forward pass (${arch})`, async (t) => {
     const path = await testModel({ outputScale: 4, arch, ...extra[arch] });
     const model = await loadModel(path, { threads: 2 });

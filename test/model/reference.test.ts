@@ -63,6 +63,9 @@ const configs: (Omit<MakeModelOptions, 'out'> & { name: string; tolerance?: numb
   { name: 'f32 mistral3 with YaRN ×4 beyond 128 positions, an attention temperature and biases', arch: 'mistral3', kvHeads: 2, ropeScaling: { type: 'yarn', factor: 4, originalContext: 128 }, attnTemperature: 0.5, biases: true },
   { name: 'q8_0 glm4 GQA (q, k, v biases, pre- and post-norms, fused gate and up, RoPE on half of each head)', arch: 'glm4', type: 'q8_0', vocab: 'spm', kvHeads: 2 },
   { name: 'q4_0 ernie4_5 GQA wide heads tied', arch: 'ernie4_5', type: 'q4_0', kvHeads: 2, headDim: 32, tied: true },
+  { name: 'q8_0 exaone4 GQA tied (norms after attention and feed-forward, per-head q and k norms)', arch: 'exaone4', type: 'q8_0', kvHeads: 2, tied: true },
+  // EXAONE 4 32B's depth: windows of 64 in 3 of every 4 layers, no RoPE in the 4th
+  { name: 'f32 exaone4 at 64 layers: windows of 64, the others without RoPE', arch: 'exaone4', vocab: 'spm', layers: 64, kvHeads: 2, slidingWindow: 64 },
   { name: 'q8_0 olmo2 GQA (norms after attention and feed-forward, q and k normed whole)', arch: 'olmo2', type: 'q8_0', kvHeads: 2 },
   // one attn_qkv (as llama.cpp reads in any architecture): olmo2 norms the views of its queries and keys whole, qwen2
   // adds one bias to it
@@ -87,7 +90,9 @@ for (const { name, tolerance: own, ...options } of configs) {
       await ours.dispose();
       await ref.dispose();
     });
-    t.equal(ref.typeDescription, `${options.arch ?? 'llama'} ?B ${fileTypes[options.type ?? 'f32']}`, 'llama.cpp reads the architecture and file type');
+    // (the size llama.cpp names where it knows the depth, as EXAONE 4 32B's 64 layers)
+    const size = options.arch === 'exaone4' && options.layers === 64 ? '32B' : '?B';
+    t.equal(ref.typeDescription, `${options.arch ?? 'llama'} ${size} ${fileTypes[options.type ?? 'f32']}`, 'llama.cpp reads the architecture and file type');
     for (const text of [...texts, longText]) {
       t.same(ours.tokenize(text), await referenceTokenize(ref, text), `tokens of ${JSON.stringify(text.slice(0, 30))}`);
     }

@@ -45,7 +45,7 @@ function readTemplate(path: string): string {
 /** `rl-ggml make-model`: a GGUF of a supported architecture with random weights and a real tokenizer, for tests and benchmarks. */
 export const makeModelCommand: CommandModule<object, Args> = {
   command: 'make-model',
-  describe: 'Write a llama-, qwen2-, qwen3-, smollm3-, gemma2-, gemma3-, olmo2-, phi3-, granite-, mistral3-, glm4- or ernie4_5-architecture GGUF with deterministic random weights (for tests and benchmarks)',
+  describe: 'Write a GGUF of a supported architecture (llama, qwen2, qwen3, smollm3, gemma2, gemma3, olmo2, phi3, granite, mistral3, glm4, ernie4_5, exaone4) with deterministic random weights (for tests and benchmarks)',
   builder: (y: Argv) =>
     y
       .option('out', { type: 'string', demandOption: true, describe: 'output GGUF path' })
@@ -53,12 +53,12 @@ export const makeModelCommand: CommandModule<object, Args> = {
       .option('arch', {
         choices: architectures as string[],
         describe:
-          'llama, qwen2 (q, k, v biases, NeoX RoPE), qwen3 (per-head q, k norms, NeoX RoPE), smollm3 (no RoPE in every 4th layer), gemma3 (qwen3\'s attention, GELU feed-forward, post-norms, sliding windows), gemma2 (gemma3 without q, k norms, with soft caps), olmo2 (post-norms only, q, k norms over whole projections), phi3 (fused q, k, v and gate, up projections), granite (μP multipliers), mistral3 (attention temperature), glm4 (q, k, v biases, pre- and post-norms, fused gate, up, half-rotary RoPE) or ernie4_5 (llama\'s block) [default: llama, or the preset\'s]',
+          'llama, qwen2 (q, k, v biases, NeoX RoPE), qwen3 (per-head q, k norms, NeoX RoPE), smollm3 (no RoPE in every 4th layer), gemma3 (qwen3\'s attention, GELU feed-forward, post-norms, sliding windows), gemma2 (gemma3 without q, k norms, with soft caps), olmo2 (post-norms only, q, k norms over whole projections), phi3 (fused q, k, v and gate, up projections), granite (μP multipliers), mistral3 (attention temperature), glm4 (q, k, v biases, pre- and post-norms, fused gate, up, half-rotary RoPE) ernie4_5 (llama\'s block) or exaone4 (olmo2\'s block, per-head q, k norms) [default: llama, or the preset\'s]',
       })
       .option('vocab', {
         choices: vocabularies as string[],
         describe:
-          'LLaMA-1/2 SentencePiece (32000), LLaMA-3 BPE (128256), Qwen2 BPE (151936, with its chat template), Gemma 4 (262144, with its chat template), Phi-3 (32064, with its chat template) or StarCoder BPE (49152) [default: qwen2 for the Qwen architectures, bpe for smollm3 and olmo2, gemma4 for gemma2 and gemma3, phi3 for phi3, starcoder for granite, bpe for mistral3 and ernie4_5, qwen2 for glm4, else spm]',
+          'LLaMA-1/2 SentencePiece (32000), LLaMA-3 BPE (128256), Qwen2 BPE (151936, with its chat template), Gemma 4 (262144, with its chat template), Phi-3 (32064, with its chat template) or StarCoder BPE (49152) [default: qwen2 for the Qwen architectures, bpe for smollm3 and olmo2, gemma4 for gemma2 and gemma3, phi3 for phi3, starcoder for granite, bpe for mistral3, ernie4_5 and exaone4, qwen2 for glm4, else spm]',
       })
       .option('preset', { choices: Object.keys(presets), default: 'tiny', describe: 'base shape; flags below override it' })
       .option('layers', { type: 'number', describe: 'transformer blocks' })
@@ -68,7 +68,7 @@ export const makeModelCommand: CommandModule<object, Args> = {
       .option('head-dim', { type: 'number', describe: 'attention head size, when not embd / heads (written as attention.key_length)' })
       .option('window', {
         type: 'number',
-        describe: "gemma3 (gemma2, olmo2): the sliding window of 5 in every 6 layers (1 in 2, 3 in 4) [default: the preset's, else none written; gemma2 then reads 4096]",
+        describe: "gemma3 (gemma2, olmo2, exaone4 at 64 layers): the sliding window of 5 in every 6 layers (1 in 2, 3 in 4) [default: the preset's, else none written; gemma2 then reads 4096]",
       })
       .option('attn-softcap', { type: 'number', describe: "gemma2: the soft cap c on attention's scores x, which become c·tanh(x / c) [default: 50]" })
       .option('final-softcap', { type: 'number', describe: "gemma2: the soft cap on the output's logits [default: 30]" })
