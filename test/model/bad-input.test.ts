@@ -55,6 +55,8 @@ t.test('model problems', async (t) => {
   await expectLoadError(t, await broken('temperature-floor.gguf', (p) => setU32(p, 'mistral3.rope.scaling.original_context_length', 0), tempered), ModelLoadError, /original_context_length must be positive for the attention temperature/);
   const glm4 = testModel({ arch: 'glm4', vocab: 'spm' });
   await expectLoadError(t, await broken('nextn.gguf', (p) => renameEntry(p, 'glm4.attention.head_count', 'glm4.nextn_predict_layers'), glm4), UnsupportedModelError, /next-token prediction layers \(glm4.nextn_predict_layers\) are not supported/);
+  const olmo3 = testModel({ arch: 'olmo2', vocab: 'spm', layers: 4, slidingWindow: 8 });
+  await expectLoadError(t, await broken('window-layers.gguf', (p) => setU32(p, 'olmo2.block_count', 3), olmo3), ModelLoadError, /sliding_window_pattern must be an integer or one boolean per layer \(3\)/);
   // a tensor the graph would not read: the model would run wrong without it (llama.cpp refuses such files too)
   const biased = testModel({ biases: true });
   await expectLoadError(t, await broken('foreign-tensor.gguf', (p) => renameEntry(p, 'blk.0.ffn_up.bias', 'blk.0.ffn_up.biaX'), biased), UnsupportedModelError, /tensor blk.0.ffn_up.biaX has no place in a llama model/);
