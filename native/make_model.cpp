@@ -88,7 +88,7 @@ void make_model(const MakeModelOptions & o) {
     if (tied ? arch->lm_head == LmHead::own : arch->lm_head == LmHead::tied) {
         fail(E_ARGUMENT, o.arch + (tied ? " has an output projection of its own: it cannot be tied" : "'s output projection is its token embedding: it must be tied"));
     }
-    if (o.biases && !arch->dense_biases && !arch->output_bias) fail(E_ARGUMENT, o.arch + " has no optional biases (llama and qwen2 have)");
+    if (o.biases && !arch->dense_biases && !arch->output_bias) fail(E_ARGUMENT, o.arch + " has no optional biases (llama, granite, mistral3 and qwen2 have)");
     if (o.n_swa < 0 || (o.n_swa > 0 && arch->swa_every == 0)) fail(E_ARGUMENT, "a sliding window must be positive, and " + o.arch + " has none");
     if (o.n_swa > 0 && arch->swa_at_layers > 0 && o.n_layer != arch->swa_at_layers) {
         fail(E_ARGUMENT, o.arch + " has windows only at " + std::to_string(arch->swa_at_layers) + " layers (llama.cpp reads none in other depths)");
@@ -134,7 +134,7 @@ void make_model(const MakeModelOptions & o) {
     if (o.n_swa > 0) gguf_set_val_u32(g.get(), key("attention.sliding_window").c_str(), (uint32_t) o.n_swa);
     if (o.n_swa > 0 && arch->swa_layer_list) {  // as OLMo 3's and EXAONE 4's converters write their layer types
         std::vector<int8_t> windowed(o.n_layer);
-        for (int64_t il = 0; il < o.n_layer; il++) windowed[il] = (il + 1) % arch->swa_every != 0;
+        for (int64_t il = 0; il < o.n_layer; il++) windowed[il] = windowed_layer(il, arch->swa_every);
         gguf_set_arr_data(g.get(), key("attention.sliding_window_pattern").c_str(), GGUF_TYPE_BOOL, windowed.data(), windowed.size());
     }
     if (!(o.attn_softcap >= 0) || !(o.final_softcap >= 0)) fail(E_ARGUMENT, "soft caps must be positive");

@@ -372,7 +372,7 @@ void Model::read_sliding_window(const std::string & k) {
     } else {
         const int64_t every = get_int(gguf_, pattern, hp_.arch->swa_every, false);
         if (every < 0) fail(E_BAD_MODEL, pattern + " must not be negative");
-        for (int64_t il = 0; il < hp_.n_layer; il++) hp_.swa_layers[il] = every == 0 || il % every < every - 1;
+        for (int64_t il = 0; il < hp_.n_layer; il++) hp_.swa_layers[il] = windowed_layer(il, every);
     }
     const float base = hp_.arch->swa_rope_base > 0 ? hp_.arch->swa_rope_base : hp_.rope.base;
     hp_.rope_freq_base_swa = get_float(gguf_, k + "rope.freq_base_swa", base);

@@ -68,6 +68,9 @@ struct Architecture {
                                     // from the file
 };
 
+// Whether layer il has a sliding window in llama.cpp's pattern of step `every`: all layers but each every-th (0: all).
+inline bool windowed_layer(int64_t il, int64_t every) { return every == 0 || il % every < every - 1; }
+
 // The supported architecture called `name` (general.architecture), or null.
 const Architecture * find_architecture(const std::string & name);
 // Their names, for messages: "llama, qwen2, ...".

@@ -1,8 +1,8 @@
 /**
- * Generated test models: llama-, qwen2-, qwen3-, smollm3-, gemma2-, gemma3-, olmo2-, phi3-, granite-, mistral3-, glm4-,
- * ernie4_5- or exaone4-architecture GGUF files with deterministic random weights and a real tokenizer (LLaMA's, which SmolLM3 shares with Llama 3; Qwen2's,
- * which Qwen3 shares; Gemma 4's, the vendored tree's only one of Gemma's 262,144 tokens; Phi-3's; or StarCoder's)
- * copied from the vocab files in the vendored llama.cpp tree.
+ * Generated test models: GGUF files of the supported architectures (`architectures`) with deterministic random weights
+ * and a real tokenizer (LLaMA's, which SmolLM3 shares with Llama 3; Qwen2's, which Qwen3 shares; Gemma 4's, the
+ * vendored tree's only one of Gemma's 262,144 tokens; Phi-3's; or StarCoder's) copied from the vocab files in the
+ * vendored llama.cpp tree.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -159,16 +159,16 @@ export interface MakeModelOptions extends Partial<ModelShape> {
    * "spm": LLaMA-1/2 SentencePiece (32000 tokens); "bpe": LLaMA-3 BPE (128256 tokens); "qwen2": Qwen2's BPE (151936
    * tokens, with Qwen2's Jinja chat template); "gemma4": Gemma 4's (262144 tokens, with its Jinja chat template);
    * "phi3": Phi-3's (LLaMA's SentencePiece and its chat tokens, 32064, with its Jinja chat template); "starcoder":
-   * StarCoder's BPE (49152 tokens). Default: "qwen2" for the Qwen architectures, "bpe" for smollm3 and olmo2, "gemma4"
-   * for gemma2 and gemma3, "phi3" for phi3, "starcoder" for granite, "bpe" for mistral3, ernie4_5 and exaone4,
-   * "qwen2" for glm4, else "spm".
+   * StarCoder's BPE (49152 tokens). Default: "qwen2" for the Qwen architectures and glm4, "bpe" for smollm3, olmo2,
+   * mistral3, ernie4_5 and exaone4, "gemma4" for gemma2 and gemma3, "phi3" for phi3, "starcoder" for granite, else
+   * "spm".
    */
   vocab?: Vocabulary;
   /** Share the output projection with the token embedding. Default: the preset's, else as the architecture has it
    *  (llama.cpp loads gemma2 tied and olmo2 untied only; the others either way, default untied). */
   tied?: boolean;
-  /** Write the optional biases the architecture's files may have: llama's on attn_output and the feed-forward's three
-   *  projections, qwen2's on the LM head (output.bias). */
+  /** Write the optional biases the architecture's files may have: llama's, granite's and mistral3's on attn_output and
+   *  the feed-forward's three projections, qwen2's on the LM head (output.bias). */
   biases?: boolean;
   /** granite: false writes rope.scaling.finetuned = false, Granite's switch that turns RoPE off in every layer. */
   rope?: boolean;

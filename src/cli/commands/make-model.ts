@@ -53,12 +53,12 @@ export const makeModelCommand: CommandModule<object, Args> = {
       .option('arch', {
         choices: architectures as string[],
         describe:
-          'llama, qwen2 (q, k, v biases, NeoX RoPE), qwen3 (per-head q, k norms, NeoX RoPE), smollm3 (no RoPE in every 4th layer), gemma3 (qwen3\'s attention, GELU feed-forward, post-norms, sliding windows), gemma2 (gemma3 without q, k norms, with soft caps), olmo2 (post-norms only, q, k norms over whole projections), phi3 (fused q, k, v and gate, up projections), granite (μP multipliers), mistral3 (attention temperature), glm4 (q, k, v biases, pre- and post-norms, fused gate, up, half-rotary RoPE) ernie4_5 (llama\'s block) or exaone4 (olmo2\'s block, per-head q, k norms) [default: llama, or the preset\'s]',
+          'llama, qwen2 (q, k, v biases, NeoX RoPE), qwen3 (per-head q, k norms, NeoX RoPE), smollm3 (no RoPE in every 4th layer), gemma3 (qwen3\'s attention, GELU feed-forward, post-norms, sliding windows), gemma2 (gemma3 without q, k norms, with soft caps), olmo2 (post-norms only, q, k norms over whole projections), phi3 (fused q, k, v and gate, up projections), granite (μP multipliers), mistral3 (attention temperature), glm4 (q, k, v biases, pre- and post-norms, fused gate, up, half-rotary RoPE), ernie4_5 (llama\'s block) or exaone4 (olmo2\'s block, per-head q, k norms) [default: llama, or the preset\'s]',
       })
       .option('vocab', {
         choices: vocabularies as string[],
         describe:
-          'LLaMA-1/2 SentencePiece (32000), LLaMA-3 BPE (128256), Qwen2 BPE (151936, with its chat template), Gemma 4 (262144, with its chat template), Phi-3 (32064, with its chat template) or StarCoder BPE (49152) [default: qwen2 for the Qwen architectures, bpe for smollm3 and olmo2, gemma4 for gemma2 and gemma3, phi3 for phi3, starcoder for granite, bpe for mistral3, ernie4_5 and exaone4, qwen2 for glm4, else spm]',
+          'LLaMA-1/2 SentencePiece (32000), LLaMA-3 BPE (128256), Qwen2 BPE (151936, with its chat template), Gemma 4 (262144, with its chat template), Phi-3 (32064, with its chat template) or StarCoder BPE (49152) [default: qwen2 for the Qwen architectures and glm4, bpe for smollm3, olmo2, mistral3, ernie4_5 and exaone4, gemma4 for gemma2 and gemma3, phi3 for phi3, starcoder for granite, else spm]',
       })
       .option('preset', { choices: Object.keys(presets), default: 'tiny', describe: 'base shape; flags below override it' })
       .option('layers', { type: 'number', describe: 'transformer blocks' })
@@ -77,7 +77,7 @@ export const makeModelCommand: CommandModule<object, Args> = {
       .option('tied', { type: 'boolean', describe: "tie the output projection to the token embedding [default: the preset's, else gemma2's tied, others' not]" })
       .option('fused-qkv', { type: 'boolean', describe: "one attn_qkv projection for the queries, keys and values (llama.cpp reads either in any architecture) [default: phi3's fused, others' not]" })
       .option('rope-freqs', { type: 'boolean', default: false, describe: "write Llama-3 style RoPE frequency factors (phi3: LongRoPE's, for an original context of ctx / 4)" })
-      .option('biases', { type: 'boolean', default: false, describe: "write the optional biases: llama's on attn_output and the feed-forward, qwen2's on the LM head" })
+      .option('biases', { type: 'boolean', default: false, describe: "write the optional biases: llama's, granite's and mistral3's on attn_output and the feed-forward, qwen2's on the LM head" })
       .option('rope', { type: 'boolean', default: true, describe: 'granite: --no-rope writes rope.scaling.finetuned = false, Granite\'s switch that turns RoPE off' })
       .option('attn-temperature', { type: 'number', describe: "mistral3: Llama 4's attention temperature s, queries × 1 + s·log(1 + ⌊position / original context⌋) [default: none written]" })
       .option('rope-scaling', { choices: ['linear', 'yarn'], describe: 'write RoPE scaling of this kind (rope.scaling.*) [default: none]' })
