@@ -296,6 +296,17 @@ private:
             o.Set("nFf", hp.n_ff);
             o.Set("nRot", hp.n_rot);
             o.Set("headDim", hp.head_dim);
+            Napi::Array dims = Napi::Array::New(env, hp.layer_dims.size());
+            for (size_t il = 0; il < hp.layer_dims.size(); il++) {
+                const rl::LayerDims & d = hp.dims(il);
+                Napi::Object l = Napi::Object::New(env);
+                l.Set("headDim", d.head_dim);
+                l.Set("nHeadKv", d.n_head_kv);
+                l.Set("nFf", d.n_ff);
+                l.Set("nRot", d.n_rot);
+                dims.Set(il, l);
+            }
+            o.Set("layers", dims);
             o.Set("rmsEps", hp.rms_eps);
             o.Set("ropeFreqBase", hp.rope.base);
             o.Set("ropeFreqScale", hp.rope.scale);
@@ -308,7 +319,7 @@ private:
             o.Set("softCaps", caps);
             o.Set("fusedQkv", m.layers()[0].wqkv != nullptr);
             o.Set("fusedUp", hp.arch->fused_up);
-            o.Set("ropeFreqs", m.rope_freqs() != nullptr);
+            o.Set("ropeFreqs", m.has_rope_freqs());
             o.Set("outputBias", m.output_bias() != nullptr);
             Napi::Object scales = Napi::Object::New(env);
             scales.Set("embedding", hp.embd_scale);
@@ -695,6 +706,9 @@ Napi::Value MakeModel(const Napi::CallbackInfo & info) {
     opt.n_head_kv = o.Get("kvHeads").As<Napi::Number>().Int64Value();
     opt.n_ff = o.Get("ff").As<Napi::Number>().Int64Value();
     if (o.Has("headDim") && o.Get("headDim").IsNumber()) opt.head_dim = o.Get("headDim").As<Napi::Number>().Int64Value();
+    if (o.Has("headDimSwa") && o.Get("headDimSwa").IsNumber()) opt.head_dim_swa = o.Get("headDimSwa").As<Napi::Number>().Int64Value();
+    if (o.Has("kvHeadsGlobal") && o.Get("kvHeadsGlobal").IsNumber()) opt.n_head_kv_global = o.Get("kvHeadsGlobal").As<Napi::Number>().Int64Value();
+    opt.k_eq_v = o.Get("kEqV").ToBoolean();
     if (o.Has("slidingWindow") && o.Get("slidingWindow").IsNumber()) opt.n_swa = o.Get("slidingWindow").As<Napi::Number>().Int64Value();
     if (o.Has("attnSoftcap") && o.Get("attnSoftcap").IsNumber()) opt.attn_softcap = o.Get("attnSoftcap").As<Napi::Number>().FloatValue();
     if (o.Has("finalSoftcap") && o.Get("finalSoftcap").IsNumber()) opt.final_softcap = o.Get("finalSoftcap").As<Napi::Number>().FloatValue();

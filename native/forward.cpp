@@ -105,7 +105,7 @@ struct Blocks {
         const HParams & hp = model.hparams();
         if (!hp.rotates(il)) return t;
         const Rope r = hp.rope_of(il);
-        return ggml_rope_ext(ctx, t, positions, model.rope_freqs(), (int) hp.n_rot, hp.arch->rope_type, (int) hp.n_ctx_orig, r.base, r.scale,
+        return ggml_rope_ext(ctx, t, positions, model.rope_freqs(il), (int) hp.dims(il).n_rot, hp.arch->rope_type, (int) hp.n_ctx_orig, r.base, r.scale,
                              r.ext_factor, r.attn_factor, r.beta_fast, r.beta_slow);
     }
 
@@ -132,9 +132,9 @@ struct Blocks {
     // one), normed as the model norms queries or keys (see QkNorm). A fused one's part is a view of y itself (the
     // backward pass of a view of a view needs a contiguous source), copied where a norm reads it: CUDA's RMS-norm
     // backward reads its input as dense rows.
-    ggml_tensor * heads(ggml_tensor * y, int64_t first, int64_t n, ggml_tensor * norm) const {
+    ggml_tensor * heads(ggml_tensor * y, int64_t hd, int64_t first, int64_t n, ggml_tensor * norm) const {
         const HParams & hp = model.hparams();
-        const int64_t hd = hp.head_dim, T = y->ne[1];
+        const int64_t T = y->ne[1];
         const size_t es = ggml_element_size(y);
         ggml_tensor * t = y->ne[0] == hd * n ? ggml_reshape_3d(ctx, y, hd, n, T) : ggml_view_3d(ctx, y, hd, n, T, hd * es, y->nb[1], first * es);
         if (!norm) return t;
@@ -144,25 +144,30 @@ struct Blocks {
     }
 
     // Layer il's roped queries [hd, H, T] and keys [hd, Hkv, T], and values [hd, Hkv, T], for hidden states x [E, T];
-    // the queries × each token's attention temperature `temper` [1, 1, T] where the graph has one (Mistral 3's).
+    // the queries × each token's attention temperature `temper` [1, 1, T] where the graph has one (Mistral 3's), the
+    // values RMS-normed where the architecture norms them (Gemma 4's, whose layers without attn_v read the keys'
+    // projection as values).
     void qkv(size_t il, ggml_tensor * x, ggml_tensor * positions, ggml_tensor * temper, ggml_tensor ** q, ggml_tensor ** k, ggml_tensor ** v) const {
         const HParams & hp = model.hparams();
         const Layer & L = model.layers()[il];
+        const int64_t hd = hp.dims(il).head_dim, Hkv = hp.dims(il).n_head_kv;
         ggml_tensor * cur = normed(x, L.attn_norm);
         // the projections, and where in each the queries, keys and values begin
         ggml_tensor *yq, *yk, *yv;
         int64_t at_k = 0, at_v = 0;
         if (L.wqkv) {
             yq = yk = yv = biased(proj(il, L.wqkv, T_QKV, cur), L.bqkv);
-            at_k = hp.n_head * hp.head_dim, at_v = at_k + hp.n_head_kv * hp.head_dim;
+            at_k = hp.n_head * hd, at_v = at_k + Hkv * hd;
         } else {
-            yq = biased(proj(il, L.wq, T_Q, cur), L.bq), yk = biased(proj(il, L.wk, T_K, cur), L.bk), yv = biased(proj(il, L.wv, T_V, cur), L.bv);
+            yq = biased(proj(il, L.wq, T_Q, cur), L.bq), yk = biased(proj(il, L.wk, T_K, cur), L.bk);
+            yv = L.wv ? biased(proj(il, L.wv, T_V, cur), L.bv) : yk;
         }
-        *q = rope(il, heads(yq, 0, hp.n_head, L.q_norm), positions);
+        *q = rope(il, heads(yq, hd, 0, hp.n_head, L.q_norm), positions);
         if (hp.arch->scaled_queries) *q = ggml_scale(ctx, *q, hp.kq_scale);
         if (temper) *q = ggml_mul(ctx, *q, temper);
-        *k = rope(il, heads(yk, at_k, hp.n_head_kv, L.k_norm), positions);
-        *v = heads(yv, at_v, hp.n_head_kv, nullptr);
+        *k = rope(il, heads(yk, hd, at_k, Hkv, L.k_norm), positions);
+        *v = heads(yv, hd, at_v, Hkv, nullptr);
+        if (hp.arch->v_norm) *v = ggml_rms_norm(ctx, ggml_is_contiguous(*v) ? *v : ggml_cont(ctx, *v), hp.rms_eps);
         for (ggml_tensor ** t : {q, k, v}) {
             if (!ggml_is_contiguous(*t)) *t = ggml_cont(ctx, *t);  // views of a fused projection, for the reshapes ahead
         }
@@ -177,12 +182,13 @@ struct Blocks {
         if (L.ffn_gate) {
             gate = biased(proj(il, L.ffn_gate, T_GATE, cur), L.ffn_gate_b);
         } else {  // phi3's: the gate's rows, then the up projection's
-            const int64_t F = model.hparams().n_ff;
+            const int64_t F = model.hparams().dims(il).n_ff;
             // the gate contiguous: the GLU's backward applies SILU to it, which CUDA runs on contiguous tensors only
             gate = ggml_cont(ctx, slice_rows(up, 0, F)), up = slice_rows(up, F, F);
         }
         cur = model.hparams().arch->gemma ? ggml_geglu_split(ctx, gate, up) : ggml_swiglu_split(ctx, gate, up);
-        return residual(normed(biased(proj(il, L.ffn_down, T_DOWN, cur), L.ffn_down_b), L.ffn_post_norm), x);
+        x = residual(normed(biased(proj(il, L.ffn_down, T_DOWN, cur), L.ffn_down_b), L.ffn_post_norm), x);
+        return L.out_scale ? ggml_mul(ctx, x, L.out_scale) : x;
     }
 
     // Layer il after attention, on chosen rows of x and of attn [hd·H, ·] (null: all of them): the last layer's output
@@ -244,7 +250,7 @@ ForwardGraph resident_inputs(ggml_context * ctx, const ForwardShape & shape) {
 ForwardGraph build_forward(ggml_context * ctx, const Model & model, const ForwardShape & shape, const LoraWeights * lora, LayerRange range,
                            ggml_tensor * x_in, const ForwardGraph * resident) {
     const HParams & hp = model.hparams();
-    const int64_t hd = hp.head_dim, T = shape.T, G = shape.G, N = shape.N, R = shape.R, F = shape.F, S = T / G;
+    const int64_t T = shape.T, G = shape.G, N = shape.N, R = shape.R, F = shape.F, S = T / G;
     const size_t n_layer = model.layers().size();
     range.end = std::min(range.end, n_layer);
     const bool heads = range.end == n_layer;
@@ -272,19 +278,20 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, const Forwar
     }
     for (size_t il = range.first; il < range.end; il++) {
         g.layer_in.push_back(x);
+        const int64_t hd = hp.dims(il).head_dim, Hkv = hp.dims(il).n_head_kv;
         ggml_tensor *q, *k, *v;
         blocks.qkv(il, x, g.positions, g.temper, &q, &k, &v);
 
         // Mask + soft_max_ext attention per group (differentiable; flash attention has no backward).
         // GQA and groups by broadcasting over dims 2 and 3.
         q = ggml_reshape_4d(ctx, to_slots(q), hd, hp.n_head, S, G);                                                 // [hd, H, S, G]
-        k = ggml_cont(ctx, ggml_permute(ctx, ggml_reshape_4d(ctx, to_slots(k), hd, hp.n_head_kv, S, G), 0, 2, 1, 3));  // [hd, S, Hkv, G]
-        ggml_tensor * vt = ggml_cont(ctx, ggml_permute(ctx, ggml_reshape_4d(ctx, to_slots(v), hd, hp.n_head_kv, S, G), 1, 2, 0, 3));  // [S, hd, Hkv, G]
-        if (hp.n_head_kv < hp.n_head) {
+        k = ggml_cont(ctx, ggml_permute(ctx, ggml_reshape_4d(ctx, to_slots(k), hd, Hkv, S, G), 0, 2, 1, 3));  // [hd, S, Hkv, G]
+        ggml_tensor * vt = ggml_cont(ctx, ggml_permute(ctx, ggml_reshape_4d(ctx, to_slots(v), hd, Hkv, S, G), 1, 2, 0, 3));  // [S, hd, Hkv, G]
+        if (Hkv < hp.n_head) {
             // GQA: give every query head its own copy of its kv head (h -> h / r, as mul_mat's broadcast would);
             // ggml's matmul backward cannot reduce a broadcast over heads when groups occupy dim 3.
-            k = repeat_kv(ctx, k, hp.n_head / hp.n_head_kv);
-            vt = repeat_kv(ctx, vt, hp.n_head / hp.n_head_kv);
+            k = repeat_kv(ctx, k, hp.n_head / Hkv);
+            vt = repeat_kv(ctx, vt, hp.n_head / Hkv);
         }
         // By blocks of B queries (see kAttentionBlockRows): a block's queries are a view of the unpermuted q, whose
         // backward writes into q's gradient as laid out; its keys and values, views of the first L = s0 + n (the
@@ -341,30 +348,40 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, const Forwar
 DecodeGraph build_decode(ggml_context * ctx, const Model & model, const KvCache & cache, int64_t slot0, int64_t nb, int64_t T, int64_t n_kv,
                          const LoraWeights * lora) {
     const HParams & hp = model.hparams();
-    const int64_t hd = hp.head_dim, H = hp.n_head, Hkv = hp.n_head_kv, C = cache.n_ctx, N = T * nb;
+    const int64_t H = hp.n_head, C = cache.n_ctx, N = T * nb;
     const size_t es = ggml_element_size(cache.k[0]);
     const Blocks blocks{ctx, model, lora};
     DecodeGraph g;
     g.tokens = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, N);
     g.positions = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, N);
-    g.k_rows = ggml_new_tensor_1d(ctx, GGML_TYPE_I64, Hkv * N);
-    g.v_cells = ggml_new_tensor_1d(ctx, GGML_TYPE_I64, hd * Hkv * N);
     g.mask = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, n_kv, T, 1, nb);
     if (hp.n_swa > 0 && n_kv > hp.n_swa) g.mask_swa = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, n_kv, T, 1, nb);
     if (hp.tempers(n_kv)) g.temper = ggml_new_tensor_3d(ctx, GGML_TYPE_F32, 1, 1, N);
     g.last = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, nb);
-    for (ggml_tensor * t : {g.tokens, g.positions, g.k_rows, g.v_cells, g.mask, g.mask_swa, g.temper, g.last}) {
+    for (ggml_tensor * t : {g.tokens, g.positions, g.mask, g.mask_swa, g.temper, g.last}) {
         if (t) ggml_set_input(t);
     }
+    const auto cache_index = [&](int64_t hd, int64_t Hkv) {
+        for (const DecodeGraph::CacheIndex & c : g.cache_index) {
+            if (c.hd == hd && c.Hkv == Hkv) return c;
+        }
+        DecodeGraph::CacheIndex c{hd, Hkv, ggml_new_tensor_1d(ctx, GGML_TYPE_I64, Hkv * N), ggml_new_tensor_1d(ctx, GGML_TYPE_I64, hd * Hkv * N)};
+        ggml_set_input(c.k_rows);
+        ggml_set_input(c.v_cells);
+        g.cache_index.push_back(c);
+        return c;
+    };
 
     ggml_tensor * x = blocks.embed(g.tokens);  // [E, T * nb], slot-major
     for (size_t il = 0; il < model.layers().size(); il++) {
+        const int64_t hd = hp.dims(il).head_dim, Hkv = hp.dims(il).n_head_kv;
+        const DecodeGraph::CacheIndex index = cache_index(hd, Hkv);
         ggml_tensor *q, *k, *v;
         blocks.qkv(il, x, g.positions, g.temper, &q, &k, &v);
         // Write the new keys (rows of hd) and values (single cells of the transposed V) into the cache, then attend
         // over the first n_kv cells of each slot; the mask hides cells a token may not see.
-        ggml_tensor * k_all = ggml_set_rows(ctx, cache.k[il], ggml_reshape_2d(ctx, k, hd, Hkv * N), g.k_rows);
-        ggml_tensor * v_all = ggml_set_rows(ctx, cache.v[il], ggml_reshape_2d(ctx, v, 1, hd * Hkv * N), g.v_cells);
+        ggml_tensor * k_all = ggml_set_rows(ctx, cache.k[il], ggml_reshape_2d(ctx, k, hd, Hkv * N), index.k_rows);
+        ggml_tensor * v_all = ggml_set_rows(ctx, cache.v[il], ggml_reshape_2d(ctx, v, 1, hd * Hkv * N), index.v_cells);
         ggml_tensor * ks = ggml_view_4d(ctx, k_all, hd, n_kv, Hkv, nb, hd * es, hd * C * es, hd * C * Hkv * es, slot0 * hd * C * Hkv * es);
         ggml_tensor * vs = ggml_view_4d(ctx, v_all, n_kv, hd, Hkv, nb, C * es, C * hd * es, C * hd * Hkv * es, slot0 * C * hd * Hkv * es);
         q = ggml_permute(ctx, ggml_reshape_4d(ctx, q, hd, H, T, nb), 0, 2, 1, 3);  // [hd, T, H, nb]

@@ -115,7 +115,7 @@ ForwardInputs forward_inputs(const HParams & hp, const PackedBatch & batch, cons
 // Writes them into the input tensors a graph has (after allocation).
 void set_forward_inputs(const ForwardGraph & g, const ForwardInputs & inputs);
 
-// A KV cache for incremental decoding in n_slots independent slots of n_ctx cells: per layer, keys as rows of head_dim
+// A KV cache for incremental decoding in n_slots independent slots of n_ctx cells: per layer, keys as rows of its head size
 // (k: [hd, n_ctx * Hkv * n_slots], i.e. [hd, n_ctx, Hkv, slot]) and values transposed, one cell each
 // (v: [1, n_ctx * hd * Hkv * n_slots], i.e. [n_ctx, hd, Hkv, slot]), so attention reads both as plain matrices.
 struct KvCache {
@@ -127,8 +127,14 @@ struct KvCache {
 struct DecodeGraph {
     ggml_tensor * tokens = nullptr;     // I32 [T * nb], slot-major
     ggml_tensor * positions = nullptr;  // I32 [T * nb]
-    ggml_tensor * k_rows = nullptr;     // I64 [Hkv * T * nb]: cache row of each new key vector
-    ggml_tensor * v_cells = nullptr;    // I64 [hd * Hkv * T * nb]: cache cell of each new value
+    // Where the new keys and values go, per shape of layers' heads (hd, Hkv; most models have one): the cache row of
+    // each new key vector, I64 [Hkv * T * nb], and the cache cell of each new value, I64 [hd * Hkv * T * nb].
+    struct CacheIndex {
+        int64_t hd = 0, Hkv = 0;
+        ggml_tensor * k_rows = nullptr;
+        ggml_tensor * v_cells = nullptr;
+    };
+    std::vector<CacheIndex> cache_index;
     ggml_tensor * mask = nullptr;       // F32 [n_kv, T, 1, nb]
     ggml_tensor * mask_swa = nullptr;   // F32 [n_kv, T, 1, nb]: the sliding-window layers', where n_kv exceeds the window
     ggml_tensor * temper = nullptr;     // F32 [1, 1, T * nb]: the attention temperature, where n_kv reaches beyond 1's

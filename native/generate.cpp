@@ -15,7 +15,9 @@
 namespace rl {
 
 size_t KvStore::bytes_per_cell(const HParams & hp, int64_t n_slots) {
-    return (size_t) 2 * sizeof(ggml_fp16_t) * hp.n_layer * hp.head_dim * hp.n_head_kv * n_slots;
+    size_t per_slot = 0;
+    for (const LayerDims & d : hp.layer_dims) per_slot += 2 * sizeof(ggml_fp16_t) * d.head_dim * d.n_head_kv;
+    return per_slot * n_slots;
 }
 
 // Zeroed once so that masked cells are finite (a masked score contributes 0 × value, which is NaN if the value is).
@@ -24,9 +26,9 @@ KvStore::KvStore(const Model & model, int64_t n_ctx, int64_t n_slots) {
     ctx.reset(ggml_init({ggml_tensor_overhead() * 2 * (size_t) hp.n_layer, nullptr, true}));
     kv.n_ctx = n_ctx;
     kv.n_slots = n_slots;
-    for (int64_t il = 0; il < hp.n_layer; il++) {
-        kv.k.push_back(ggml_new_tensor_2d(ctx.get(), GGML_TYPE_F16, hp.head_dim, n_ctx * hp.n_head_kv * n_slots));
-        kv.v.push_back(ggml_new_tensor_2d(ctx.get(), GGML_TYPE_F16, 1, n_ctx * hp.head_dim * hp.n_head_kv * n_slots));
+    for (const LayerDims & d : hp.layer_dims) {
+        kv.k.push_back(ggml_new_tensor_2d(ctx.get(), GGML_TYPE_F16, d.head_dim, n_ctx * d.n_head_kv * n_slots));
+        kv.v.push_back(ggml_new_tensor_2d(ctx.get(), GGML_TYPE_F16, 1, n_ctx * d.head_dim * d.n_head_kv * n_slots));
     }
     buf.reset(ggml_backend_alloc_ctx_tensors_from_buft(ctx.get(), ggml_backend_get_default_buffer_type(model.backend())));
     if (!buf) {
@@ -48,7 +50,7 @@ struct Step {
 Step decode(const Model & model, const KvCache & cache, int64_t slot0, const std::vector<std::vector<int32_t>> & tokens,
             const std::vector<int64_t> & past, const LoraWeights * lora) {
     const HParams & hp = model.hparams();
-    const int64_t nb = (int64_t) tokens.size(), T = (int64_t) tokens[0].size(), C = cache.n_ctx, hd = hp.head_dim, Hkv = hp.n_head_kv;
+    const int64_t nb = (int64_t) tokens.size(), T = (int64_t) tokens[0].size(), C = cache.n_ctx;
     // Attend over a multiple of 64 cells so that graph shapes (and the allocator's buffer) repeat across steps.
     const int64_t n_kv = std::min<int64_t>(C, (std::max<int64_t>(0, *std::max_element(past.begin(), past.end())) + T + 63) / 64 * 64);
     const size_t nodes = forward_graph_size(model) + 8 * (size_t) hp.n_layer;
@@ -60,7 +62,7 @@ Step decode(const Model & model, const KvCache & cache, int64_t slot0, const std
 
     std::vector<int32_t> tok, pos, last(nb);
     std::vector<float> temper;
-    std::vector<int64_t> k_rows, v_cells;
+    std::vector<std::vector<int64_t>> k_rows(g.cache_index.size()), v_cells(g.cache_index.size());
     std::vector<float> mask((size_t) (n_kv * T * nb), -INFINITY), mask_swa(g.mask_swa ? mask.size() : 0, -INFINITY);
     for (int64_t b = 0; b < nb; b++) {
         const int64_t slot = slot0 + b;
@@ -70,9 +72,12 @@ Step decode(const Model & model, const KvCache & cache, int64_t slot0, const std
             tok.push_back(idle ? 0 : tokens[b][t]);
             pos.push_back((int32_t) p);
             if (g.temper) temper.push_back(hp.attn_temperature(p));
-            for (int64_t h = 0; h < Hkv; h++) k_rows.push_back(p + C * (h + Hkv * slot));
-            for (int64_t h = 0; h < Hkv; h++) {
-                for (int64_t d = 0; d < hd; d++) v_cells.push_back(p + C * (d + hd * (h + Hkv * slot)));
+            for (size_t i = 0; i < g.cache_index.size(); i++) {
+                const int64_t hd = g.cache_index[i].hd, Hkv = g.cache_index[i].Hkv;
+                for (int64_t h = 0; h < Hkv; h++) k_rows[i].push_back(p + C * (h + Hkv * slot));
+                for (int64_t h = 0; h < Hkv; h++) {
+                    for (int64_t d = 0; d < hd; d++) v_cells[i].push_back(p + C * (d + hd * (h + Hkv * slot)));
+                }
             }
             // cells [0, end) are visible (a cell's index is its position); the sliding-window layers see the last n_swa
             const int64_t row = (b * T + t) * n_kv, end = idle ? 1 : p + 1;
@@ -84,8 +89,10 @@ Step decode(const Model & model, const KvCache & cache, int64_t slot0, const std
     ggml_backend_tensor_set(g.tokens, tok.data(), 0, tok.size() * sizeof(int32_t));
     ggml_backend_tensor_set(g.positions, pos.data(), 0, pos.size() * sizeof(int32_t));
     if (g.temper) ggml_backend_tensor_set(g.temper, temper.data(), 0, temper.size() * sizeof(float));
-    ggml_backend_tensor_set(g.k_rows, k_rows.data(), 0, k_rows.size() * sizeof(int64_t));
-    ggml_backend_tensor_set(g.v_cells, v_cells.data(), 0, v_cells.size() * sizeof(int64_t));
+    for (size_t i = 0; i < g.cache_index.size(); i++) {
+        ggml_backend_tensor_set(g.cache_index[i].k_rows, k_rows[i].data(), 0, k_rows[i].size() * sizeof(int64_t));
+        ggml_backend_tensor_set(g.cache_index[i].v_cells, v_cells[i].data(), 0, v_cells[i].size() * sizeof(int64_t));
+    }
     for (auto [t, m] : {std::pair{g.mask, &mask}, std::pair{g.mask_swa, &mask_swa}}) {
         if (t && t->buffer) ggml_backend_tensor_set(t, m->data(), 0, m->size() * sizeof(float));  // unread by any layer: none
     }

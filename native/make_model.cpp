@@ -46,6 +46,8 @@ struct Spec {
     float scale;  // std of the random init; 0 means "norm weights": 1 + small noise; < 0: rope frequency factors
     int64_t split = 0;        // rows from this one on (if positive) have std scale_after: a fused projection's parts
     float scale_after = 0.0f;
+    int64_t rotated = 0;  // rope frequency factors, if positive: 1 for the first `rotated`, 1e30 (no rotation) for the
+                          // rest, as Gemma 4's proportional RoPE
 
     uint64_t draws_per_value() const { return scale < 0 ? 1 : 2; }  // generator steps: a uniform or a normal
 
@@ -55,6 +57,7 @@ struct Spec {
         for (int64_t i = 0; i < (r1 - r0) * ne0; i++) {
             if (scale > 0) out[i] = (split > 0 && r0 + i / ne0 >= split ? scale_after : scale) * rng.normal();
             else if (scale == 0) out[i] = 1.0f + 0.1f * rng.normal();
+            else if (rotated > 0) out[i] = (r0 * ne0 + i) % ne0 < rotated ? 1.0f : 1e30f;
             else out[i] = 1.0f + 0.5f * (float) rng.uniform();
         }
     }
@@ -83,22 +86,31 @@ void make_model(const MakeModelOptions & o) {
     if (o.n_head % o.n_head_kv != 0) fail(E_ARGUMENT, "heads must be a multiple of kv-heads");
     const Architecture * arch = find_architecture(o.arch);
     if (!arch) fail(E_ARGUMENT, "unknown architecture \"" + o.arch + "\" (" + architecture_names() + ")");
-    if (o.head_dim < 0) fail(E_ARGUMENT, "the head size must be positive");
+    if (o.head_dim < 0 || o.head_dim_swa < 0 || o.n_head_kv_global < 0) fail(E_ARGUMENT, "head sizes and kv heads must be positive");
+    if (o.n_head_kv_global > 0 && o.n_head % o.n_head_kv_global != 0) fail(E_ARGUMENT, "heads must be a multiple of the global layers' kv heads");
+    if (o.k_eq_v && !arch->v_norm) fail(E_ARGUMENT, o.arch + "'s layers all have value projections (gemma4's global layers may not)");
     const bool tied = o.tied.value_or(arch->lm_head == LmHead::tied);
     if (tied ? arch->lm_head == LmHead::own : arch->lm_head == LmHead::tied) {
         fail(E_ARGUMENT, o.arch + (tied ? " has an output projection of its own: it cannot be tied" : "'s output projection is its token embedding: it must be tied"));
     }
     if (o.biases && !arch->dense_biases && !arch->output_bias) fail(E_ARGUMENT, o.arch + " has no optional biases (llama, granite, mistral3 and qwen2 have)");
     if (o.n_swa < 0 || (o.n_swa > 0 && arch->swa_every == 0)) fail(E_ARGUMENT, "a sliding window must be positive, and " + o.arch + " has none");
-    if (o.n_swa > 0 && arch->swa_at_layers > 0 && o.n_layer != arch->swa_at_layers) {
+    const bool any_depth = arch->swa_at_layers == 0 || o.n_layer == arch->swa_at_layers;
+    if (o.n_swa > 0 && !any_depth) {
         fail(E_ARGUMENT, o.arch + " has windows only at " + std::to_string(arch->swa_at_layers) + " layers (llama.cpp reads none in other depths)");
     }
-    const int64_t hd = o.head_dim > 0 ? o.head_dim : o.n_embd / o.n_head, q_width = hd * o.n_head;
-    if (hd % 2 != 0) fail(E_ARGUMENT, "the head size (embd / heads) must be even for RoPE");
+    const int64_t n_swa = o.n_swa > 0 ? o.n_swa : any_depth ? arch->swa_window : 0;
+    const auto windowed = [&](int64_t il) { return n_swa > 0 && windowed_layer(il, arch->swa_every); };
+    if ((o.head_dim_swa > 0 || o.n_head_kv_global > 0) && n_swa == 0) fail(E_ARGUMENT, "windowed layers' own head sizes and kv heads need a sliding window");
+    const int64_t hd = o.head_dim > 0 ? o.head_dim : o.n_embd / o.n_head, hd_swa = o.head_dim_swa > 0 ? o.head_dim_swa : hd;
+    // each layer's head size and kv heads
+    const auto head_dim = [&](int64_t il) { return windowed(il) ? hd_swa : hd; };
+    const auto kv_heads = [&](int64_t il) { return !windowed(il) && o.n_head_kv_global > 0 ? o.n_head_kv_global : o.n_head_kv; };
+    if (hd % 2 != 0 || hd_swa % 2 != 0) fail(E_ARGUMENT, "the head size (embd / heads) must be even for RoPE");
     if (arch->half_rotary && hd % 4 != 0) fail(E_ARGUMENT, o.arch + " rotates half of each head: the head size must be a multiple of 4");
     for (ggml_type t : {wtype, rtype}) {
         const int64_t blck = ggml_blck_size(t);
-        if (o.n_embd % blck != 0 || o.n_ff % blck != 0 || q_width % blck != 0) {
+        if (o.n_embd % blck != 0 || o.n_ff % blck != 0 || hd * o.n_head % blck != 0 || hd_swa * o.n_head % blck != 0) {
             fail(E_ARGUMENT, std::string("type ") + ggml_type_name(t) + " packs rows in blocks of " + std::to_string(blck) + ": embd, ff and heads × head size must be multiples of it");
         }
     }
@@ -126,24 +138,39 @@ void make_model(const MakeModelOptions & o) {
     gguf_set_val_u32(g.get(), key("block_count").c_str(), (uint32_t) o.n_layer);
     gguf_set_val_u32(g.get(), key("feed_forward_length").c_str(), (uint32_t) o.n_ff);
     gguf_set_val_u32(g.get(), key("attention.head_count").c_str(), (uint32_t) o.n_head);
-    gguf_set_val_u32(g.get(), key("attention.head_count_kv").c_str(), (uint32_t) o.n_head_kv);
+    if (o.n_head_kv_global > 0) {  // one per layer, as Gemma 4's converter writes them
+        std::vector<int32_t> kv(o.n_layer);
+        for (int64_t il = 0; il < o.n_layer; il++) kv[il] = (int32_t) kv_heads(il);
+        gguf_set_arr_data(g.get(), key("attention.head_count_kv").c_str(), GGUF_TYPE_INT32, kv.data(), kv.size());
+    } else {
+        gguf_set_val_u32(g.get(), key("attention.head_count_kv").c_str(), (uint32_t) o.n_head_kv);
+    }
     gguf_set_val_u32(g.get(), key("rope.dimension_count").c_str(), (uint32_t) (arch->half_rotary ? hd / 2 : hd));
     gguf_set_val_f32(g.get(), key("rope.freq_base").c_str(), o.rope_freq_base);
     gguf_set_val_f32(g.get(), key("attention.layer_norm_rms_epsilon").c_str(), 1e-5f);
     gguf_set_val_u32(g.get(), key("vocab_size").c_str(), (uint32_t) n_vocab);
-    if (o.n_swa > 0) gguf_set_val_u32(g.get(), key("attention.sliding_window").c_str(), (uint32_t) o.n_swa);
-    if (o.n_swa > 0 && arch->swa_layer_list) {  // as OLMo 3's and EXAONE 4's converters write their layer types
-        std::vector<int8_t> windowed(o.n_layer);
-        for (int64_t il = 0; il < o.n_layer; il++) windowed[il] = windowed_layer(il, arch->swa_every);
-        gguf_set_arr_data(g.get(), key("attention.sliding_window_pattern").c_str(), GGUF_TYPE_BOOL, windowed.data(), windowed.size());
+    if (n_swa > 0) gguf_set_val_u32(g.get(), key("attention.sliding_window").c_str(), (uint32_t) n_swa);
+    if (n_swa > 0 && arch->swa_layer_list) {  // as OLMo 3's, EXAONE 4's and Gemma 4's converters write their layer types
+        std::vector<int8_t> pattern(o.n_layer);
+        for (int64_t il = 0; il < o.n_layer; il++) pattern[il] = windowed(il);
+        gguf_set_arr_data(g.get(), key("attention.sliding_window_pattern").c_str(), GGUF_TYPE_BOOL, pattern.data(), pattern.size());
+    }
+    // Gemma 4's converter writes the width of its per-layer token inputs (0: none, the larger models' case) and its
+    // windowed layers' head size, which llama.cpp requires, and its files always have RoPE factors
+    const bool gemma4 = o.arch == "gemma4";
+    if (gemma4) gguf_set_val_u32(g.get(), key("embedding_length_per_layer_input").c_str(), 0);
+    if (o.head_dim_swa > 0 || gemma4) {
+        gguf_set_val_u32(g.get(), key("attention.key_length_swa").c_str(), (uint32_t) hd_swa);
+        gguf_set_val_u32(g.get(), key("attention.value_length_swa").c_str(), (uint32_t) hd_swa);
+        gguf_set_val_u32(g.get(), key("rope.dimension_count_swa").c_str(), (uint32_t) hd_swa);
     }
     if (!(o.attn_softcap >= 0) || !(o.final_softcap >= 0)) fail(E_ARGUMENT, "soft caps must be positive");
-    const bool caps = arch->attn_softcap > 0;
-    if (!caps && o.attn_softcap + o.final_softcap > 0) fail(E_ARGUMENT, o.arch + " has no soft caps (gemma2 has)");
-    if (caps) {
-        gguf_set_val_f32(g.get(), key("attn_logit_softcapping").c_str(), o.attn_softcap > 0 ? o.attn_softcap : arch->attn_softcap);
-        gguf_set_val_f32(g.get(), key("final_logit_softcapping").c_str(), o.final_softcap > 0 ? o.final_softcap : arch->final_softcap);
+    const bool attn_caps = arch->attn_softcap > 0, final_caps = attn_caps || arch->final_softcap_key;
+    if ((!attn_caps && o.attn_softcap > 0) || (!final_caps && o.final_softcap > 0)) {
+        fail(E_ARGUMENT, o.arch + " has no " + (final_caps ? "soft cap on attention's scores (gemma2 has)" : "soft caps (gemma2 has)"));
     }
+    if (attn_caps) gguf_set_val_f32(g.get(), key("attn_logit_softcapping").c_str(), o.attn_softcap > 0 ? o.attn_softcap : arch->attn_softcap);
+    if (final_caps) gguf_set_val_f32(g.get(), key("final_logit_softcapping").c_str(), o.final_softcap > 0 ? o.final_softcap : arch->final_softcap);
     // RoPE factors on phi3 are LongRoPE's, as Phi-3's long-context files have them: short ones up to the original
     // context (here a quarter of the context), long ones beyond, and the converter's attention factor for the ratio
     const bool long_rope = o.rope_freqs && o.arch == "phi3";
@@ -180,7 +207,7 @@ void make_model(const MakeModelOptions & o) {
         gguf_set_val_f32(g.get(), key("logit_scale").c_str(), logit_scale);
         gguf_set_val_bool(g.get(), key("rope.scaling.finetuned").c_str(), !o.no_rope);
     }
-    if (o.head_dim > 0) {
+    if (o.head_dim > 0 || o.head_dim_swa > 0 || gemma4) {
         gguf_set_val_u32(g.get(), key("attention.key_length").c_str(), (uint32_t) hd);
         gguf_set_val_u32(g.get(), key("attention.value_length").c_str(), (uint32_t) hd);
     }
@@ -197,25 +224,27 @@ void make_model(const MakeModelOptions & o) {
     std::vector<Spec> specs = {{"token_embd.weight", o.n_embd, n_vocab, s_embd}};
     for (int64_t il = 0; il < o.n_layer; il++) {
         const std::string p = "blk." + std::to_string(il) + ".";
+        const int64_t hd = head_dim(il), q_width = hd * o.n_head, kv_width = hd * kv_heads(il);
+        const bool values = !(o.k_eq_v && !windowed(il));
         if (arch->pre_norms) specs.push_back({p + "attn_norm.weight", o.n_embd, 1, 0});
         if (fused_qkv) {
             // the query and key rows at twice the value rows' scale, as below
-            specs.push_back({p + "attn_qkv.weight", o.n_embd, q_width + 2 * hd * o.n_head_kv, 2 * s_in, q_width + hd * o.n_head_kv, s_in});
-            if (arch->qkv_biases) specs.push_back({p + "attn_qkv.bias", q_width + 2 * hd * o.n_head_kv, 1, 0.5f});
+            specs.push_back({p + "attn_qkv.weight", o.n_embd, q_width + 2 * kv_width, 2 * s_in, q_width + kv_width, s_in});
+            if (arch->qkv_biases) specs.push_back({p + "attn_qkv.bias", q_width + 2 * kv_width, 1, 0.5f});
         } else {
             specs.push_back({p + "attn_q.weight", o.n_embd, q_width, 2 * s_in});
-            specs.push_back({p + "attn_k.weight", o.n_embd, hd * o.n_head_kv, 2 * s_in});
-            specs.push_back({p + "attn_v.weight", o.n_embd, hd * o.n_head_kv, s_in});
+            specs.push_back({p + "attn_k.weight", o.n_embd, kv_width, 2 * s_in});
+            if (values) specs.push_back({p + "attn_v.weight", o.n_embd, kv_width, s_in});
             if (arch->qkv_biases) {
                 specs.push_back({p + "attn_q.bias", q_width, 1, 0.5f});
-                specs.push_back({p + "attn_k.bias", hd * o.n_head_kv, 1, 0.5f});
-                specs.push_back({p + "attn_v.bias", hd * o.n_head_kv, 1, 0.5f});
+                specs.push_back({p + "attn_k.bias", kv_width, 1, 0.5f});
+                specs.push_back({p + "attn_v.bias", kv_width, 1, 0.5f});
             }
         }
         if (arch->qk_norm != QkNorm::none) {
             const bool whole = arch->qk_norm == QkNorm::whole;
             specs.push_back({p + "attn_q_norm.weight", whole ? q_width : hd, 1, 0});
-            specs.push_back({p + "attn_k_norm.weight", whole ? hd * o.n_head_kv : hd, 1, 0});
+            specs.push_back({p + "attn_k_norm.weight", whole ? kv_width : hd, 1, 0});
         }
         specs.push_back({p + "attn_output.weight", q_width, o.n_embd, 1.0f / std::sqrt((float) q_width) / residual_scale});
         const bool dense_biases = o.biases && arch->dense_biases;
@@ -233,6 +262,7 @@ void make_model(const MakeModelOptions & o) {
             specs.push_back({p + "ffn_up.bias", o.n_ff, 1, 0.5f});
             specs.push_back({p + "ffn_down.bias", o.n_embd, 1, 0.1f});
         }
+        if (arch->out_scales) specs.push_back({p + "layer_output_scale.weight", 1, 1, 0});
     }
     specs.push_back({"output_norm.weight", o.n_embd, 1, 0});
     if (!tied) specs.push_back({"output.weight", o.n_embd, n_vocab, s_head});
@@ -240,6 +270,8 @@ void make_model(const MakeModelOptions & o) {
     if (long_rope) {
         specs.push_back({"rope_factors_long.weight", hd / 2, 1, -1});
         specs.push_back({"rope_factors_short.weight", hd / 2, 1, -1});
+    } else if (gemma4) {  // its global layers rotate a quarter of each head
+        specs.push_back({"rope_freqs.weight", hd / 2, 1, -1, 0, 0.0f, hd / 8});
     } else if (o.rope_freqs) {
         specs.push_back({"rope_freqs.weight", hd / 2, 1, -1});
     }

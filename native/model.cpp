@@ -82,6 +82,30 @@ int64_t get_int(const gguf_context * g, const std::string & key, int64_t fallbac
     }
 }
 
+// An integer hyperparameter a file gives once for all layers or per layer (an array of n), as llama.cpp reads
+// head_count_kv and feed_forward_length.
+std::vector<int64_t> get_per_layer(const gguf_context * g, const std::string & key, int64_t n, int64_t fallback, bool required) {
+    const int64_t id = gguf_find_key(g, key.c_str());
+    if (id < 0 || gguf_get_kv_type(g, id) != GGUF_TYPE_ARRAY) return std::vector<int64_t>(n, get_int(g, key, fallback, required));
+    if (gguf_get_arr_n(g, id) != (size_t) n) fail(E_BAD_MODEL, "hyperparameter " + key + " has " + std::to_string(gguf_get_arr_n(g, id)) + " values for " + std::to_string(n) + " layers");
+    const void * data = gguf_get_arr_data(g, id);
+    std::vector<int64_t> out(n);
+    for (int64_t i = 0; i < n; i++) {
+        switch (gguf_get_arr_type(g, id)) {
+            case GGUF_TYPE_UINT8: out[i] = ((const uint8_t *) data)[i]; break;
+            case GGUF_TYPE_INT8: out[i] = ((const int8_t *) data)[i]; break;
+            case GGUF_TYPE_UINT16: out[i] = ((const uint16_t *) data)[i]; break;
+            case GGUF_TYPE_INT16: out[i] = ((const int16_t *) data)[i]; break;
+            case GGUF_TYPE_UINT32: out[i] = ((const uint32_t *) data)[i]; break;
+            case GGUF_TYPE_INT32: out[i] = ((const int32_t *) data)[i]; break;
+            case GGUF_TYPE_UINT64: out[i] = (int64_t) ((const uint64_t *) data)[i]; break;
+            case GGUF_TYPE_INT64: out[i] = ((const int64_t *) data)[i]; break;
+            default: fail(E_BAD_MODEL, "hyperparameter " + key + " is not an integer or an array of integers");
+        }
+    }
+    return out;
+}
+
 float get_float(const gguf_context * g, const std::string & key, float fallback) {
     const int64_t id = gguf_find_key(g, key.c_str());
     if (id < 0) return fallback;
@@ -191,6 +215,9 @@ const Architecture architectures[] = {
     {.name = "glm4", .qkv_biases = true, .post_norms = true, .fused_up = true, .half_rotary = true},
     {.name = "mistral3", .dense_biases = true, .attn_temperature = true},
     {.name = "granite", .dense_biases = true, .multipliers = true},
+    {.name = "gemma4", .rope_type = GGML_ROPE_TYPE_NEOX, .qk_norm = QkNorm::per_head, .post_norms = true, .gemma = true, .final_softcap = 30.0f,
+     .swa_every = 6, .swa_window = 1024, .swa_rope_base = 10000.0f, .swa_layer_list = true, .final_softcap_key = true, .v_norm = true,
+     .unit_scores = true, .out_scales = true},
     {.name = "phi3", .rope_type = GGML_ROPE_TYPE_NEOX, .fused_qkv = true, .scaled_queries = true, .fused_up = true},  // its window is off in llama.cpp
 };
 
@@ -250,35 +277,57 @@ void Model::read_hparams(const std::string & path) {
     hp_.n_ctx_train = get_int(gguf_, k + "context_length", 0, true);
     hp_.n_embd = get_int(gguf_, k + "embedding_length", 0, true);
     hp_.n_layer = get_int(gguf_, k + "block_count", 0, true);
-    hp_.n_ff = get_int(gguf_, k + "feed_forward_length", 0, true);
     hp_.n_head = get_int(gguf_, k + "attention.head_count", 0, true);
-    hp_.n_head_kv = get_int(gguf_, k + "attention.head_count_kv", hp_.n_head, false);
     hp_.rms_eps = get_float(gguf_, k + "attention.layer_norm_rms_epsilon", 1e-5f);
+    if (hp_.n_embd <= 0 || hp_.n_layer <= 0 || hp_.n_head <= 0 || hp_.n_ctx_train <= 0) {
+        fail(E_BAD_MODEL, "hyperparameters must be positive (embedding_length, block_count, head_count, context_length)");
+    }
+    // Gemma 3n's and 4's small models: inputs of each layer's own from the tokens, and layers that reuse earlier
+    // layers' keys and values
+    if (get_int(gguf_, k + "embedding_length_per_layer_input", 0, false) > 0) fail(E_UNSUPPORTED, "per-layer token embeddings (" + k + "embedding_length_per_layer_input, Gemma 4 E2B's and E4B's) are not supported");
+    if (get_int(gguf_, k + "attention.shared_kv_layers", 0, false) > 0) fail(E_UNSUPPORTED, "layers that share earlier layers' keys and values (" + k + "attention.shared_kv_layers) are not supported");
     read_rope(k);
-
-    if (hp_.n_embd <= 0 || hp_.n_layer <= 0 || hp_.n_head <= 0 || hp_.n_head_kv <= 0 || hp_.n_ff <= 0 || hp_.n_ctx_train <= 0) {
-        fail(E_BAD_MODEL, "hyperparameters must be positive (embedding_length, block_count, head_count, head_count_kv, feed_forward_length, context_length)");
-    }
-    if (hp_.n_head % hp_.n_head_kv != 0) fail(E_BAD_MODEL, "head_count " + std::to_string(hp_.n_head) + " is not a multiple of head_count_kv " + std::to_string(hp_.n_head_kv));
-    // The head size: key_length where the file says (Qwen3's heads are wider than embedding_length / head_count)
-    if (gguf_find_key(gguf_, (k + "attention.key_length").c_str()) >= 0) {
-        hp_.head_dim = get_int(gguf_, k + "attention.key_length", 0, true);
-        const int64_t v = get_int(gguf_, k + "attention.value_length", hp_.head_dim, false);
-        if (hp_.head_dim <= 0 || v != hp_.head_dim) fail(E_UNSUPPORTED, "attention.key_length " + std::to_string(hp_.head_dim) + " and value_length " + std::to_string(v) + " must be equal and positive");
-    } else {
-        if (hp_.n_embd % hp_.n_head != 0) fail(E_BAD_MODEL, "embedding_length " + std::to_string(hp_.n_embd) + " is not a multiple of head_count " + std::to_string(hp_.n_head));
-        hp_.head_dim = hp_.n_embd / hp_.n_head;
-    }
-    hp_.n_rot = get_int(gguf_, k + "rope.dimension_count", hp_.head_dim, false);
-    if (hp_.n_rot <= 0 || hp_.n_rot > hp_.head_dim || hp_.n_rot % 2 != 0) fail(E_BAD_MODEL, "rope.dimension_count " + std::to_string(hp_.n_rot) + " does not fit head size " + std::to_string(hp_.head_dim));
+    read_sliding_window(k);
+    read_layer_dims(k);
     // Gemma 2 27B (46 layers) and Gemma 3 27B (62) scale scores by the embedding's share per head, as Google's reference
-    // does (llama.cpp tells them by their layer count too)
+    // does (llama.cpp tells them by their layer count too); Gemma 4 leaves them unscaled
     const bool per_embedding = hp_.arch->gemma && hp_.n_layer == (arch == "gemma2" ? 46 : 62);
-    hp_.kq_scale = 1.0f / std::sqrt((float) (per_embedding ? hp_.n_embd / hp_.n_head : hp_.head_dim));
+    hp_.kq_scale = hp_.arch->unit_scores ? 1.0f : 1.0f / std::sqrt((float) (per_embedding ? hp_.n_embd / hp_.n_head : hp_.head_dim));
     if (hp_.arch->gemma) hp_.embd_scale = std::sqrt((float) hp_.n_embd);
     if (hp_.arch->multipliers) read_multipliers(k);
     read_soft_caps(k);
-    read_sliding_window(k);
+}
+
+// Each layer's head size, RoPE dimensions, kv heads and feed-forward width: the head size is attention.key_length
+// (else embedding_length / head_count), and attention.key_length_swa in windowed layers where the file gives one;
+// kv heads and the feed-forward may be arrays of one per layer.
+void Model::read_layer_dims(const std::string & k) {
+    const auto head_size = [&](const std::string & suffix, int64_t fallback) {
+        const int64_t key = get_int(gguf_, k + "attention.key_length" + suffix, fallback, false);
+        const int64_t value = get_int(gguf_, k + "attention.value_length" + suffix, key, false);
+        if (key <= 0 || value != key) fail(E_UNSUPPORTED, k + "attention.key_length" + suffix + " " + std::to_string(key) + " and value_length" + suffix + " " + std::to_string(value) + " must be equal and positive");
+        return key;
+    };
+    if (gguf_find_key(gguf_, (k + "attention.key_length").c_str()) < 0 && hp_.n_embd % hp_.n_head != 0) {
+        fail(E_BAD_MODEL, "embedding_length " + std::to_string(hp_.n_embd) + " is not a multiple of head_count " + std::to_string(hp_.n_head));
+    }
+    const int64_t hd = head_size("", hp_.n_embd / hp_.n_head), hd_swa = head_size("_swa", hd);
+    const int64_t n_rot = get_int(gguf_, k + "rope.dimension_count", hd, false), n_rot_swa = get_int(gguf_, k + "rope.dimension_count_swa", n_rot, false);
+    const std::vector<int64_t> n_head_kv = get_per_layer(gguf_, k + "attention.head_count_kv", hp_.n_layer, hp_.n_head, false);
+    const std::vector<int64_t> n_ff = get_per_layer(gguf_, k + "feed_forward_length", hp_.n_layer, 0, true);
+    hp_.n_rot = n_rot;
+    for (int64_t il = 0; il < hp_.n_layer; il++) {
+        const bool swa = hp_.is_swa(il);
+        const LayerDims d{swa ? hd_swa : hd, n_head_kv[il], n_ff[il], swa ? n_rot_swa : n_rot};
+        const std::string at = " (layer " + std::to_string(il) + ")";
+        if (d.n_head_kv <= 0 || d.n_ff <= 0) fail(E_BAD_MODEL, "hyperparameters must be positive (head_count_kv, feed_forward_length)" + at);
+        if (hp_.n_head % d.n_head_kv != 0) fail(E_BAD_MODEL, "head_count " + std::to_string(hp_.n_head) + " is not a multiple of head_count_kv " + std::to_string(d.n_head_kv) + at);
+        if (d.n_rot <= 0 || d.n_rot > d.head_dim || d.n_rot % 2 != 0) fail(E_BAD_MODEL, "rope.dimension_count " + std::to_string(d.n_rot) + " does not fit head size " + std::to_string(d.head_dim) + at);
+        hp_.layer_dims.push_back(d);
+        hp_.head_dim = std::max(hp_.head_dim, d.head_dim);
+        hp_.n_head_kv = std::max(hp_.n_head_kv, d.n_head_kv);
+        hp_.n_ff = std::max(hp_.n_ff, d.n_ff);
+    }
 }
 
 // RoPE as llama.cpp reads it: a scaling factor applies linearly unless the file names another scaling ("none", or
@@ -313,19 +362,19 @@ void Model::read_rope(const std::string & k) {
     if (hp_.attn_temp_scale != 0.0f && hp_.n_ctx_orig <= 0) fail(E_BAD_MODEL, k + "rope.scaling.original_context_length must be positive for the attention temperature");
 }
 
-// Gemma 2's soft caps, with llama.cpp's defaults where the file gives none. Other architectures have none, and a file
-// that asks for them is refused rather than run without.
+// Soft caps: Gemma 2's, with llama.cpp's defaults where the file gives none; Gemma 4's on the logits, where the file
+// gives one. Other architectures have none, and a file that asks for them is refused rather than run without.
 void Model::read_soft_caps(const std::string & k) {
     const std::string attn = k + "attn_logit_softcapping", final = k + "final_logit_softcapping";
-    if (hp_.arch->attn_softcap == 0.0f) {
-        if (get_float(gguf_, attn, 0.0f) != 0.0f || get_float(gguf_, final, 0.0f) != 0.0f) {
-            fail(E_UNSUPPORTED, std::string("logit soft-capping (") + attn + ", " + final + ") is Gemma 2's, and " + hp_.arch->name + " models have none");
-        }
-        return;
+    const bool attn_caps = hp_.arch->attn_softcap > 0, final_caps = attn_caps || hp_.arch->final_softcap_key;
+    for (const auto & [key, read] : {std::pair{attn, attn_caps}, std::pair{final, final_caps}}) {
+        if (!read && get_float(gguf_, key, 0.0f) != 0.0f) fail(E_UNSUPPORTED, "logit soft-capping (" + key + ") is not part of " + hp_.arch->name + " models");
     }
     hp_.attn_softcap = get_float(gguf_, attn, hp_.arch->attn_softcap);
-    hp_.final_softcap = get_float(gguf_, final, hp_.arch->final_softcap);
-    if (!(hp_.attn_softcap > 0) || !(hp_.final_softcap > 0)) fail(E_BAD_MODEL, attn + " and " + final + " must be positive");
+    hp_.final_softcap = final_caps ? get_float(gguf_, final, hp_.arch->final_softcap) : 0.0f;
+    if (!(hp_.attn_softcap >= 0) || !(hp_.final_softcap >= 0) || (attn_caps && !(hp_.attn_softcap > 0 && hp_.final_softcap > 0))) {
+        fail(E_BAD_MODEL, attn + " and " + final + " must be positive");
+    }
 }
 
 // Granite's μP multipliers, as llama.cpp reads them: logit_scale required, the others where given and not 0; and its
@@ -388,7 +437,7 @@ void Model::bind_tensors() {
         tensor_info_.push_back({t->name, ggml_type_name(t->type), shape});
     }
 
-    const int64_t E = hp_.n_embd, F = hp_.n_ff, kv = hp_.n_head_kv * hp_.head_dim, q = hp_.n_head * hp_.head_dim;
+    const int64_t E = hp_.n_embd;
     std::unordered_set<const ggml_tensor *> used;
     auto get = [&](const std::string & name, std::vector<int64_t> shape, bool required = true) -> ggml_tensor * {
         ggml_tensor * t = ggml_get_tensor(meta_, name.c_str());
@@ -426,6 +475,8 @@ void Model::bind_tensors() {
 
     for (int64_t il = 0; il < hp_.n_layer; il++) {
         const std::string p = "blk." + std::to_string(il) + ".";
+        const LayerDims & d = hp_.dims(il);
+        const int64_t F = d.n_ff, hd = d.head_dim, kv = d.n_head_kv * hd, q = hp_.n_head * hd;
         Layer L;
         L.attn_norm = get(p + "attn_norm.weight", {E}, hp_.arch->pre_norms);
         // fused or not as the file has them; where it has neither, as the architecture's files do (for the message)
@@ -436,15 +487,15 @@ void Model::bind_tensors() {
         } else {
             L.wq = get(p + "attn_q.weight", {E, q});
             L.wk = get(p + "attn_k.weight", {E, kv});
-            L.wv = get(p + "attn_v.weight", {E, kv});
+            L.wv = get(p + "attn_v.weight", {E, kv}, !hp_.arch->v_norm);
             L.bq = get(p + "attn_q.bias", {q}, hp_.arch->qkv_biases);
             L.bk = get(p + "attn_k.bias", {kv}, hp_.arch->qkv_biases);
             L.bv = get(p + "attn_v.bias", {kv}, hp_.arch->qkv_biases);
         }
         if (hp_.arch->qk_norm != QkNorm::none) {
             const bool whole = hp_.arch->qk_norm == QkNorm::whole;
-            L.q_norm = get(p + "attn_q_norm.weight", {whole ? q : hp_.head_dim});
-            L.k_norm = get(p + "attn_k_norm.weight", {whole ? kv : hp_.head_dim});
+            L.q_norm = get(p + "attn_q_norm.weight", {whole ? q : hd});
+            L.k_norm = get(p + "attn_k_norm.weight", {whole ? kv : hd});
         }
         L.wo = get(p + "attn_output.weight", {q, E});
         if (hp_.arch->dense_biases) {
@@ -461,6 +512,7 @@ void Model::bind_tensors() {
         if (!hp_.arch->fused_up) L.ffn_gate = get(p + "ffn_gate.weight", {E, F});
         L.ffn_up = get(p + "ffn_up.weight", {E, hp_.arch->fused_up ? 2 * F : F});
         L.ffn_down = get(p + "ffn_down.weight", {F, E});
+        if (hp_.arch->out_scales) L.out_scale = get(p + "layer_output_scale.weight", {1}, false);
         layers_.push_back(L);
     }
     if (ggml_get_tensor(meta_, ("blk." + std::to_string(hp_.n_layer) + ".attn_q.weight").c_str())) {

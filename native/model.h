@@ -55,7 +55,7 @@ struct Architecture {
     float attn_softcap = 0.0f, final_softcap = 0.0f;
     int64_t swa_every = 0;          // gemma3: 6 (gemma2: 2, olmo2: 4), unless the file says otherwise: all layers but
                                     // every 6th attend only to the last attention.sliding_window positions (if given)
-    int64_t swa_window = 0;         // gemma2: 4,096, the window where the file gives none
+    int64_t swa_window = 0;         // gemma2: 4,096 (gemma4: 1,024), the window where the file gives none
     float swa_rope_base = 0;        // the windowed layers' RoPE base where the file gives none (gemma3: 10,000); 0: the
                                     // others'
     LmHead lm_head = LmHead::either;  // gemma2: tied; olmo2: its own
@@ -66,6 +66,10 @@ struct Architecture {
     bool swa_layer_list = false;    // olmo2, exaone4: converters list the windowed layers (make_model writes so)
     bool attn_temperature = false;  // mistral3: Llama 4's attention temperature, and YaRN's betas and log multiplier
                                     // from the file
+    bool final_softcap_key = false;  // gemma4: the logits soft-capped only (final_logit_softcapping, else final_softcap)
+    bool v_norm = false;            // gemma4: values RMS-normed (no weight); layers without attn_v take the keys' projection
+    bool unit_scores = false;       // gemma4: attention's scores unscaled (its q, k norms set their size)
+    bool out_scales = false;        // gemma4: each layer's output × its layer_output_scale, where the file has one
 };
 
 // Whether layer il has a sliding window in llama.cpp's pattern of step `every`: all layers but each every-th (0: all).
@@ -85,6 +89,13 @@ struct Rope {
     float beta_fast = 32.0f, beta_slow = 1.0f;  // YaRN's ramp (llama.cpp's defaults)
 };
 
+// A layer's attention and feed-forward sizes. Most models' are the same in every layer; Gemma 4's windowed layers have
+// heads of their own size (attention.key_length_swa, rope.dimension_count_swa), and a file may give head_count_kv and
+// feed_forward_length per layer (arrays), as llama.cpp reads them in any architecture.
+struct LayerDims {
+    int64_t head_dim = 0, n_head_kv = 0, n_ff = 0, n_rot = 0;
+};
+
 struct HParams {
     const Architecture * arch = nullptr;
     int64_t n_vocab = 0;
@@ -92,10 +103,13 @@ struct HParams {
     int64_t n_embd = 0;
     int64_t n_layer = 0;
     int64_t n_head = 0;
+    // The largest of any layer (dims(il) has each layer's): what memory and speed estimates count per layer. n_rot is
+    // that of the layers that attend to everything.
     int64_t n_head_kv = 0;
     int64_t n_ff = 0;
     int64_t n_rot = 0;
     int64_t head_dim = 0;
+    std::vector<LayerDims> layer_dims;
     float rms_eps = 1e-5f;
     Rope rope;               // of the layers that attend to everything
     int64_t n_ctx_orig = 0;  // YaRN's original context (rope.scaling.original_context_length)
@@ -119,6 +133,7 @@ struct HParams {
     float attn_temp_scale = 0.0f;
 
     bool is_swa(size_t il) const { return n_swa > 0 && swa_layers[il]; }
+    const LayerDims & dims(size_t il) const { return layer_dims[il]; }
     float attn_temperature(int64_t pos) const { return std::log(std::floor((double) pos / (double) n_ctx_orig) + 1.0) * attn_temp_scale + 1.0; }
     // Whether positions up to max_pos (exclusive) meet a temperature other than 1.
     bool tempers(int64_t max_pos) const { return attn_temp_scale != 0.0f && max_pos > n_ctx_orig; }
@@ -159,6 +174,7 @@ struct Layer {
     ggml_tensor * ffn_gate_b = nullptr;
     ggml_tensor * ffn_up_b = nullptr;
     ggml_tensor * ffn_down_b = nullptr;
+    ggml_tensor * out_scale = nullptr;  // gemma4: the layer's output × this one value, where the file has it
 
     // The frozen weight a LoRA target adapts (null where the layer has none: q, k, v in a fused layer, qkv in others).
     ggml_tensor * projection(Target t) const {
@@ -188,7 +204,10 @@ public:
     ggml_tensor * output_norm() const { return output_norm_; }
     ggml_tensor * output() const { return output_; }
     ggml_tensor * output_bias() const { return output_b_; }  // null: none (Architecture::output_bias)
-    ggml_tensor * rope_freqs() const { return rope_freqs_; }
+    // RoPE frequency factors of layer il's rotation: the file's, at the layers that attend to everything (windowed
+    // layers rotate unscaled, at their own base).
+    ggml_tensor * rope_freqs(size_t il) const { return hp_.is_swa(il) ? nullptr : rope_freqs_; }
+    bool has_rope_freqs() const { return rope_freqs_ != nullptr; }
     ggml_backend_t backend() const { return backend_; }
     ggml_backend_dev_t device() const { return device_; }
     bool on_gpu() const;
@@ -236,6 +255,7 @@ private:
     void read_soft_caps(const std::string & prefix);
     void read_multipliers(const std::string & prefix);
     void read_sliding_window(const std::string & prefix);
+    void read_layer_dims(const std::string & prefix);
     void bind_tensors();
     void check_device_support();
     void load_weights(const std::string & path);

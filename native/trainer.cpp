@@ -167,13 +167,18 @@ void Trainer::init_params() {
 
     lora_.scale = cfg_.alpha / (float) cfg_.rank;
     lora_.layers.resize(hp.n_layer);
+    for (Target t : cfg_.targets) {
+        const auto adapts = [t](const Layer & L) { return L.projection(t) != nullptr; };
+        if (std::none_of(model_.layers().begin(), model_.layers().end(), adapts)) {
+            fail(E_ARGUMENT, "LoRA target \"" + std::string(target_short_name(t)) + "\" adapts nothing in this " + hp.arch->name + " model: " + missing_target(t));
+        }
+    }
     for (int64_t il = 0; il < hp.n_layer; il++) {
         const Layer & L = model_.layers()[il];
         for (Target t : cfg_.targets) {
+            // (a layer may lack one: Gemma 4's global layers without attn_v, as PEFT adapts only the modules there are)
             const ggml_tensor * base = L.projection(t);
-            if (!base) {
-                fail(E_ARGUMENT, "LoRA target \"" + std::string(target_short_name(t)) + "\" adapts nothing in this " + hp.arch->name + " model: " + missing_target(t));
-            }
+            if (!base) continue;
             const std::string name = "blk." + std::to_string(il) + "." + target_tensor_name(t) + ".weight";
             lora_.layers[il][t].a = add(name + ".lora_a", G_ACTOR, base->ne[0], cfg_.rank);
             lora_.layers[il][t].b = add(name + ".lora_b", G_ACTOR, cfg_.rank, base->ne[1]);

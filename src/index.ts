@@ -1,7 +1,7 @@
 /** rl-ggml's library API. */
 export * from './errors.js';
 export { loadModel, Model } from './model.js';
-export type { LoadModelOptions, ModelHParams, TensorInfo, TokenizeOptions, TokenLogprobs } from './model.js';
+export type { LayerDims, LoadModelOptions, ModelHParams, TensorInfo, TokenizeOptions, TokenLogprobs } from './model.js';
 export { listDevices } from './devices.js';
 export { chatTemplateNames } from './chat-template.js';
 export type { ChatTemplate } from './chat-template.js';

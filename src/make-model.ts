@@ -21,8 +21,8 @@ export interface ModelShape {
   ctx: number;
 }
 
-export type Architecture = 'llama' | 'qwen2' | 'qwen3' | 'smollm3' | 'gemma2' | 'gemma3' | 'olmo2' | 'phi3' | 'granite' | 'mistral3' | 'glm4' | 'ernie4_5' | 'exaone4';
-export const architectures: readonly Architecture[] = ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma2', 'gemma3', 'olmo2', 'phi3', 'granite', 'mistral3', 'glm4', 'ernie4_5', 'exaone4'];
+export type Architecture = 'llama' | 'qwen2' | 'qwen3' | 'smollm3' | 'gemma2' | 'gemma3' | 'gemma4' | 'olmo2' | 'phi3' | 'granite' | 'mistral3' | 'glm4' | 'ernie4_5' | 'exaone4';
+export const architectures: readonly Architecture[] = ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma2', 'gemma3', 'gemma4', 'olmo2', 'phi3', 'granite', 'mistral3', 'glm4', 'ernie4_5', 'exaone4'];
 export type Vocabulary = 'spm' | 'bpe' | 'qwen2' | 'gemma4' | 'phi3' | 'starcoder';
 export const vocabularies: readonly Vocabulary[] = ['spm', 'bpe', 'qwen2', 'gemma4', 'phi3', 'starcoder'];
 
@@ -40,6 +40,7 @@ const defaultVocabulary: Record<Architecture, Vocabulary> = {
   smollm3: 'bpe',
   gemma2: 'gemma4',
   gemma3: 'gemma4',
+  gemma4: 'gemma4',
   olmo2: 'bpe',
   phi3: 'phi3',
   granite: 'starcoder',
@@ -50,12 +51,12 @@ const defaultVocabulary: Record<Architecture, Vocabulary> = {
 };
 
 /**
- * The RoPE base each family's models have: LLaMA-2 10,000, LLaMA-3 500,000, Qwen2, Qwen3 and Gemma 3 1,000,000 (its
+ * The RoPE base each family's models have: LLaMA-2 10,000, LLaMA-3 500,000, Qwen2, Qwen3, Gemma 3 and 4 1,000,000 (their
  * sliding-window layers 10,000), SmolLM3 5,000,000, Gemma 2 and Phi-3 10,000, OLMo 2 500,000, Granite 3.3 10,000,000,
  * Ministral 3 1,000,000, GLM-4 10,000, ERNIE 4.5 500,000, EXAONE 4 1,000,000.
  */
 function defaultRopeBase(arch: Architecture, vocab: Vocabulary): number {
-  return { llama: vocab === 'bpe' ? 500000 : 10000, qwen2: 1e6, qwen3: 1e6, smollm3: 5e6, gemma2: 10000, gemma3: 1e6, olmo2: 500000, phi3: 10000, granite: 1e7, mistral3: 1e6, glm4: 10000, ernie4_5: 500000, exaone4: 1e6 }[arch];
+  return { llama: vocab === 'bpe' ? 500000 : 10000, qwen2: 1e6, qwen3: 1e6, smollm3: 5e6, gemma2: 10000, gemma3: 1e6, gemma4: 1e6, olmo2: 500000, phi3: 10000, granite: 1e7, mistral3: 1e6, glm4: 10000, ernie4_5: 500000, exaone4: 1e6 }[arch];
 }
 
 /** A preset: a shape, and for a real model's shapes its architecture, head size, vocabulary, output tying and window. */
@@ -145,16 +146,29 @@ export interface MakeModelOptions extends Partial<ModelShape> {
    * projection for the gate and up (phi3's), and RoPE on half of each head;
    * "ernie4_5": llama's block (ERNIE 4.5's dense models);
    * "exaone4": olmo2's block with per-head q and k norms; at 64 layers (EXAONE 4 32B) and with `slidingWindow`,
-   * windows in 3 of every 4 layers and no RoPE in the 4th.
+   * windows in 3 of every 4 layers and no RoPE in the 4th;
+   * "gemma4": gemma3's block with RMS-normed values, unscaled attention scores, a scale on each layer's output, a
+   * soft cap on the logits (30), windows (1,024 where not given) in 5 of every 6 layers, and in the others RoPE on a
+   * quarter of each head (Gemma 4's proportional RoPE factors); see `headDimSwa`, `kvHeadsGlobal` and `kEqV` for its
+   * layers' own shapes.
    */
   arch?: Architecture;
-  /** gemma2, gemma3, olmo2, exaone4 (at 64 layers): the sliding window (attention.sliding_window); none written where
-   *  not given. */
+  /** gemma2, gemma3, gemma4, olmo2, exaone4 (at 64 layers): the sliding window (attention.sliding_window); where not
+   *  given, none written but gemma2's (4,096), gemma4's (1,024) and exaone4's at 64 layers (4,096). */
   slidingWindow?: number;
-  /** gemma2: the soft caps to write; default Gemma 2's, 50 on scores and 30 on logits. */
+  /** gemma2: the soft caps to write; default Gemma 2's, 50 on scores and 30 on logits (gemma4: on logits only, 30). */
   softCaps?: Partial<SoftCaps>;
   /** The attention head size, when not embd / heads (Qwen3's heads are wider): written as attention.key_length. */
   headDim?: number;
+  /** The windowed layers' head size, where it differs (Gemma 4's are half its global layers'): written as
+   *  attention.key_length_swa and rope.dimension_count_swa. */
+  headDimSwa?: number;
+  /** The kv heads of the layers that attend to everything, where they differ from the windowed layers' (Gemma 4 31B's
+   *  4 against 16): head_count_kv then written per layer. */
+  kvHeadsGlobal?: number;
+  /** gemma4: the layers that attend to everything have no value projection and take the keys' as values (Gemma 4
+   *  31B's attention_k_eq_v). */
+  kEqV?: boolean;
   /**
    * "spm": LLaMA-1/2 SentencePiece (32000 tokens); "bpe": LLaMA-3 BPE (128256 tokens); "qwen2": Qwen2's BPE (151936
    * tokens, with Qwen2's Jinja chat template); "gemma4": Gemma 4's (262144 tokens, with its Jinja chat template);
@@ -221,7 +235,9 @@ export async function makeModel(options: MakeModelOptions): Promise<{ arch: Arch
   const vocab = options.vocab ?? presetVocab ?? defaultVocabulary[arch];
   if (!vocabularies.includes(vocab)) throw new InvalidArgumentError('INVALID_ARGUMENT', `unknown vocab "${vocab}" (${vocabularies.join(', ')})`);
   const headDim = options.headDim ?? presetHeadDim;
-  if (headDim !== undefined && !(Number.isInteger(headDim) && headDim > 0)) throw new InvalidArgumentError('INVALID_ARGUMENT', `headDim must be a positive integer, got ${headDim}`);
+  for (const [name, v] of Object.entries({ headDim, headDimSwa: options.headDimSwa, kvHeadsGlobal: options.kvHeadsGlobal })) {
+    if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new InvalidArgumentError('INVALID_ARGUMENT', `${name} must be a positive integer, got ${v}`);
+  }
   const slidingWindow = options.slidingWindow ?? (arch === presetArch ? presetWindow : undefined);
   // (which architectures have a window, the native side knows)
   if (slidingWindow !== undefined && !(Number.isInteger(slidingWindow) && slidingWindow > 0)) {
@@ -249,6 +265,9 @@ export async function makeModel(options: MakeModelOptions): Promise<{ arch: Arch
       type,
       arch,
       headDim,
+      headDimSwa: options.headDimSwa,
+      kvHeadsGlobal: options.kvHeadsGlobal,
+      kEqV: options.kEqV ?? false,
       slidingWindow,
       ...shape,
       tied: options.tied ?? presetTied,

@@ -46,7 +46,8 @@ export interface ModelHParams {
    * (llama's block with μP multipliers: see `scales`); "mistral3" (llama's block with an attention temperature);
    * "glm4" (llama's block with q, k, v biases, pre- and post-norms, a fused gate and up, RoPE on half of each head);
    * "ernie4_5" (llama's block); "exaone4" (olmo2's block with per-head q, k norms; at 64 layers, windows in 3 of 4
-   * layers and no RoPE in the 4th).
+   * layers and no RoPE in the 4th); "gemma4" (gemma3's block with RMS-normed values, unscaled scores, a scale on each
+   * layer's output, a soft cap on the logits, and heads of their own size in the windowed layers: see `layers`).
    */
   architecture: Architecture;
   nVocab: number;
@@ -55,11 +56,17 @@ export interface ModelHParams {
   nEmbd: number;
   nLayer: number;
   nHead: number;
+  /** The most kv heads of any layer (`layers` has each layer's). */
   nHeadKv: number;
+  /** The widest feed-forward of any layer. */
   nFf: number;
+  /** The RoPE dimensions of the layers that attend to everything. */
   nRot: number;
-  /** The attention head size: embedding / heads, or the file's attention.key_length (Qwen3's heads are wider). */
+  /** The largest attention head size of any layer: embedding / heads, or the file's attention.key_length (Qwen3's
+   *  heads are wider; Gemma 4's windowed layers have narrower heads, attention.key_length_swa). */
   headDim: number;
+  /** Each layer's head size, kv heads, feed-forward width and RoPE dimensions (the same in most models). */
+  layers: LayerDims[];
   rmsEps: number;
   ropeFreqBase: number;
   /** 1 / the RoPE scaling factor (of the layers that attend to everything). */
@@ -88,6 +95,14 @@ export interface ModelHParams {
   noRope: boolean;
   /** Mistral 3's attention temperature s: queries × 1 + s·log(1 + ⌊position / original context⌋); 0: none. */
   attnTemperature: number;
+}
+
+/** One layer's attention and feed-forward sizes. */
+export interface LayerDims {
+  headDim: number;
+  nHeadKv: number;
+  nFf: number;
+  nRot: number;
 }
 
 export interface TensorInfo {

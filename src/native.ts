@@ -91,6 +91,9 @@ export interface NativeMakeModelOptions extends ModelShape {
   type: string;
   arch: string;
   headDim?: number;
+  headDimSwa?: number;
+  kvHeadsGlobal?: number;
+  kEqV: boolean;
   slidingWindow?: number;
   ropeScaling?: RopeScaling;
   /** gemma2's soft caps (absent: Gemma 2's own) */

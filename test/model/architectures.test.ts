@@ -182,6 +182,39 @@ t.test("make-model: a gemma2 model has Gemma 2's soft caps, RoPE base and defaul
   for (const [options, message] of refused) await t.rejects(testModel({ vocab: 'spm', ...options }), { code: 'INVALID_ARGUMENT', message }, JSON.stringify(options));
 });
 
+t.test("make-model: a gemma4 model has Gemma 4's layers of two shapes, normed values, output scales and a soft cap on the logits", async (t) => {
+  const model = await loadModel(await testModel({ arch: 'gemma4', vocab: 'spm', layers: 6, kvHeads: 2, headDim: 32, headDimSwa: 16, kvHeadsGlobal: 1, kEqV: true }), { threads: 1 });
+  t.teardown(() => model.dispose());
+  const hp = model.hparams;
+  t.equal(hp.architecture, 'gemma4');
+  t.equal(hp.slidingWindow, 1024, "Gemma 4's window where none is given");
+  t.same(hp.softCaps, { attention: 0, final: 30 }, 'logits only');
+  t.equal(hp.scales.attention, 1, 'scores unscaled');
+  t.ok(hp.ropeFreqs);
+  const windowed = { headDim: 16, nHeadKv: 2, nFf: 160, nRot: 16 };
+  t.same(hp.layers, [windowed, windowed, windowed, windowed, windowed, { headDim: 32, nHeadKv: 1, nFf: 160, nRot: 32 }]);
+  t.match(hp, { headDim: 32, nHeadKv: 2, nRot: 32 }, 'the largest head and kv heads; the global layers\' RoPE dimensions');
+  const shape = (name: string) => tensorShape(model, name);
+  t.same(shape('blk.0.attn_q.weight'), [64, 64], 'windowed: 4 heads of 16');
+  t.same(shape('blk.0.attn_v.weight'), [64, 32]);
+  t.same(shape('blk.5.attn_q.weight'), [64, 128], 'global: 4 heads of 32');
+  t.same(shape('blk.5.attn_k.weight'), [64, 32], 'one kv head');
+  t.equal(shape('blk.5.attn_v.weight'), undefined, "the global layer's values are its keys' projection");
+  t.same(shape('blk.3.layer_output_scale.weight'), [1]);
+  t.same(shape('rope_freqs.weight'), [16], "the global layers' RoPE factors");
+  // LoRA on v adapts the layers that have a value projection (as PEFT adapts the modules there are)
+  const policy = await createPolicy(model, { lora: { rank: 2, alpha: 4, targets: ['q', 'v'] }, seed: 1 });
+  t.teardown(() => policy.dispose());
+  const names = policy.parameters().map((p) => p.name).filter((n) => n.includes('attn_v'));
+  t.same(names.map((n) => n.split('.')[1]), ['0', '0', '1', '1', '2', '2', '3', '3', '4', '4'], 'v adapters in layers 0 to 4');
+  const refused: [Omit<MakeModelOptions, 'out'>, RegExp][] = [
+    [{ arch: 'gemma4', softCaps: { attention: 2 } }, /gemma4 has no soft cap on attention's scores/],
+    [{ arch: 'gemma3', kEqV: true }, /gemma3's layers all have value projections/],
+    [{ headDimSwa: 8 }, /need a sliding window/],
+  ];
+  for (const [options, message] of refused) await t.rejects(testModel({ vocab: 'spm', ...options }), { code: 'INVALID_ARGUMENT', message }, JSON.stringify(options));
+});
+
 t.test('make-model: an olmo2 model has norms after attention and feed-forward only, and q, k norms as wide as the projections', async (t) => {
   const model = await loadModel(await testModel({ arch: 'olmo2', kvHeads: 2 }), { threads: 1 });
   t.teardown(() => model.dispose());

@@ -20,7 +20,8 @@ async function forwardLogprobs(model: Model, prompt: string, tokens: number[]): 
 
 // gemma3: 6 layers, of which 5 attend to the last 8 positions only (the prompts and replies are longer); gemma2: every
 // other layer, and soft caps that bend scores and logits; mistral3: an attention temperature from position 8 on;
-// exaone4: at its 32B's depth, windows of 8 in 3 of every 4 layers and no RoPE in the others
+// exaone4: at its 32B's depth, windows of 8 in 3 of every 4 layers and no RoPE in the others; gemma4: windowed
+// layers of their own head size and kv heads (each shape its own cache), the global one's values its keys' projection
 const extra = {
   llama: {},
   qwen2: {},
@@ -28,6 +29,7 @@ const extra = {
   smollm3: { layers: 4 },
   gemma2: { layers: 4, vocab: 'spm', slidingWindow: 8, softCaps: { attention: 2, final: 5 } },
   gemma3: { layers: 6, vocab: 'spm', slidingWindow: 8 },
+  gemma4: { layers: 6, vocab: 'spm', kvHeads: 2, headDim: 32, headDimSwa: 16, kvHeadsGlobal: 1, kEqV: true, slidingWindow: 8 },
   olmo2: { vocab: 'spm' },
   phi3: { kvHeads: 2 },
   granite: { kvHeads: 2 },
@@ -36,7 +38,7 @@ const extra = {
   ernie4_5: { vocab: 'spm', kvHeads: 2 },
   exaone4: { vocab: 'spm', layers: 64, slidingWindow: 8 },
 } as const;
-for (const arch of ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma2', 'gemma3', 'olmo2', 'phi3', 'granite', 'mistral3', 'glm4', 'ernie4_5', 'exaone4'] as const) {
+for (const arch of ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma2', 'gemma3', 'gemma4', 'olmo2', 'phi3', 'granite', 'mistral3', 'glm4', 'ernie4_5', 'exaone4'] as const) {
   t.test(`greedy generation equals node-llama-cpp, and its log-probs equal a forward pass (${arch})`, async (t) => {
     const path = await testModel({ outputScale: 4, arch, ...extra[arch] });
     const model = await loadModel(path, { threads: 2 });

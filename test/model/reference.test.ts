@@ -66,6 +66,11 @@ const configs: (Omit<MakeModelOptions, 'out'> & { name: string; tolerance?: numb
   { name: 'q8_0 exaone4 GQA tied (norms after attention and feed-forward, per-head q and k norms)', arch: 'exaone4', type: 'q8_0', kvHeads: 2, tied: true },
   // EXAONE 4 32B's depth: windows of 64 in 3 of every 4 layers, no RoPE in the 4th
   { name: 'f32 exaone4 at 64 layers: windows of 64, the others without RoPE', arch: 'exaone4', vocab: 'spm', layers: 64, kvHeads: 2, slidingWindow: 64 },
+  // Gemma 4's: windows of 64 in 5 of 6 layers with heads of 16 and 2 kv heads; the 6th with heads of 32, one kv head,
+  // RoPE on a quarter of each head, and (31B's) the keys' projection as values. (With llama.cpp's GELU table in our
+  // build, these and q8_0 and q4_0 gemma4 models agreed to 1.5e-6.)
+  { name: 'f32 gemma4: windowed layers of their own head size and kv heads, K = V in the global layer', arch: 'gemma4', layers: 6, kvHeads: 2, headDim: 32, headDimSwa: 16, kvHeadsGlobal: 1, kEqV: true, tied: true, slidingWindow: 64, tolerance: gemmaGeluTolerance },
+  { name: 'f32 gemma4 GQA untied, values projected in every layer, a soft cap of 5 on the logits', arch: 'gemma4', layers: 6, kvHeads: 2, headDim: 32, slidingWindow: 64, softCaps: { final: 5 }, tolerance: gemmaGeluTolerance },
   { name: 'q8_0 olmo2 GQA (norms after attention and feed-forward, q and k normed whole)', arch: 'olmo2', type: 'q8_0', kvHeads: 2 },
   // one attn_qkv (as llama.cpp reads in any architecture): olmo2 norms the views of its queries and keys whole, qwen2
   // adds one bias to it

@@ -51,7 +51,7 @@ t.test('every GPU path runs on the stand-in without a refused op, launch, copy o
   t.ok(perSequenceStep < 1.5 * mask, `${perSequenceStep} bytes uploaded per checkpointed step of ${n} tokens (f16 mask ${mask} bytes)`);
 });
 
-t.test("the other architectures' blocks (projection biases; per-head norms and wide heads; layers without RoPE; Gemma's, soft caps included; OLMo's; Phi-3's fused projections; Granite's multipliers; Mistral 3's temperature; GLM-4's block; EXAONE 4's layers without RoPE) run there too", { skip }, async (t) => {
+t.test("the other architectures' blocks (projection biases; per-head norms and wide heads; layers without RoPE; Gemma's, soft caps included; OLMo's; Phi-3's fused projections; Granite's multipliers; Mistral 3's temperature; GLM-4's block; EXAONE 4's layers without RoPE; Gemma 4's layers of two shapes) run there too", { skip }, async (t) => {
   const models = [
     { arch: 'qwen2' as const, kvHeads: 2 },
     { arch: 'qwen3' as const, kvHeads: 2, headDim: 32 },
@@ -64,6 +64,7 @@ t.test("the other architectures' blocks (projection biases; per-head norms and w
     { arch: 'granite' as const, kvHeads: 2, biases: true },
     { arch: 'glm4' as const, vocab: 'spm' as const, kvHeads: 2 },
     { arch: 'exaone4' as const, vocab: 'spm' as const, layers: 64, slidingWindow: 8 },
+    { arch: 'gemma4' as const, vocab: 'spm' as const, layers: 6, kvHeads: 2, headDim: 32, headDimSwa: 16, kvHeadsGlobal: 1, kEqV: true, slidingWindow: 8 },
     { arch: 'mistral3' as const, kvHeads: 2, ropeScaling: { type: 'yarn' as const, factor: 4, originalContext: 8 }, attnTemperature: 0.5 },
   ];
   for (const options of models) {

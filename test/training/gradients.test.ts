@@ -95,6 +95,8 @@ const bases: [string, Omit<MakeModelOptions, 'out'>, number][] = [
   ['olmo2 f32 GQA, one attn_qkv', { arch: 'olmo2', vocab: 'spm', kvHeads: 2, fusedQkv: true }, 0.01],
   ['qwen3 f32 GQA wide heads, one attn_qkv', { arch: 'qwen3', vocab: 'spm', kvHeads: 2, headDim: 32, fusedQkv: true }, 0.01],
   ['glm4 f32 GQA, pre- and post-norms, fused gate and up, RoPE on half of each head', { arch: 'glm4', vocab: 'spm', kvHeads: 2 }, 0.01],
+  // all seven targets: v adapts the windowed layers only (the global one takes the keys' projection as values)
+  ['gemma4 f32, windowed layers of their own head size and kv heads, K = V in the global one', { arch: 'gemma4', vocab: 'spm', layers: 6, kvHeads: 2, headDim: 32, headDimSwa: 16, kvHeadsGlobal: 1, kEqV: true, slidingWindow: 8, softCaps: { final: 5 } }, 0.01],
   ['exaone4 f32 GQA at 64 layers, windows of 8 in 3 of 4, no RoPE in the others', { arch: 'exaone4', vocab: 'spm', layers: 64, kvHeads: 2, slidingWindow: 8 }, 0.01],
   ['olmo2 f32 GQA, 3 of 4 layers in a window of 8, YaRN on the others', { arch: 'olmo2', vocab: 'spm', layers: 4, kvHeads: 2, slidingWindow: 8, ropeScaling: { type: 'yarn', factor: 4, originalContext: 16 } }, 0.01],
 ];

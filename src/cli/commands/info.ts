@@ -68,11 +68,20 @@ export const infoCommand: CommandModule<object, Args> = {
       console.log(`layers        ${hp.nLayer}`);
       console.log(`embedding     ${hp.nEmbd} (heads ${hp.nHead}, kv heads ${hp.nHeadKv}, head size ${hp.headDim})`);
       console.log(`feed-forward  ${hp.nFf}`);
+      // layers of their own shapes (Gemma 4's windowed and global layers): each shape and its layers
+      const shapes = new Map<string, number[]>();
+      hp.layers.forEach((d, il) => {
+        const shape = `head size ${d.headDim}, kv heads ${d.nHeadKv}, feed-forward ${d.nFf}, rope dims ${d.nRot}`;
+        shapes.set(shape, [...(shapes.get(shape) ?? []), il]);
+      });
+      if (shapes.size > 1) for (const [shape, layers] of shapes) console.log(`  layers ${layers.join(', ')}: ${shape}`);
       console.log(`context       ${hp.nCtxTrain}`);
       const scaling = hp.ropeScaling === 'none' ? '' : `, ${hp.ropeScaling} scaling ×${+(1 / hp.ropeFreqScale).toPrecision(6)}`;
       console.log(`rope          base ${hp.ropeFreqBase}, dims ${hp.nRot}${scaling}${hp.ropeFreqs ? ', frequency factors' : ''}`);
       if (hp.slidingWindow > 0) console.log(`attention     sliding window of ${hp.slidingWindow} positions in some layers`);
-      if (hp.softCaps.attention > 0) console.log(`soft caps     ${hp.softCaps.attention} on attention scores, ${hp.softCaps.final} on output logits`);
+      if (hp.softCaps.attention > 0 || hp.softCaps.final > 0) {
+        console.log(`soft caps     ${[hp.softCaps.attention > 0 && `${hp.softCaps.attention} on attention scores`, hp.softCaps.final > 0 && `${hp.softCaps.final} on output logits`].filter(Boolean).join(', ')}`);
+      }
       if (hp.architecture === 'granite') {
         const { embedding, residual, attention, logit } = hp.scales;
         const f = (x: number) => +x.toPrecision(6);

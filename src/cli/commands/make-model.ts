@@ -14,6 +14,9 @@ interface Args {
   heads?: number;
   kvHeads?: number;
   headDim?: number;
+  headDimSwa?: number;
+  kvHeadsGlobal?: number;
+  kEqV: boolean;
   window?: number;
   ff?: number;
   ctx?: number;
@@ -45,7 +48,7 @@ function readTemplate(path: string): string {
 /** `rl-ggml make-model`: a GGUF of a supported architecture with random weights and a real tokenizer, for tests and benchmarks. */
 export const makeModelCommand: CommandModule<object, Args> = {
   command: 'make-model',
-  describe: 'Write a GGUF of a supported architecture (llama, qwen2, qwen3, smollm3, gemma2, gemma3, olmo2, phi3, granite, mistral3, glm4, ernie4_5, exaone4) with deterministic random weights (for tests and benchmarks)',
+  describe: 'Write a GGUF of a supported architecture (llama, qwen2, qwen3, smollm3, gemma2, gemma3, gemma4, olmo2, phi3, granite, mistral3, glm4, ernie4_5, exaone4) with deterministic random weights (for tests and benchmarks)',
   builder: (y: Argv) =>
     y
       .option('out', { type: 'string', demandOption: true, describe: 'output GGUF path' })
@@ -53,12 +56,12 @@ export const makeModelCommand: CommandModule<object, Args> = {
       .option('arch', {
         choices: architectures as string[],
         describe:
-          'llama, qwen2 (q, k, v biases, NeoX RoPE), qwen3 (per-head q, k norms, NeoX RoPE), smollm3 (no RoPE in every 4th layer), gemma3 (qwen3\'s attention, GELU feed-forward, post-norms, sliding windows), gemma2 (gemma3 without q, k norms, with soft caps), olmo2 (post-norms only, q, k norms over whole projections), phi3 (fused q, k, v and gate, up projections), granite (μP multipliers), mistral3 (attention temperature), glm4 (q, k, v biases, pre- and post-norms, fused gate, up, half-rotary RoPE), ernie4_5 (llama\'s block) or exaone4 (olmo2\'s block, per-head q, k norms) [default: llama, or the preset\'s]',
+          'llama, qwen2 (q, k, v biases, NeoX RoPE), qwen3 (per-head q, k norms, NeoX RoPE), smollm3 (no RoPE in every 4th layer), gemma3 (qwen3\'s attention, GELU feed-forward, post-norms, sliding windows), gemma2 (gemma3 without q, k norms, with soft caps), gemma4 (gemma3 with normed values, unscaled scores, layer output scales, a logit soft cap, partial RoPE in global layers), olmo2 (post-norms only, q, k norms over whole projections), phi3 (fused q, k, v and gate, up projections), granite (μP multipliers), mistral3 (attention temperature), glm4 (q, k, v biases, pre- and post-norms, fused gate, up, half-rotary RoPE), ernie4_5 (llama\'s block) or exaone4 (olmo2\'s block, per-head q, k norms) [default: llama, or the preset\'s]',
       })
       .option('vocab', {
         choices: vocabularies as string[],
         describe:
-          'LLaMA-1/2 SentencePiece (32000), LLaMA-3 BPE (128256), Qwen2 BPE (151936, with its chat template), Gemma 4 (262144, with its chat template), Phi-3 (32064, with its chat template) or StarCoder BPE (49152) [default: qwen2 for the Qwen architectures and glm4, bpe for smollm3, olmo2, mistral3, ernie4_5 and exaone4, gemma4 for gemma2 and gemma3, phi3 for phi3, starcoder for granite, else spm]',
+          'LLaMA-1/2 SentencePiece (32000), LLaMA-3 BPE (128256), Qwen2 BPE (151936, with its chat template), Gemma 4 (262144, with its chat template), Phi-3 (32064, with its chat template) or StarCoder BPE (49152) [default: qwen2 for the Qwen architectures and glm4, bpe for smollm3, olmo2, mistral3, ernie4_5 and exaone4, gemma4 for the Gemmas, phi3 for phi3, starcoder for granite, else spm]',
       })
       .option('preset', { choices: Object.keys(presets), default: 'tiny', describe: 'base shape; flags below override it' })
       .option('layers', { type: 'number', describe: 'transformer blocks' })
@@ -66,12 +69,15 @@ export const makeModelCommand: CommandModule<object, Args> = {
       .option('heads', { type: 'number', describe: 'attention heads' })
       .option('kv-heads', { type: 'number', describe: 'key/value heads (grouped-query attention when fewer than heads)' })
       .option('head-dim', { type: 'number', describe: 'attention head size, when not embd / heads (written as attention.key_length)' })
+      .option('head-dim-swa', { type: 'number', describe: "the windowed layers' head size, where it differs (Gemma 4's: attention.key_length_swa) [default: --head-dim]" })
+      .option('kv-heads-global', { type: 'number', describe: "the kv heads of the layers that attend to everything, where they differ (head_count_kv per layer) [default: --kv-heads]" })
+      .option('k-eq-v', { type: 'boolean', default: false, describe: "gemma4: no value projection in the global layers, whose values are the keys' projection (Gemma 4 31B's)" })
       .option('window', {
         type: 'number',
-        describe: "gemma3 (gemma2, olmo2, exaone4 at 64 layers): the sliding window of 5 in every 6 layers (1 in 2, 3 in 4) [default: the preset's, else none written; gemma2 then reads 4096]",
+        describe: "gemma3, gemma4 (gemma2, olmo2, exaone4 at 64 layers): the sliding window of 5 in every 6 layers (1 in 2, 3 in 4) [default: the preset's, else none written but gemma2's 4096, gemma4's 1024 and exaone4's 4096]",
       })
       .option('attn-softcap', { type: 'number', describe: "gemma2: the soft cap c on attention's scores x, which become c·tanh(x / c) [default: 50]" })
-      .option('final-softcap', { type: 'number', describe: "gemma2: the soft cap on the output's logits [default: 30]" })
+      .option('final-softcap', { type: 'number', describe: "gemma2, gemma4: the soft cap on the output's logits [default: 30]" })
       .option('ff', { type: 'number', describe: 'feed-forward size' })
       .option('ctx', { type: 'number', describe: 'context length' })
       .option('tied', { type: 'boolean', describe: "tie the output projection to the token embedding [default: the preset's, else gemma2's tied, others' not]" })
@@ -99,6 +105,9 @@ export const makeModelCommand: CommandModule<object, Args> = {
       heads: argv.heads,
       kvHeads: argv.kvHeads,
       headDim: argv.headDim,
+      headDimSwa: argv.headDimSwa,
+      kvHeadsGlobal: argv.kvHeadsGlobal,
+      kEqV: argv.kEqV,
       slidingWindow: argv.window,
       softCaps: { attention: argv.attnSoftcap, final: argv.finalSoftcap },
       ff: argv.ff,
