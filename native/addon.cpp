@@ -307,6 +307,8 @@ private:
                 dims.Set(il, l);
             }
             o.Set("layers", dims);
+            o.Set("perLayerInputs", hp.n_embd_per_layer);
+            o.Set("sharedKvLayers", hp.n_layer - hp.n_layer_kv);
             o.Set("rmsEps", hp.rms_eps);
             o.Set("ropeFreqBase", hp.rope.base);
             o.Set("ropeFreqScale", hp.rope.scale);
@@ -709,6 +711,8 @@ Napi::Value MakeModel(const Napi::CallbackInfo & info) {
     if (o.Has("headDimSwa") && o.Get("headDimSwa").IsNumber()) opt.head_dim_swa = o.Get("headDimSwa").As<Napi::Number>().Int64Value();
     if (o.Has("kvHeadsGlobal") && o.Get("kvHeadsGlobal").IsNumber()) opt.n_head_kv_global = o.Get("kvHeadsGlobal").As<Napi::Number>().Int64Value();
     opt.k_eq_v = o.Get("kEqV").ToBoolean();
+    if (o.Has("perLayerInputs") && o.Get("perLayerInputs").IsNumber()) opt.n_embd_per_layer = o.Get("perLayerInputs").As<Napi::Number>().Int64Value();
+    if (o.Has("sharedKvLayers") && o.Get("sharedKvLayers").IsNumber()) opt.n_kv_shared = o.Get("sharedKvLayers").As<Napi::Number>().Int64Value();
     if (o.Has("slidingWindow") && o.Get("slidingWindow").IsNumber()) opt.n_swa = o.Get("slidingWindow").As<Napi::Number>().Int64Value();
     if (o.Has("attnSoftcap") && o.Get("attnSoftcap").IsNumber()) opt.attn_softcap = o.Get("attnSoftcap").As<Napi::Number>().FloatValue();
     if (o.Has("finalSoftcap") && o.Get("finalSoftcap").IsNumber()) opt.final_softcap = o.Get("finalSoftcap").As<Napi::Number>().FloatValue();

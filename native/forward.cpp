@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <tuple>
 
 #include "errors.h"
 #include "handles.h"
@@ -76,7 +77,7 @@ size_t forward_graph_size(const Model & model, const ForwardShape & shape) {
     const HParams & hp = model.hparams();
     const size_t blocks = (size_t) shape.attention_blocks(), caps = hp.attn_softcap > 0 ? 4 : 0;  // a soft cap: 3 nodes
     // post-norms (and GELU's backward), biases, residual scales
-    const size_t per_layer = 96 + (hp.arch->post_norms ? 32 : 0) + (hp.arch->dense_biases ? 16 : 0) + (hp.residual_scale != 1.0f ? 8 : 0) + 24 * (blocks - 1) + caps * blocks;
+    const size_t per_layer = 96 + (hp.arch->post_norms ? 32 : 0) + (hp.n_embd_per_layer > 0 ? 32 : 0) + (hp.arch->dense_biases ? 16 : 0) + (hp.residual_scale != 1.0f ? 8 : 0) + 24 * (blocks - 1) + caps * blocks;
     const size_t per_chunk = 16 + (hp.final_softcap > 0 ? 4 : 0) + (model.output_bias() ? 4 : 0) + (hp.logit_scale != 1.0f ? 4 : 0);
     return 128 + per_layer * (size_t) hp.n_layer + per_chunk * (size_t) shape.head_chunks();
 }
@@ -146,7 +147,8 @@ struct Blocks {
     // Layer il's roped queries [hd, H, T] and keys [hd, Hkv, T], and values [hd, Hkv, T], for hidden states x [E, T];
     // the queries × each token's attention temperature `temper` [1, 1, T] where the graph has one (Mistral 3's), the
     // values RMS-normed where the architecture norms them (Gemma 4's, whose layers without attn_v read the keys'
-    // projection as values).
+    // projection as values). A layer that attends with another's keys and values (HParams::kv_source) gets queries only,
+    // and null keys and values.
     void qkv(size_t il, ggml_tensor * x, ggml_tensor * positions, ggml_tensor * temper, ggml_tensor ** q, ggml_tensor ** k, ggml_tensor ** v) const {
         const HParams & hp = model.hparams();
         const Layer & L = model.layers()[il];
@@ -159,22 +161,45 @@ struct Blocks {
             yq = yk = yv = biased(proj(il, L.wqkv, T_QKV, cur), L.bqkv);
             at_k = hp.n_head * hd, at_v = at_k + Hkv * hd;
         } else {
-            yq = biased(proj(il, L.wq, T_Q, cur), L.bq), yk = biased(proj(il, L.wk, T_K, cur), L.bk);
+            yq = biased(proj(il, L.wq, T_Q, cur), L.bq);
+            yk = L.wk ? biased(proj(il, L.wk, T_K, cur), L.bk) : nullptr;
             yv = L.wv ? biased(proj(il, L.wv, T_V, cur), L.bv) : yk;
         }
         *q = rope(il, heads(yq, hd, 0, hp.n_head, L.q_norm), positions);
         if (hp.arch->scaled_queries) *q = ggml_scale(ctx, *q, hp.kq_scale);
         if (temper) *q = ggml_mul(ctx, *q, temper);
-        *k = rope(il, heads(yk, hd, at_k, Hkv, L.k_norm), positions);
-        *v = heads(yv, hd, at_v, Hkv, nullptr);
-        if (hp.arch->v_norm) *v = ggml_rms_norm(ctx, ggml_is_contiguous(*v) ? *v : ggml_cont(ctx, *v), hp.rms_eps);
+        *k = *v = nullptr;
+        if (hp.has_kv(il)) {
+            *k = rope(il, heads(yk, hd, at_k, Hkv, L.k_norm), positions);
+            *v = heads(yv, hd, at_v, Hkv, nullptr);
+            if (hp.arch->v_norm) *v = ggml_rms_norm(ctx, ggml_is_contiguous(*v) ? *v : ggml_cont(ctx, *v), hp.rms_eps);
+        }
         for (ggml_tensor ** t : {q, k, v}) {
-            if (!ggml_is_contiguous(*t)) *t = ggml_cont(ctx, *t);  // views of a fused projection, for the reshapes ahead
+            if (*t && !ggml_is_contiguous(*t)) *t = ggml_cont(ctx, *t);  // views of a fused projection, for the reshapes ahead
         }
     }
 
-    // The rest of layer il after attention: its output projection and the feed-forward block, with residuals.
-    ggml_tensor * finish(size_t il, ggml_tensor * x, ggml_tensor * attn) const {
+    // Every layer's input of its own [P, n, L] (Gemma 4 E2B's and E4B's) for tokens [n] whose scaled embeddings are x0
+    // [E, n]: the token's row of per_layer_token_embd × √P, plus the embedding projected by per_layer_model_proj ×
+    // 1/√E and normed, all × 1/√2, as llama.cpp computes them (one product: the CPU's repacked kernels round as its).
+    ggml_tensor * layer_inputs(ggml_tensor * tokens, ggml_tensor * x0) const {
+        const HParams & hp = model.hparams();
+        const int64_t P = hp.n_embd_per_layer, L = hp.n_layer, n = x0->ne[1];
+        ggml_tensor * own = ggml_scale(ctx, ggml_reshape_3d(ctx, ggml_get_rows(ctx, model.per_layer_token_embd(), tokens), P, L, n), std::sqrt((float) P));
+        ggml_tensor * projected = ggml_scale(ctx, ggml_mul_mat(ctx, model.per_layer_model_proj(), x0), 1.0f / std::sqrt((float) hp.n_embd));
+        projected = normed(ggml_reshape_3d(ctx, projected, P, L, n), model.per_layer_proj_norm());
+        return ggml_cont(ctx, ggml_permute(ctx, ggml_scale(ctx, ggml_add(ctx, projected, own), 1.0f / std::sqrt(2.0f)), 0, 2, 1, 3));
+    }
+
+    // Layer il's [P, n] of them (null: a model without them).
+    ggml_tensor * layer_input(ggml_tensor * all, size_t il) const {
+        return all ? ggml_view_2d(ctx, all, all->ne[0], all->ne[1], all->nb[1], il * all->nb[2]) : nullptr;
+    }
+
+    // The rest of layer il after attention: its output projection and the feed-forward block, with residuals; then,
+    // where the model has them, its own input (`own` [P, n]: layer_input's) gated by GELU of the output and projected
+    // back into it, and the output scale.
+    ggml_tensor * finish(size_t il, ggml_tensor * x, ggml_tensor * attn, ggml_tensor * own) const {
         const Layer & L = model.layers()[il];
         x = residual(normed(biased(proj(il, L.wo, T_O, attn), L.bo), L.attn_post_norm), x);
         ggml_tensor * cur = normed(x, L.ffn_norm);
@@ -188,15 +213,17 @@ struct Blocks {
         }
         cur = model.hparams().arch->gemma ? ggml_geglu_split(ctx, gate, up) : ggml_swiglu_split(ctx, gate, up);
         x = residual(normed(biased(proj(il, L.ffn_down, T_DOWN, cur), L.ffn_down_b), L.ffn_post_norm), x);
+        if (own) x = ggml_add(ctx, x, normed(ggml_mul_mat(ctx, L.pe_proj, ggml_geglu_split(ctx, ggml_mul_mat(ctx, L.pe_gate, x), own)), L.pe_post_norm));
         return L.out_scale ? ggml_mul(ctx, x, L.out_scale) : x;
     }
 
     // Layer il after attention, on chosen rows of x and of attn [hd·H, ·] (null: all of them): the last layer's output
     // projection and feed-forward need to run only where the heads read (as llama.cpp's output ids do).
-    ggml_tensor * finish_rows(size_t il, ggml_tensor * x, ggml_tensor * x_rows, ggml_tensor * attn, ggml_tensor * attn_rows) const {
+    ggml_tensor * finish_rows(size_t il, ggml_tensor * x, ggml_tensor * x_rows, ggml_tensor * attn, ggml_tensor * attn_rows, ggml_tensor * own) const {
         if (x_rows) x = ggml_get_rows(ctx, x, x_rows);
+        if (x_rows && own) own = ggml_get_rows(ctx, own, x_rows);
         if (attn_rows) attn = ggml_get_rows(ctx, attn, attn_rows);
-        return finish(il, x, attn);
+        return finish(il, x, attn, own);
     }
 
     // The attention mask layer il reads: the sliding-window layers' own, where the graph has one.
@@ -271,27 +298,42 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, const Forwar
     };
 
     ggml_tensor * x = x_in;
-    if (range.first == 0) {
+    // the scaled embeddings, which the first layer reads, and the per-layer inputs are made from (unless resident)
+    if (range.first == 0 || (hp.n_embd_per_layer > 0 && !g.layer_inputs)) {
         g.tokens = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, N);
         ggml_set_input(g.tokens);
-        x = blocks.embed(g.tokens);  // [E, N]
+        ggml_tensor * x0 = blocks.embed(g.tokens);  // [E, N]
+        if (range.first == 0) x = x0;
+        if (hp.n_embd_per_layer > 0 && !g.layer_inputs) g.layer_inputs = blocks.layer_inputs(g.tokens, x0);
     }
+    // each layer's keys [hd, S, H, G] and transposed values [S, hd, H, G] (GQA's copies made), for the layers that
+    // attend with another's (which the range must hold)
+    std::vector<std::pair<ggml_tensor *, ggml_tensor *>> kv_of(n_layer);
     for (size_t il = range.first; il < range.end; il++) {
         g.layer_in.push_back(x);
         const int64_t hd = hp.dims(il).head_dim, Hkv = hp.dims(il).n_head_kv;
         ggml_tensor *q, *k, *v;
         blocks.qkv(il, x, g.positions, g.temper, &q, &k, &v);
+        ggml_tensor * own = blocks.layer_input(g.layer_inputs, il);
 
         // Mask + soft_max_ext attention per group (differentiable; flash attention has no backward).
         // GQA and groups by broadcasting over dims 2 and 3.
         q = ggml_reshape_4d(ctx, to_slots(q), hd, hp.n_head, S, G);                                                 // [hd, H, S, G]
-        k = ggml_cont(ctx, ggml_permute(ctx, ggml_reshape_4d(ctx, to_slots(k), hd, Hkv, S, G), 0, 2, 1, 3));  // [hd, S, Hkv, G]
-        ggml_tensor * vt = ggml_cont(ctx, ggml_permute(ctx, ggml_reshape_4d(ctx, to_slots(v), hd, Hkv, S, G), 1, 2, 0, 3));  // [S, hd, Hkv, G]
-        if (Hkv < hp.n_head) {
-            // GQA: give every query head its own copy of its kv head (h -> h / r, as mul_mat's broadcast would);
-            // ggml's matmul backward cannot reduce a broadcast over heads when groups occupy dim 3.
-            k = repeat_kv(ctx, k, hp.n_head / Hkv);
-            vt = repeat_kv(ctx, vt, hp.n_head / Hkv);
+        ggml_tensor * vt = nullptr;
+        if (k) {
+            k = ggml_cont(ctx, ggml_permute(ctx, ggml_reshape_4d(ctx, to_slots(k), hd, Hkv, S, G), 0, 2, 1, 3));  // [hd, S, Hkv, G]
+            vt = ggml_cont(ctx, ggml_permute(ctx, ggml_reshape_4d(ctx, to_slots(v), hd, Hkv, S, G), 1, 2, 0, 3));  // [S, hd, Hkv, G]
+            if (Hkv < hp.n_head) {
+                // GQA: give every query head its own copy of its kv head (h -> h / r, as mul_mat's broadcast would);
+                // ggml's matmul backward cannot reduce a broadcast over heads when groups occupy dim 3.
+                k = repeat_kv(ctx, k, hp.n_head / Hkv);
+                vt = repeat_kv(ctx, vt, hp.n_head / Hkv);
+            }
+            kv_of[il] = {k, vt};
+        } else {
+            const size_t src = hp.kv_source(il);
+            if (src < range.first) fail(E_NATIVE, "a graph of layers " + std::to_string(range.first) + " on lacks layer " + std::to_string(src) + ", whose keys and values layer " + std::to_string(il) + " reads");
+            std::tie(k, vt) = kv_of[src];
         }
         // By blocks of B queries (see kAttentionBlockRows): a block's queries are a view of the unpermuted q, whose
         // backward writes into q's gradient as laid out; its keys and values, views of the first L = s0 + n (the
@@ -313,7 +355,7 @@ ForwardGraph build_forward(ggml_context * ctx, const Model & model, const Forwar
         }
         ggml_tensor * attn = ggml_cont_2d(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3), hd * hp.n_head, T);  // [hd·H, T]
         const bool last = il + 1 == n_layer;
-        x = blocks.finish_rows(il, x, last ? g.keep : nullptr, attn, last ? g.keep_slot : g.row_slot);
+        x = blocks.finish_rows(il, x, last ? g.keep : nullptr, attn, last ? g.keep_slot : g.row_slot, own);
     }
     if (!heads) {
         g.x_out = x;
@@ -373,15 +415,21 @@ DecodeGraph build_decode(ggml_context * ctx, const Model & model, const KvCache 
     };
 
     ggml_tensor * x = blocks.embed(g.tokens);  // [E, T * nb], slot-major
+    ggml_tensor * layer_inputs = hp.n_embd_per_layer > 0 ? blocks.layer_inputs(g.tokens, x) : nullptr;
+    // each layer's cache with its new keys and values written, which layers that attend with another's read
+    std::vector<std::pair<ggml_tensor *, ggml_tensor *>> kv_of(model.layers().size());
     for (size_t il = 0; il < model.layers().size(); il++) {
         const int64_t hd = hp.dims(il).head_dim, Hkv = hp.dims(il).n_head_kv;
-        const DecodeGraph::CacheIndex index = cache_index(hd, Hkv);
         ggml_tensor *q, *k, *v;
         blocks.qkv(il, x, g.positions, g.temper, &q, &k, &v);
         // Write the new keys (rows of hd) and values (single cells of the transposed V) into the cache, then attend
         // over the first n_kv cells of each slot; the mask hides cells a token may not see.
-        ggml_tensor * k_all = ggml_set_rows(ctx, cache.k[il], ggml_reshape_2d(ctx, k, hd, Hkv * N), index.k_rows);
-        ggml_tensor * v_all = ggml_set_rows(ctx, cache.v[il], ggml_reshape_2d(ctx, v, 1, hd * Hkv * N), index.v_cells);
+        if (k) {
+            const DecodeGraph::CacheIndex index = cache_index(hd, Hkv);
+            kv_of[il] = {ggml_set_rows(ctx, cache.k[il], ggml_reshape_2d(ctx, k, hd, Hkv * N), index.k_rows),
+                         ggml_set_rows(ctx, cache.v[il], ggml_reshape_2d(ctx, v, 1, hd * Hkv * N), index.v_cells)};
+        }
+        const auto [k_all, v_all] = kv_of[hp.kv_source(il)];
         ggml_tensor * ks = ggml_view_4d(ctx, k_all, hd, n_kv, Hkv, nb, hd * es, hd * C * es, hd * C * Hkv * es, slot0 * hd * C * Hkv * es);
         ggml_tensor * vs = ggml_view_4d(ctx, v_all, n_kv, hd, Hkv, nb, C * es, C * hd * es, C * hd * Hkv * es, slot0 * C * hd * Hkv * es);
         q = ggml_permute(ctx, ggml_reshape_4d(ctx, q, hd, H, T, nb), 0, 2, 1, 3);  // [hd, T, H, nb]
@@ -390,7 +438,7 @@ DecodeGraph build_decode(ggml_context * ctx, const Model & model, const KvCache 
         ggml_tensor * kqv = ggml_mul_mat(ctx, vs, kq);  // [hd, T, H, nb]
         ggml_tensor * attn = ggml_cont_2d(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3), hd * H, N);
         ggml_tensor * last = il + 1 == model.layers().size() ? g.last : nullptr;
-        x = blocks.finish_rows(il, x, last, attn, last);
+        x = blocks.finish_rows(il, x, last, attn, last, blocks.layer_input(layer_inputs, il));
     }
     g.logits = blocks.logits(blocks.final_norm(x));  // [V, nb]
     g.probs = ggml_soft_max(ctx, g.logits);

@@ -47,6 +47,8 @@ struct ForwardGraph {
     std::vector<ggml_tensor *> logp;    // F32 [n] output per LM-head chunk: log p(target | row); none when R == 0
     ggml_tensor * features = nullptr;   // F32 [E, F] output: final-norm hidden states at feature_rows; null when F == 0
     std::vector<ggml_tensor *> layer_in;  // F32 [E, N]: the hidden state entering each layer of the graph, in order
+    // F32 [P, N, L]: each layer's input of its own (Gemma 4 E2B's and E4B's), computed from the tokens, or resident
+    ggml_tensor * layer_inputs = nullptr;
     ggml_tensor * x_out = nullptr;      // F32 [E, N]: the hidden state leaving a graph that ends before the heads
 };
 

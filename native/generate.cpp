@@ -16,7 +16,7 @@ namespace rl {
 
 size_t KvStore::bytes_per_cell(const HParams & hp, int64_t n_slots) {
     size_t per_slot = 0;
-    for (const LayerDims & d : hp.layer_dims) per_slot += 2 * sizeof(ggml_fp16_t) * d.head_dim * d.n_head_kv;
+    for (int64_t il = 0; il < hp.n_layer_kv; il++) per_slot += 2 * sizeof(ggml_fp16_t) * hp.dims(il).head_dim * hp.dims(il).n_head_kv;
     return per_slot * n_slots;
 }
 
@@ -26,9 +26,12 @@ KvStore::KvStore(const Model & model, int64_t n_ctx, int64_t n_slots) {
     ctx.reset(ggml_init({ggml_tensor_overhead() * 2 * (size_t) hp.n_layer, nullptr, true}));
     kv.n_ctx = n_ctx;
     kv.n_slots = n_slots;
-    for (const LayerDims & d : hp.layer_dims) {
-        kv.k.push_back(ggml_new_tensor_2d(ctx.get(), GGML_TYPE_F16, d.head_dim, n_ctx * d.n_head_kv * n_slots));
-        kv.v.push_back(ggml_new_tensor_2d(ctx.get(), GGML_TYPE_F16, 1, n_ctx * d.head_dim * d.n_head_kv * n_slots));
+    // (layers that attend with another's keys and values have no cache of their own: they read that layer's)
+    for (int64_t il = 0; il < hp.n_layer; il++) {
+        const LayerDims & d = hp.dims(il);
+        const bool own = hp.has_kv(il);
+        kv.k.push_back(own ? ggml_new_tensor_2d(ctx.get(), GGML_TYPE_F16, d.head_dim, n_ctx * d.n_head_kv * n_slots) : kv.k[hp.kv_source(il)]);
+        kv.v.push_back(own ? ggml_new_tensor_2d(ctx.get(), GGML_TYPE_F16, 1, n_ctx * d.head_dim * d.n_head_kv * n_slots) : kv.v[hp.kv_source(il)]);
     }
     buf.reset(ggml_backend_alloc_ctx_tensors_from_buft(ctx.get(), ggml_backend_get_default_buffer_type(model.backend())));
     if (!buf) {

@@ -89,6 +89,8 @@ void make_model(const MakeModelOptions & o) {
     if (o.head_dim < 0 || o.head_dim_swa < 0 || o.n_head_kv_global < 0) fail(E_ARGUMENT, "head sizes and kv heads must be positive");
     if (o.n_head_kv_global > 0 && o.n_head % o.n_head_kv_global != 0) fail(E_ARGUMENT, "heads must be a multiple of the global layers' kv heads");
     if (o.k_eq_v && !arch->v_norm) fail(E_ARGUMENT, o.arch + "'s layers all have value projections (gemma4's global layers may not)");
+    if (o.n_embd_per_layer < 0 || (o.n_embd_per_layer > 0 && !arch->layer_inputs)) fail(E_ARGUMENT, "per-layer inputs must be positive, and " + o.arch + " has none (gemma4 has)");
+    if (o.n_kv_shared < 0 || (o.n_kv_shared > 0 && !arch->shared_kv)) fail(E_ARGUMENT, "shared key-value layers must be positive, and " + o.arch + " has none (gemma4 has)");
     const bool tied = o.tied.value_or(arch->lm_head == LmHead::tied);
     if (tied ? arch->lm_head == LmHead::own : arch->lm_head == LmHead::tied) {
         fail(E_ARGUMENT, o.arch + (tied ? " has an output projection of its own: it cannot be tied" : "'s output projection is its token embedding: it must be tied"));
@@ -106,12 +108,16 @@ void make_model(const MakeModelOptions & o) {
     // each layer's head size and kv heads
     const auto head_dim = [&](int64_t il) { return windowed(il) ? hd_swa : hd; };
     const auto kv_heads = [&](int64_t il) { return !windowed(il) && o.n_head_kv_global > 0 ? o.n_head_kv_global : o.n_head_kv; };
+    const int64_t kv_from = o.n_layer - o.n_kv_shared;  // as llama.cpp shares them: see Model::read_shared_kv_and_layer_inputs
+    if (o.n_kv_shared > 0 && (kv_from < 2 || !windowed(kv_from - 2) || windowed(kv_from - 1))) {
+        fail(E_ARGUMENT, "the two layers before the " + std::to_string(o.n_kv_shared) + " that share keys and values must be a windowed one, then a global one");
+    }
     if (hd % 2 != 0 || hd_swa % 2 != 0) fail(E_ARGUMENT, "the head size (embd / heads) must be even for RoPE");
     if (arch->half_rotary && hd % 4 != 0) fail(E_ARGUMENT, o.arch + " rotates half of each head: the head size must be a multiple of 4");
     for (ggml_type t : {wtype, rtype}) {
         const int64_t blck = ggml_blck_size(t);
-        if (o.n_embd % blck != 0 || o.n_ff % blck != 0 || hd * o.n_head % blck != 0 || hd_swa * o.n_head % blck != 0) {
-            fail(E_ARGUMENT, std::string("type ") + ggml_type_name(t) + " packs rows in blocks of " + std::to_string(blck) + ": embd, ff and heads × head size must be multiples of it");
+        if (o.n_embd % blck != 0 || o.n_ff % blck != 0 || hd * o.n_head % blck != 0 || hd_swa * o.n_head % blck != 0 || o.n_embd_per_layer % blck != 0) {
+            fail(E_ARGUMENT, std::string("type ") + ggml_type_name(t) + " packs rows in blocks of " + std::to_string(blck) + ": embd, ff, heads × head size and per-layer inputs must be multiples of it");
         }
     }
 
@@ -158,7 +164,8 @@ void make_model(const MakeModelOptions & o) {
     // Gemma 4's converter writes the width of its per-layer token inputs (0: none, the larger models' case) and its
     // windowed layers' head size, which llama.cpp requires, and its files always have RoPE factors
     const bool gemma4 = o.arch == "gemma4";
-    if (gemma4) gguf_set_val_u32(g.get(), key("embedding_length_per_layer_input").c_str(), 0);
+    if (gemma4) gguf_set_val_u32(g.get(), key("embedding_length_per_layer_input").c_str(), (uint32_t) o.n_embd_per_layer);
+    if (o.n_kv_shared > 0) gguf_set_val_u32(g.get(), key("attention.shared_kv_layers").c_str(), (uint32_t) o.n_kv_shared);
     if (o.head_dim_swa > 0 || gemma4) {
         gguf_set_val_u32(g.get(), key("attention.key_length_swa").c_str(), (uint32_t) hd_swa);
         gguf_set_val_u32(g.get(), key("attention.value_length_swa").c_str(), (uint32_t) hd_swa);
@@ -262,7 +269,18 @@ void make_model(const MakeModelOptions & o) {
             specs.push_back({p + "ffn_up.bias", o.n_ff, 1, 0.5f});
             specs.push_back({p + "ffn_down.bias", o.n_embd, 1, 0.1f});
         }
+        if (o.n_embd_per_layer > 0) {
+            specs.push_back({p + "inp_gate.weight", o.n_embd, o.n_embd_per_layer, s_in});
+            specs.push_back({p + "proj.weight", o.n_embd_per_layer, o.n_embd, 1.0f / std::sqrt((float) o.n_embd_per_layer)});
+            specs.push_back({p + "post_norm.weight", o.n_embd, 1, 0});
+        }
         if (arch->out_scales) specs.push_back({p + "layer_output_scale.weight", 1, 1, 0});
+    }
+    if (o.n_embd_per_layer > 0) {  // each token's inputs of every layer (unit size after their √P), and their projection
+        const int64_t P = o.n_embd_per_layer;
+        specs.push_back({"per_layer_token_embd.weight", P * o.n_layer, n_vocab, 1.0f / std::sqrt((float) P)});
+        specs.push_back({"per_layer_model_proj.weight", o.n_embd, P * o.n_layer, s_in});
+        specs.push_back({"per_layer_proj_norm.weight", P, 1, 0});
     }
     specs.push_back({"output_norm.weight", o.n_embd, 1, 0});
     if (!tied) specs.push_back({"output.weight", o.n_embd, n_vocab, s_head});

@@ -18,6 +18,9 @@ struct MakeModelOptions {
     // written per layer), as Gemma 4's files have them; 0: as the rest
     int64_t head_dim_swa = 0, n_head_kv_global = 0;
     bool k_eq_v = false;  // gemma4: the layers that attend to everything have no attn_v (their values are the keys' projection)
+    // gemma4: Gemma 4 E2B's and E4B's inputs of each layer's own, this wide (embedding_length_per_layer_input), and
+    // last layers that attend with earlier ones' keys and values (attention.shared_kv_layers); 0: none
+    int64_t n_embd_per_layer = 0, n_kv_shared = 0;
     // one attn_qkv projection instead of three (llama.cpp reads either in any architecture's file); unset: as the
     // architecture's files have it (phi3's fused)
     std::optional<bool> fused_qkv;

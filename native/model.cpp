@@ -217,7 +217,7 @@ const Architecture architectures[] = {
     {.name = "granite", .dense_biases = true, .multipliers = true},
     {.name = "gemma4", .rope_type = GGML_ROPE_TYPE_NEOX, .qk_norm = QkNorm::per_head, .post_norms = true, .gemma = true, .final_softcap = 30.0f,
      .swa_every = 6, .swa_window = 1024, .swa_rope_base = 10000.0f, .swa_layer_list = true, .final_softcap_key = true, .v_norm = true,
-     .unit_scores = true, .out_scales = true},
+     .unit_scores = true, .out_scales = true, .layer_inputs = true, .shared_kv = true},
     {.name = "phi3", .rope_type = GGML_ROPE_TYPE_NEOX, .fused_qkv = true, .scaled_queries = true, .fused_up = true},  // its window is off in llama.cpp
 };
 
@@ -282,13 +282,10 @@ void Model::read_hparams(const std::string & path) {
     if (hp_.n_embd <= 0 || hp_.n_layer <= 0 || hp_.n_head <= 0 || hp_.n_ctx_train <= 0) {
         fail(E_BAD_MODEL, "hyperparameters must be positive (embedding_length, block_count, head_count, context_length)");
     }
-    // Gemma 3n's and 4's small models: inputs of each layer's own from the tokens, and layers that reuse earlier
-    // layers' keys and values
-    if (get_int(gguf_, k + "embedding_length_per_layer_input", 0, false) > 0) fail(E_UNSUPPORTED, "per-layer token embeddings (" + k + "embedding_length_per_layer_input, Gemma 4 E2B's and E4B's) are not supported");
-    if (get_int(gguf_, k + "attention.shared_kv_layers", 0, false) > 0) fail(E_UNSUPPORTED, "layers that share earlier layers' keys and values (" + k + "attention.shared_kv_layers) are not supported");
     read_rope(k);
     read_sliding_window(k);
     read_layer_dims(k);
+    read_shared_kv_and_layer_inputs(k);
     // Gemma 2 27B (46 layers) and Gemma 3 27B (62) scale scores by the embedding's share per head, as Google's reference
     // does (llama.cpp tells them by their layer count too); Gemma 4 leaves them unscaled
     const bool per_embedding = hp_.arch->gemma && hp_.n_layer == (arch == "gemma2" ? 46 : 62);
@@ -296,6 +293,32 @@ void Model::read_hparams(const std::string & path) {
     if (hp_.arch->gemma) hp_.embd_scale = std::sqrt((float) hp_.n_embd);
     if (hp_.arch->multipliers) read_multipliers(k);
     read_soft_caps(k);
+}
+
+// Gemma 4 E2B's and E4B's parts, where the architecture has them and the file gives them (other architectures' files
+// that ask for them are refused by name): the last attention.shared_kv_layers layers attend with the keys and values
+// of the last windowed or global layer before them (as llama.cpp's KV cache shares them, which takes those two layers
+// to be a windowed one and then a global one), and every layer adds an input of its own from the tokens,
+// embedding_length_per_layer_input wide.
+void Model::read_shared_kv_and_layer_inputs(const std::string & k) {
+    const std::string shared_key = k + "attention.shared_kv_layers", inputs_key = k + "embedding_length_per_layer_input";
+    const int64_t shared = get_int(gguf_, shared_key, 0, false);
+    hp_.n_embd_per_layer = get_int(gguf_, inputs_key, 0, false);
+    if (shared != 0 && !hp_.arch->shared_kv) fail(E_UNSUPPORTED, "layers that share earlier layers' keys and values (" + shared_key + ") are not part of " + hp_.arch->name + " models");
+    if (hp_.n_embd_per_layer != 0 && !hp_.arch->layer_inputs) fail(E_UNSUPPORTED, "per-layer token inputs (" + inputs_key + ") are not part of " + hp_.arch->name + " models");
+    if (shared < 0 || hp_.n_embd_per_layer < 0) fail(E_BAD_MODEL, shared_key + " and " + inputs_key + " must not be negative");
+    hp_.n_layer_kv = hp_.n_layer - shared;
+    if (shared == 0) return;
+    const int64_t first = hp_.n_layer_kv;
+    if (first < 2 || !hp_.is_swa(first - 2) || hp_.is_swa(first - 1)) {
+        fail(E_BAD_MODEL, shared_key + " = " + std::to_string(shared) + ": the two layers before the shared ones must be a windowed one, then a global one");
+    }
+    for (int64_t il = first; il < hp_.n_layer; il++) {
+        const LayerDims & d = hp_.dims(il), & src = hp_.dims(hp_.kv_source(il));
+        if (d.head_dim != src.head_dim || d.n_head_kv != src.n_head_kv) {
+            fail(E_BAD_MODEL, "layer " + std::to_string(il) + " shares the keys and values of layer " + std::to_string(hp_.kv_source(il)) + ", whose heads differ from its own");
+        }
+    }
 }
 
 // Each layer's head size, RoPE dimensions, kv heads and feed-forward width: the head size is attention.key_length
@@ -473,6 +496,13 @@ void Model::bind_tensors() {
         hp_.n_ctx_train = std::min(hp_.n_ctx_train, hp_.n_ctx_orig);
     }
 
+    const int64_t P = hp_.n_embd_per_layer;
+    if (P > 0) {
+        per_layer_token_embd_ = get("per_layer_token_embd.weight", {P * hp_.n_layer, hp_.n_vocab});
+        per_layer_model_proj_ = get("per_layer_model_proj.weight", {E, P * hp_.n_layer});
+        per_layer_proj_norm_ = get("per_layer_proj_norm.weight", {P});
+    }
+
     for (int64_t il = 0; il < hp_.n_layer; il++) {
         const std::string p = "blk." + std::to_string(il) + ".";
         const LayerDims & d = hp_.dims(il);
@@ -486,8 +516,8 @@ void Model::bind_tensors() {
             L.bqkv = get(p + "attn_qkv.bias", {q + 2 * kv}, hp_.arch->qkv_biases);
         } else {
             L.wq = get(p + "attn_q.weight", {E, q});
-            L.wk = get(p + "attn_k.weight", {E, kv});
-            L.wv = get(p + "attn_v.weight", {E, kv}, !hp_.arch->v_norm);
+            L.wk = get(p + "attn_k.weight", {E, kv}, hp_.has_kv(il));
+            L.wv = get(p + "attn_v.weight", {E, kv}, !hp_.arch->v_norm && hp_.has_kv(il));
             L.bq = get(p + "attn_q.bias", {q}, hp_.arch->qkv_biases);
             L.bk = get(p + "attn_k.bias", {kv}, hp_.arch->qkv_biases);
             L.bv = get(p + "attn_v.bias", {kv}, hp_.arch->qkv_biases);
@@ -495,7 +525,7 @@ void Model::bind_tensors() {
         if (hp_.arch->qk_norm != QkNorm::none) {
             const bool whole = hp_.arch->qk_norm == QkNorm::whole;
             L.q_norm = get(p + "attn_q_norm.weight", {whole ? q : hd});
-            L.k_norm = get(p + "attn_k_norm.weight", {whole ? kv : hd});
+            L.k_norm = get(p + "attn_k_norm.weight", {whole ? kv : hd}, hp_.has_kv(il));
         }
         L.wo = get(p + "attn_output.weight", {q, E});
         if (hp_.arch->dense_biases) {
@@ -513,6 +543,15 @@ void Model::bind_tensors() {
         L.ffn_up = get(p + "ffn_up.weight", {E, hp_.arch->fused_up ? 2 * F : F});
         L.ffn_down = get(p + "ffn_down.weight", {F, E});
         if (hp_.arch->out_scales) L.out_scale = get(p + "layer_output_scale.weight", {1}, false);
+        if (P > 0) {
+            L.pe_gate = get(p + "inp_gate.weight", {E, P});
+            L.pe_proj = get(p + "proj.weight", {P, E});
+            L.pe_post_norm = get(p + "post_norm.weight", {E});
+        }
+        if (!hp_.has_kv(il)) {  // a layer that shares another's keys and values: its own (where the file has them) unread,
+                                // as llama.cpp leaves them, and not adapted
+            L.wk = L.wv = L.bk = L.bv = L.k_norm = nullptr;
+        }
         layers_.push_back(L);
     }
     if (ggml_get_tensor(meta_, ("blk." + std::to_string(hp_.n_layer) + ".attn_q.weight").c_str())) {
@@ -538,9 +577,13 @@ void Model::check_device_support() {
     if (!ggml_backend_dev_supports_op(device_, ggml_get_rows(ctx, token_embd_, ids))) refuse(token_embd_, "look up rows of");
     std::vector<ggml_type> seen;
     std::vector<ggml_tensor *> mats = {output_};
+    if (per_layer_token_embd_ && !ggml_backend_dev_supports_op(device_, ggml_get_rows(ctx, per_layer_token_embd_, ids))) refuse(per_layer_token_embd_, "look up rows of");
     for (const Layer & L : layers_) {
         for (int t = 0; t < T_COUNT; t++) mats.push_back(L.projection((Target) t));
+        mats.push_back(L.pe_gate);
+        mats.push_back(L.pe_proj);
     }
+    mats.push_back(per_layer_model_proj_);
     for (ggml_tensor * w : mats) {
         if (!w || std::find(seen.begin(), seen.end(), w->type) != seen.end()) continue;
         seen.push_back(w->type);
@@ -600,8 +643,12 @@ void Model::load_weights(const std::string & path) {
         for (int t = 0; t < T_COUNT; t++) {
             if (L.projection((Target) t)) matmul_only.push_back(L.projection((Target) t));
         }
+        for (ggml_tensor * w : {L.pe_gate, L.pe_proj}) {
+            if (w) matmul_only.push_back(w);
+        }
     }
     if (!hp_.tied_output) matmul_only.push_back(output_);
+    if (per_layer_model_proj_) matmul_only.push_back(per_layer_model_proj_);
 
     std::vector<ggml_tensor *> to_plain, to_repack;
     ggml_backend_buffer_t probe_buf = repack ? ggml_backend_buft_alloc_buffer(repack, 64) : nullptr;

@@ -70,6 +70,10 @@ struct Architecture {
     bool v_norm = false;            // gemma4: values RMS-normed (no weight); layers without attn_v take the keys' projection
     bool unit_scores = false;       // gemma4: attention's scores unscaled (its q, k norms set their size)
     bool out_scales = false;        // gemma4: each layer's output × its layer_output_scale, where the file has one
+    bool layer_inputs = false;      // gemma4: inputs of each layer's own from the tokens, where the file has them (E2B's,
+                                    // E4B's: embedding_length_per_layer_input)
+    bool shared_kv = false;         // gemma4: the last layers reuse earlier layers' keys and values, where the file says
+                                    // (E2B's, E4B's: attention.shared_kv_layers)
 };
 
 // Whether layer il has a sliding window in llama.cpp's pattern of step `every`: all layers but each every-th (0: all).
@@ -131,9 +135,17 @@ struct HParams {
     // Mistral 3's attention temperature (Llama 4's): queries × 1 + s·log(1 + ⌊position / n_ctx_orig⌋), from the original
     // context on. 0: none.
     float attn_temp_scale = 0.0f;
+    // Gemma 4 E2B's and E4B's: layers from n_layer_kv on attend with the keys and values of the last layer before them
+    // of their kind (windowed or global), as llama.cpp's KV cache shares them (n_layer_kv = n_layer: none do); and
+    // each layer adds an input of its own, n_embd_per_layer wide, from the tokens (0: none).
+    int64_t n_layer_kv = 0;
+    int64_t n_embd_per_layer = 0;
 
     bool is_swa(size_t il) const { return n_swa > 0 && swa_layers[il]; }
     const LayerDims & dims(size_t il) const { return layer_dims[il]; }
+    bool has_kv(size_t il) const { return (int64_t) il < n_layer_kv; }
+    // The layer whose keys and values layer il attends with.
+    size_t kv_source(size_t il) const { return has_kv(il) ? il : (size_t) n_layer_kv - (is_swa(il) ? 2 : 1); }
     float attn_temperature(int64_t pos) const { return std::log(std::floor((double) pos / (double) n_ctx_orig) + 1.0) * attn_temp_scale + 1.0; }
     // Whether positions up to max_pos (exclusive) meet a temperature other than 1.
     bool tempers(int64_t max_pos) const { return attn_temp_scale != 0.0f && max_pos > n_ctx_orig; }
@@ -175,6 +187,11 @@ struct Layer {
     ggml_tensor * ffn_up_b = nullptr;
     ggml_tensor * ffn_down_b = nullptr;
     ggml_tensor * out_scale = nullptr;  // gemma4: the layer's output × this one value, where the file has it
+    // Gemma 4 E2B's and E4B's per-layer input (HParams::n_embd_per_layer): the gate that reads it from the layer's
+    // output, the projection back to the embedding, and its norm
+    ggml_tensor * pe_gate = nullptr;
+    ggml_tensor * pe_proj = nullptr;
+    ggml_tensor * pe_post_norm = nullptr;
 
     // The frozen weight a LoRA target adapts (null where the layer has none: q, k, v in a fused layer, qkv in others).
     ggml_tensor * projection(Target t) const {
@@ -204,6 +221,11 @@ public:
     ggml_tensor * output_norm() const { return output_norm_; }
     ggml_tensor * output() const { return output_; }
     ggml_tensor * output_bias() const { return output_b_; }  // null: none (Architecture::output_bias)
+    // The per-layer inputs' tables (HParams::n_embd_per_layer; null where none): each token's inputs of every layer,
+    // [P·L, V]; the projection of the token's embedding into them, [E, P·L]; and their norm, [P].
+    ggml_tensor * per_layer_token_embd() const { return per_layer_token_embd_; }
+    ggml_tensor * per_layer_model_proj() const { return per_layer_model_proj_; }
+    ggml_tensor * per_layer_proj_norm() const { return per_layer_proj_norm_; }
     // RoPE frequency factors of layer il's rotation: the file's, at the layers that attend to everything (windowed
     // layers rotate unscaled, at their own base).
     ggml_tensor * rope_freqs(size_t il) const { return hp_.is_swa(il) ? nullptr : rope_freqs_; }
@@ -256,6 +278,7 @@ private:
     void read_multipliers(const std::string & prefix);
     void read_sliding_window(const std::string & prefix);
     void read_layer_dims(const std::string & prefix);
+    void read_shared_kv_and_layer_inputs(const std::string & prefix);
     void bind_tensors();
     void check_device_support();
     void load_weights(const std::string & path);
@@ -286,6 +309,9 @@ private:
     ggml_tensor * output_ = nullptr;
     ggml_tensor * output_b_ = nullptr;
     ggml_tensor * rope_freqs_ = nullptr;
+    ggml_tensor * per_layer_token_embd_ = nullptr;
+    ggml_tensor * per_layer_model_proj_ = nullptr;
+    ggml_tensor * per_layer_proj_norm_ = nullptr;
     std::vector<Layer> layers_;
     std::vector<TensorInfo> tensor_info_;
 };

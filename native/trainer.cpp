@@ -295,10 +295,17 @@ std::unique_ptr<Trainer::Pending> Trainer::build_forward_only(const ForwardShape
     const size_t nodes = forward_graph_size(model_, shape) + model_.layers().size();
     p->ctx = ggml_init({ggml_tensor_overhead() * nodes + ggml_graph_overhead_custom(nodes, false), nullptr, true});
     if (!p->ctx) fail(E_NATIVE, "cannot create a ggml context");
-    p->fg = build_forward(p->ctx, model_, shape, lora ? &lora_ : nullptr, {}, nullptr, ck ? &ck->resident : nullptr);
+    // (the per-layer inputs are computed here, and kept for the recomputations)
+    ForwardGraph resident;
+    if (ck) {
+        resident = ck->resident;
+        resident.layer_inputs = nullptr;
+    }
+    p->fg = build_forward(p->ctx, model_, shape, lora ? &lora_ : nullptr, {}, nullptr, ck ? &resident : nullptr);
     p->gf = ggml_new_graph_custom(p->ctx, nodes, false);
     // The copies come first in the graph's order, so each layer's input is copied out as soon as it is computed
     // rather than held in the compute buffer until the outputs are.
+    if (ck && ck->resident.layer_inputs) ggml_build_forward_expand(p->gf, ggml_cpy(p->ctx, p->fg.layer_inputs, ck->resident.layer_inputs));
     for (size_t il = 1; ck && il < ck->x.size(); il++) ggml_build_forward_expand(p->gf, ggml_cpy(p->ctx, p->fg.layer_in[il], ck->x[il]));
     for (ggml_tensor * t : p->fg.logp) ggml_build_forward_expand(p->gf, t);
     if (p->fg.features) ggml_build_forward_expand(p->gf, p->fg.features);
@@ -327,13 +334,14 @@ ForwardResult Trainer::forward(const PackedBatch & batch, const std::vector<int3
     if (keep && checkpoint && hp.n_layer > 1) {
         ck = std::make_unique<Checkpoints>();
         ck->shape = shape;
-        ck->ctx = ggml_init({ggml_tensor_overhead() * (hp.n_layer + 6), nullptr, true});
+        ck->ctx = ggml_init({ggml_tensor_overhead() * (hp.n_layer + 8), nullptr, true});
         if (!ck->ctx) fail(E_NATIVE, "cannot create a ggml context");
         ck->x.assign(hp.n_layer, nullptr);
         for (int64_t il = 1; il < hp.n_layer; il++) ck->x[il] = ggml_new_tensor_2d(ck->ctx, GGML_TYPE_F32, hp.n_embd, shape.N);
         ck->dy = ggml_new_tensor_2d(ck->ctx, GGML_TYPE_F32, hp.n_embd, shape.N);
         ck->dx = ggml_new_tensor_2d(ck->ctx, GGML_TYPE_F32, hp.n_embd, shape.N);
         ck->resident = resident_inputs(ck->ctx, shape);
+        if (hp.n_embd_per_layer > 0) ck->resident.layer_inputs = ggml_new_tensor_3d(ck->ctx, GGML_TYPE_F32, hp.n_embd_per_layer, shape.N, hp.n_layer);
         ck->buf = ggml_backend_alloc_ctx_tensors_from_buft(ck->ctx, ggml_backend_get_default_buffer_type(model_.backend()));
         if (!ck->buf) fail(E_OOM, "out of memory allocating the layer checkpoints");
         checkpoint_bytes_ = std::max(checkpoint_bytes_, ggml_backend_buffer_get_size(ck->buf));
@@ -386,11 +394,15 @@ void Trainer::backward(const std::vector<float> & coef) {
 
 // Last layer to first: recompute the layer from its kept input, then backpropagate the gradient of its output
 // (the log-probs' coefficients for the last layer, dy for the others) into its adapters and its input (dx, which
-// becomes dy of the layer below).
+// becomes dy of the layer below). Layers that attend with earlier layers' keys and values (Gemma 4 E2B's last 20 of
+// 35) are recomputed in one graph with those layers (from the first of them on).
 void Trainer::backward_checkpointed(Checkpoints & ck, const std::vector<float> & coef) {
-    const size_t n_layer = ck.x.size();
-    for (size_t il = n_layer; il-- > 0;) {
-        Segment seg{{il, il + 1}, ck.x[il], il > 0 ? ck.dx : nullptr, il + 1 < n_layer ? ck.dy : nullptr, &ck.resident};
+    const HParams & hp = model_.hparams();
+    const size_t n_layer = ck.x.size(), last = hp.n_layer_kv < hp.n_layer ? (size_t) hp.n_layer_kv - 2 : n_layer - 1;
+    for (size_t end = n_layer; end > 0;) {
+        const size_t il = end == n_layer ? last : end - 1;
+        Segment seg{{il, end}, ck.x[il], il > 0 ? ck.dx : nullptr, end < n_layer ? ck.dy : nullptr, &ck.resident};
+        end = il;
         if (seg.x_in) ggml_set_param(seg.x_in);  // so that autodiff differentiates with respect to it
         std::unique_ptr<Pending> p = build(false, ck.shape, seg);
         set_forward_inputs(p->fg, ck.inputs);

@@ -169,6 +169,11 @@ export interface MakeModelOptions extends Partial<ModelShape> {
   /** gemma4: the layers that attend to everything have no value projection and take the keys' as values (Gemma 4
    *  31B's attention_k_eq_v). */
   kEqV?: boolean;
+  /** gemma4: inputs of each layer's own from the tokens, this wide (Gemma 4 E2B's and E4B's 256). */
+  perLayerInputs?: number;
+  /** gemma4: the last layers attend with the keys and values of the last windowed or global layer before them (E2B's
+   *  20 of 35); the two layers before them must be a windowed one, then a global one. */
+  sharedKvLayers?: number;
   /**
    * "spm": LLaMA-1/2 SentencePiece (32000 tokens); "bpe": LLaMA-3 BPE (128256 tokens); "qwen2": Qwen2's BPE (151936
    * tokens, with Qwen2's Jinja chat template); "gemma4": Gemma 4's (262144 tokens, with its Jinja chat template);
@@ -235,7 +240,8 @@ export async function makeModel(options: MakeModelOptions): Promise<{ arch: Arch
   const vocab = options.vocab ?? presetVocab ?? defaultVocabulary[arch];
   if (!vocabularies.includes(vocab)) throw new InvalidArgumentError('INVALID_ARGUMENT', `unknown vocab "${vocab}" (${vocabularies.join(', ')})`);
   const headDim = options.headDim ?? presetHeadDim;
-  for (const [name, v] of Object.entries({ headDim, headDimSwa: options.headDimSwa, kvHeadsGlobal: options.kvHeadsGlobal })) {
+  const sizes = { headDim, headDimSwa: options.headDimSwa, kvHeadsGlobal: options.kvHeadsGlobal, perLayerInputs: options.perLayerInputs, sharedKvLayers: options.sharedKvLayers };
+  for (const [name, v] of Object.entries(sizes)) {
     if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new InvalidArgumentError('INVALID_ARGUMENT', `${name} must be a positive integer, got ${v}`);
   }
   const slidingWindow = options.slidingWindow ?? (arch === presetArch ? presetWindow : undefined);
@@ -268,6 +274,8 @@ export async function makeModel(options: MakeModelOptions): Promise<{ arch: Arch
       headDimSwa: options.headDimSwa,
       kvHeadsGlobal: options.kvHeadsGlobal,
       kEqV: options.kEqV ?? false,
+      perLayerInputs: options.perLayerInputs,
+      sharedKvLayers: options.sharedKvLayers,
       slidingWindow,
       ...shape,
       tied: options.tied ?? presetTied,

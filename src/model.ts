@@ -67,6 +67,11 @@ export interface ModelHParams {
   headDim: number;
   /** Each layer's head size, kv heads, feed-forward width and RoPE dimensions (the same in most models). */
   layers: LayerDims[];
+  /** Gemma 4 E2B's and E4B's: the width of each layer's own input from the tokens (0: none). */
+  perLayerInputs: number;
+  /** Gemma 4 E2B's and E4B's: how many last layers attend with the keys and values of the last windowed or global
+   *  layer before them (0: none). */
+  sharedKvLayers: number;
   rmsEps: number;
   ropeFreqBase: number;
   /** 1 / the RoPE scaling factor (of the layers that attend to everything). */

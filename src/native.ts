@@ -94,6 +94,8 @@ export interface NativeMakeModelOptions extends ModelShape {
   headDimSwa?: number;
   kvHeadsGlobal?: number;
   kEqV: boolean;
+  perLayerInputs?: number;
+  sharedKvLayers?: number;
   slidingWindow?: number;
   ropeScaling?: RopeScaling;
   /** gemma2's soft caps (absent: Gemma 2's own) */

@@ -122,8 +122,14 @@ export function estimateBytes(hp: ModelHParams, units: readonly PackUnit[]): num
   const scoreCopies = hp.softCaps.attention > 0 ? 5 : 3;
   const logitCopies = (hp.softCaps.final > 0 ? 4 : 2) + (hp.outputBias ? 1 : 0) + (hp.scales.logit !== 1 ? 1 : 0);
   const attention = scoreCopies * S * attentionBlock(S) * hp.nHead * G + 2 * T * (hp.nHead + 2 * hp.nHeadKv) * hp.headDim;
-  const activations = N * (8 * vectorWidth(hp) + 3 * hp.nFf);
+  const activations = N * (8 * vectorWidth(hp) + 3 * hp.nFf + layerInputs(hp));
   return 4 * (attention + activations + logitCopies * headChunk(R) * hp.nVocab);
+}
+
+/** Per token, the values that making every layer's own input takes (Gemma 4 E2B's: its table's row, its projection
+ *  of the embedding, their sum and copies; 0 in models without them). */
+function layerInputs(hp: ModelHParams): number {
+  return 6 * hp.perLayerInputs * hp.nLayer;
 }
 
 /** The width of a layer's widest embedding-like vectors: the embedding, or all heads' queries where wider (Qwen3). */
@@ -166,7 +172,7 @@ export function estimateTrainingBytes(hp: ModelHParams, units: readonly PackUnit
   const pairs = S >= native().recomputeAttentionFromSlot ? 2 * S * attentionBlock(S) : hp.nLayer * attentionPairs(S);
   const attention = scoreCopies * pairs * hp.nHead * G;
   // the LM head's: every chunk's, and one chunk's logits and the gradients of both
-  return 4 * (hp.nLayer * N * (8 * vectorWidth(hp) + 2 * hp.nFf) + attention + (logitCopies * R + 3 * headChunk(R)) * hp.nVocab);
+  return 4 * (hp.nLayer * N * (8 * vectorWidth(hp) + 2 * hp.nFf) + N * layerInputs(hp) + attention + (logitCopies * R + 3 * headChunk(R)) * hp.nVocab);
 }
 
 /**

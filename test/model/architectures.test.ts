@@ -215,6 +215,32 @@ t.test("make-model: a gemma4 model has Gemma 4's layers of two shapes, normed va
   for (const [options, message] of refused) await t.rejects(testModel({ vocab: 'spm', ...options }), { code: 'INVALID_ARGUMENT', message }, JSON.stringify(options));
 });
 
+t.test("make-model: a gemma4 model with E2B's parts: per-layer inputs, and the last layers reading earlier layers' keys and values", async (t) => {
+  const model = await loadModel(await testModel({ arch: 'gemma4', vocab: 'spm', layers: 12, kvHeads: 2, slidingWindow: 8, perLayerInputs: 32, sharedKvLayers: 6 }), { threads: 1 });
+  t.teardown(() => model.dispose());
+  t.match(model.hparams, { perLayerInputs: 32, sharedKvLayers: 6 });
+  const shape = (name: string) => tensorShape(model, name);
+  t.same(shape('per_layer_token_embd.weight'), [32 * 12, 32000], "each token's inputs of every layer");
+  t.same(shape('per_layer_model_proj.weight'), [64, 32 * 12]);
+  t.same(shape('blk.7.inp_gate.weight'), [64, 32]);
+  t.same(shape('blk.7.proj.weight'), [32, 64]);
+  t.same(shape('blk.7.post_norm.weight'), [64]);
+  t.same(shape('blk.7.attn_k.weight'), [64, 32], "a shared layer's own keys are in the file (and unread, as llama.cpp leaves them)");
+  // LoRA on k and v adapts the layers with keys and values of their own only
+  const policy = await createPolicy(model, { lora: { rank: 2, alpha: 4, targets: ['q', 'k', 'v'] }, seed: 1 });
+  t.teardown(() => policy.dispose());
+  const layersOf = (proj: string) => [...new Set(policy.parameters().map((p) => p.name).filter((n) => n.includes(proj)).map((n) => Number(n.split('.')[1])))];
+  t.same(layersOf('attn_q'), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  t.same(layersOf('attn_k'), [0, 1, 2, 3, 4, 5]);
+  t.same(layersOf('attn_v'), [0, 1, 2, 3, 4, 5]);
+  const refused: [Omit<MakeModelOptions, 'out'>, RegExp][] = [
+    [{ arch: 'gemma4', layers: 12, slidingWindow: 8, sharedKvLayers: 5 }, /the two layers before the 5 that share keys and values must be a windowed one, then a global one/],
+    [{ arch: 'gemma3', perLayerInputs: 32 }, /gemma3 has none \(gemma4 has\)/],
+    [{ arch: 'gemma4', type: 'q8_0', perLayerInputs: 48 }, /packs rows in blocks of 32/],
+  ];
+  for (const [options, message] of refused) await t.rejects(testModel({ vocab: 'spm', ...options }), { code: 'INVALID_ARGUMENT', message }, JSON.stringify(options));
+});
+
 t.test('make-model: an olmo2 model has norms after attention and feed-forward only, and q, k norms as wide as the projections', async (t) => {
   const model = await loadModel(await testModel({ arch: 'olmo2', kvHeads: 2 }), { threads: 1 });
   t.teardown(() => model.dispose());

@@ -55,10 +55,11 @@ t.test('model problems', async (t) => {
   await expectLoadError(t, await broken('temperature-floor.gguf', (p) => setU32(p, 'mistral3.rope.scaling.original_context_length', 0), tempered), ModelLoadError, /original_context_length must be positive for the attention temperature/);
   const glm4 = testModel({ arch: 'glm4', vocab: 'spm' });
   await expectLoadError(t, await broken('nextn.gguf', (p) => renameEntry(p, 'glm4.attention.head_count', 'glm4.nextn_predict_layers'), glm4), UnsupportedModelError, /next-token prediction layers \(glm4.nextn_predict_layers\) are not supported/);
-  // Gemma 4 E2B's and E4B's parts that rl-ggml does not run yet: refused by name
-  const gemma4 = testModel({ arch: 'gemma4', vocab: 'spm', headDimSwa: 8, slidingWindow: 8 });
-  await expectLoadError(t, await broken('per-layer-inputs.gguf', (p) => setU32(p, 'gemma4.embedding_length_per_layer_input', 256), gemma4), UnsupportedModelError, /per-layer token embeddings \(gemma4.embedding_length_per_layer_input, Gemma 4 E2B's and E4B's\) are not supported/);
-  await expectLoadError(t, await broken('shared-kv.gguf', (p) => renameEntry(p, 'gemma4.attention.value_length_swa', 'gemma4.attention.shared_kv_layers'), gemma4), UnsupportedModelError, /layers that share earlier layers' keys and values \(gemma4.attention.shared_kv_layers\) are not supported/);
+  // Gemma 4 E2B's and E4B's parts: per-layer inputs without their tables; shared layers after other than a windowed
+  // layer, then a global one (llama.cpp's KV cache would share the wrong layers' keys and values)
+  const gemma4 = testModel({ arch: 'gemma4', vocab: 'spm', layers: 12, slidingWindow: 8, sharedKvLayers: 6 });
+  await expectLoadError(t, await broken('per-layer-inputs.gguf', (p) => setU32(p, 'gemma4.embedding_length_per_layer_input', 32), gemma4), ModelLoadError, /missing tensor per_layer_token_embd.weight/);
+  await expectLoadError(t, await broken('shared-kv.gguf', (p) => setU32(p, 'gemma4.attention.shared_kv_layers', 5), gemma4), ModelLoadError, /shared_kv_layers = 5: the two layers before the shared ones must be a windowed one, then a global one/);
   const olmo3 = testModel({ arch: 'olmo2', vocab: 'spm', layers: 4, slidingWindow: 8 });
   await expectLoadError(t, await broken('window-layers.gguf', (p) => setU32(p, 'olmo2.block_count', 3), olmo3), ModelLoadError, /sliding_window_pattern must be an integer or one boolean per layer \(3\)/);
   // a tensor the graph would not read: the model would run wrong without it (llama.cpp refuses such files too)

@@ -21,7 +21,8 @@ async function forwardLogprobs(model: Model, prompt: string, tokens: number[]): 
 // gemma3: 6 layers, of which 5 attend to the last 8 positions only (the prompts and replies are longer); gemma2: every
 // other layer, and soft caps that bend scores and logits; mistral3: an attention temperature from position 8 on;
 // exaone4: at its 32B's depth, windows of 8 in 3 of every 4 layers and no RoPE in the others; gemma4: windowed
-// layers of their own head size and kv heads (each shape its own cache), the global one's values its keys' projection
+// layers of their own head size and kv heads (each shape its own cache), the global ones' values their keys'
+// projection, per-layer inputs, and the last 6 of 12 layers reading the caches of layers 4 and 5
 const extra = {
   llama: {},
   qwen2: {},
@@ -29,7 +30,7 @@ const extra = {
   smollm3: { layers: 4 },
   gemma2: { layers: 4, vocab: 'spm', slidingWindow: 8, softCaps: { attention: 2, final: 5 } },
   gemma3: { layers: 6, vocab: 'spm', slidingWindow: 8 },
-  gemma4: { layers: 6, vocab: 'spm', kvHeads: 2, headDim: 32, headDimSwa: 16, kvHeadsGlobal: 1, kEqV: true, slidingWindow: 8 },
+  gemma4: { layers: 12, vocab: 'spm', kvHeads: 2, headDim: 32, headDimSwa: 16, kvHeadsGlobal: 1, kEqV: true, slidingWindow: 8, perLayerInputs: 32, sharedKvLayers: 6 },
   olmo2: { vocab: 'spm' },
   phi3: { kvHeads: 2 },
   granite: { kvHeads: 2 },

@@ -71,7 +71,7 @@ const cases: [string, Omit<MakeModelOptions, 'out'>][] = [
   ['q8_0 qwen3 with one attn_qkv (per-head norms)', { type: 'q8_0', arch: 'qwen3', vocab: 'spm', kvHeads: 2, headDim: 32, fusedQkv: true }],
   ['q8_0 olmo2 with one attn_qkv (norms over the whole queries and keys)', { type: 'q8_0', arch: 'olmo2', vocab: 'spm', kvHeads: 2, fusedQkv: true }],
   ['q4_0 glm4 (pre- and post-norms, fused gate and up, RoPE on half of each head)', { type: 'q4_0', arch: 'glm4', vocab: 'spm', kvHeads: 2 }],
-  ['q8_0 gemma4 (windowed layers of their own head size and kv heads, K = V in the global one)', { type: 'q8_0', arch: 'gemma4', vocab: 'spm', layers: 6, kvHeads: 2, headDim: 32, headDimSwa: 16, kvHeadsGlobal: 1, kEqV: true, slidingWindow: 8 }],
+  ['q8_0 gemma4 (windowed layers of their own head size and kv heads, K = V in the global ones, per-layer inputs, shared keys and values)', { type: 'q8_0', arch: 'gemma4', vocab: 'spm', layers: 12, kvHeads: 2, headDim: 32, headDimSwa: 16, kvHeadsGlobal: 1, kEqV: true, slidingWindow: 8, perLayerInputs: 32, sharedKvLayers: 6 }],
   ['q8_0 exaone4 at 64 layers (windows of 8 in 3 of 4, no RoPE in the others)', { type: 'q8_0', arch: 'exaone4', vocab: 'spm', layers: 64, kvHeads: 2, slidingWindow: 8 }],
   ['q4_0 olmo2 (3 of 4 layers in a window of 8, YaRN on the others)', { type: 'q4_0', arch: 'olmo2', vocab: 'spm', layers: 4, kvHeads: 2, slidingWindow: 8, ropeScaling: { type: 'yarn', factor: 4, originalContext: 16 } }],
 ];

@@ -70,6 +70,9 @@ const configs: (Omit<MakeModelOptions, 'out'> & { name: string; tolerance?: numb
   // RoPE on a quarter of each head, and (31B's) the keys' projection as values. (With llama.cpp's GELU table in our
   // build, these and q8_0 and q4_0 gemma4 models agreed to 1.5e-6.)
   { name: 'f32 gemma4: windowed layers of their own head size and kv heads, K = V in the global layer', arch: 'gemma4', layers: 6, kvHeads: 2, headDim: 32, headDimSwa: 16, kvHeadsGlobal: 1, kEqV: true, tied: true, slidingWindow: 64, tolerance: gemmaGeluTolerance },
+  // E2B's and E4B's parts: inputs of each layer's own from the tokens, and the last 6 of 12 layers attending with the
+  // keys and values of layers 4 (windowed) and 5 (global)
+  { name: 'f32 gemma4 with per-layer inputs and shared keys and values', arch: 'gemma4', layers: 12, kvHeads: 2, headDim: 32, headDimSwa: 16, kvHeadsGlobal: 1, tied: true, slidingWindow: 64, perLayerInputs: 32, sharedKvLayers: 6, tolerance: gemmaGeluTolerance },
   { name: 'f32 gemma4 GQA untied, values projected in every layer, a soft cap of 5 on the logits', arch: 'gemma4', layers: 6, kvHeads: 2, headDim: 32, slidingWindow: 64, softCaps: { final: 5 }, tolerance: gemmaGeluTolerance },
   { name: 'q8_0 olmo2 GQA (norms after attention and feed-forward, q and k normed whole)', arch: 'olmo2', type: 'q8_0', kvHeads: 2 },
   // one attn_qkv (as llama.cpp reads in any architecture): olmo2 norms the views of its queries and keys whole, qwen2

@@ -64,7 +64,7 @@ t.test("the other architectures' blocks (projection biases; per-head norms and w
     { arch: 'granite' as const, kvHeads: 2, biases: true },
     { arch: 'glm4' as const, vocab: 'spm' as const, kvHeads: 2 },
     { arch: 'exaone4' as const, vocab: 'spm' as const, layers: 64, slidingWindow: 8 },
-    { arch: 'gemma4' as const, vocab: 'spm' as const, layers: 6, kvHeads: 2, headDim: 32, headDimSwa: 16, kvHeadsGlobal: 1, kEqV: true, slidingWindow: 8 },
+    { arch: 'gemma4' as const, vocab: 'spm' as const, layers: 12, kvHeads: 2, headDim: 32, headDimSwa: 16, kvHeadsGlobal: 1, kEqV: true, slidingWindow: 8, perLayerInputs: 32, sharedKvLayers: 6 },
     { arch: 'mistral3' as const, kvHeads: 2, ropeScaling: { type: 'yarn' as const, factor: 4, originalContext: 8 }, attnTemperature: 0.5 },
   ];
   for (const options of models) {

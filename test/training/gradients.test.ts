@@ -95,8 +95,9 @@ const bases: [string, Omit<MakeModelOptions, 'out'>, number][] = [
   ['olmo2 f32 GQA, one attn_qkv', { arch: 'olmo2', vocab: 'spm', kvHeads: 2, fusedQkv: true }, 0.01],
   ['qwen3 f32 GQA wide heads, one attn_qkv', { arch: 'qwen3', vocab: 'spm', kvHeads: 2, headDim: 32, fusedQkv: true }, 0.01],
   ['glm4 f32 GQA, pre- and post-norms, fused gate and up, RoPE on half of each head', { arch: 'glm4', vocab: 'spm', kvHeads: 2 }, 0.01],
-  // all seven targets: v adapts the windowed layers only (the global one takes the keys' projection as values)
-  ['gemma4 f32, windowed layers of their own head size and kv heads, K = V in the global one', { arch: 'gemma4', vocab: 'spm', layers: 6, kvHeads: 2, headDim: 32, headDimSwa: 16, kvHeadsGlobal: 1, kEqV: true, slidingWindow: 8, softCaps: { final: 5 } }, 0.01],
+  // all seven targets: v adapts the windowed layers only (the global ones take the keys' projection as values), k and
+  // v not the last 6 layers (which attend with layers 4's and 5's keys and values)
+  ['gemma4 f32, windowed layers of their own head size and kv heads, K = V in the global ones, per-layer inputs, shared keys and values', { arch: 'gemma4', vocab: 'spm', layers: 12, kvHeads: 2, headDim: 32, headDimSwa: 16, kvHeadsGlobal: 1, kEqV: true, slidingWindow: 8, softCaps: { final: 5 }, perLayerInputs: 32, sharedKvLayers: 6 }, 0.01],
   ['exaone4 f32 GQA at 64 layers, windows of 8 in 3 of 4, no RoPE in the others', { arch: 'exaone4', vocab: 'spm', layers: 64, kvHeads: 2, slidingWindow: 8 }, 0.01],
   ['olmo2 f32 GQA, 3 of 4 layers in a window of 8, YaRN on the others', { arch: 'olmo2', vocab: 'spm', layers: 4, kvHeads: 2, slidingWindow: 8, ropeScaling: { type: 'yarn', factor: 4, originalContext: 16 } }, 0.01],
 ];
@@ -227,7 +228,7 @@ t.test('evaluate (for acting) gives forward\'s scores and values, keeping nothin
 
 // Qwen3's heads are wider than the embedding (its queries twice as wide at 0.6B's shapes); Gemma 3 adds norms, a
 // GELU whose backward is composed of several ops, and a second attention mask; Gemma 2 the tanh of its soft caps;
-// Qwen2 its logits' bias; Granite its multipliers' products.
+// Qwen2 its logits' bias; Granite its multipliers' products; Gemma 4 heads of two sizes and every layer's own input.
 const estimated = [
   ['llama', {}],
   ['qwen3, queries twice the embedding', { arch: 'qwen3', headDim: 128 }],
@@ -235,6 +236,7 @@ const estimated = [
   ['gemma2, a window of 64', { arch: 'gemma2', vocab: 'spm', headDim: 128, tied: true, slidingWindow: 64 }],
   ['qwen2, an LM head bias', { arch: 'qwen2', vocab: 'spm', biases: true }],
   ['granite, μP multipliers', { arch: 'granite', vocab: 'spm' }],
+  ['gemma4, per-layer inputs and shared keys and values', { arch: 'gemma4', vocab: 'spm', layers: 12, headDim: 128, headDimSwa: 64, tied: true, slidingWindow: 64, perLayerInputs: 64, sharedKvLayers: 6 }],
 ] as const;
 for (const [name, options] of estimated) {
   t.test(`the training-memory estimate covers what a training forward allocates (${name})`, async (t) => {
@@ -323,6 +325,8 @@ const checkpointModels = {
   'gemma3, 5 of 6 layers in a window of 8': { ...checkpointModel, arch: 'gemma3', vocab: 'spm', layers: 6, tied: true, slidingWindow: 8 },
   'gemma2, soft caps 2 and 5': { ...checkpointModel, arch: 'gemma2', vocab: 'spm', tied: true, slidingWindow: 8, softCaps: { attention: 2, final: 5 } },
   'qwen2, an LM head bias': { ...checkpointModel, arch: 'qwen2', vocab: 'spm', biases: true },
+  // the last 6 of 18 layers are recomputed with layers 10 and 11, whose keys and values they read
+  'gemma4, per-layer inputs and shared keys and values': { ...checkpointModel, arch: 'gemma4', vocab: 'spm', layers: 18, tied: true, slidingWindow: 8, headDimSwa: 16, perLayerInputs: 32, sharedKvLayers: 6 },
   'mistral3, an attention temperature from position 8 on': { ...checkpointModel, arch: 'mistral3', vocab: 'spm', ropeScaling: { type: 'yarn', factor: 4, originalContext: 8 }, attnTemperature: 0.5 },
 } as const;
 for (const [name, options] of Object.entries(checkpointModels)) {

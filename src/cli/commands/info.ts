@@ -75,6 +75,8 @@ export const infoCommand: CommandModule<object, Args> = {
         shapes.set(shape, [...(shapes.get(shape) ?? []), il]);
       });
       if (shapes.size > 1) for (const [shape, layers] of shapes) console.log(`  layers ${layers.join(', ')}: ${shape}`);
+      if (hp.perLayerInputs > 0) console.log(`layer inputs  ${hp.perLayerInputs} per layer from the tokens`);
+      if (hp.sharedKvLayers > 0) console.log(`shared kv     the last ${hp.sharedKvLayers} layers attend with earlier layers' keys and values`);
       console.log(`context       ${hp.nCtxTrain}`);
       const scaling = hp.ropeScaling === 'none' ? '' : `, ${hp.ropeScaling} scaling ×${+(1 / hp.ropeFreqScale).toPrecision(6)}`;
       console.log(`rope          base ${hp.ropeFreqBase}, dims ${hp.nRot}${scaling}${hp.ropeFreqs ? ', frequency factors' : ''}`);

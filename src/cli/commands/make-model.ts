@@ -17,6 +17,8 @@ interface Args {
   headDimSwa?: number;
   kvHeadsGlobal?: number;
   kEqV: boolean;
+  perLayerInputs?: number;
+  sharedKvLayers?: number;
   window?: number;
   ff?: number;
   ctx?: number;
@@ -72,6 +74,8 @@ export const makeModelCommand: CommandModule<object, Args> = {
       .option('head-dim-swa', { type: 'number', describe: "the windowed layers' head size, where it differs (Gemma 4's: attention.key_length_swa) [default: --head-dim]" })
       .option('kv-heads-global', { type: 'number', describe: "the kv heads of the layers that attend to everything, where they differ (head_count_kv per layer) [default: --kv-heads]" })
       .option('k-eq-v', { type: 'boolean', default: false, describe: "gemma4: no value projection in the global layers, whose values are the keys' projection (Gemma 4 31B's)" })
+      .option('per-layer-inputs', { type: 'number', describe: "gemma4: inputs of each layer's own from the tokens, this wide (Gemma 4 E2B's and E4B's: 256) [default: none]" })
+      .option('shared-kv-layers', { type: 'number', describe: "gemma4: the last layers attend with the keys and values of the last windowed or global layer before them (E2B's 20 of 35) [default: none]" })
       .option('window', {
         type: 'number',
         describe: "gemma3, gemma4 (gemma2, olmo2, exaone4 at 64 layers): the sliding window of 5 in every 6 layers (1 in 2, 3 in 4) [default: the preset's, else none written but gemma2's 4096, gemma4's 1024 and exaone4's 4096]",
@@ -108,6 +112,8 @@ export const makeModelCommand: CommandModule<object, Args> = {
       headDimSwa: argv.headDimSwa,
       kvHeadsGlobal: argv.kvHeadsGlobal,
       kEqV: argv.kEqV,
+      perLayerInputs: argv.perLayerInputs,
+      sharedKvLayers: argv.sharedKvLayers,
       slidingWindow: argv.window,
       softCaps: { attention: argv.attnSoftcap, final: argv.finalSoftcap },
       ff: argv.ff,
