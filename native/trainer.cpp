@@ -43,7 +43,8 @@ struct Trainer::Segment {
 // What a checkpointed forward keeps for its backward: the batch's graph inputs, and the hidden state entering every
 // layer but the first (which starts from the embeddings), with two gradient buffers of the same shape, on the model's
 // device. The inputs every layer reads (the attention mask above all: about S²/2 per group) stay on the device too,
-// uploaded once for the forward and all the layers' recomputations; `inputs` keeps the host values of the others.
+// uploaded once for the forward and all the layers' recomputations, and so do the per-layer inputs that the forward
+// computes from the tokens (Gemma 4 E2B's); `inputs` keeps the host values of the others.
 struct Trainer::Checkpoints {
     ForwardInputs inputs;
     ForwardShape shape;
