@@ -472,6 +472,12 @@ for (const arch of ['gemma3', 'gemma2'] as const) {
   });
 }
 
+// the adapter has no k, v pairs in the global layers' values (K = V) nor in the last 6 layers (shared keys and values)
+t.test('SFT on a gemma4 model with per-layer inputs and shared keys and values: node-llama-cpp applies the adapter as we do', async (t) => {
+  const path = await testModel({ arch: 'gemma4', vocab: 'spm', layers: 12, kvHeads: 2, headDim: 32, headDimSwa: 16, kvHeadsGlobal: 1, kEqV: true, slidingWindow: 8, perLayerInputs: 32, sharedKvLayers: 6 });
+  await sftAgreement(t, path, 'gemma4', ['q', 'k', 'v', 'gate', 'down'], referenceLogprobTolerance + gemmaGeluTolerance);
+});
+
 t.test("SFT on a phi3 model: node-llama-cpp applies the adapter to its fused projections as we do; it loads back", async (t) => {
   const path = await testModel({ arch: 'phi3', kvHeads: 2, ropeFreqs: true });
   const adapter = await sftAgreement(t, path, 'phi3', ['q', 'v', 'gate', 'down'], referenceLogprobTolerance);
