@@ -59,19 +59,23 @@ function defaultRopeBase(arch: Architecture, vocab: Vocabulary): number {
   return { llama: vocab === 'bpe' ? 500000 : 10000, qwen2: 1e6, qwen3: 1e6, smollm3: 5e6, gemma2: 10000, gemma3: 1e6, gemma4: 1e6, olmo2: 500000, phi3: 10000, granite: 1e7, mistral3: 1e6, glm4: 10000, ernie4_5: 500000, exaone4: 1e6 }[arch];
 }
 
-/** A preset: a shape, and for a real model's shapes its architecture, head size, vocabulary, output tying and window. */
+/** A preset: a shape, and for a real model's shapes its architecture, head size, vocabulary, output tying and window
+ *  (and Gemma 4's windowed layers' head size, per-layer inputs and shared key-value layers). */
 export interface Preset extends ModelShape {
   arch?: Architecture;
   headDim?: number;
   vocab?: Vocabulary;
   tied?: boolean;
   slidingWindow?: number;
+  headDimSwa?: number;
+  perLayerInputs?: number;
+  sharedKvLayers?: number;
 }
 
 /**
  * `tiny` keeps the test suite fast on 2 cores; `llama-7b`, `qwen2.5-0.5b`, `qwen3-0.6b`, `smollm3-3b`, `gemma-2-2b`,
  * `gemma-3-270m`, `gemma-3-1b`, `olmo-2-1b`, `phi-3-mini`, `granite-3.3-2b`, `ministral-3-3b`, `glm-4-9b`,
- * `ernie-4.5-0.3b` and `exaone-4.0-1.2b` have those models' exact shapes (for speed benchmarks; gemma-2-2b's
+ * `ernie-4.5-0.3b`, `exaone-4.0-1.2b` and `gemma-4-e4b` have those models' exact shapes (for speed benchmarks; gemma-2-2b's
  * vocabulary is Gemma 4's, 2% larger than its own, olmo-2-1b's Llama 3's, 28% larger, granite-3.3-2b's StarCoder's, 3
  * tokens smaller, ministral-3-3b's Llama 3's, 2% smaller, glm-4-9b's Qwen2's, 0.3% larger, ernie-4.5-0.3b's and
  * exaone-4.0-1.2b's Llama 3's, 24% and 25% larger).
@@ -91,7 +95,8 @@ export type PresetName =
   | 'ministral-3-3b'
   | 'glm-4-9b'
   | 'ernie-4.5-0.3b'
-  | 'exaone-4.0-1.2b';
+  | 'exaone-4.0-1.2b'
+  | 'gemma-4-e4b';
 export const presets: Record<PresetName, Preset> = {
   tiny: { layers: 2, embd: 64, heads: 4, kvHeads: 4, ff: 160, ctx: 4096 },
   'llama-7b': { layers: 32, embd: 4096, heads: 32, kvHeads: 32, ff: 11008, ctx: 2048 },
@@ -108,6 +113,9 @@ export const presets: Record<PresetName, Preset> = {
   'glm-4-9b': { layers: 40, embd: 4096, heads: 32, kvHeads: 2, ff: 13696, ctx: 32768, arch: 'glm4', vocab: 'qwen2' },
   'ernie-4.5-0.3b': { layers: 18, embd: 1024, heads: 16, kvHeads: 2, ff: 3072, ctx: 131072, arch: 'ernie4_5', headDim: 128, vocab: 'bpe', tied: true },
   'exaone-4.0-1.2b': { layers: 30, embd: 2048, heads: 32, kvHeads: 8, ff: 4096, ctx: 65536, arch: 'exaone4', vocab: 'bpe', tied: true },
+  // windows of 512 in 5 of every 6 layers with heads of 256, the global layers' of 512; the last 18 layers share
+  // layers 22's and 23's keys and values
+  'gemma-4-e4b': { layers: 42, embd: 2560, heads: 8, kvHeads: 2, ff: 10240, ctx: 131072, arch: 'gemma4', headDim: 512, vocab: 'gemma4', tied: true, slidingWindow: 512, headDimSwa: 256, perLayerInputs: 256, sharedKvLayers: 18 },
 };
 
 /** Gemma 2's soft caps c on attention's scores and the output's logits x, which become c·tanh(x / c). */
@@ -234,13 +242,21 @@ export async function makeModel(options: MakeModelOptions): Promise<{ arch: Arch
   if (!(preset in presets)) throw new InvalidArgumentError('INVALID_ARGUMENT', `unknown preset "${preset}" (${Object.keys(presets).join(', ')})`);
   const type = options.type ?? 'f32';
   if (!weightTypes.includes(type)) throw new InvalidArgumentError('INVALID_ARGUMENT', `unknown type "${type}" (${weightTypes.join(', ')})`);
-  const { arch: presetArch, headDim: presetHeadDim, vocab: presetVocab, tied: presetTied, slidingWindow: presetWindow, ...shapeOfPreset } = presets[preset];
+  const { arch: presetArch, headDim: presetHeadDim, vocab: presetVocab, tied: presetTied, slidingWindow: presetWindow, headDimSwa: presetHeadDimSwa, perLayerInputs: presetLayerInputs, sharedKvLayers: presetShared, ...shapeOfPreset } = presets[preset];
   const arch = options.arch ?? presetArch ?? 'llama';
   if (!architectures.includes(arch)) throw new InvalidArgumentError('INVALID_ARGUMENT', `unknown architecture "${arch}" (${architectures.join(', ')})`);
   const vocab = options.vocab ?? presetVocab ?? defaultVocabulary[arch];
   if (!vocabularies.includes(vocab)) throw new InvalidArgumentError('INVALID_ARGUMENT', `unknown vocab "${vocab}" (${vocabularies.join(', ')})`);
   const headDim = options.headDim ?? presetHeadDim;
-  const sizes = { headDim, headDimSwa: options.headDimSwa, kvHeadsGlobal: options.kvHeadsGlobal, perLayerInputs: options.perLayerInputs, sharedKvLayers: options.sharedKvLayers };
+  // (Gemma 4's parts of a preset, where its architecture is kept)
+  const own = arch === presetArch;
+  const sizes = {
+    headDim,
+    headDimSwa: options.headDimSwa ?? (own ? presetHeadDimSwa : undefined),
+    kvHeadsGlobal: options.kvHeadsGlobal,
+    perLayerInputs: options.perLayerInputs ?? (own ? presetLayerInputs : undefined),
+    sharedKvLayers: options.sharedKvLayers ?? (own ? presetShared : undefined),
+  };
   for (const [name, v] of Object.entries(sizes)) {
     if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new InvalidArgumentError('INVALID_ARGUMENT', `${name} must be a positive integer, got ${v}`);
   }
@@ -270,12 +286,8 @@ export async function makeModel(options: MakeModelOptions): Promise<{ arch: Arch
       vocabFile: file,
       type,
       arch,
-      headDim,
-      headDimSwa: options.headDimSwa,
-      kvHeadsGlobal: options.kvHeadsGlobal,
+      ...sizes,
       kEqV: options.kEqV ?? false,
-      perLayerInputs: options.perLayerInputs,
-      sharedKvLayers: options.sharedKvLayers,
       slidingWindow,
       ...shape,
       tied: options.tied ?? presetTied,
