@@ -76,8 +76,8 @@ ggml_tensor * repeat_kv(ggml_context * ctx, ggml_tensor * t, int64_t r) {
 size_t forward_graph_size(const Model & model, const ForwardShape & shape) {
     const HParams & hp = model.hparams();
     const size_t blocks = (size_t) shape.attention_blocks(), caps = hp.attn_softcap > 0 ? 4 : 0;  // a soft cap: 3 nodes
-    // post-norms (and GELU's backward), biases, residual scales
-    const size_t per_layer = 96 + (hp.arch->post_norms ? 32 : 0) + (hp.n_embd_per_layer > 0 ? 32 : 0) + (hp.arch->dense_biases ? 16 : 0) + (hp.residual_scale != 1.0f ? 8 : 0) + 24 * (blocks - 1) + caps * blocks;
+    // post-norms (and GELU's backward), per-layer inputs, normed values and output scales, biases, residual scales
+    const size_t per_layer = 96 + (hp.arch->post_norms ? 32 : 0) + (hp.n_embd_per_layer > 0 ? 32 : 0) + (hp.arch->v_norm ? 8 : 0) + (hp.arch->dense_biases ? 16 : 0) + (hp.residual_scale != 1.0f ? 8 : 0) + 24 * (blocks - 1) + caps * blocks;
     const size_t per_chunk = 16 + (hp.final_softcap > 0 ? 4 : 0) + (model.output_bias() ? 4 : 0) + (hp.logit_scale != 1.0f ? 4 : 0);
     return 128 + per_layer * (size_t) hp.n_layer + per_chunk * (size_t) shape.head_chunks();
 }
