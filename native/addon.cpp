@@ -309,6 +309,15 @@ private:
             o.Set("layers", dims);
             o.Set("perLayerInputs", hp.n_embd_per_layer);
             o.Set("sharedKvLayers", hp.n_layer - hp.n_layer_kv);
+            if (hp.n_expert > 0) {
+                Napi::Object x = Napi::Object::New(env);
+                x.Set("count", hp.n_expert);
+                x.Set("used", hp.n_expert_used);
+                x.Set("ff", hp.n_ff_exp);
+                o.Set("experts", x);
+            } else {
+                o.Set("experts", env.Null());
+            }
             o.Set("rmsEps", hp.rms_eps);
             o.Set("ropeFreqBase", hp.rope.base);
             o.Set("ropeFreqScale", hp.rope.scale);
@@ -713,6 +722,12 @@ Napi::Value MakeModel(const Napi::CallbackInfo & info) {
     opt.k_eq_v = o.Get("kEqV").ToBoolean();
     if (o.Has("perLayerInputs") && o.Get("perLayerInputs").IsNumber()) opt.n_embd_per_layer = o.Get("perLayerInputs").As<Napi::Number>().Int64Value();
     if (o.Has("sharedKvLayers") && o.Get("sharedKvLayers").IsNumber()) opt.n_kv_shared = o.Get("sharedKvLayers").As<Napi::Number>().Int64Value();
+    if (o.Has("experts") && o.Get("experts").IsObject()) {
+        Napi::Object x = o.Get("experts").As<Napi::Object>();
+        opt.n_expert = x.Get("count").ToNumber().Int64Value();
+        opt.n_expert_used = x.Get("used").ToNumber().Int64Value();
+        if (x.Get("ff").IsNumber()) opt.n_ff_exp = x.Get("ff").As<Napi::Number>().Int64Value();
+    }
     if (o.Has("slidingWindow") && o.Get("slidingWindow").IsNumber()) opt.n_swa = o.Get("slidingWindow").As<Napi::Number>().Int64Value();
     if (o.Has("attnSoftcap") && o.Get("attnSoftcap").IsNumber()) opt.attn_softcap = o.Get("attnSoftcap").As<Napi::Number>().FloatValue();
     if (o.Has("finalSoftcap") && o.Get("finalSoftcap").IsNumber()) opt.final_softcap = o.Get("finalSoftcap").As<Napi::Number>().FloatValue();

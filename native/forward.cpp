@@ -76,8 +76,10 @@ ggml_tensor * repeat_kv(ggml_context * ctx, ggml_tensor * t, int64_t r) {
 size_t forward_graph_size(const Model & model, const ForwardShape & shape) {
     const HParams & hp = model.hparams();
     const size_t blocks = (size_t) shape.attention_blocks(), caps = hp.attn_softcap > 0 ? 4 : 0;  // a soft cap: 3 nodes
-    // post-norms (and GELU's backward), per-layer inputs, normed values and output scales, biases, residual scales
-    const size_t per_layer = 96 + (hp.arch->post_norms ? 32 : 0) + (hp.n_embd_per_layer > 0 ? 32 : 0) + (hp.arch->v_norm ? 8 : 0) + (hp.arch->dense_biases ? 16 : 0) + (hp.residual_scale != 1.0f ? 8 : 0) + 24 * (blocks - 1) + caps * blocks;
+    // post-norms (and GELU's backward), per-layer inputs, normed values and output scales, biases, residual scales,
+    // experts
+    const size_t per_layer = 96 + (hp.arch->post_norms ? 32 : 0) + (hp.n_embd_per_layer > 0 ? 32 : 0) + (hp.arch->v_norm ? 8 : 0) + (hp.arch->dense_biases ? 16 : 0) + (hp.residual_scale != 1.0f ? 8 : 0) + 24 * (blocks - 1) + caps * blocks +
+                             (hp.n_expert > 0 ? 24 + 4 * hp.n_expert_used : 0);
     const size_t per_chunk = 16 + (hp.final_softcap > 0 ? 4 : 0) + (model.output_bias() ? 4 : 0) + (hp.logit_scale != 1.0f ? 4 : 0);
     return 128 + per_layer * (size_t) hp.n_layer + per_chunk * (size_t) shape.head_chunks();
 }
@@ -196,13 +198,9 @@ struct Blocks {
         return all ? ggml_view_2d(ctx, all, all->ne[0], all->ne[1], all->nb[1], il * all->nb[2]) : nullptr;
     }
 
-    // The rest of layer il after attention: its output projection and the feed-forward block, with residuals; then,
-    // where the model has them, its own input (`own` [P, n]: layer_input's) gated by GELU of the output and projected
-    // back into it, and the output scale.
-    ggml_tensor * finish(size_t il, ggml_tensor * x, ggml_tensor * attn, ggml_tensor * own) const {
+    // Layer il's feed-forward for normed hidden states cur [E, n]: down(act(gate(cur)) · up(cur)).
+    ggml_tensor * feed_forward(size_t il, ggml_tensor * cur) const {
         const Layer & L = model.layers()[il];
-        x = residual(normed(biased(proj(il, L.wo, T_O, attn), L.bo), L.attn_post_norm), x);
-        ggml_tensor * cur = normed(x, L.ffn_norm);
         ggml_tensor *gate, *up = biased(proj(il, L.ffn_up, T_UP, cur), L.ffn_up_b);
         if (L.ffn_gate) {
             gate = biased(proj(il, L.ffn_gate, T_GATE, cur), L.ffn_gate_b);
@@ -212,7 +210,41 @@ struct Blocks {
             gate = ggml_cont(ctx, slice_rows(up, 0, F)), up = slice_rows(up, F, F);
         }
         cur = model.hparams().arch->gemma ? ggml_geglu_split(ctx, gate, up) : ggml_swiglu_split(ctx, gate, up);
-        x = residual(normed(biased(proj(il, L.ffn_down, T_DOWN, cur), L.ffn_down_b), L.ffn_post_norm), x);
+        return biased(proj(il, L.ffn_down, T_DOWN, cur), L.ffn_down_b);
+    }
+
+    // Layer il's mixture of experts for cur [E, n]: the sum of the K experts whose router logits are highest, each ×
+    // the softmax of those K logits (llama.cpp's softmax over all experts renormalized over the chosen: the same
+    // weights). The chosen logits come from the router as a per-expert product too, so that every product that reaches
+    // the input is one whose input gradient the backward pass has (ggml_mul_mat_t_id; a gather of the router's
+    // softmax would need a batched get_rows backward).
+    ggml_tensor * experts(size_t il, ggml_tensor * cur) const {
+        const HParams & hp = model.hparams();
+        const Layer & L = model.layers()[il];
+        const int64_t E = cur->ne[0], n = cur->ne[1], X = hp.n_expert, K = hp.n_expert_used;
+        ggml_tensor * chosen = ggml_argsort_top_k(ctx, ggml_mul_mat(ctx, L.ffn_gate_inp, cur), K);  // [K, n]
+        ggml_tensor * x = ggml_reshape_3d(ctx, cur, E, 1, n);
+        ggml_tensor * router = ggml_reshape_3d(ctx, L.ffn_gate_inp, E, 1, X);  // one row per expert
+        ggml_tensor * weights = ggml_soft_max(ctx, ggml_reshape_2d(ctx, ggml_mul_mat_id(ctx, router, x, chosen), K, n));
+        ggml_tensor * up = ggml_mul_mat_id(ctx, L.ffn_up_exps, x, chosen);  // [F, K, n]
+        ggml_tensor * act = ggml_swiglu_split(ctx, ggml_mul_mat_id(ctx, L.ffn_gate_exps, x, chosen), up);
+        ggml_tensor * out = ggml_mul(ctx, ggml_mul_mat_id(ctx, L.ffn_down_exps, act, chosen), ggml_reshape_3d(ctx, weights, 1, K, n));  // [E, K, n]
+        ggml_tensor * sum = nullptr;
+        for (int64_t k = 0; k < K; k++) {
+            ggml_tensor * one = ggml_view_2d(ctx, out, E, n, out->nb[2], k * out->nb[1]);
+            sum = sum ? ggml_add(ctx, sum, one) : one;
+        }
+        return K == 1 ? ggml_cont(ctx, sum) : sum;
+    }
+
+    // The rest of layer il after attention: its output projection and the feed-forward block, with residuals; then,
+    // where the model has them, its own input (`own` [P, n]: layer_input's) gated by GELU of the output and projected
+    // back into it, and the output scale.
+    ggml_tensor * finish(size_t il, ggml_tensor * x, ggml_tensor * attn, ggml_tensor * own) const {
+        const Layer & L = model.layers()[il];
+        x = residual(normed(biased(proj(il, L.wo, T_O, attn), L.bo), L.attn_post_norm), x);
+        ggml_tensor * cur = normed(x, L.ffn_norm);
+        x = residual(normed(L.ffn_gate_inp ? experts(il, cur) : feed_forward(il, cur), L.ffn_post_norm), x);
         if (own) x = ggml_add(ctx, x, normed(ggml_mul_mat(ctx, L.pe_proj, ggml_geglu_split(ctx, ggml_mul_mat(ctx, L.pe_gate, x), own)), L.pe_post_norm));
         return L.out_scale ? ggml_mul(ctx, x, L.out_scale) : x;
     }

@@ -48,6 +48,8 @@ struct Spec {
     float scale_after = 0.0f;
     int64_t rotated = 0;  // rope frequency factors, if positive: 1 for the first `rotated`, 1e30 (no rotation) for the
                           // rest, as Gemma 4's proportional RoPE
+    int64_t matrices = 1;  // a 3-d tensor of this many [ne0, ne1 / matrices] matrices (experts' projections)
+    bool f32 = false;      // kept f32 in quantized files, as llama.cpp's quantizer keeps routers
 
     uint64_t draws_per_value() const { return scale < 0 ? 1 : 2; }  // generator steps: a uniform or a normal
 
@@ -91,6 +93,12 @@ void make_model(const MakeModelOptions & o) {
     if (o.k_eq_v && !arch->v_norm) fail(E_ARGUMENT, o.arch + "'s layers all have value projections (gemma4's global layers may not)");
     if (o.n_embd_per_layer < 0 || (o.n_embd_per_layer > 0 && !arch->layer_inputs)) fail(E_ARGUMENT, "per-layer inputs must be positive, and " + o.arch + " has none (gemma4 has)");
     if (o.n_kv_shared < 0 || (o.n_kv_shared > 0 && !arch->shared_kv)) fail(E_ARGUMENT, "shared key-value layers must be positive, and " + o.arch + " has none (gemma4 has)");
+    const bool moe = o.n_expert > 0 || arch->experts == Experts::always;
+    if (moe && arch->experts == Experts::none) fail(E_ARGUMENT, o.arch + " has no mixtures of experts (llama and qwen3moe have)");
+    if (moe && (o.n_expert_used <= 0 || o.n_expert_used > o.n_expert || o.n_ff_exp < 0)) fail(E_ARGUMENT, "a mixture of experts needs between 1 and experts experts per token");
+    if (!moe && (o.n_expert_used != 0 || o.n_ff_exp != 0)) fail(E_ARGUMENT, "experts per token and the experts' ff need experts");
+    if (arch->experts == Experts::optional && o.n_ff_exp != 0 && o.n_ff_exp != o.n_ff) fail(E_ARGUMENT, o.arch + "'s experts are ff wide");
+    const int64_t n_ff_exp = o.n_ff_exp > 0 ? o.n_ff_exp : o.n_ff;
     const bool tied = o.tied.value_or(arch->lm_head == LmHead::tied);
     if (tied ? arch->lm_head == LmHead::own : arch->lm_head == LmHead::tied) {
         fail(E_ARGUMENT, o.arch + (tied ? " has an output projection of its own: it cannot be tied" : "'s output projection is its token embedding: it must be tied"));
@@ -116,7 +124,7 @@ void make_model(const MakeModelOptions & o) {
     if (arch->half_rotary && hd % 4 != 0) fail(E_ARGUMENT, o.arch + " rotates half of each head: the head size must be a multiple of 4");
     for (ggml_type t : {wtype, rtype}) {
         const int64_t blck = ggml_blck_size(t);
-        if (o.n_embd % blck != 0 || o.n_ff % blck != 0 || hd * o.n_head % blck != 0 || hd_swa * o.n_head % blck != 0 || o.n_embd_per_layer % blck != 0) {
+        if (o.n_embd % blck != 0 || o.n_ff % blck != 0 || (moe && n_ff_exp % blck != 0) || hd * o.n_head % blck != 0 || hd_swa * o.n_head % blck != 0 || o.n_embd_per_layer % blck != 0) {
             fail(E_ARGUMENT, std::string("type ") + ggml_type_name(t) + " packs rows in blocks of " + std::to_string(blck) + ": embd, ff, heads × head size and per-layer inputs must be multiples of it");
         }
     }
@@ -144,6 +152,11 @@ void make_model(const MakeModelOptions & o) {
     gguf_set_val_u32(g.get(), key("block_count").c_str(), (uint32_t) o.n_layer);
     gguf_set_val_u32(g.get(), key("feed_forward_length").c_str(), (uint32_t) o.n_ff);
     gguf_set_val_u32(g.get(), key("attention.head_count").c_str(), (uint32_t) o.n_head);
+    if (moe) {
+        gguf_set_val_u32(g.get(), key("expert_count").c_str(), (uint32_t) o.n_expert);
+        gguf_set_val_u32(g.get(), key("expert_used_count").c_str(), (uint32_t) o.n_expert_used);
+        if (arch->experts == Experts::always) gguf_set_val_u32(g.get(), key("expert_feed_forward_length").c_str(), (uint32_t) n_ff_exp);
+    }
     if (o.n_head_kv_global > 0) {  // one per layer, as Gemma 4's converter writes them
         std::vector<int32_t> kv(o.n_layer);
         for (int64_t il = 0; il < o.n_layer; il++) kv[il] = (int32_t) kv_heads(il);
@@ -261,10 +274,20 @@ void make_model(const MakeModelOptions & o) {
             specs.push_back({p + "post_ffw_norm.weight", o.n_embd, 1, 0});
         }
         if (arch->pre_norms) specs.push_back({p + "ffn_norm.weight", o.n_embd, 1, 0});
-        if (!arch->fused_up) specs.push_back({p + "ffn_gate.weight", o.n_embd, o.n_ff, s_in});
-        specs.push_back({p + "ffn_up.weight", o.n_embd, arch->fused_up ? 2 * o.n_ff : o.n_ff, s_in});
-        specs.push_back({p + "ffn_down.weight", o.n_ff, o.n_embd, s_ff / residual_scale});
-        if (dense_biases) {
+        if (moe) {  // a router, and each expert's projections as one matrix per expert
+            const int64_t X = o.n_expert;
+            Spec router{p + "ffn_gate_inp.weight", o.n_embd, X, s_in};
+            Spec gate{p + "ffn_gate_exps.weight", o.n_embd, n_ff_exp * X, s_in}, up{p + "ffn_up_exps.weight", o.n_embd, n_ff_exp * X, s_in};
+            Spec down{p + "ffn_down_exps.weight", n_ff_exp, o.n_embd * X, 1.0f / std::sqrt((float) n_ff_exp)};
+            router.f32 = true;
+            gate.matrices = up.matrices = down.matrices = X;
+            specs.insert(specs.end(), {router, gate, up, down});
+        } else {
+            if (!arch->fused_up) specs.push_back({p + "ffn_gate.weight", o.n_embd, o.n_ff, s_in});
+            specs.push_back({p + "ffn_up.weight", o.n_embd, arch->fused_up ? 2 * o.n_ff : o.n_ff, s_in});
+            specs.push_back({p + "ffn_down.weight", o.n_ff, o.n_embd, s_ff / residual_scale});
+        }
+        if (dense_biases && !moe) {
             specs.push_back({p + "ffn_gate.bias", o.n_ff, 1, 0.5f});
             specs.push_back({p + "ffn_up.bias", o.n_ff, 1, 0.5f});
             specs.push_back({p + "ffn_down.bias", o.n_embd, 1, 0.1f});
@@ -297,8 +320,8 @@ void make_model(const MakeModelOptions & o) {
     ggml_init_params cp{ggml_tensor_overhead() * 2 * specs.size(), nullptr, true};  // a tensor and a 1-d view per spec
     CtxPtr ctx(ggml_init(cp));
     for (const Spec & s : specs) {
-        const ggml_type t = s.ne1 == 1 ? GGML_TYPE_F32 : wtype;
-        ggml_tensor * tensor = ggml_new_tensor_2d(ctx.get(), t, s.ne0, s.ne1);
+        const ggml_type t = s.ne1 == 1 || s.f32 ? GGML_TYPE_F32 : wtype;
+        ggml_tensor * tensor = ggml_new_tensor_3d(ctx.get(), t, s.ne0, s.ne1 / s.matrices, s.matrices);
         if (s.ne1 == 1) tensor = ggml_reshape_1d(ctx.get(), tensor, s.ne0);
         ggml_set_name(tensor, s.name.c_str());
         gguf_add_tensor(g.get(), tensor);
@@ -315,8 +338,8 @@ void make_model(const MakeModelOptions & o) {
     std::vector<uint8_t> q;
     for (size_t i = 0; ok && i < specs.size(); i++) {
         const Spec & s = specs[i];
-        const ggml_type t = s.ne1 == 1 ? GGML_TYPE_F32 : wtype;
-        const bool round_trip = s.ne1 > 1 && rtype != wtype;
+        const ggml_type t = s.ne1 == 1 || s.f32 ? GGML_TYPE_F32 : wtype;
+        const bool round_trip = s.ne1 > 1 && !s.f32 && rtype != wtype;
         const size_t n = ggml_row_size(t, s.ne0) * (size_t) s.ne1;
         w.resize((size_t) (s.ne0 * s.ne1));
         q.resize(n + align);

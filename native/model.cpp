@@ -199,9 +199,10 @@ void Model::release() {
 namespace {
 
 const Architecture architectures[] = {
-    {.name = "llama", .dense_biases = true},
+    {.name = "llama", .dense_biases = true, .experts = Experts::optional},
     {.name = "qwen2", .rope_type = GGML_ROPE_TYPE_NEOX, .qkv_biases = true, .output_bias = true},
     {.name = "qwen3", .rope_type = GGML_ROPE_TYPE_NEOX, .qk_norm = QkNorm::per_head},
+    {.name = "qwen3moe", .rope_type = GGML_ROPE_TYPE_NEOX, .qk_norm = QkNorm::per_head, .experts = Experts::always},
     {.name = "smollm3", .no_rope_every = 4},  // a fixed step in llama.cpp, not a key
     {.name = "gemma2", .rope_type = GGML_ROPE_TYPE_NEOX, .scaled_queries = true, .post_norms = true, .gemma = true, .attn_softcap = 50.0f,
      .final_softcap = 30.0f, .swa_every = 2, .swa_window = 4096, .lm_head = LmHead::tied},
@@ -286,6 +287,7 @@ void Model::read_hparams(const std::string & path) {
     read_sliding_window(k);
     read_layer_dims(k);
     read_shared_kv_and_layer_inputs(k);
+    read_experts(k);
     // Gemma 2 27B (46 layers) and Gemma 3 27B (62) scale scores by the embedding's share per head, as Google's reference
     // does (llama.cpp tells them by their layer count too); Gemma 4 leaves them unscaled
     const bool per_embedding = hp_.arch->gemma && hp_.n_layer == (arch == "gemma2" ? 46 : 62);
@@ -318,6 +320,28 @@ void Model::read_shared_kv_and_layer_inputs(const std::string & k) {
         if (d.head_dim != src.head_dim || d.n_head_kv != src.n_head_kv) {
             fail(E_BAD_MODEL, "layer " + std::to_string(il) + " shares the keys and values of layer " + std::to_string(hp_.kv_source(il)) + ", whose heads differ from its own");
         }
+    }
+}
+
+// Mixtures of experts as llama.cpp reads them for llama and qwen3moe: expert_count experts of
+// expert_feed_forward_length hidden units (llama's: always feed_forward_length; qwen3moe's where the file gives none:
+// feed_forward_length / expert_used_count), expert_used_count of them per token. Shared experts, and the choices of
+// gating and weighting that other architectures' files give, have no place in these graphs.
+void Model::read_experts(const std::string & k) {
+    const std::string count_key = k + "expert_count", used_key = k + "expert_used_count";
+    hp_.n_expert = get_int(gguf_, count_key, 0, false);
+    const Experts kind = hp_.arch->experts;
+    if (hp_.n_expert != 0 && kind == Experts::none) fail(E_UNSUPPORTED, "mixture-of-experts layers (" + count_key + ") are not part of " + hp_.arch->name + " models as rl-ggml runs them");
+    if (hp_.n_expert == 0 && kind == Experts::always) fail(E_BAD_MODEL, "missing hyperparameter " + count_key + " (" + hp_.arch->name + " models are mixtures of experts)");
+    if (hp_.n_expert == 0) return;
+    for (const char * shared : {"expert_shared_count", "expert_shared_feed_forward_length"}) {
+        if (get_int(gguf_, k + shared, 0, false) != 0) fail(E_UNSUPPORTED, "shared experts (" + k + shared + ") are not supported");
+    }
+    hp_.n_expert_used = get_int(gguf_, used_key, 0, true);
+    hp_.n_ff_exp = kind == Experts::optional ? hp_.n_ff : get_int(gguf_, k + "expert_feed_forward_length", hp_.n_expert_used > 0 ? hp_.n_ff / hp_.n_expert_used : 0, false);
+    if (hp_.n_expert < 0 || hp_.n_expert_used <= 0 || hp_.n_expert_used > hp_.n_expert || hp_.n_ff_exp <= 0) {
+        fail(E_BAD_MODEL, used_key + " " + std::to_string(hp_.n_expert_used) + " must be between 1 and " + count_key + " " + std::to_string(hp_.n_expert) +
+                              ", and the experts' feed-forward length positive");
     }
 }
 
@@ -530,18 +554,28 @@ void Model::bind_tensors() {
         L.wo = get(p + "attn_output.weight", {q, E});
         if (hp_.arch->dense_biases) {
             L.bo = get(p + "attn_output.bias", {E}, false);
-            L.ffn_gate_b = get(p + "ffn_gate.bias", {F}, false);
-            L.ffn_up_b = get(p + "ffn_up.bias", {F}, false);
-            L.ffn_down_b = get(p + "ffn_down.bias", {E}, false);
+            if (hp_.n_expert == 0) {  // (experts' biases, which a file of Mixtral's would not have, are left unread: refused)
+                L.ffn_gate_b = get(p + "ffn_gate.bias", {F}, false);
+                L.ffn_up_b = get(p + "ffn_up.bias", {F}, false);
+                L.ffn_down_b = get(p + "ffn_down.bias", {E}, false);
+            }
         }
         if (hp_.arch->post_norms) {
             L.attn_post_norm = get(p + "post_attention_norm.weight", {E});
             L.ffn_post_norm = get(p + "post_ffw_norm.weight", {E});
         }
         L.ffn_norm = get(p + "ffn_norm.weight", {E}, hp_.arch->pre_norms);
-        if (!hp_.arch->fused_up) L.ffn_gate = get(p + "ffn_gate.weight", {E, F});
-        L.ffn_up = get(p + "ffn_up.weight", {E, hp_.arch->fused_up ? 2 * F : F});
-        L.ffn_down = get(p + "ffn_down.weight", {F, E});
+        if (hp_.n_expert > 0) {
+            const int64_t X = hp_.n_expert, Fx = hp_.n_ff_exp;
+            L.ffn_gate_inp = get(p + "ffn_gate_inp.weight", {E, X});
+            L.ffn_gate_exps = get(p + "ffn_gate_exps.weight", {E, Fx, X});
+            L.ffn_up_exps = get(p + "ffn_up_exps.weight", {E, Fx, X});
+            L.ffn_down_exps = get(p + "ffn_down_exps.weight", {Fx, E, X});
+        } else {
+            if (!hp_.arch->fused_up) L.ffn_gate = get(p + "ffn_gate.weight", {E, F});
+            L.ffn_up = get(p + "ffn_up.weight", {E, hp_.arch->fused_up ? 2 * F : F});
+            L.ffn_down = get(p + "ffn_down.weight", {F, E});
+        }
         if (hp_.arch->out_scales) L.out_scale = get(p + "layer_output_scale.weight", {1}, false);
         if (P > 0) {
             L.pe_gate = get(p + "inp_gate.weight", {E, P});
@@ -584,6 +618,18 @@ void Model::check_device_support() {
         mats.push_back(L.pe_proj);
     }
     mats.push_back(per_layer_model_proj_);
+    // the experts' products (their backward pass, dx per expert, is checked where a training graph runs: a device may
+    // score a mixture of experts without it)
+    std::vector<ggml_type> seen_experts;
+    for (const Layer & L : layers_) {
+        for (ggml_tensor * w : {L.ffn_gate_inp, L.ffn_gate_exps, L.ffn_up_exps, L.ffn_down_exps}) {
+            if (!w || std::find(seen_experts.begin(), seen_experts.end(), w->type) != seen_experts.end()) continue;
+            seen_experts.push_back(w->type);
+            ggml_tensor * as = ggml_reshape_3d(ctx, w, w->ne[0], ggml_n_dims(w) == 3 ? w->ne[1] : 1, ggml_n_dims(w) == 3 ? w->ne[2] : w->ne[1]);
+            ggml_tensor * chosen = ggml_new_tensor_2d(ctx, GGML_TYPE_I32, 1, 4);
+            if (!ggml_backend_dev_supports_op(device_, ggml_mul_mat_id(ctx, as, ggml_new_tensor_3d(ctx, GGML_TYPE_F32, w->ne[0], 1, 4), chosen))) refuse(w, "multiply per expert");
+        }
+    }
     for (ggml_tensor * w : mats) {
         if (!w || std::find(seen.begin(), seen.end(), w->type) != seen.end()) continue;
         seen.push_back(w->type);

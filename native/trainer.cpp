@@ -63,7 +63,8 @@ struct Trainer::Checkpoints {
 namespace {
 
 // Why LoRA target t finds no projection to adapt in a model's layers.
-std::string missing_target(Target t) {
+std::string missing_target(const HParams & hp, Target t) {
+    if ((t == T_GATE || t == T_UP || t == T_DOWN) && hp.n_expert > 0) return "its feed-forwards are mixtures of experts, which LoRA does not adapt here (targets q, k, v, o)";
     if (t == T_QKV) return "its query, key and value projections are separate (targets q, k, v)";
     if (t == T_GATE) return "its ffn_up holds the gate's rows too (target up)";
     return "its query, key and value projections are one matrix (target qkv)";
@@ -171,7 +172,7 @@ void Trainer::init_params() {
     for (Target t : cfg_.targets) {
         const auto adapts = [t](const Layer & L) { return L.projection(t) != nullptr; };
         if (std::none_of(model_.layers().begin(), model_.layers().end(), adapts)) {
-            fail(E_ARGUMENT, "LoRA target \"" + std::string(target_short_name(t)) + "\" adapts nothing in this " + hp.arch->name + " model: " + missing_target(t));
+            fail(E_ARGUMENT, "LoRA target \"" + std::string(target_short_name(t)) + "\" adapts nothing in this " + hp.arch->name + " model: " + missing_target(hp, t));
         }
     }
     for (int64_t il = 0; il < hp.n_layer; il++) {

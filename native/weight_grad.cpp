@@ -107,8 +107,31 @@ ggml_tensor * mul_mat_grad(ggml_context * ctx, ggml_tensor * node, ggml_tensor *
     return ggml_mul_mat(ctx, transposed(ctx, b), transposed(ctx, grad));      // da: [n, k] x [n, m] -> [k, m]
 }
 
-// node = mul_mat, soft_max_ext or tanh (see native/patches/0001-grad-hook.patch and 0010-tanh-backward.patch).
+// node = mul_mat_id(as, x, ids), frozen experts' matrices as [k, m, X], x [k, 1 or K, n], ids [K, n], dy [m, K, n]:
+// dx = as[ids]ᵀ·dy per row, summed over the K experts where x was one row for all of them.
+ggml_tensor * mul_mat_id_grad(ggml_context * ctx, ggml_tensor * node, ggml_tensor * grad) {
+    ggml_tensor * x = node->src[1];
+    ggml_tensor * dx = ggml_mul_mat_t_id(ctx, node->src[0], ggml_is_contiguous(grad) ? grad : ggml_cont(ctx, grad), node->src[2]);
+    if (f32_backward()) {
+        for (int src = 0; src < 2; src++) ggml_prec_set_src(dx, GGML_PREC_F32, src);
+    }
+    const int64_t K = dx->ne[1];
+    if (x->ne[1] == K) return dx;
+    GGML_ASSERT(x->ne[1] == 1);
+    ggml_tensor * sum = nullptr;
+    for (int64_t k = 0; k < K; k++) {
+        ggml_tensor * one = ggml_view_2d(ctx, dx, dx->ne[0], dx->ne[2], dx->nb[2], k * dx->nb[1]);
+        sum = sum ? ggml_add(ctx, sum, one) : one;
+    }
+    return ggml_reshape_3d(ctx, K == 1 ? ggml_cont(ctx, sum) : sum, x->ne[0], 1, x->ne[2]);
+}
+
+// node = mul_mat, mul_mat_id, soft_max_ext or tanh (see native/patches/0001-grad-hook.patch, 0010-tanh-backward.patch
+// and 0011-mul-mat-t-id.patch). RL_GGML_GENERIC_BACKWARD=1 leaves all but mul_mat_id, which ggml has no formula for, to
+// ggml.
 ggml_tensor * grad_hook(ggml_context * ctx, ggml_tensor * node, ggml_tensor * grad, int i) {
+    if (node->op == GGML_OP_MUL_MAT_ID) return mul_mat_id_grad(ctx, node, grad);
+    if (generic_backward()) return nullptr;
     if (node->op == GGML_OP_MUL_MAT) return mul_mat_grad(ctx, node, grad, i);
     ggml_tensor * y = for_backward(ctx, node);
     if (y == node) return nullptr;
@@ -133,9 +156,7 @@ bool f32_backward() { return env_flag("RL_GGML_BACKWARD_F32"); }
 
 bool generic_backward() { return env_flag("RL_GGML_GENERIC_BACKWARD"); }
 
-void install_weight_grad_hook() {
-    if (!generic_backward()) ggml_set_grad_hook(grad_hook);
-}
+void install_weight_grad_hook() { ggml_set_grad_hook(grad_hook); }
 
 void set_backward_twin(const ggml_tensor * weight, ggml_tensor * twin) {
     std::lock_guard<std::mutex> lock(twins_mutex);

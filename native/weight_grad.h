@@ -54,7 +54,7 @@ void install_weight_grad_hook();
 // AVX512-BF16 products outrun f32, NVIDIA GPUs from Ampere on).
 bool f32_backward();
 
-// RL_GGML_GENERIC_BACKWARD=1 keeps ggml's own formula (out_prod), for comparisons; it reads weights as stored, so the
+// RL_GGML_GENERIC_BACKWARD=1 keeps ggml's own formula (out_prod; mul_mat_id has none), for comparisons; it reads weights as stored, so the
 // model then keeps them in the file's layout.
 bool generic_backward();
 

@@ -10,7 +10,7 @@ export type { Device, DeviceInfo, DeviceList } from './devices.js';
 export { normalizations } from './scoring.js';
 export type { ActionScore, Normalization, PromptScores, ScoreItem, ScoreOptions } from './scoring.js';
 export { makeModel, presets, weightTypes } from './make-model.js';
-export type { MakeModelOptions, ModelShape, WeightType } from './make-model.js';
+export type { Experts, MakeModelOptions, ModelShape, WeightType } from './make-model.js';
 export { envSpecs, getEnvSpec, knownEnvSpecs, makeEnv, registerEnv } from '../envs/registry.js';
 export type { Env, EnvSpec, Observation, StepInfo, StepResult, ResetOptions } from '../envs/core/types.js';
 export * from './train/index.js';

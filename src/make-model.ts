@@ -21,8 +21,8 @@ export interface ModelShape {
   ctx: number;
 }
 
-export type Architecture = 'llama' | 'qwen2' | 'qwen3' | 'smollm3' | 'gemma2' | 'gemma3' | 'gemma4' | 'olmo2' | 'phi3' | 'granite' | 'mistral3' | 'glm4' | 'ernie4_5' | 'exaone4';
-export const architectures: readonly Architecture[] = ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma2', 'gemma3', 'gemma4', 'olmo2', 'phi3', 'granite', 'mistral3', 'glm4', 'ernie4_5', 'exaone4'];
+export type Architecture = 'llama' | 'qwen2' | 'qwen3' | 'qwen3moe' | 'smollm3' | 'gemma2' | 'gemma3' | 'gemma4' | 'olmo2' | 'phi3' | 'granite' | 'mistral3' | 'glm4' | 'ernie4_5' | 'exaone4';
+export const architectures: readonly Architecture[] = ['llama', 'qwen2', 'qwen3', 'qwen3moe', 'smollm3', 'gemma2', 'gemma3', 'gemma4', 'olmo2', 'phi3', 'granite', 'mistral3', 'glm4', 'ernie4_5', 'exaone4'];
 export type Vocabulary = 'spm' | 'bpe' | 'qwen2' | 'gemma4' | 'phi3' | 'starcoder';
 export const vocabularies: readonly Vocabulary[] = ['spm', 'bpe', 'qwen2', 'gemma4', 'phi3', 'starcoder'];
 
@@ -37,6 +37,7 @@ const defaultVocabulary: Record<Architecture, Vocabulary> = {
   llama: 'spm',
   qwen2: 'qwen2',
   qwen3: 'qwen2',
+  qwen3moe: 'qwen2',
   smollm3: 'bpe',
   gemma2: 'gemma4',
   gemma3: 'gemma4',
@@ -56,11 +57,20 @@ const defaultVocabulary: Record<Architecture, Vocabulary> = {
  * Ministral 3 1,000,000, GLM-4 10,000, ERNIE 4.5 500,000, EXAONE 4 1,000,000.
  */
 function defaultRopeBase(arch: Architecture, vocab: Vocabulary): number {
-  return { llama: vocab === 'bpe' ? 500000 : 10000, qwen2: 1e6, qwen3: 1e6, smollm3: 5e6, gemma2: 10000, gemma3: 1e6, gemma4: 1e6, olmo2: 500000, phi3: 10000, granite: 1e7, mistral3: 1e6, glm4: 10000, ernie4_5: 500000, exaone4: 1e6 }[arch];
+  return { llama: vocab === 'bpe' ? 500000 : 10000, qwen2: 1e6, qwen3: 1e6, qwen3moe: 1e6, smollm3: 5e6, gemma2: 10000, gemma3: 1e6, gemma4: 1e6, olmo2: 500000, phi3: 10000, granite: 1e7, mistral3: 1e6, glm4: 10000, ernie4_5: 500000, exaone4: 1e6 }[arch];
+}
+
+/** A mixture of experts in every layer's feed-forward (Mixtral's, Qwen3-MoE's): `count` experts, `used` of them per
+ *  token (those the layer's router rates highest), each `ff` wide (default: the model's `ff`; llama's experts are
+ *  always `ff` wide). */
+export interface Experts {
+  count: number;
+  used: number;
+  ff?: number;
 }
 
 /** A preset: a shape, and for a real model's shapes its architecture, head size, vocabulary, output tying and window
- *  (and Gemma 4's windowed layers' head size, per-layer inputs and shared key-value layers). */
+ *  (and Gemma 4's windowed layers' head size, per-layer inputs and shared key-value layers; a mixture's experts). */
 export interface Preset extends ModelShape {
   arch?: Architecture;
   headDim?: number;
@@ -70,12 +80,13 @@ export interface Preset extends ModelShape {
   headDimSwa?: number;
   perLayerInputs?: number;
   sharedKvLayers?: number;
+  experts?: Experts;
 }
 
 /**
  * `tiny` keeps the test suite fast on 2 cores; `llama-7b`, `qwen2.5-0.5b`, `qwen3-0.6b`, `smollm3-3b`, `gemma-2-2b`,
  * `gemma-3-270m`, `gemma-3-1b`, `olmo-2-1b`, `phi-3-mini`, `granite-3.3-2b`, `ministral-3-3b`, `glm-4-9b`,
- * `ernie-4.5-0.3b`, `exaone-4.0-1.2b` and `gemma-4-e4b` have those models' exact shapes (for speed benchmarks; gemma-2-2b's
+ * `ernie-4.5-0.3b`, `exaone-4.0-1.2b`, `gemma-4-e4b` and `qwen3-30b-a3b` have those models' exact shapes (for speed benchmarks; gemma-2-2b's
  * vocabulary is Gemma 4's, 2% larger than its own, olmo-2-1b's Llama 3's, 28% larger, granite-3.3-2b's StarCoder's, 3
  * tokens smaller, ministral-3-3b's Llama 3's, 2% smaller, glm-4-9b's Qwen2's, 0.3% larger, ernie-4.5-0.3b's and
  * exaone-4.0-1.2b's Llama 3's, 24% and 25% larger).
@@ -96,7 +107,8 @@ export type PresetName =
   | 'glm-4-9b'
   | 'ernie-4.5-0.3b'
   | 'exaone-4.0-1.2b'
-  | 'gemma-4-e4b';
+  | 'gemma-4-e4b'
+  | 'qwen3-30b-a3b';
 export const presets: Record<PresetName, Preset> = {
   tiny: { layers: 2, embd: 64, heads: 4, kvHeads: 4, ff: 160, ctx: 4096 },
   'llama-7b': { layers: 32, embd: 4096, heads: 32, kvHeads: 32, ff: 11008, ctx: 2048 },
@@ -116,6 +128,8 @@ export const presets: Record<PresetName, Preset> = {
   // windows of 512 in 5 of every 6 layers with heads of 256, the global layers' of 512; the last 18 layers share
   // layers 22's and 23's keys and values
   'gemma-4-e4b': { layers: 42, embd: 2560, heads: 8, kvHeads: 2, ff: 10240, ctx: 131072, arch: 'gemma4', headDim: 512, vocab: 'gemma4', tied: true, slidingWindow: 512, headDimSwa: 256, perLayerInputs: 256, sharedKvLayers: 18 },
+  // 128 experts of 768 per layer, 8 per token: 3.3B of its 30.5B parameters per token
+  'qwen3-30b-a3b': { layers: 48, embd: 2048, heads: 32, kvHeads: 4, ff: 6144, ctx: 40960, arch: 'qwen3moe', headDim: 128, vocab: 'qwen2', experts: { count: 128, used: 8, ff: 768 } },
 };
 
 /** Gemma 2's soft caps c on attention's scores and the output's logits x, which become c·tanh(x / c). */
@@ -182,6 +196,9 @@ export interface MakeModelOptions extends Partial<ModelShape> {
   /** gemma4: the last layers attend with the keys and values of the last windowed or global layer before them (E2B's
    *  20 of 35); the two layers before them must be a windowed one, then a global one. */
   sharedKvLayers?: number;
+  /** llama (Mixtral's), qwen3moe (required): mixtures of experts instead of dense feed-forwards. Default: the preset's
+   *  where its architecture is kept. */
+  experts?: Experts;
   /**
    * "spm": LLaMA-1/2 SentencePiece (32000 tokens); "bpe": LLaMA-3 BPE (128256 tokens); "qwen2": Qwen2's BPE (151936
    * tokens, with Qwen2's Jinja chat template); "gemma4": Gemma 4's (262144 tokens, with its Jinja chat template);
@@ -242,7 +259,7 @@ export async function makeModel(options: MakeModelOptions): Promise<{ arch: Arch
   if (!(preset in presets)) throw new InvalidArgumentError('INVALID_ARGUMENT', `unknown preset "${preset}" (${Object.keys(presets).join(', ')})`);
   const type = options.type ?? 'f32';
   if (!weightTypes.includes(type)) throw new InvalidArgumentError('INVALID_ARGUMENT', `unknown type "${type}" (${weightTypes.join(', ')})`);
-  const { arch: presetArch, headDim: presetHeadDim, vocab: presetVocab, tied: presetTied, slidingWindow: presetWindow, headDimSwa: presetHeadDimSwa, perLayerInputs: presetLayerInputs, sharedKvLayers: presetShared, ...shapeOfPreset } = presets[preset];
+  const { arch: presetArch, headDim: presetHeadDim, vocab: presetVocab, tied: presetTied, slidingWindow: presetWindow, headDimSwa: presetHeadDimSwa, perLayerInputs: presetLayerInputs, sharedKvLayers: presetShared, experts: presetExperts, ...shapeOfPreset } = presets[preset];
   const arch = options.arch ?? presetArch ?? 'llama';
   if (!architectures.includes(arch)) throw new InvalidArgumentError('INVALID_ARGUMENT', `unknown architecture "${arch}" (${architectures.join(', ')})`);
   const vocab = options.vocab ?? presetVocab ?? defaultVocabulary[arch];
@@ -259,6 +276,10 @@ export async function makeModel(options: MakeModelOptions): Promise<{ arch: Arch
   };
   for (const [name, v] of Object.entries(sizes)) {
     if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new InvalidArgumentError('INVALID_ARGUMENT', `${name} must be a positive integer, got ${v}`);
+  }
+  const experts = options.experts ?? (own ? presetExperts : undefined);
+  for (const v of experts ? [experts.count, experts.used, experts.ff ?? 1] : []) {
+    if (!(Number.isInteger(v) && v > 0)) throw new InvalidArgumentError('INVALID_ARGUMENT', `experts' count, used and ff must be positive integers, got ${JSON.stringify(experts)}`);
   }
   const slidingWindow = options.slidingWindow ?? (arch === presetArch ? presetWindow : undefined);
   // (which architectures have a window, the native side knows)
@@ -287,6 +308,7 @@ export async function makeModel(options: MakeModelOptions): Promise<{ arch: Arch
       type,
       arch,
       ...sizes,
+      experts,
       kEqV: options.kEqV ?? false,
       slidingWindow,
       ...shape,

@@ -8,7 +8,7 @@ import { checkChatTemplateOption, vocabularyChatTemplate, resolveChatTemplate, t
 import { DisposedError, InvalidArgumentError } from './errors.js';
 import { resolveDeviceOption, type Device, type DeviceInfo } from './devices.js';
 import { generateWith, type GenerateOptions, type Generation, type Prompt } from './generate.js';
-import type { Architecture, SoftCaps } from './make-model.js';
+import type { Architecture, Experts, SoftCaps } from './make-model.js';
 import { callNative, callNativeSync, native, type NativeBatch, type NativeModel } from './native.js';
 import { packBatch } from './packing.js';
 import { scoreActions, type PromptScores, type ScoreItem, type ScoreOptions } from './scoring.js';
@@ -37,8 +37,9 @@ export interface LoadModelOptions {
 
 export interface ModelHParams {
   /**
-   * "llama"; "qwen2" (llama's block with q, k, v projection biases and NeoX-style RoPE); "qwen3" (no biases, each
-   * head's queries and keys RMS-normed before NeoX-style RoPE); "smollm3" (llama's block without RoPE in every 4th
+   * "llama" (Mixtral's too: see `experts`); "qwen2" (llama's block with q, k, v projection biases and NeoX-style
+   * RoPE); "qwen3" (no biases, each head's queries and keys RMS-normed before NeoX-style RoPE); "qwen3moe" (qwen3's
+   * block with mixtures of experts); "smollm3" (llama's block without RoPE in every 4th
    * layer); "gemma3" (qwen3's attention, scaled embeddings, a GELU-gated feed-forward, post-norms, sliding windows);
    * "gemma2" (gemma3's block without q and k norms, soft caps on scores and logits, a window in every other layer);
    * "phi3" (llama's block with fused projections: one for the queries, keys and values, one for the gate and up);
@@ -72,6 +73,9 @@ export interface ModelHParams {
   /** Gemma 4 E2B's and E4B's: how many last layers attend with the keys and values of the last windowed or global
    *  layer before them (0: none). */
   sharedKvLayers: number;
+  /** Mixtral's and Qwen3-MoE's: each layer's feed-forward is a mixture of `count` experts, `ff` wide, of which each
+   *  token takes the `used` its router rates highest (null: dense feed-forwards, `layers`' nFf wide). */
+  experts: Required<Experts> | null;
   rmsEps: number;
   ropeFreqBase: number;
   /** 1 / the RoPE scaling factor (of the layers that attend to everything). */

@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import type { DeviceInfo, DeviceList } from './devices.js';
-import type { ModelShape, RopeScaling } from './make-model.js';
+import type { Experts, ModelShape, RopeScaling } from './make-model.js';
 import type { ModelHParams } from './model.js';
 import type { AdamWGroup } from './training/policy.js';
 import { fileURLToPath } from 'node:url';
@@ -96,6 +96,7 @@ export interface NativeMakeModelOptions extends ModelShape {
   kEqV: boolean;
   perLayerInputs?: number;
   sharedKvLayers?: number;
+  experts?: Experts;
   slidingWindow?: number;
   ropeScaling?: RopeScaling;
   /** gemma2's soft caps (absent: Gemma 2's own) */

@@ -122,7 +122,7 @@ export function estimateBytes(hp: ModelHParams, units: readonly PackUnit[]): num
   const scoreCopies = hp.softCaps.attention > 0 ? 5 : 3;
   const logitCopies = (hp.softCaps.final > 0 ? 4 : 2) + (hp.outputBias ? 1 : 0) + (hp.scales.logit !== 1 ? 1 : 0);
   const attention = scoreCopies * S * attentionBlock(S) * hp.nHead * G + 2 * T * (hp.nHead + 2 * hp.nHeadKv) * hp.headDim;
-  const activations = N * (8 * vectorWidth(hp) + 3 * hp.nFf + layerInputs(hp));
+  const activations = N * (8 * vectorWidth(hp) + 3 * hiddenUnits(hp) + expertValues(hp) + layerInputs(hp));
   return 4 * (attention + activations + logitCopies * headChunk(R) * hp.nVocab);
 }
 
@@ -130,6 +130,17 @@ export function estimateBytes(hp: ModelHParams, units: readonly PackUnit[]): num
  *  of the embedding, their sum and copies; 0 in models without them). */
 function layerInputs(hp: ModelHParams): number {
   return 6 * hp.perLayerInputs * hp.nLayer;
+}
+
+/** The hidden units a token goes through in a layer's feed-forward: its width, or its chosen experts' together. */
+function hiddenUnits(hp: ModelHParams): number {
+  return hp.experts ? hp.experts.used * hp.experts.ff : hp.nFf;
+}
+
+/** Per token and layer, the values a mixture of experts holds beyond its hidden units: each chosen expert's output
+ *  before their weighted sum, and the router's logits (0 in dense models). */
+function expertValues(hp: ModelHParams): number {
+  return hp.experts ? hp.experts.used * hp.nEmbd + hp.experts.count : 0;
 }
 
 /** The width of a layer's widest embedding-like vectors: the embedding, or all heads' queries where wider (Qwen3). */
@@ -172,7 +183,7 @@ export function estimateTrainingBytes(hp: ModelHParams, units: readonly PackUnit
   const pairs = S >= native().recomputeAttentionFromSlot ? 2 * S * attentionBlock(S) : hp.nLayer * attentionPairs(S);
   const attention = scoreCopies * pairs * hp.nHead * G;
   // the LM head's: every chunk's, and one chunk's logits and the gradients of both
-  return 4 * (hp.nLayer * N * (8 * vectorWidth(hp) + 2 * hp.nFf) + N * layerInputs(hp) + attention + (logitCopies * R + 3 * headChunk(R)) * hp.nVocab);
+  return 4 * (hp.nLayer * N * (8 * vectorWidth(hp) + 2 * hiddenUnits(hp) + expertValues(hp)) + N * layerInputs(hp) + attention + (logitCopies * R + 3 * headChunk(R)) * hp.nVocab);
 }
 
 /**
@@ -200,7 +211,7 @@ const PASS_TOKENS = 48;
  */
 export function trainingCost(hp: ModelHParams, units: readonly PackUnit[]): number {
   const q = hp.nHead * hp.headDim, kv = hp.nHeadKv * hp.headDim;
-  const perToken = 2 * hp.nEmbd * (2 * q + 2 * kv) + 6 * hp.nEmbd * hp.nFf;
+  const perToken = 2 * hp.nEmbd * (2 * q + 2 * kv) + 6 * hp.nEmbd * hiddenUnits(hp) + 4 * hp.nEmbd * (hp.experts?.count ?? 0);
   const perPair = ATTENTION_PAIR_WEIGHT * 4 * q;
   const S = slotLength(units);
   const tokens = units.reduce((n, u) => n + unitLength(u), 0);

@@ -74,6 +74,10 @@ const configs: (Omit<MakeModelOptions, 'out'> & { name: string; tolerance?: numb
   // keys and values of layers 4 (windowed) and 5 (global)
   { name: 'f32 gemma4 with per-layer inputs and shared keys and values', arch: 'gemma4', layers: 12, kvHeads: 2, headDim: 32, headDimSwa: 16, kvHeadsGlobal: 1, tied: true, slidingWindow: 64, perLayerInputs: 32, sharedKvLayers: 6, tolerance: gemmaGeluTolerance },
   { name: 'f32 gemma4 GQA untied, values projected in every layer, a soft cap of 5 on the logits', arch: 'gemma4', layers: 6, kvHeads: 2, headDim: 32, slidingWindow: 64, softCaps: { final: 5 }, tolerance: gemmaGeluTolerance },
+  // mixtures of experts: each token's feed-forward is its router's top experts, weighted
+  { name: 'f32 qwen3moe GQA: 8 experts of 64, 2 per token', arch: 'qwen3moe', kvHeads: 2, experts: { count: 8, used: 2, ff: 64 } },
+  { name: 'q4_0 qwen3moe tied: 16 experts of 96, 4 per token', arch: 'qwen3moe', type: 'q4_0', tied: true, experts: { count: 16, used: 4, ff: 96 } },
+  { name: "q8_0 llama as Mixtral's: 4 experts, 2 per token", type: 'q8_0', kvHeads: 2, experts: { count: 4, used: 2 } },
   { name: 'q8_0 olmo2 GQA (norms after attention and feed-forward, q and k normed whole)', arch: 'olmo2', type: 'q8_0', kvHeads: 2 },
   // one attn_qkv (as llama.cpp reads in any architecture): olmo2 norms the views of its queries and keys whole, qwen2
   // adds one bias to it

@@ -4,11 +4,14 @@
 //   an element-by-element copy (bit for bit);
 // - 0002: mul_mat_t (Aᵀ·B: A's rows packed a panel at a time, tiles of the result accumulated over it) at the CPU's
 //   default precision and in f32, vs a double-precision product of ggml's own dequantization of A; and A times the
-//   identity vs that dequantization (mismatches).
+//   identity vs that dequantization (mismatches);
+// - 0011: mul_mat_t_id (per row of B, the transposed product with its expert's matrix) likewise, with experts that
+//   no token, one token, or every token uses.
 // Prints one line per case: "<op> <shape> <threads> <max |error| / max |value|, or mismatches>".
 #include "ggml.h"
 #include "ggml-cpu.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -95,6 +98,40 @@ static void transposed_product(ggml_type type, int64_t K, int64_t M, int64_t N, 
     ggml_free(ctx);
 }
 
+// dst[t][s][k] = sum_m A[ids[t][s]][m][k] * B[t][s][m], A [K, M, X] of `type` (X experts), S experts per token of T
+// (distinct; expert 0 every token's first, expert X - 1 none's), as transposed_product
+static void expert_products(ggml_type type, int64_t K, int64_t M, int64_t X, int64_t S, int64_t T, ggml_type kernel, bool ask_f32, int threads) {
+    ggml_cpu_mul_mat_t_set_type(kernel);
+    ggml_context * ctx = ggml_init({64 << 20, nullptr, false});
+    std::vector<float> av;
+    ggml_tensor * a = ggml_reshape_3d(ctx, random_weight(ctx, type, K, M * X, av), K, M, X);
+    ggml_tensor * b = ggml_new_tensor_3d(ctx, GGML_TYPE_F32, M, S, T);
+    fill(b);
+    ggml_tensor * ids = ggml_new_tensor_2d(ctx, GGML_TYPE_I32, S, T);
+    for (int64_t t = 0; t < T; t++) {
+        std::vector<int32_t> experts(X - 2);
+        for (int64_t e = 0; e < X - 2; e++) experts[e] = (int32_t) (e + 1);
+        std::shuffle(experts.begin(), experts.end(), rng);
+        for (int64_t s = 0; s < S; s++) ((int32_t *) ids->data)[t * S + s] = s == 0 ? 0 : experts[s - 1];
+    }
+    ggml_tensor * c = ggml_mul_mat_t_id(ctx, a, b, ids);
+    if (ask_f32) ggml_prec_set_src(c, GGML_PREC_F32, 0);
+    compute(ctx, c, threads);
+    double worst = 0, scale = 0;
+    for (int64_t r = 0; r < S * T; r++) {
+        const float * ae = av.data() + ((int32_t *) ids->data)[r] * M * K;
+        for (int64_t k = 0; k < K; k++) {
+            double ref = 0;
+            for (int64_t m = 0; m < M; m++) ref += (double) ae[m * K + k] * ((float *) b->data)[r * M + m];
+            worst = std::fmax(worst, std::fabs(((float *) c->data)[r * K + k] - ref));
+            scale = std::fmax(scale, std::fabs(ref));
+        }
+    }
+    std::printf("mul_mat_t_id %s %lldx%lldx%lld/%lldx%lld %s %d %.3g\n", ggml_type_name(type), (long long) K, (long long) M, (long long) X, (long long) S,
+                (long long) T, ask_f32 ? "f32" : ggml_type_name(kernel), threads, worst / scale);
+    ggml_free(ctx);
+}
+
 // A [K, M] of `type` times the identity in f32 (dst[n][k] = A[n][k]) equals ggml's to_float of A exactly: mul_mat_t
 // unpacks quantized rows itself (SIMD on AVX2) and must produce the same floats
 static void unpacked_rows(ggml_type type, int64_t K, int64_t M, int threads) {
@@ -162,6 +199,11 @@ int main() {
             transposed_product(GGML_TYPE_Q5_1, 64, 21, 2, kernel, ask_f32, threads);
             transposed_product(GGML_TYPE_Q5_K, 256, 37, 5, kernel, ask_f32, threads);
             transposed_product(GGML_TYPE_Q6_K, 512, 70, 6, kernel, ask_f32, threads);
+            // experts: several column blocks and panels, an odd M, a single expert per token
+            expert_products(GGML_TYPE_F32, 100, 70, 6, 3, 9, kernel, ask_f32, threads);
+            expert_products(GGML_TYPE_Q8_0, 512, 301, 8, 2, 13, kernel, ask_f32, threads);
+            expert_products(GGML_TYPE_Q4_0, 96, 33, 5, 1, 4, kernel, ask_f32, threads);
+            expert_products(GGML_TYPE_Q4_K, 256, 64, 10, 4, 7, kernel, ask_f32, threads);
         }
         for (ggml_type type : {GGML_TYPE_Q4_0, GGML_TYPE_Q4_1, GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q8_0, GGML_TYPE_Q4_K,
                                GGML_TYPE_Q5_K, GGML_TYPE_Q6_K, GGML_TYPE_F16, GGML_TYPE_BF16}) {

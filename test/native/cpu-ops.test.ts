@@ -1,6 +1,6 @@
-// rl-ggml's own CPU paths inside ggml (native/patches 0002, 0006 and 0007), run through ggml's graph API on odd shapes
-// and thread counts against plain loops: short-row products and transposed products (the backward's dx = Wᵀ·dy)
-// against a double-precision product, the transposed product's own unpacking of each weight type against ggml's
+// rl-ggml's own CPU paths inside ggml (native/patches 0002, 0006, 0007 and 0011), run through ggml's graph API on odd
+// shapes and thread counts against plain loops: short-row products and transposed products (the backward's dx = Wᵀ·dy,
+// and per expert, through a mixture of experts) against a double-precision product, the transposed product's own unpacking of each weight type against ggml's
 // to_float (value for value), transposing copies bit for bit (f32 and f16).
 import t from 'tap';
 import { existsSync } from 'node:fs';
@@ -16,17 +16,17 @@ t.test('short-row products, transposed products, unpacked weights and transposin
   const rows = buildAndRun(t, 'cpu-ops', { compiler: 'g++', compile, link: [...libs, '-lpthread', '-lgomp', '-ldl'] });
   const products = rows.filter((r) => r[0] === 'mul_mat');
   const copies = rows.filter((r) => r[0] === 'cont');
-  const transposed = rows.filter((r) => r[0] === 'mul_mat_t');
+  const transposed = rows.filter((r) => r[0] === 'mul_mat_t' || r[0] === 'mul_mat_t_id');
   const unpacked = rows.filter((r) => r[0] === 'unpacked');
   t.equal(products.length, 10);
   t.equal(copies.length, 16);
   const kernels = Number(rows.find((r) => r[0] === 'mul_mat_t_kernels')?.[1]);
   t.ok(kernels === 1 || kernels === 3, `mul_mat_t kernels: ${kernels}`);
-  t.equal(transposed.length, 2 * 11 * kernels);
+  t.equal(transposed.length, 2 * 15 * kernels);
   // bf16 operands keep 8 bits of mantissa (unit roundoff 2^-9); f32 rounds like any float product
-  for (const [, type, shape, precision, threads, error] of transposed) {
+  for (const [op, type, shape, precision, threads, error] of transposed) {
     const bound = precision === 'bf16' ? 1e-2 : 4e-6;
-    t.ok(Number(error) < bound, `mul_mat_t ${type} ${shape} in ${precision}, ${threads} threads: relative error ${error} < ${bound}`);
+    t.ok(Number(error) < bound, `${op} ${type} ${shape} in ${precision}, ${threads} threads: relative error ${error} < ${bound}`);
   }
   for (const [, shape, threads, error] of products) t.ok(Number(error) < 1e-6, `mul_mat ${shape}, ${threads} threads: relative error ${error}`);
   t.equal(unpacked.length, 20);

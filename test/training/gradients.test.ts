@@ -99,6 +99,11 @@ const bases: [string, Omit<MakeModelOptions, 'out'>, number][] = [
   // v not the last 6 layers (which attend with layers 4's and 5's keys and values)
   ['gemma4 f32, windowed layers of their own head size and kv heads, K = V in the global ones, per-layer inputs, shared keys and values', { arch: 'gemma4', vocab: 'spm', layers: 12, kvHeads: 2, headDim: 32, headDimSwa: 16, kvHeadsGlobal: 1, kEqV: true, slidingWindow: 8, softCaps: { final: 5 }, perLayerInputs: 32, sharedKvLayers: 6 }, 0.01],
   ['exaone4 f32 GQA at 64 layers, windows of 8 in 3 of 4, no RoPE in the others', { arch: 'exaone4', vocab: 'spm', layers: 64, kvHeads: 2, slidingWindow: 8 }, 0.01],
+  // mixtures of experts (their feed-forwards not adapted): the input gradient through each token's chosen experts, the
+  // router's logits of them and their weights
+  ['qwen3moe f32 GQA, 8 experts of 32, 2 per token', { arch: 'qwen3moe', vocab: 'spm', kvHeads: 2, experts: { count: 8, used: 2, ff: 32 } }, 0.01],
+  ["llama f32 as Mixtral's, 4 experts, 2 per token", { experts: { count: 4, used: 2 } }, 0.01],
+  ['qwen3moe q8_0 GQA, 8 experts of 32, 2 per token', { arch: 'qwen3moe', vocab: 'spm', kvHeads: 2, type: 'q8_0', experts: { count: 8, used: 2, ff: 32 } }, 0.5],
   ['olmo2 f32 GQA, 3 of 4 layers in a window of 8, YaRN on the others', { arch: 'olmo2', vocab: 'spm', layers: 4, kvHeads: 2, slidingWindow: 8, ropeScaling: { type: 'yarn', factor: 4, originalContext: 16 } }, 0.01],
 ];
 
@@ -126,7 +131,8 @@ for (const type of ['f32', 'q8_0', 'q4_0', 'q4_k', 'f16'] as const) {
 
 for (const [name, options, tolerance] of bases) {
   t.test(`packed prompts and actions, ${name} base`, async (t) => {
-    const config = { lora: { rank: 2, alpha: 4, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as LoraTarget[] }, valueHead: { hidden: [16, 8] }, seed: 5 };
+    const targets: LoraTarget[] = options.experts ? ['q', 'k', 'v', 'o'] : ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
+    const config = { lora: { rank: 2, alpha: 4, targets }, valueHead: { hidden: [16, 8] }, seed: 5 };
     const model = await loadModel(await testModel(options), { threads: 2 });
     const policy = await createPolicy(model, config);
     const quantized = options.type !== undefined;

@@ -67,7 +67,7 @@ export const infoCommand: CommandModule<object, Args> = {
       console.log(`vocabulary    ${model.vocab} (${hp.nVocab} tokens)`);
       console.log(`layers        ${hp.nLayer}`);
       console.log(`embedding     ${hp.nEmbd} (heads ${hp.nHead}, kv heads ${hp.nHeadKv}, head size ${hp.headDim})`);
-      console.log(`feed-forward  ${hp.nFf}`);
+      console.log(hp.experts ? `feed-forward  ${hp.experts.count} experts of ${hp.experts.ff}, ${hp.experts.used} per token` : `feed-forward  ${hp.nFf}`);
       // layers of their own shapes (Gemma 4's windowed and global layers): each shape and its layers
       const shapes = new Map<string, number[]>();
       hp.layers.forEach((d, il) => {

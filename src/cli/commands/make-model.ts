@@ -19,6 +19,9 @@ interface Args {
   kEqV: boolean;
   perLayerInputs?: number;
   sharedKvLayers?: number;
+  experts?: number;
+  expertsUsed?: number;
+  expertFf?: number;
   window?: number;
   ff?: number;
   ctx?: number;
@@ -50,7 +53,7 @@ function readTemplate(path: string): string {
 /** `rl-ggml make-model`: a GGUF of a supported architecture with random weights and a real tokenizer, for tests and benchmarks. */
 export const makeModelCommand: CommandModule<object, Args> = {
   command: 'make-model',
-  describe: 'Write a GGUF of a supported architecture (llama, qwen2, qwen3, smollm3, gemma2, gemma3, gemma4, olmo2, phi3, granite, mistral3, glm4, ernie4_5, exaone4) with deterministic random weights (for tests and benchmarks)',
+  describe: 'Write a GGUF of a supported architecture (llama, qwen2, qwen3, qwen3moe, smollm3, gemma2, gemma3, gemma4, olmo2, phi3, granite, mistral3, glm4, ernie4_5, exaone4) with deterministic random weights (for tests and benchmarks)',
   builder: (y: Argv) =>
     y
       .option('out', { type: 'string', demandOption: true, describe: 'output GGUF path' })
@@ -58,7 +61,7 @@ export const makeModelCommand: CommandModule<object, Args> = {
       .option('arch', {
         choices: architectures as string[],
         describe:
-          'llama, qwen2 (q, k, v biases, NeoX RoPE), qwen3 (per-head q, k norms, NeoX RoPE), smollm3 (no RoPE in every 4th layer), gemma3 (qwen3\'s attention, GELU feed-forward, post-norms, sliding windows), gemma2 (gemma3 without q, k norms, with soft caps), gemma4 (gemma3 with normed values, unscaled scores, layer output scales, a logit soft cap, partial RoPE in global layers), olmo2 (post-norms only, q, k norms over whole projections), phi3 (fused q, k, v and gate, up projections), granite (μP multipliers), mistral3 (attention temperature), glm4 (q, k, v biases, pre- and post-norms, fused gate, up, half-rotary RoPE), ernie4_5 (llama\'s block) or exaone4 (olmo2\'s block, per-head q, k norms) [default: llama, or the preset\'s]',
+          'llama (with --experts: Mixtral\'s), qwen2 (q, k, v biases, NeoX RoPE), qwen3 (per-head q, k norms, NeoX RoPE), qwen3moe (qwen3 with mixtures of experts), smollm3 (no RoPE in every 4th layer), gemma3 (qwen3\'s attention, GELU feed-forward, post-norms, sliding windows), gemma2 (gemma3 without q, k norms, with soft caps), gemma4 (gemma3 with normed values, unscaled scores, layer output scales, a logit soft cap, partial RoPE in global layers), olmo2 (post-norms only, q, k norms over whole projections), phi3 (fused q, k, v and gate, up projections), granite (μP multipliers), mistral3 (attention temperature), glm4 (q, k, v biases, pre- and post-norms, fused gate, up, half-rotary RoPE), ernie4_5 (llama\'s block) or exaone4 (olmo2\'s block, per-head q, k norms) [default: llama, or the preset\'s]',
       })
       .option('vocab', {
         choices: vocabularies as string[],
@@ -76,6 +79,9 @@ export const makeModelCommand: CommandModule<object, Args> = {
       .option('k-eq-v', { type: 'boolean', default: false, describe: "gemma4: no value projection in the global layers, whose values are the keys' projection (Gemma 4 31B's)" })
       .option('per-layer-inputs', { type: 'number', describe: "gemma4: inputs of each layer's own from the tokens, this wide (Gemma 4 E2B's and E4B's: 256) [default: none]" })
       .option('shared-kv-layers', { type: 'number', describe: "gemma4: the last layers attend with the keys and values of the last windowed or global layer before them (E2B's 20 of 35) [default: none]" })
+      .option('experts', { type: 'number', describe: "llama, qwen3moe: a mixture of this many experts in every layer's feed-forward [default: the preset's, else none]" })
+      .option('experts-used', { type: 'number', describe: 'with --experts: the experts each token takes (those its router rates highest)' })
+      .option('expert-ff', { type: 'number', describe: "qwen3moe: each expert's feed-forward size (expert_feed_forward_length) [default: --ff]" })
       .option('window', {
         type: 'number',
         describe: "gemma3, gemma4 (gemma2, olmo2, exaone4 at 64 layers): the sliding window of 5 in every 6 layers (1 in 2, 3 in 4) [default: the preset's, else none written but gemma2's 4096, gemma4's 1024 and exaone4's 4096]",
@@ -114,6 +120,7 @@ export const makeModelCommand: CommandModule<object, Args> = {
       kEqV: argv.kEqV,
       perLayerInputs: argv.perLayerInputs,
       sharedKvLayers: argv.sharedKvLayers,
+      experts: argv.experts === undefined ? undefined : { count: argv.experts, used: argv.expertsUsed ?? 0, ff: argv.expertFf },
       slidingWindow: argv.window,
       softCaps: { attention: argv.attnSoftcap, final: argv.finalSoftcap },
       ff: argv.ff,
