@@ -1,6 +1,6 @@
 // The architectures besides llama: qwen2 (llama's block with q, k, v projection biases and NeoX-style RoPE), qwen3
 // (per-head q, k norms instead of biases, heads wider than embedding / heads) with Qwen2's vocabulary, which Qwen3
-// shares, smollm3 (no RoPE in every 4th layer), gemma3 (scaled embeddings, GELU, post-norms, sliding windows), gemma2
+// shares, qwen3moe (qwen3's with mixtures of experts, as llama's Mixtral), smollm3 (no RoPE in every 4th layer), gemma3 (scaled embeddings, GELU, post-norms, sliding windows), gemma2
 // (gemma3's without q, k norms, with soft caps), olmo2 (post-norms only, q and k normed whole), phi3 (fused
 // projections), granite (μP multipliers), mistral3 (an attention temperature), glm4 (pre- and post-norms, a fused
 // gate and up, half-rotary RoPE) and exaone4 (olmo2's block with per-head norms, windows at 64 layers): what make-model writes, how conversations are laid out and tokenized, adapters that node-llama-cpp
@@ -74,6 +74,34 @@ t.test('make-model: a qwen3 model has wide heads, per-head norms and no biases',
   t.same(shape('blk.1.attn_q_norm.weight'), [32]);
   t.same(shape('blk.1.attn_k_norm.weight'), [32]);
   t.notOk(model.tensors.some((x) => x.name.endsWith('.bias')));
+});
+
+t.test("make-model: a qwen3moe model has a router and experts in every layer; Mixtral's are llama's, ff wide", async (t) => {
+  const model = await loadModel(await testModel({ arch: 'qwen3moe', kvHeads: 2, type: 'q8_0', experts: { count: 8, used: 2, ff: 96 } }), { threads: 1 });
+  t.teardown(() => model.dispose());
+  t.equal(model.hparams.architecture, 'qwen3moe');
+  t.same(model.hparams.experts, { count: 8, used: 2, ff: 96 });
+  t.equal(model.hparams.nVocab, 151936, "Qwen2's vocabulary");
+  const shape = (name: string) => tensorShape(model, name);
+  const type = (name: string) => model.tensors.find((x) => x.name === name)?.type;
+  t.same(shape('blk.1.ffn_gate_inp.weight'), [64, 8]);
+  t.equal(type('blk.1.ffn_gate_inp.weight'), 'f32', 'the router unquantized, as llama.cpp quantizes files');
+  t.same(shape('blk.1.ffn_gate_exps.weight'), [64, 96, 8]);
+  t.same(shape('blk.1.ffn_up_exps.weight'), [64, 96, 8]);
+  t.same(shape('blk.1.ffn_down_exps.weight'), [96, 64, 8]);
+  t.equal(type('blk.1.ffn_down_exps.weight'), 'q8_0');
+  t.notOk(model.tensors.some((x) => /ffn_(gate|up|down)\.weight/.test(x.name)), 'no dense feed-forward');
+  await t.rejects(createPolicy(model, { lora: { rank: 2, targets: ['q', 'down'] } }), { code: 'INVALID_ARGUMENT', message: /LoRA target "down" adapts nothing in this qwen3moe model: its feed-forwards are mixtures of experts/ });
+
+  const mixtral = await loadModel(await testModel({ experts: { count: 4, used: 2 } }), { threads: 1 });
+  t.teardown(() => mixtral.dispose());
+  t.same(mixtral.hparams.experts, { count: 4, used: 2, ff: 160 });
+  t.same(tensorShape(mixtral, 'blk.0.ffn_up_exps.weight'), [64, 160, 4]);
+  t.equal((await loadModel(await testModel(), { threads: 1 }).then(async (m) => (await m.dispose(), m.hparams))).experts, null, 'dense llama: none');
+  await t.rejects(testModel({ arch: 'qwen3moe' }), { code: 'INVALID_ARGUMENT', message: /a mixture of experts needs between 1 and experts experts per token/ });
+  await t.rejects(testModel({ arch: 'qwen3', experts: { count: 4, used: 2 } }), { code: 'INVALID_ARGUMENT', message: /qwen3 has no mixtures of experts \(llama and qwen3moe have\)/ });
+  await t.rejects(testModel({ experts: { count: 4, used: 2, ff: 64 } }), { code: 'INVALID_ARGUMENT', message: /llama's experts are ff wide/ });
+  await t.rejects(testModel({ arch: 'qwen3moe', experts: { count: 4, used: 5 } }), { code: 'INVALID_ARGUMENT', message: /between 1 and experts/ });
 });
 
 t.test('make-model: a smollm3 model gets Llama 3\'s vocabulary and SmolLM3\'s RoPE base', async (t) => {
@@ -488,6 +516,11 @@ t.test("SFT on a phi3 model: node-llama-cpp applies the adapter to its fused pro
     await model.dispose();
   });
   t.same(again.lora.targets, ['qkv', 'up', 'down']);
+});
+
+// the adapter's attention pairs, under each token's routed experts (attention alone adapted: a higher rate)
+t.test('SFT on a qwen3moe model: node-llama-cpp applies the adapter as we do', async (t) => {
+  await sftAgreement(t, await testModel({ arch: 'qwen3moe', vocab: 'spm', kvHeads: 2, experts: { count: 8, used: 2, ff: 64 } }), 'qwen3moe', ['q', 'k', 'v', 'o'], referenceLogprobTolerance, 1e-2);
 });
 
 t.test('SFT on an olmo2 model: node-llama-cpp applies the adapter as we do', async (t) => {

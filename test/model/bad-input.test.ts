@@ -60,6 +60,11 @@ t.test('model problems', async (t) => {
   const gemma4 = testModel({ arch: 'gemma4', vocab: 'spm', layers: 12, slidingWindow: 8, sharedKvLayers: 6 });
   await expectLoadError(t, await broken('per-layer-inputs.gguf', (p) => setU32(p, 'gemma4.embedding_length_per_layer_input', 32), gemma4), ModelLoadError, /missing tensor per_layer_token_embd.weight/);
   await expectLoadError(t, await broken('shared-kv.gguf', (p) => setU32(p, 'gemma4.attention.shared_kv_layers', 5), gemma4), ModelLoadError, /shared_kv_layers = 5: the two layers before the shared ones must be a windowed one, then a global one/);
+  // a mixture of experts: without its count, choosing more experts than it has, an expert tensor missing
+  const moe = testModel({ arch: 'qwen3moe', experts: { count: 8, used: 2, ff: 64 } });
+  await expectLoadError(t, await broken('expert-count.gguf', (p) => renameEntry(p, 'qwen3moe.expert_count', 'qwen3moe.expert_cXunt'), moe), ModelLoadError, /missing hyperparameter qwen3moe.expert_count \(qwen3moe models are mixtures of experts\)/);
+  await expectLoadError(t, await broken('experts-used.gguf', (p) => setU32(p, 'qwen3moe.expert_used_count', 9), moe), ModelLoadError, /expert_used_count 9 must be between 1 and qwen3moe.expert_count 8/);
+  await expectLoadError(t, await broken('expert-tensor.gguf', (p) => renameEntry(p, 'blk.1.ffn_down_exps.weight', 'blk.1.ffn_down_expX.weight'), moe), ModelLoadError, /missing tensor blk.1.ffn_down_exps.weight/);
   const olmo3 = testModel({ arch: 'olmo2', vocab: 'spm', layers: 4, slidingWindow: 8 });
   await expectLoadError(t, await broken('window-layers.gguf', (p) => setU32(p, 'olmo2.block_count', 3), olmo3), ModelLoadError, /sliding_window_pattern must be an integer or one boolean per layer \(3\)/);
   // a tensor the graph would not read: the model would run wrong without it (llama.cpp refuses such files too)

@@ -22,11 +22,13 @@ async function forwardLogprobs(model: Model, prompt: string, tokens: number[]): 
 // other layer, and soft caps that bend scores and logits; mistral3: an attention temperature from position 8 on;
 // exaone4: at its 32B's depth, windows of 8 in 3 of every 4 layers and no RoPE in the others; gemma4: windowed
 // layers of their own head size and kv heads (each shape its own cache), the global ones' values their keys'
-// projection, per-layer inputs, and the last 6 of 12 layers reading the caches of layers 4 and 5
+// projection, per-layer inputs, and the last 6 of 12 layers reading the caches of layers 4 and 5; qwen3moe: 2 of 8
+// experts per token
 const extra = {
   llama: {},
   qwen2: {},
   qwen3: {},
+  qwen3moe: { kvHeads: 2, experts: { count: 8, used: 2, ff: 64 } },
   smollm3: { layers: 4 },
   gemma2: { layers: 4, vocab: 'spm', slidingWindow: 8, softCaps: { attention: 2, final: 5 } },
   gemma3: { layers: 6, vocab: 'spm', slidingWindow: 8 },
@@ -39,7 +41,7 @@ const extra = {
   ernie4_5: { vocab: 'spm', kvHeads: 2 },
   exaone4: { vocab: 'spm', layers: 64, slidingWindow: 8 },
 } as const;
-for (const arch of ['llama', 'qwen2', 'qwen3', 'smollm3', 'gemma2', 'gemma3', 'gemma4', 'olmo2', 'phi3', 'granite', 'mistral3', 'glm4', 'ernie4_5', 'exaone4'] as const) {
+for (const arch of ['llama', 'qwen2', 'qwen3', 'qwen3moe', 'smollm3', 'gemma2', 'gemma3', 'gemma4', 'olmo2', 'phi3', 'granite', 'mistral3', 'glm4', 'ernie4_5', 'exaone4'] as const) {
   t.test(`greedy generation equals node-llama-cpp, and its log-probs equal a forward pass (${arch})`, async (t) => {
     const path = await testModel({ outputScale: 4, arch, ...extra[arch] });
     const model = await loadModel(path, { threads: 2 });

@@ -234,7 +234,8 @@ t.test('evaluate (for acting) gives forward\'s scores and values, keeping nothin
 
 // Qwen3's heads are wider than the embedding (its queries twice as wide at 0.6B's shapes); Gemma 3 adds norms, a
 // GELU whose backward is composed of several ops, and a second attention mask; Gemma 2 the tanh of its soft caps;
-// Qwen2 its logits' bias; Granite its multipliers' products; Gemma 4 heads of two sizes and every layer's own input.
+// Qwen2 its logits' bias; Granite its multipliers' products; Gemma 4 heads of two sizes and every layer's own input;
+// Qwen3-MoE each token's chosen experts' activations and outputs.
 const estimated = [
   ['llama', {}],
   ['qwen3, queries twice the embedding', { arch: 'qwen3', headDim: 128 }],
@@ -243,6 +244,7 @@ const estimated = [
   ['qwen2, an LM head bias', { arch: 'qwen2', vocab: 'spm', biases: true }],
   ['granite, μP multipliers', { arch: 'granite', vocab: 'spm' }],
   ['gemma4, per-layer inputs and shared keys and values', { arch: 'gemma4', vocab: 'spm', layers: 12, headDim: 128, headDimSwa: 64, tied: true, slidingWindow: 64, perLayerInputs: 64, sharedKvLayers: 6 }],
+  ['qwen3moe, 2 of 16 experts of 256 per token', { arch: 'qwen3moe', vocab: 'spm', experts: { count: 16, used: 2, ff: 256 } }],
 ] as const;
 for (const [name, options] of estimated) {
   t.test(`the training-memory estimate covers what a training forward allocates (${name})`, async (t) => {
@@ -307,10 +309,12 @@ function conversations(model: Model, every = 9) {
   });
 }
 
-/** Conversations and action scores through all seven adapters and a value head, kept or checkpointed (a budget of 1 byte). */
+/** Conversations and action scores through all seven adapters (a mixture of experts: attention's four) and a value head,
+ *  kept or checkpointed (a budget of 1 byte). */
 async function trainingRun(model: Model, memoryBudget: number | undefined, every?: number) {
   const seqs = conversations(model, every);
-  const policy = await createPolicy(model, { lora: { rank: 2, alpha: 4, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] }, valueHead: { hidden: [16, 8], features: 'adapted' }, seed: 3 });
+  const targets: LoraTarget[] = model.hparams.experts ? ['q', 'k', 'v', 'o'] : ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
+  const policy = await createPolicy(model, { lora: { rank: 2, alpha: 4, targets }, valueHead: { hidden: [16, 8], features: 'adapted' }, seed: 3 });
   perturbB(policy, 6);
   const sequences = await policy.forwardSequences(seqs, { memoryBudget });
   await policy.backwardSequences([1, -0.5, 0.25]);
@@ -334,6 +338,7 @@ const checkpointModels = {
   // the last 6 of 18 layers are recomputed with layers 10 and 11, whose keys and values they read
   'gemma4, per-layer inputs and shared keys and values': { ...checkpointModel, arch: 'gemma4', vocab: 'spm', layers: 18, tied: true, slidingWindow: 8, headDimSwa: 16, perLayerInputs: 32, sharedKvLayers: 6 },
   'mistral3, an attention temperature from position 8 on': { ...checkpointModel, arch: 'mistral3', vocab: 'spm', ropeScaling: { type: 'yarn', factor: 4, originalContext: 8 }, attnTemperature: 0.5 },
+  'qwen3moe, 2 of 8 experts per token': { ...checkpointModel, arch: 'qwen3moe', vocab: 'spm', experts: { count: 8, used: 2, ff: 64 } },
 } as const;
 for (const [name, options] of Object.entries(checkpointModels)) {
   t.test(`layer checkpointing: the same log-probs, values and gradients, bit for bit, in less memory (${name})`, async (t) => {
