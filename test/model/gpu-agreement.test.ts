@@ -8,6 +8,7 @@ import { listDevices } from '../../src/devices.js';
 import { loadModel } from '../../src/model.js';
 import type { MakeModelOptions } from '../../src/make-model.js';
 import { createPolicy, type NativeLlmPolicy } from '../../src/training/llm-policy.js';
+import type { LoraTarget } from '../../src/training/policy.js';
 import { gpuAgreement } from '../helpers/device.js';
 import { testModel } from '../helpers/models.js';
 
@@ -28,7 +29,9 @@ async function run(path: string, device: 'cpu' | 'cuda') {
   // bounds measure the GPU. The flag is read when a training graph is built.
   process.env.RL_GGML_BACKWARD_F32 = device === 'cpu' ? '1' : '0';
   const model = await loadModel(path, { device, threads: 2 });
-  const policy = await createPolicy(model, { lora: { rank: 2, alpha: 4, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] }, valueHead: { hidden: [16, 8] }, seed: 5 });
+  // (a mixture of experts' feed-forwards are not adapted)
+  const targets: LoraTarget[] = model.hparams.experts ? ['q', 'k', 'v', 'o'] : ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
+  const policy = await createPolicy(model, { lora: { rank: 2, alpha: 4, targets }, valueHead: { hidden: [16, 8] }, seed: 5 });
   perturb(policy);
   const f = await policy.forward(items);
   policy.zeroGrad();
@@ -73,6 +76,9 @@ const cases: [string, Omit<MakeModelOptions, 'out'>][] = [
   ['q4_0 glm4 (pre- and post-norms, fused gate and up, RoPE on half of each head)', { type: 'q4_0', arch: 'glm4', vocab: 'spm', kvHeads: 2 }],
   ['q8_0 gemma4 (windowed layers of their own head size and kv heads, K = V in the global ones, per-layer inputs, shared keys and values)', { type: 'q8_0', arch: 'gemma4', vocab: 'spm', layers: 12, kvHeads: 2, headDim: 32, headDimSwa: 16, kvHeadsGlobal: 1, kEqV: true, slidingWindow: 8, perLayerInputs: 32, sharedKvLayers: 6 }],
   ['q8_0 exaone4 at 64 layers (windows of 8 in 3 of 4, no RoPE in the others)', { type: 'q8_0', arch: 'exaone4', vocab: 'spm', layers: 64, kvHeads: 2, slidingWindow: 8 }],
+  // the input gradient per expert (ggml_mul_mat_t_id: rows gathered by expert on the GPU)
+  ['q8_0 qwen3moe (2 of 8 experts per token)', { type: 'q8_0', arch: 'qwen3moe', vocab: 'spm', kvHeads: 2, experts: { count: 8, used: 2, ff: 64 } }],
+  ['q4_0 llama as Mixtral (2 of 4 experts per token)', { type: 'q4_0', experts: { count: 4, used: 2 } }],
   ['q4_0 olmo2 (3 of 4 layers in a window of 8, YaRN on the others)', { type: 'q4_0', arch: 'olmo2', vocab: 'spm', layers: 4, kvHeads: 2, slidingWindow: 8, ropeScaling: { type: 'yarn', factor: 4, originalContext: 16 } }],
 ];
 
