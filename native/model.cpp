@@ -689,7 +689,7 @@ void Model::load_weights(const std::string & path) {
         for (int t = 0; t < T_COUNT; t++) {
             if (L.projection((Target) t)) matmul_only.push_back(L.projection((Target) t));
         }
-        for (ggml_tensor * w : {L.pe_gate, L.pe_proj}) {
+        for (ggml_tensor * w : {L.pe_gate, L.pe_proj, L.ffn_gate_exps, L.ffn_up_exps, L.ffn_down_exps}) {
             if (w) matmul_only.push_back(w);
         }
     }

@@ -111,7 +111,7 @@ ggml_tensor * mul_mat_grad(ggml_context * ctx, ggml_tensor * node, ggml_tensor *
 // dx = as[ids]ᵀ·dy per row, summed over the K experts where x was one row for all of them.
 ggml_tensor * mul_mat_id_grad(ggml_context * ctx, ggml_tensor * node, ggml_tensor * grad) {
     ggml_tensor * x = node->src[1];
-    ggml_tensor * dx = ggml_mul_mat_t_id(ctx, node->src[0], ggml_is_contiguous(grad) ? grad : ggml_cont(ctx, grad), node->src[2]);
+    ggml_tensor * dx = ggml_mul_mat_t_id(ctx, as_stored(node->src[0]), ggml_is_contiguous(grad) ? grad : ggml_cont(ctx, grad), node->src[2]);
     if (f32_backward()) {
         for (int src = 0; src < 2; src++) ggml_prec_set_src(dx, GGML_PREC_F32, src);
     }
