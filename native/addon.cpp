@@ -314,6 +314,7 @@ private:
                 x.Set("count", hp.n_expert);
                 x.Set("used", hp.n_expert_used);
                 x.Set("ff", hp.n_ff_exp);
+                x.Set("shared", hp.arch->experts == rl::Experts::beside);
                 o.Set("experts", x);
             } else {
                 o.Set("experts", env.Null());

@@ -79,7 +79,7 @@ size_t forward_graph_size(const Model & model, const ForwardShape & shape) {
     // post-norms (and GELU's backward), per-layer inputs, normed values and output scales, biases, residual scales,
     // experts
     const size_t per_layer = 96 + (hp.arch->post_norms ? 32 : 0) + (hp.n_embd_per_layer > 0 ? 32 : 0) + (hp.arch->v_norm ? 8 : 0) + (hp.arch->dense_biases ? 16 : 0) + (hp.residual_scale != 1.0f ? 8 : 0) + 24 * (blocks - 1) + caps * blocks +
-                             (hp.n_expert > 0 ? 24 + 4 * hp.n_expert_used : 0);
+                             (hp.n_expert > 0 ? 40 + 4 * hp.n_expert_used : 0);
     const size_t per_chunk = 16 + (hp.final_softcap > 0 ? 4 : 0) + (model.output_bias() ? 4 : 0) + (hp.logit_scale != 1.0f ? 4 : 0);
     return 128 + per_layer * (size_t) hp.n_layer + per_chunk * (size_t) shape.head_chunks();
 }
@@ -213,22 +213,36 @@ struct Blocks {
         return biased(proj(il, L.ffn_down, T_DOWN, cur), L.ffn_down_b);
     }
 
-    // Layer il's mixture of experts for cur [E, n]: the sum of the K experts whose router logits are highest, each ×
-    // the softmax of those K logits (llama.cpp's softmax over all experts renormalized over the chosen: the same
-    // weights). The chosen logits come from the router as a per-expert product too, so that every product that reaches
-    // the input is one whose input gradient the backward pass has (ggml_mul_mat_t_id; a gather of the router's
-    // softmax would need a batched get_rows backward).
-    ggml_tensor * experts(size_t il, ggml_tensor * cur) const {
+    // Layer il's mixture of experts for cur [E, n], routed by `routed` [E, n] (Gemma 4's router reads its own input):
+    // the sum of the K experts whose router logits are highest, each × the softmax of those K logits (llama.cpp's
+    // softmax over all experts renormalized over the chosen: the same weights) and × its output scale where the layer
+    // has them. The chosen logits come from the router as a per-expert product too, so that every product that reaches
+    // the input is one whose input gradient the backward pass has (ggml_mul_mat_t_id; a gather of the router's softmax
+    // would need a batched get_rows backward).
+    ggml_tensor * experts(size_t il, ggml_tensor * routed, ggml_tensor * cur) const {
         const HParams & hp = model.hparams();
         const Layer & L = model.layers()[il];
-        const int64_t E = cur->ne[0], n = cur->ne[1], X = hp.n_expert, K = hp.n_expert_used;
-        ggml_tensor * chosen = ggml_argsort_top_k(ctx, ggml_mul_mat(ctx, L.ffn_gate_inp, cur), K);  // [K, n]
-        ggml_tensor * x = ggml_reshape_3d(ctx, cur, E, 1, n);
+        const int64_t E = cur->ne[0], n = cur->ne[1], X = hp.n_expert, K = hp.n_expert_used, F = hp.n_ff_exp;
+        ggml_tensor * chosen = ggml_argsort_top_k(ctx, ggml_mul_mat(ctx, L.ffn_gate_inp, routed), K);  // [K, n]
         ggml_tensor * router = ggml_reshape_3d(ctx, L.ffn_gate_inp, E, 1, X);  // one row per expert
-        ggml_tensor * weights = ggml_soft_max(ctx, ggml_reshape_2d(ctx, ggml_mul_mat_id(ctx, router, x, chosen), K, n));
-        ggml_tensor * up = ggml_mul_mat_id(ctx, L.ffn_up_exps, x, chosen);  // [F, K, n]
-        ggml_tensor * act = ggml_swiglu_split(ctx, ggml_mul_mat_id(ctx, L.ffn_gate_exps, x, chosen), up);
-        ggml_tensor * out = ggml_mul(ctx, ggml_mul_mat_id(ctx, L.ffn_down_exps, act, chosen), ggml_reshape_3d(ctx, weights, 1, K, n));  // [E, K, n]
+        ggml_tensor * logits = ggml_mul_mat_id(ctx, router, ggml_reshape_3d(ctx, routed, E, 1, n), chosen);
+        ggml_tensor * weights = ggml_reshape_3d(ctx, ggml_soft_max(ctx, ggml_reshape_2d(ctx, logits, K, n)), 1, K, n);
+        if (L.ffn_down_exps_s) {  // each chosen expert's scale: the scales' rows [1, X, n] gathered by the choices
+            ggml_tensor * scales = ggml_repeat_4d(ctx, ggml_reshape_3d(ctx, L.ffn_down_exps_s, 1, X, 1), 1, X, n, 1);
+            weights = ggml_mul(ctx, weights, ggml_get_rows(ctx, scales, chosen));
+        }
+        ggml_tensor * x = ggml_reshape_3d(ctx, cur, E, 1, n);
+        ggml_tensor *gate, *up;
+        if (L.ffn_gate_up_exps) {  // the gate's rows, then the up projection's [2F, K, n]; the gate contiguous for GLUs
+            ggml_tensor * both = ggml_mul_mat_id(ctx, L.ffn_gate_up_exps, x, chosen);
+            const size_t es = ggml_element_size(both);
+            gate = ggml_cont(ctx, ggml_view_3d(ctx, both, F, K, n, both->nb[1], both->nb[2], 0));
+            up = ggml_view_3d(ctx, both, F, K, n, both->nb[1], both->nb[2], F * es);
+        } else {
+            gate = ggml_mul_mat_id(ctx, L.ffn_gate_exps, x, chosen), up = ggml_mul_mat_id(ctx, L.ffn_up_exps, x, chosen);  // [F, K, n]
+        }
+        ggml_tensor * act = hp.arch->gemma ? ggml_geglu_split(ctx, gate, up) : ggml_swiglu_split(ctx, gate, up);
+        ggml_tensor * out = ggml_mul(ctx, ggml_mul_mat_id(ctx, L.ffn_down_exps, act, chosen), weights);  // [E, K, n]
         ggml_tensor * sum = nullptr;
         for (int64_t k = 0; k < K; k++) {
             ggml_tensor * one = ggml_view_2d(ctx, out, E, n, out->nb[2], k * out->nb[1]);
@@ -237,14 +251,25 @@ struct Blocks {
         return K == 1 ? ggml_cont(ctx, sum) : sum;
     }
 
+    // Layer il's feed-forward for hidden states x [E, n], before its post-norm: the dense one, the mixture of experts
+    // that replaces it, or (Gemma 4's) both, each normed, the router reading x RMS-normed, / √E and × its scale.
+    ggml_tensor * feed_forward_block(size_t il, ggml_tensor * x) const {
+        const Layer & L = model.layers()[il];
+        ggml_tensor * cur = normed(x, L.ffn_norm);
+        if (!L.ffn_gate_inp) return feed_forward(il, cur);
+        if (!L.ffn_up) return experts(il, cur, cur);
+        const float E = (float) x->ne[0];
+        ggml_tensor * routed = ggml_mul(ctx, ggml_scale(ctx, ggml_rms_norm(ctx, x, model.hparams().rms_eps), 1.0f / std::sqrt(E)), L.ffn_gate_inp_s);
+        return ggml_add(ctx, normed(feed_forward(il, cur), L.ffn_post_norm_1), normed(experts(il, routed, normed(x, L.ffn_pre_norm_2)), L.ffn_post_norm_2));
+    }
+
     // The rest of layer il after attention: its output projection and the feed-forward block, with residuals; then,
     // where the model has them, its own input (`own` [P, n]: layer_input's) gated by GELU of the output and projected
     // back into it, and the output scale.
     ggml_tensor * finish(size_t il, ggml_tensor * x, ggml_tensor * attn, ggml_tensor * own) const {
         const Layer & L = model.layers()[il];
         x = residual(normed(biased(proj(il, L.wo, T_O, attn), L.bo), L.attn_post_norm), x);
-        ggml_tensor * cur = normed(x, L.ffn_norm);
-        x = residual(normed(L.ffn_gate_inp ? experts(il, cur) : feed_forward(il, cur), L.ffn_post_norm), x);
+        x = residual(normed(feed_forward_block(il, x), L.ffn_post_norm), x);
         if (own) x = ggml_add(ctx, x, normed(ggml_mul_mat(ctx, L.pe_proj, ggml_geglu_split(ctx, ggml_mul_mat(ctx, L.pe_gate, x), own)), L.pe_post_norm));
         return L.out_scale ? ggml_mul(ctx, x, L.out_scale) : x;
     }

@@ -94,10 +94,11 @@ void make_model(const MakeModelOptions & o) {
     if (o.n_embd_per_layer < 0 || (o.n_embd_per_layer > 0 && !arch->layer_inputs)) fail(E_ARGUMENT, "per-layer inputs must be positive, and " + o.arch + " has none (gemma4 has)");
     if (o.n_kv_shared < 0 || (o.n_kv_shared > 0 && !arch->shared_kv)) fail(E_ARGUMENT, "shared key-value layers must be positive, and " + o.arch + " has none (gemma4 has)");
     const bool moe = o.n_expert > 0 || arch->experts == Experts::always;
-    if (moe && arch->experts == Experts::none) fail(E_ARGUMENT, o.arch + " has no mixtures of experts (llama and qwen3moe have)");
+    if (moe && arch->experts == Experts::none) fail(E_ARGUMENT, o.arch + " has no mixtures of experts (llama, gemma4 and qwen3moe have)");
     if (moe && (o.n_expert_used <= 0 || o.n_expert_used > o.n_expert || o.n_ff_exp < 0)) fail(E_ARGUMENT, "a mixture of experts needs between 1 and experts experts per token");
     if (!moe && (o.n_expert_used != 0 || o.n_ff_exp != 0)) fail(E_ARGUMENT, "experts per token and the experts' ff need experts");
-    if (arch->experts == Experts::optional && o.n_ff_exp != 0 && o.n_ff_exp != o.n_ff) fail(E_ARGUMENT, o.arch + "'s experts are ff wide");
+    if (arch->experts == Experts::instead && o.n_ff_exp != 0 && o.n_ff_exp != o.n_ff) fail(E_ARGUMENT, o.arch + "'s experts are ff wide");
+    const bool dense_ff = !moe || arch->experts == Experts::beside;
     const int64_t n_ff_exp = o.n_ff_exp > 0 ? o.n_ff_exp : o.n_ff;
     const bool tied = o.tied.value_or(arch->lm_head == LmHead::tied);
     if (tied ? arch->lm_head == LmHead::own : arch->lm_head == LmHead::tied) {
@@ -155,7 +156,7 @@ void make_model(const MakeModelOptions & o) {
     if (moe) {
         gguf_set_val_u32(g.get(), key("expert_count").c_str(), (uint32_t) o.n_expert);
         gguf_set_val_u32(g.get(), key("expert_used_count").c_str(), (uint32_t) o.n_expert_used);
-        if (arch->experts == Experts::always) gguf_set_val_u32(g.get(), key("expert_feed_forward_length").c_str(), (uint32_t) n_ff_exp);
+        if (arch->experts != Experts::instead) gguf_set_val_u32(g.get(), key("expert_feed_forward_length").c_str(), (uint32_t) n_ff_exp);
     }
     if (o.n_head_kv_global > 0) {  // one per layer, as Gemma 4's converter writes them
         std::vector<int32_t> kv(o.n_layer);
@@ -274,15 +275,25 @@ void make_model(const MakeModelOptions & o) {
             specs.push_back({p + "post_ffw_norm.weight", o.n_embd, 1, 0});
         }
         if (arch->pre_norms) specs.push_back({p + "ffn_norm.weight", o.n_embd, 1, 0});
-        if (moe) {  // a router, and each expert's projections as one matrix per expert
+        if (moe) {  // a router, and each expert's projections as one matrix per expert (Gemma 4's gate and up in one)
             const int64_t X = o.n_expert;
-            Spec router{p + "ffn_gate_inp.weight", o.n_embd, X, s_in};
+            // logits of unit spread: Gemma 4's router reads its input RMS-normed and / √embd (a unit vector), the
+            // others' the normed hidden states
+            Spec router{p + "ffn_gate_inp.weight", o.n_embd, X, arch->experts == Experts::beside ? 1.0f : s_in};
             Spec gate{p + "ffn_gate_exps.weight", o.n_embd, n_ff_exp * X, s_in}, up{p + "ffn_up_exps.weight", o.n_embd, n_ff_exp * X, s_in};
+            Spec gate_up{p + "ffn_gate_up_exps.weight", o.n_embd, 2 * n_ff_exp * X, s_in};
             Spec down{p + "ffn_down_exps.weight", n_ff_exp, o.n_embd * X, 1.0f / std::sqrt((float) n_ff_exp)};
             router.f32 = true;
-            gate.matrices = up.matrices = down.matrices = X;
-            specs.insert(specs.end(), {router, gate, up, down});
-        } else {
+            gate.matrices = up.matrices = gate_up.matrices = down.matrices = X;
+            if (arch->experts == Experts::beside) {  // with Gemma 4's norms and scales around them
+                specs.insert(specs.end(), {router, {p + "ffn_gate_inp.scale", o.n_embd, 1, 0}, gate_up, down, {p + "ffn_down_exps.scale", X, 1, 0},
+                                           {p + "pre_ffw_norm_2.weight", o.n_embd, 1, 0}, {p + "post_ffw_norm_1.weight", o.n_embd, 1, 0},
+                                           {p + "post_ffw_norm_2.weight", o.n_embd, 1, 0}});
+            } else {
+                specs.insert(specs.end(), {router, gate, up, down});
+            }
+        }
+        if (dense_ff) {
             if (!arch->fused_up) specs.push_back({p + "ffn_gate.weight", o.n_embd, o.n_ff, s_in});
             specs.push_back({p + "ffn_up.weight", o.n_embd, arch->fused_up ? 2 * o.n_ff : o.n_ff, s_in});
             specs.push_back({p + "ffn_down.weight", o.n_ff, o.n_embd, s_ff / residual_scale});

@@ -21,8 +21,8 @@ struct MakeModelOptions {
     // gemma4: Gemma 4 E2B's and E4B's inputs of each layer's own, this wide (embedding_length_per_layer_input), and
     // last layers that attend with earlier ones' keys and values (attention.shared_kv_layers); 0: none
     int64_t n_embd_per_layer = 0, n_kv_shared = 0;
-    // mixtures of experts (llama: Mixtral's, optional; qwen3moe: always): this many experts per layer, this many per
-    // token, of this many hidden units (0: ff; llama's are always ff wide)
+    // mixtures of experts (llama: Mixtral's, optional; gemma4: 26B-A4B's, beside the feed-forward; qwen3moe: always):
+    // this many experts per layer, this many per token, of this many hidden units (0: ff; llama's are always ff wide)
     int64_t n_expert = 0, n_expert_used = 0, n_ff_exp = 0;
     // one attn_qkv projection instead of three (llama.cpp reads either in any architecture's file); unset: as the
     // architecture's files have it (phi3's fused)

@@ -199,7 +199,7 @@ void Model::release() {
 namespace {
 
 const Architecture architectures[] = {
-    {.name = "llama", .dense_biases = true, .experts = Experts::optional},
+    {.name = "llama", .dense_biases = true, .experts = Experts::instead},
     {.name = "qwen2", .rope_type = GGML_ROPE_TYPE_NEOX, .qkv_biases = true, .output_bias = true},
     {.name = "qwen3", .rope_type = GGML_ROPE_TYPE_NEOX, .qk_norm = QkNorm::per_head},
     {.name = "qwen3moe", .rope_type = GGML_ROPE_TYPE_NEOX, .qk_norm = QkNorm::per_head, .experts = Experts::always},
@@ -218,7 +218,7 @@ const Architecture architectures[] = {
     {.name = "granite", .dense_biases = true, .multipliers = true},
     {.name = "gemma4", .rope_type = GGML_ROPE_TYPE_NEOX, .qk_norm = QkNorm::per_head, .post_norms = true, .gemma = true, .final_softcap = 30.0f,
      .swa_every = 6, .swa_window = 1024, .swa_rope_base = 10000.0f, .swa_layer_list = true, .final_softcap_key = true, .v_norm = true,
-     .unit_scores = true, .out_scales = true, .layer_inputs = true, .shared_kv = true},
+     .unit_scores = true, .out_scales = true, .layer_inputs = true, .shared_kv = true, .experts = Experts::beside},
     {.name = "phi3", .rope_type = GGML_ROPE_TYPE_NEOX, .fused_qkv = true, .scaled_queries = true, .fused_up = true},  // its window is off in llama.cpp
 };
 
@@ -323,8 +323,8 @@ void Model::read_shared_kv_and_layer_inputs(const std::string & k) {
     }
 }
 
-// Mixtures of experts as llama.cpp reads them for llama and qwen3moe: expert_count experts of
-// expert_feed_forward_length hidden units (llama's: always feed_forward_length; qwen3moe's where the file gives none:
+// Mixtures of experts as llama.cpp reads them for llama, gemma4 and qwen3moe: expert_count experts of
+// expert_feed_forward_length hidden units (llama's: always feed_forward_length; the others' where the file gives none:
 // feed_forward_length / expert_used_count), expert_used_count of them per token. Shared experts, and the choices of
 // gating and weighting that other architectures' files give, have no place in these graphs.
 void Model::read_experts(const std::string & k) {
@@ -338,7 +338,7 @@ void Model::read_experts(const std::string & k) {
         if (get_int(gguf_, k + shared, 0, false) != 0) fail(E_UNSUPPORTED, "shared experts (" + k + shared + ") are not supported");
     }
     hp_.n_expert_used = get_int(gguf_, used_key, 0, true);
-    hp_.n_ff_exp = kind == Experts::optional ? hp_.n_ff : get_int(gguf_, k + "expert_feed_forward_length", hp_.n_expert_used > 0 ? hp_.n_ff / hp_.n_expert_used : 0, false);
+    hp_.n_ff_exp = kind == Experts::instead ? hp_.n_ff : get_int(gguf_, k + "expert_feed_forward_length", hp_.n_expert_used > 0 ? hp_.n_ff / hp_.n_expert_used : 0, false);
     if (hp_.n_expert < 0 || hp_.n_expert_used <= 0 || hp_.n_expert_used > hp_.n_expert || hp_.n_ff_exp <= 0) {
         fail(E_BAD_MODEL, used_key + " " + std::to_string(hp_.n_expert_used) + " must be between 1 and " + count_key + " " + std::to_string(hp_.n_expert) +
                               ", and the experts' feed-forward length positive");
@@ -565,13 +565,25 @@ void Model::bind_tensors() {
             L.ffn_post_norm = get(p + "post_ffw_norm.weight", {E});
         }
         L.ffn_norm = get(p + "ffn_norm.weight", {E}, hp_.arch->pre_norms);
+        const bool beside = hp_.arch->experts == Experts::beside;
         if (hp_.n_expert > 0) {
             const int64_t X = hp_.n_expert, Fx = hp_.n_ff_exp;
-            L.ffn_gate_inp = get(p + "ffn_gate_inp.weight", {E, X});
-            L.ffn_gate_exps = get(p + "ffn_gate_exps.weight", {E, Fx, X});
-            L.ffn_up_exps = get(p + "ffn_up_exps.weight", {E, Fx, X});
-            L.ffn_down_exps = get(p + "ffn_down_exps.weight", {Fx, E, X});
-        } else {
+            L.ffn_gate_inp = get(p + "ffn_gate_inp.weight", {E, X}, !beside);  // (Gemma 4's: in the layers that have one)
+            if (L.ffn_gate_inp) {
+                L.ffn_gate_up_exps = get(p + "ffn_gate_up_exps.weight", {E, 2 * Fx, X}, false);
+                L.ffn_gate_exps = L.ffn_gate_up_exps ? nullptr : get(p + "ffn_gate_exps.weight", {E, Fx, X});
+                L.ffn_up_exps = L.ffn_gate_up_exps ? nullptr : get(p + "ffn_up_exps.weight", {E, Fx, X});
+                L.ffn_down_exps = get(p + "ffn_down_exps.weight", {Fx, E, X});
+            }
+            if (L.ffn_gate_inp && beside) {
+                L.ffn_gate_inp_s = get(p + "ffn_gate_inp.scale", {E});
+                L.ffn_down_exps_s = get(p + "ffn_down_exps.scale", {X}, false);
+                L.ffn_pre_norm_2 = get(p + "pre_ffw_norm_2.weight", {E});
+                L.ffn_post_norm_1 = get(p + "post_ffw_norm_1.weight", {E});
+                L.ffn_post_norm_2 = get(p + "post_ffw_norm_2.weight", {E});
+            }
+        }
+        if (!L.ffn_gate_inp || beside) {
             if (!hp_.arch->fused_up) L.ffn_gate = get(p + "ffn_gate.weight", {E, F});
             L.ffn_up = get(p + "ffn_up.weight", {E, hp_.arch->fused_up ? 2 * F : F});
             L.ffn_down = get(p + "ffn_down.weight", {F, E});
@@ -622,7 +634,7 @@ void Model::check_device_support() {
     // score a mixture of experts without it)
     std::vector<ggml_type> seen_experts;
     for (const Layer & L : layers_) {
-        for (ggml_tensor * w : {L.ffn_gate_inp, L.ffn_gate_exps, L.ffn_up_exps, L.ffn_down_exps}) {
+        for (ggml_tensor * w : {L.ffn_gate_inp, L.ffn_gate_exps, L.ffn_up_exps, L.ffn_gate_up_exps, L.ffn_down_exps}) {
             if (!w || std::find(seen_experts.begin(), seen_experts.end(), w->type) != seen_experts.end()) continue;
             seen_experts.push_back(w->type);
             ggml_tensor * as = ggml_reshape_3d(ctx, w, w->ne[0], ggml_n_dims(w) == 3 ? w->ne[1] : 1, ggml_n_dims(w) == 3 ? w->ne[2] : w->ne[1]);
@@ -689,7 +701,7 @@ void Model::load_weights(const std::string & path) {
         for (int t = 0; t < T_COUNT; t++) {
             if (L.projection((Target) t)) matmul_only.push_back(L.projection((Target) t));
         }
-        for (ggml_tensor * w : {L.pe_gate, L.pe_proj, L.ffn_gate_exps, L.ffn_up_exps, L.ffn_down_exps}) {
+        for (ggml_tensor * w : {L.pe_gate, L.pe_proj, L.ffn_gate_exps, L.ffn_up_exps, L.ffn_gate_up_exps, L.ffn_down_exps}) {
             if (w) matmul_only.push_back(w);
         }
     }

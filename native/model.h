@@ -29,9 +29,10 @@ enum class QkNorm { none, per_head, whole };
 // only one of them.
 enum class LmHead { either, tied, own };
 
-// Whether an architecture's feed-forwards are mixtures of experts: never, where the file gives expert_count (llama:
-// Mixtral's), or always (qwen3moe).
-enum class Experts { none, optional, always };
+// Where an architecture's files may have mixtures of experts: nowhere; instead of the feed-forward where the file gives
+// expert_count (llama: Mixtral's, its experts feed_forward_length wide); beside it, as a shared expert, in the layers
+// that have a router (gemma4: 26B-A4B's); always instead of it (qwen3moe).
+enum class Experts { none, instead, beside, always };
 
 // What sets a supported architecture's block apart from llama's, as llama.cpp's graphs have it (native/forward.cpp
 // applies it; make_model writes the tensors it needs). The table in model.cpp names the fields it sets.
@@ -78,7 +79,7 @@ struct Architecture {
                                     // E4B's: embedding_length_per_layer_input)
     bool shared_kv = false;         // gemma4: the last layers reuse earlier layers' keys and values, where the file says
                                     // (E2B's, E4B's: attention.shared_kv_layers)
-    Experts experts = Experts::none;  // llama: optional; qwen3moe: always
+    Experts experts = Experts::none;  // llama: instead; gemma4: beside; qwen3moe: always
 };
 
 // Whether layer il has a sliding window in llama.cpp's pattern of step `every`: all layers but each every-th (0: all).
@@ -145,10 +146,10 @@ struct HParams {
     // each layer adds an input of its own, n_embd_per_layer wide, from the tokens (0: none).
     int64_t n_layer_kv = 0;
     int64_t n_embd_per_layer = 0;
-    // Mixtral's and Qwen3-MoE's mixtures of experts: each layer's feed-forward is n_expert experts of n_ff_exp hidden
-    // units, of which each token takes the n_expert_used that its router rates highest, weighted by the softmax of their
-    // router logits (as llama.cpp weights them: the softmax over all experts, renormalized over those chosen). n_expert =
-    // 0: dense feed-forwards.
+    // Mixtral's, Qwen3-MoE's and Gemma 4 26B-A4B's mixtures of experts: a layer's feed-forward is (or with Gemma 4's, has
+    // beside it) n_expert experts of n_ff_exp hidden units, of which each token takes the n_expert_used that its router
+    // rates highest, weighted by the softmax of their router logits (as llama.cpp weights them: the softmax over all
+    // experts, renormalized over those chosen). n_expert = 0: dense feed-forwards.
     int64_t n_expert = 0, n_expert_used = 0, n_ff_exp = 0;
 
     bool is_swa(size_t il) const { return n_swa > 0 && swa_layers[il]; }
@@ -197,11 +198,20 @@ struct Layer {
     ggml_tensor * ffn_up_b = nullptr;
     ggml_tensor * ffn_down_b = nullptr;
     // a mixture of experts (HParams::n_expert): the router [E, n_expert], and the experts' gate, up and down projections,
-    // one matrix each per expert ([E, F, n_expert], [F, E, n_expert]); the dense feed-forward's are null then
+    // one matrix each per expert ([E, F, n_expert], [F, E, n_expert]; the gate's and up's in one, [E, 2·F, n_expert],
+    // where the file has them so); the dense feed-forward's are null then, but for Gemma 4's, which runs beside the
+    // experts with norms of its own (post_norm_1; the experts' pre_norm_2 and post_norm_2), the router reading its
+    // input RMS-normed, / √E and × gate_inp_s, and each expert's output × its down_exps_s, where the file has it
     ggml_tensor * ffn_gate_inp = nullptr;
     ggml_tensor * ffn_gate_exps = nullptr;
     ggml_tensor * ffn_up_exps = nullptr;
+    ggml_tensor * ffn_gate_up_exps = nullptr;
     ggml_tensor * ffn_down_exps = nullptr;
+    ggml_tensor * ffn_gate_inp_s = nullptr;
+    ggml_tensor * ffn_down_exps_s = nullptr;
+    ggml_tensor * ffn_pre_norm_2 = nullptr;
+    ggml_tensor * ffn_post_norm_1 = nullptr;
+    ggml_tensor * ffn_post_norm_2 = nullptr;
     ggml_tensor * out_scale = nullptr;  // gemma4: the layer's output × this one value, where the file has it
     // Gemma 4 E2B's and E4B's per-layer input (HParams::n_embd_per_layer): the gate that reads it from the layer's
     // output, the projection back to the embedding, and its norm

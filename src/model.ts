@@ -48,7 +48,8 @@ export interface ModelHParams {
    * "glm4" (llama's block with q, k, v biases, pre- and post-norms, a fused gate and up, RoPE on half of each head);
    * "ernie4_5" (llama's block); "exaone4" (olmo2's block with per-head q, k norms; at 64 layers, windows in 3 of 4
    * layers and no RoPE in the 4th); "gemma4" (gemma3's block with RMS-normed values, unscaled scores, a scale on each
-   * layer's output, a soft cap on the logits, and heads of their own size in the windowed layers: see `layers`).
+   * layer's output, a soft cap on the logits, and heads of their own size in the windowed layers: see `layers`; 26B-A4B's
+   * experts beside each feed-forward: see `experts`).
    */
   architecture: Architecture;
   nVocab: number;
@@ -73,9 +74,10 @@ export interface ModelHParams {
   /** Gemma 4 E2B's and E4B's: how many last layers attend with the keys and values of the last windowed or global
    *  layer before them (0: none). */
   sharedKvLayers: number;
-  /** Mixtral's and Qwen3-MoE's: each layer's feed-forward is a mixture of `count` experts, `ff` wide, of which each
-   *  token takes the `used` its router rates highest (null: dense feed-forwards, `layers`' nFf wide). */
-  experts: Required<Experts> | null;
+  /** Mixtral's, Qwen3-MoE's and Gemma 4 26B-A4B's: each layer's feed-forward is a mixture of `count` experts, `ff`
+   *  wide, of which each token takes the `used` its router rates highest; `shared`: Gemma 4's, whose own feed-forward
+   *  (`layers`' nFf wide) runs beside them as a shared expert (null: dense feed-forwards). */
+  experts: (Required<Experts> & { shared: boolean }) | null;
   rmsEps: number;
   ropeFreqBase: number;
   /** 1 / the RoPE scaling factor (of the layers that attend to everything). */

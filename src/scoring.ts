@@ -132,9 +132,11 @@ function layerInputs(hp: ModelHParams): number {
   return 6 * hp.perLayerInputs * hp.nLayer;
 }
 
-/** The hidden units a token goes through in a layer's feed-forward: its width, or its chosen experts' together. */
+/** The hidden units a token goes through in a layer's feed-forward: its width, or its chosen experts' together (and
+ *  Gemma 4's feed-forward beside them). */
 function hiddenUnits(hp: ModelHParams): number {
-  return hp.experts ? hp.experts.used * hp.experts.ff : hp.nFf;
+  if (!hp.experts) return hp.nFf;
+  return hp.experts.used * hp.experts.ff + (hp.experts.shared ? hp.nFf : 0);
 }
 
 /** Per token and layer, the values a mixture of experts holds beyond its hidden units: each chosen expert's output

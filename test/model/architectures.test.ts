@@ -80,7 +80,7 @@ t.test("make-model: a qwen3moe model has a router and experts in every layer; Mi
   const model = await loadModel(await testModel({ arch: 'qwen3moe', kvHeads: 2, type: 'q8_0', experts: { count: 8, used: 2, ff: 96 } }), { threads: 1 });
   t.teardown(() => model.dispose());
   t.equal(model.hparams.architecture, 'qwen3moe');
-  t.same(model.hparams.experts, { count: 8, used: 2, ff: 96 });
+  t.same(model.hparams.experts, { count: 8, used: 2, ff: 96, shared: false });
   t.equal(model.hparams.nVocab, 151936, "Qwen2's vocabulary");
   const shape = (name: string) => tensorShape(model, name);
   const type = (name: string) => model.tensors.find((x) => x.name === name)?.type;
@@ -95,13 +95,29 @@ t.test("make-model: a qwen3moe model has a router and experts in every layer; Mi
 
   const mixtral = await loadModel(await testModel({ experts: { count: 4, used: 2 } }), { threads: 1 });
   t.teardown(() => mixtral.dispose());
-  t.same(mixtral.hparams.experts, { count: 4, used: 2, ff: 160 });
+  t.same(mixtral.hparams.experts, { count: 4, used: 2, ff: 160, shared: false });
   t.same(tensorShape(mixtral, 'blk.0.ffn_up_exps.weight'), [64, 160, 4]);
   t.equal((await loadModel(await testModel(), { threads: 1 }).then(async (m) => (await m.dispose(), m.hparams))).experts, null, 'dense llama: none');
   await t.rejects(testModel({ arch: 'qwen3moe' }), { code: 'INVALID_ARGUMENT', message: /a mixture of experts needs between 1 and experts experts per token/ });
-  await t.rejects(testModel({ arch: 'qwen3', experts: { count: 4, used: 2 } }), { code: 'INVALID_ARGUMENT', message: /qwen3 has no mixtures of experts \(llama and qwen3moe have\)/ });
+  await t.rejects(testModel({ arch: 'qwen3', experts: { count: 4, used: 2 } }), { code: 'INVALID_ARGUMENT', message: /qwen3 has no mixtures of experts \(llama, gemma4 and qwen3moe have\)/ });
   await t.rejects(testModel({ experts: { count: 4, used: 2, ff: 64 } }), { code: 'INVALID_ARGUMENT', message: /llama's experts are ff wide/ });
   await t.rejects(testModel({ arch: 'qwen3moe', experts: { count: 4, used: 5 } }), { code: 'INVALID_ARGUMENT', message: /between 1 and experts/ });
+});
+
+t.test("make-model: a gemma4 model with 26B-A4B's experts keeps its feed-forward beside them, with norms and scales of their own", async (t) => {
+  const model = await loadModel(await testModel({ arch: 'gemma4', vocab: 'spm', layers: 6, slidingWindow: 8, experts: { count: 8, used: 2, ff: 32 } }), { threads: 1 });
+  t.teardown(() => model.dispose());
+  t.same(model.hparams.experts, { count: 8, used: 2, ff: 32, shared: true });
+  const shape = (name: string) => tensorShape(model, name);
+  t.same(shape('blk.2.ffn_gate_up_exps.weight'), [64, 64, 8], "the experts' gate and up in one");
+  t.same(shape('blk.2.ffn_down_exps.weight'), [32, 64, 8]);
+  t.same(shape('blk.2.ffn_gate_inp.scale'), [64]);
+  t.same(shape('blk.2.ffn_down_exps.scale'), [8]);
+  for (const norm of ['pre_ffw_norm_2', 'post_ffw_norm_1', 'post_ffw_norm_2']) t.same(shape(`blk.2.${norm}.weight`), [64]);
+  t.same(shape('blk.2.ffn_gate.weight'), [64, 160], 'its own feed-forward, which LoRA adapts');
+  const policy = await createPolicy(model, { lora: { rank: 2, targets: ['q', 'gate', 'down'] } });
+  t.teardown(() => policy.dispose());
+  t.ok(policy.parameters().some((p) => p.name === 'blk.2.ffn_gate.weight.lora_a'));
 });
 
 t.test('make-model: a smollm3 model gets Llama 3\'s vocabulary and SmolLM3\'s RoPE base', async (t) => {
@@ -504,6 +520,13 @@ for (const arch of ['gemma3', 'gemma2'] as const) {
 t.test('SFT on a gemma4 model with per-layer inputs and shared keys and values: node-llama-cpp applies the adapter as we do', async (t) => {
   const path = await testModel({ arch: 'gemma4', vocab: 'spm', layers: 12, kvHeads: 2, headDim: 32, headDimSwa: 16, kvHeadsGlobal: 1, kEqV: true, slidingWindow: 8, perLayerInputs: 32, sharedKvLayers: 6 });
   await sftAgreement(t, path, 'gemma4', ['q', 'k', 'v', 'gate', 'down'], referenceLogprobTolerance + gemmaGeluTolerance);
+});
+
+// Gemma 4 26B-A4B's experts beside each feed-forward (every expert used: GELU's difference would flip a choice of
+// fewer), the feed-forward itself adapted
+t.test('SFT on a gemma4 model with experts: node-llama-cpp applies the adapter as we do', async (t) => {
+  const path = await testModel({ arch: 'gemma4', vocab: 'spm', layers: 6, kvHeads: 2, slidingWindow: 8, experts: { count: 4, used: 4, ff: 32 } });
+  await sftAgreement(t, path, 'gemma4', ['q', 'v', 'gate', 'down'], referenceLogprobTolerance + gemmaGeluTolerance);
 });
 
 t.test("SFT on a phi3 model: node-llama-cpp applies the adapter to its fused projections as we do; it loads back", async (t) => {

@@ -78,6 +78,10 @@ const configs: (Omit<MakeModelOptions, 'out'> & { name: string; tolerance?: numb
   { name: 'f32 qwen3moe GQA: 8 experts of 64, 2 per token', arch: 'qwen3moe', kvHeads: 2, experts: { count: 8, used: 2, ff: 64 } },
   { name: 'q4_0 qwen3moe tied: 16 experts of 96, 4 per token', arch: 'qwen3moe', type: 'q4_0', tied: true, experts: { count: 16, used: 4, ff: 96 } },
   { name: "q8_0 llama as Mixtral's: 4 experts, 2 per token", type: 'q8_0', kvHeads: 2, experts: { count: 4, used: 2 } },
+  // Gemma 4 26B-A4B's: experts beside each feed-forward, gate and up in one, a router of its own input, expert scales.
+  // Every expert used: GELU's difference (see gemmaGeluTolerance) would flip a choice of fewer here and there, as it
+  // did in 2 of 8 (choosing is checked on the other architectures above, the same code)
+  { name: 'f32 gemma4 with 4 experts of 64 beside each feed-forward, all used', arch: 'gemma4', layers: 6, kvHeads: 2, headDim: 32, headDimSwa: 16, tied: true, slidingWindow: 64, experts: { count: 4, used: 4, ff: 64 }, tolerance: gemmaGeluTolerance },
   { name: 'q8_0 olmo2 GQA (norms after attention and feed-forward, q and k normed whole)', arch: 'olmo2', type: 'q8_0', kvHeads: 2 },
   // one attn_qkv (as llama.cpp reads in any architecture): olmo2 norms the views of its queries and keys whole, qwen2
   // adds one bias to it

@@ -103,6 +103,10 @@ const bases: [string, Omit<MakeModelOptions, 'out'>, number][] = [
   // router's logits of them and their weights
   ['qwen3moe f32 GQA, 8 experts of 32, 2 per token', { arch: 'qwen3moe', vocab: 'spm', kvHeads: 2, experts: { count: 8, used: 2, ff: 32 } }, 0.01],
   ["llama f32 as Mixtral's, 4 experts, 2 per token", { experts: { count: 4, used: 2 } }, 0.01],
+  // Gemma 4 26B-A4B's: its feed-forward (adapted) beside the experts, gate and up in one, the router reading its own
+  // input, expert scales. Every expert used: these random routers' near ties would flip a choice of fewer under the
+  // finite differences' steps (choosing is checked above, the same code)
+  ['gemma4 f32 with 4 experts of 32 beside each feed-forward, all used', { arch: 'gemma4', vocab: 'spm', layers: 6, kvHeads: 2, slidingWindow: 8, experts: { count: 4, used: 4, ff: 32 } }, 0.01],
   ['qwen3moe q8_0 GQA, 8 experts of 32, 2 per token', { arch: 'qwen3moe', vocab: 'spm', kvHeads: 2, type: 'q8_0', experts: { count: 8, used: 2, ff: 32 } }, 0.5],
   ['olmo2 f32 GQA, 3 of 4 layers in a window of 8, YaRN on the others', { arch: 'olmo2', vocab: 'spm', layers: 4, kvHeads: 2, slidingWindow: 8, ropeScaling: { type: 'yarn', factor: 4, originalContext: 16 } }, 0.01],
 ];
@@ -131,7 +135,7 @@ for (const type of ['f32', 'q8_0', 'q4_0', 'q4_k', 'f16'] as const) {
 
 for (const [name, options, tolerance] of bases) {
   t.test(`packed prompts and actions, ${name} base`, async (t) => {
-    const targets: LoraTarget[] = options.experts ? ['q', 'k', 'v', 'o'] : ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
+    const targets: LoraTarget[] = options.experts && options.arch !== 'gemma4' ? ['q', 'k', 'v', 'o'] : ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
     const config = { lora: { rank: 2, alpha: 4, targets }, valueHead: { hidden: [16, 8] }, seed: 5 };
     const model = await loadModel(await testModel(options), { threads: 2 });
     const policy = await createPolicy(model, config);
@@ -309,11 +313,11 @@ function conversations(model: Model, every = 9) {
   });
 }
 
-/** Conversations and action scores through all seven adapters (a mixture of experts: attention's four) and a value head,
+/** Conversations and action scores through all seven adapters (a mixture of experts alone: attention's four) and a value head,
  *  kept or checkpointed (a budget of 1 byte). */
 async function trainingRun(model: Model, memoryBudget: number | undefined, every?: number) {
   const seqs = conversations(model, every);
-  const targets: LoraTarget[] = model.hparams.experts ? ['q', 'k', 'v', 'o'] : ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
+  const targets: LoraTarget[] = model.hparams.experts && !model.hparams.experts.shared ? ['q', 'k', 'v', 'o'] : ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
   const policy = await createPolicy(model, { lora: { rank: 2, alpha: 4, targets }, valueHead: { hidden: [16, 8], features: 'adapted' }, seed: 3 });
   perturbB(policy, 6);
   const sequences = await policy.forwardSequences(seqs, { memoryBudget });
@@ -339,6 +343,7 @@ const checkpointModels = {
   'gemma4, per-layer inputs and shared keys and values': { ...checkpointModel, arch: 'gemma4', vocab: 'spm', layers: 18, tied: true, slidingWindow: 8, headDimSwa: 16, perLayerInputs: 32, sharedKvLayers: 6 },
   'mistral3, an attention temperature from position 8 on': { ...checkpointModel, arch: 'mistral3', vocab: 'spm', ropeScaling: { type: 'yarn', factor: 4, originalContext: 8 }, attnTemperature: 0.5 },
   'qwen3moe, 2 of 8 experts per token': { ...checkpointModel, arch: 'qwen3moe', vocab: 'spm', experts: { count: 8, used: 2, ff: 64 } },
+  'gemma4, 2 of 8 experts per token beside each feed-forward': { ...checkpointModel, arch: 'gemma4', vocab: 'spm', layers: 6, tied: true, slidingWindow: 8, experts: { count: 8, used: 2, ff: 64 } },
 } as const;
 for (const [name, options] of Object.entries(checkpointModels)) {
   t.test(`layer checkpointing: the same log-probs, values and gradients, bit for bit, in less memory (${name})`, async (t) => {
