@@ -29,8 +29,8 @@ async function run(path: string, device: 'cpu' | 'cuda') {
   // bounds measure the GPU. The flag is read when a training graph is built.
   process.env.RL_GGML_BACKWARD_F32 = device === 'cpu' ? '1' : '0';
   const model = await loadModel(path, { device, threads: 2 });
-  // (a mixture of experts' feed-forwards are not adapted)
-  const targets: LoraTarget[] = model.hparams.experts ? ['q', 'k', 'v', 'o'] : ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
+  // (a mixture of experts' feed-forwards are not adapted, but Gemma 4's dense one beside them)
+  const targets: LoraTarget[] = model.hparams.experts && !model.hparams.experts.shared ? ['q', 'k', 'v', 'o'] : ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
   const policy = await createPolicy(model, { lora: { rank: 2, alpha: 4, targets }, valueHead: { hidden: [16, 8] }, seed: 5 });
   perturb(policy);
   const f = await policy.forward(items);
