@@ -526,7 +526,7 @@ t.test('SFT on a gemma4 model with per-layer inputs and shared keys and values: 
 // fewer), the feed-forward itself adapted
 t.test('SFT on a gemma4 model with experts: node-llama-cpp applies the adapter as we do', async (t) => {
   const path = await testModel({ arch: 'gemma4', vocab: 'spm', layers: 6, kvHeads: 2, slidingWindow: 8, experts: { count: 4, used: 4, ff: 32 } });
-  await sftAgreement(t, path, 'gemma4', ['q', 'v', 'gate', 'down'], referenceLogprobTolerance + gemmaGeluTolerance);
+  await sftAgreement(t, path, 'gemma4-experts', ['q', 'v', 'gate', 'down'], referenceLogprobTolerance + gemmaGeluTolerance);
 });
 
 t.test("SFT on a phi3 model: node-llama-cpp applies the adapter to its fused projections as we do; it loads back", async (t) => {
