@@ -9,6 +9,7 @@
 
 #include "errors.h"
 #include "handles.h"
+#include "weight_grad.h"
 #include "ggml-alloc.h"
 #include "ggml-backend.h"
 
@@ -242,13 +243,7 @@ struct Blocks {
             gate = ggml_mul_mat_id(ctx, L.ffn_gate_exps, x, chosen), up = ggml_mul_mat_id(ctx, L.ffn_up_exps, x, chosen);  // [F, K, n]
         }
         ggml_tensor * act = hp.arch->gemma ? ggml_geglu_split(ctx, gate, up) : ggml_swiglu_split(ctx, gate, up);
-        ggml_tensor * out = ggml_mul(ctx, ggml_mul_mat_id(ctx, L.ffn_down_exps, act, chosen), weights);  // [E, K, n]
-        ggml_tensor * sum = nullptr;
-        for (int64_t k = 0; k < K; k++) {
-            ggml_tensor * one = ggml_view_2d(ctx, out, E, n, out->nb[2], k * out->nb[1]);
-            sum = sum ? ggml_add(ctx, sum, one) : one;
-        }
-        return K == 1 ? ggml_cont(ctx, sum) : sum;
+        return sum_slots(ctx, ggml_mul(ctx, ggml_mul_mat_id(ctx, L.ffn_down_exps, act, chosen), weights));  // [E, K, n] -> [E, n]
     }
 
     // Layer il's feed-forward for hidden states x [E, n], before its post-norm: the dense one, the mixture of experts

@@ -35,6 +35,9 @@ ggml_tensor * as_stored(ggml_tensor * w) {
 
 ggml_tensor * transposed(ggml_context * ctx, ggml_tensor * t) { return ggml_cont(ctx, ggml_transpose(ctx, t)); }
 
+// RL_GGML_GENERIC_BACKWARD, read when the hook is installed.
+bool generic = false;
+
 // What the backward pass being built recomputes (see RecomputeScope); null outside a scope.
 thread_local RecomputeScope::Recompute * recompute = nullptr;
 
@@ -89,17 +92,21 @@ ggml_tensor * for_backward(ggml_context * ctx, ggml_tensor * p) {
     return rebuilt(ctx, p);
 }
 
+// dx = Wᵀ·dy (ggml_mul_mat_t or _id) asked to multiply in f32 where RL_GGML_BACKWARD_F32 says so.
+ggml_tensor * at_backward_precision(ggml_tensor * dx) {
+    if (f32_backward()) {
+        for (int src = 0; src < 2; src++) ggml_prec_set_src(dx, GGML_PREC_F32, src);
+    }
+    return dx;
+}
+
 // node = mul_mat(a, b): a [k, m, ...], b [k, n, ...], dy [m, n, ...].
 ggml_tensor * mul_mat_grad(ggml_context * ctx, ggml_tensor * node, ggml_tensor * grad, int i) {
     ggml_tensor * a = node->src[0];
     ggml_tensor * b = i == 0 ? for_backward(ctx, node->src[1]) : node->src[1];  // da reads b: attention's P is recomputed
     if (i == 1 && is_frozen_weight(a)) {
         // [k, m]ᵀ x [m, n] -> [k, n], on the weight as stored (the op reads dy as a plain matrix)
-        ggml_tensor * dx = ggml_mul_mat_t(ctx, as_stored(a), ggml_is_contiguous(grad) ? grad : ggml_cont(ctx, grad));
-        if (f32_backward()) {
-            for (int src = 0; src < 2; src++) ggml_prec_set_src(dx, GGML_PREC_F32, src);
-        }
-        return dx;
+        return at_backward_precision(ggml_mul_mat_t(ctx, as_stored(a), ggml_is_contiguous(grad) ? grad : ggml_cont(ctx, grad)));
     }
     // Broadcasting (a shared across b's batch dims) and non-f32 operands keep ggml's formula.
     if (a->type != GGML_TYPE_F32 || b->type != GGML_TYPE_F32 || a->ne[2] != b->ne[2] || a->ne[3] != b->ne[3]) return nullptr;
@@ -111,19 +118,10 @@ ggml_tensor * mul_mat_grad(ggml_context * ctx, ggml_tensor * node, ggml_tensor *
 // dx = as[ids]ᵀ·dy per row, summed over the K experts where x was one row for all of them.
 ggml_tensor * mul_mat_id_grad(ggml_context * ctx, ggml_tensor * node, ggml_tensor * grad) {
     ggml_tensor * x = node->src[1];
-    ggml_tensor * dx = ggml_mul_mat_t_id(ctx, as_stored(node->src[0]), ggml_is_contiguous(grad) ? grad : ggml_cont(ctx, grad), node->src[2]);
-    if (f32_backward()) {
-        for (int src = 0; src < 2; src++) ggml_prec_set_src(dx, GGML_PREC_F32, src);
-    }
-    const int64_t K = dx->ne[1];
-    if (x->ne[1] == K) return dx;
+    ggml_tensor * dx = at_backward_precision(ggml_mul_mat_t_id(ctx, as_stored(node->src[0]), ggml_is_contiguous(grad) ? grad : ggml_cont(ctx, grad), node->src[2]));
+    if (x->ne[1] == dx->ne[1]) return dx;
     GGML_ASSERT(x->ne[1] == 1);
-    ggml_tensor * sum = nullptr;
-    for (int64_t k = 0; k < K; k++) {
-        ggml_tensor * one = ggml_view_2d(ctx, dx, dx->ne[0], dx->ne[2], dx->nb[2], k * dx->nb[1]);
-        sum = sum ? ggml_add(ctx, sum, one) : one;
-    }
-    return ggml_reshape_3d(ctx, K == 1 ? ggml_cont(ctx, sum) : sum, x->ne[0], 1, x->ne[2]);
+    return ggml_reshape_3d(ctx, sum_slots(ctx, dx), x->ne[0], 1, x->ne[2]);
 }
 
 // node = mul_mat, mul_mat_id, soft_max_ext or tanh (see native/patches/0001-grad-hook.patch, 0010-tanh-backward.patch
@@ -131,7 +129,7 @@ ggml_tensor * mul_mat_id_grad(ggml_context * ctx, ggml_tensor * node, ggml_tenso
 // ggml.
 ggml_tensor * grad_hook(ggml_context * ctx, ggml_tensor * node, ggml_tensor * grad, int i) {
     if (node->op == GGML_OP_MUL_MAT_ID) return mul_mat_id_grad(ctx, node, grad);
-    if (generic_backward()) return nullptr;
+    if (generic) return nullptr;
     if (node->op == GGML_OP_MUL_MAT) return mul_mat_grad(ctx, node, grad, i);
     ggml_tensor * y = for_backward(ctx, node);
     if (y == node) return nullptr;
@@ -156,7 +154,19 @@ bool f32_backward() { return env_flag("RL_GGML_BACKWARD_F32"); }
 
 bool generic_backward() { return env_flag("RL_GGML_GENERIC_BACKWARD"); }
 
-void install_weight_grad_hook() { ggml_set_grad_hook(grad_hook); }
+void install_weight_grad_hook() {
+    generic = generic_backward();
+    ggml_set_grad_hook(grad_hook);
+}
+
+ggml_tensor * sum_slots(ggml_context * ctx, ggml_tensor * t) {
+    ggml_tensor * sum = nullptr;
+    for (int64_t k = 0; k < t->ne[1]; k++) {
+        ggml_tensor * one = ggml_view_2d(ctx, t, t->ne[0], t->ne[2], t->nb[2], k * t->nb[1]);
+        sum = sum ? ggml_add(ctx, sum, one) : one;
+    }
+    return t->ne[1] == 1 ? ggml_cont(ctx, sum) : sum;
+}
 
 void set_backward_twin(const ggml_tensor * weight, ggml_tensor * twin) {
     std::lock_guard<std::mutex> lock(twins_mutex);

@@ -50,6 +50,10 @@ private:
 
 void install_weight_grad_hook();
 
+// t [a, K, n] summed over its K rows per column: [a, n], contiguous (adds of views, in order, as llama.cpp sums experts'
+// outputs). The experts' forward sums their outputs so, their backward the input gradients of their shared input.
+ggml_tensor * sum_slots(ggml_context * ctx, ggml_tensor * t);
+
 // RL_GGML_BACKWARD_F32=1 multiplies dx = Wᵀ·dy in f32 where the device would round its operands to bf16 (CPUs whose
 // AVX512-BF16 products outrun f32, NVIDIA GPUs from Ampere on).
 bool f32_backward();
