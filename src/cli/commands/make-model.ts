@@ -79,9 +79,9 @@ export const makeModelCommand: CommandModule<object, Args> = {
       .option('k-eq-v', { type: 'boolean', default: false, describe: "gemma4: no value projection in the global layers, whose values are the keys' projection (Gemma 4 31B's)" })
       .option('per-layer-inputs', { type: 'number', describe: "gemma4: inputs of each layer's own from the tokens, this wide (Gemma 4 E2B's and E4B's: 256) [default: none]" })
       .option('shared-kv-layers', { type: 'number', describe: "gemma4: the last layers attend with the keys and values of the last windowed or global layer before them (E2B's 20 of 35) [default: none]" })
-      .option('experts', { type: 'number', describe: "llama, qwen3moe: a mixture of this many experts in every layer's feed-forward [default: the preset's, else none]" })
+      .option('experts', { type: 'number', describe: "llama, qwen3moe: a mixture of this many experts instead of every layer's feed-forward (gemma4: beside it) [default: the preset's, else none]" })
       .option('experts-used', { type: 'number', describe: 'with --experts: the experts each token takes (those its router rates highest)' })
-      .option('expert-ff', { type: 'number', describe: "qwen3moe: each expert's feed-forward size (expert_feed_forward_length) [default: --ff]" })
+      .option('expert-ff', { type: 'number', describe: "qwen3moe, gemma4: each expert's feed-forward size (expert_feed_forward_length) [default: --ff]" })
       .option('window', {
         type: 'number',
         describe: "gemma3, gemma4 (gemma2, olmo2, exaone4 at 64 layers): the sliding window of 5 in every 6 layers (1 in 2, 3 in 4) [default: the preset's, else none written but gemma2's 4096, gemma4's 1024 and exaone4's 4096]",
